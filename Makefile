@@ -21,7 +21,7 @@ FUZZTIME ?= 10s
 all: build
 
 build:
-	$(GO) build -o $(BINARY) .
+	$(GO) build $(RELEASE_FLAGS) -o $(BINARY) .
 
 release:
 	$(RELEASE_ENV) $(GO) build $(RELEASE_FLAGS) -o $(BINARY) .

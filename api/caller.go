@@ -1,0 +1,79 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// MaxBodySize bounds how much of an answer is read. Real answers are a few
+// hundred bytes (a task list page a few tens of KiB); anything larger is a
+// broken proxy or an attack, and reading it would let one task cost the
+// process unbounded memory.
+const MaxBodySize = 1 << 20
+
+// Response is an API answer with its body fully read.
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+}
+
+// Caller sends API requests and counts them. It is safe for concurrent use.
+type Caller struct {
+	Client  *http.Client
+	Metrics *Metrics // nil: nothing is counted
+}
+
+// Do sends req, reads its answer, and checks it with CheckResponse. If the
+// answer is a success, decode turns it into the caller's result; an error
+// from decode becomes an invalid_response *Error. Every failure comes back
+// as an *Error and is counted once under its code; endpoint names the API
+// in codearts_check_api_requests_total.
+func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) error) error {
+	err := c.do(req, endpoint, decode)
+	if err != nil {
+		c.Metrics.countError(Code(err))
+	}
+	return err
+}
+
+func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) error) error {
+	httpResp, err := c.Client.Do(req)
+	if err != nil {
+		c.Metrics.countRequest(endpoint, "error")
+		return &Error{Code: Code(err), Err: err}
+	}
+	defer httpResp.Body.Close()
+	c.Metrics.countRequest(endpoint, statusClass(httpResp.StatusCode))
+
+	resp := &Response{StatusCode: httpResp.StatusCode, Header: httpResp.Header}
+	// Read one byte past the limit to tell "exactly the limit" from "more".
+	resp.Body, err = io.ReadAll(io.LimitReader(httpResp.Body, MaxBodySize+1))
+	if err != nil {
+		return &Error{Code: Code(err), HTTPStatus: resp.StatusCode, Message: "reading the answer", Err: err}
+	}
+	if len(resp.Body) > MaxBodySize {
+		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf("answer larger than %d bytes", MaxBodySize)}
+	}
+	if err := CheckResponse(resp); err != nil {
+		return err
+	}
+	if err := decode(resp); err != nil {
+		var apiErr *Error
+		if errors.As(err, &apiErr) {
+			return err
+		}
+		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Err: err}
+	}
+	return nil
+}
+
+func statusClass(status int) string {
+	if status < 100 || status > 599 {
+		return "other"
+	}
+	return strconv.Itoa(status/100) + "xx"
+}

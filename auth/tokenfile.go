@@ -1,0 +1,89 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// statInterval bounds how often the token file is checked for changes: a
+// scrape of thousands of tasks should not stat the file thousands of times.
+var statInterval = time.Second
+
+// TokenFile reads a token issued elsewhere (by a sidecar, a vault agent)
+// from a file, and reads it again whenever the file changes.
+type TokenFile struct {
+	path string
+	now  func() time.Time
+
+	mu        sync.Mutex
+	token     string
+	modTime   time.Time
+	size      int64
+	checkedAt time.Time
+	err       error
+}
+
+// NewTokenFile reads the file once and fails if it is missing or empty, so a
+// broken deployment is reported at startup rather than at the first scrape.
+func NewTokenFile(path string) (*TokenFile, error) {
+	f := &TokenFile{path: path, now: time.Now}
+	if _, err := f.Token(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// Authorize implements Authenticator.
+func (f *TokenFile) Authorize(_ context.Context, req *http.Request) error {
+	token, err := f.Token()
+	if err != nil {
+		return err
+	}
+	req.Header.Set(TokenHeader, token)
+	return nil
+}
+
+// Reject implements Authenticator. The file is whatever it is; the next
+// request checks it for a change at once instead of waiting statInterval.
+func (f *TokenFile) Reject(*http.Request) {
+	f.mu.Lock()
+	f.checkedAt = time.Time{}
+	f.mu.Unlock()
+}
+
+// Token returns the file's token, re-reading the file if it changed.
+func (f *TokenFile) Token() (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	if !f.checkedAt.IsZero() && now.Sub(f.checkedAt) < statInterval {
+		return f.token, f.err
+	}
+	f.checkedAt = now
+	fi, err := os.Stat(f.path)
+	if err != nil {
+		f.token, f.err = "", fmt.Errorf("token_file: %w", err)
+		return "", f.err
+	}
+	if f.err == nil && f.token != "" && fi.ModTime().Equal(f.modTime) && fi.Size() == f.size {
+		return f.token, nil
+	}
+	b, err := os.ReadFile(f.path)
+	if err != nil {
+		f.token, f.err = "", fmt.Errorf("token_file: %w", err)
+		return "", f.err
+	}
+	f.modTime, f.size = fi.ModTime(), fi.Size()
+	f.token = strings.TrimSpace(string(b))
+	f.err = nil
+	if f.token == "" {
+		f.err = errors.New("token_file " + f.path + " is empty")
+	}
+	return f.token, f.err
+}

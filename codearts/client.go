@@ -1,0 +1,95 @@
+// Package codearts is the client for the CodeArts Check API: it asks for a
+// task's progress and decodes the answer, trusting none of its fields.
+package codearts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/auth"
+)
+
+// Client talks to one CodeArts Check endpoint. It is safe for concurrent use.
+type Client struct {
+	endpoint *url.URL
+	caller   *api.Caller
+	auth     auth.Authenticator
+}
+
+// NewClient returns a client for endpoint (https://codearts-check.{region}.myhuaweicloud.com).
+func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator) (*Client, error) {
+	u, err := url.Parse(strings.TrimSuffix(endpoint, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %q: %w", endpoint, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q: want http(s)://host", endpoint)
+	}
+	return &Client{endpoint: u, caller: caller, auth: authn}, nil
+}
+
+// tokenRefused reports whether err is the API refusing the credentials:
+// the token expired, was revoked, or must be renewed.
+func tokenRefused(err error) bool {
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.Code {
+	case "CC.00000003", "APIGW.0301", "APIGW.0307":
+		return true
+	}
+	return false
+}
+
+// Progress asks for a task's progress (ShowProgressDetailV2). jobID may be
+// empty. When the API refuses the credentials, the token is dropped and the
+// request is made once more with a fresh one.
+func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
+	u := c.progressURL(taskID, jobID)
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return Progress{}, err
+		}
+		req.Header.Set("Accept", "application/json")
+		if err := c.auth.Authorize(ctx, req); err != nil {
+			return Progress{}, err
+		}
+		var p Progress
+		err = c.caller.Do(req, "progress", func(resp *api.Response) error {
+			var err error
+			p, err = DecodeProgress(resp.Body)
+			return err
+		})
+		if err == nil {
+			return p, nil
+		}
+		if attempt == 0 && tokenRefused(err) {
+			c.auth.Reject(req)
+			continue
+		}
+		return Progress{}, err
+	}
+}
+
+// progressURL builds /v2/tasks/{task_id}/progress. The task ID is escaped as
+// one path segment and job_id is encoded as a query value, so neither can
+// change the path or the query whatever it contains (config validation
+// already rejects such IDs; this is the second line).
+func (c *Client) progressURL(taskID, jobID string) string {
+	u := *c.endpoint
+	escaped := url.PathEscape(taskID)
+	u.Path = c.endpoint.Path + "/v2/tasks/" + taskID + "/progress"
+	u.RawPath = c.endpoint.EscapedPath() + "/v2/tasks/" + escaped + "/progress"
+	u.RawQuery = ""
+	if jobID != "" {
+		u.RawQuery = url.Values{"job_id": {jobID}}.Encode()
+	}
+	return u.String()
+}

@@ -1,0 +1,105 @@
+package codearts
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Task states as the API reports them in task_status.
+const (
+	StatusNeverChecked = -1 // task_status null: the task was never checked
+	StatusChecking     = 0
+	StatusFailed       = 1
+	StatusSucceeded    = 2
+	StatusStopped      = 3
+)
+
+// Progress is a decoded ShowProgressDetailV2 answer.
+type Progress struct {
+	// Status is task_status, or StatusNeverChecked when it is null.
+	// Values the reference does not list yet are passed on as they are.
+	Status int
+	// Ratio is progress.ratio as 0..1; HasRatio is false when the ratio is
+	// null, absent or not a percentage.
+	Ratio    float64
+	HasRatio bool
+	// Info is progress.info: "running", "success" or free text.
+	Info string
+}
+
+type progressBody struct {
+	TaskStatus json.RawMessage `json:"task_status"`
+	Progress   *struct {
+		Ratio json.RawMessage `json:"ratio"`
+		Info  json.RawMessage `json:"info"`
+	} `json:"progress"`
+}
+
+var jsonNull = []byte("null")
+
+// DecodeProgress decodes a 200 body of the progress call. An error_code in
+// the body must have been ruled out before (api.CheckResponse does it): a
+// body without task_status is an error here, never a "never checked" task,
+// because that is exactly what an error body looks like to a lax decoder.
+func DecodeProgress(body []byte) (Progress, error) {
+	var b progressBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return Progress{}, fmt.Errorf("progress answer: %w", err)
+	}
+	p := Progress{Status: StatusNeverChecked}
+	switch {
+	case b.TaskStatus == nil:
+		return Progress{}, errors.New("progress answer has no task_status")
+	case bytes.Equal(b.TaskStatus, jsonNull):
+	default:
+		// Unmarshal into an int rejects strings, floats and booleans.
+		var status int
+		if err := json.Unmarshal(b.TaskStatus, &status); err != nil || status < 0 {
+			return Progress{}, fmt.Errorf("progress answer: task_status %s is not a status", truncate(b.TaskStatus))
+		}
+		p.Status = status
+	}
+	if b.Progress == nil {
+		return p, nil
+	}
+	// A ratio or info of the wrong type is dropped, not fatal: the status is
+	// what alerts depend on, and the reference already shows these fields
+	// changing between deployments.
+	var ratio string
+	if json.Unmarshal(b.Progress.Ratio, &ratio) == nil {
+		p.Ratio, p.HasRatio = ParseRatio(ratio)
+	}
+	var info string
+	if json.Unmarshal(b.Progress.Info, &info) == nil {
+		p.Info = info
+	}
+	return p, nil
+}
+
+// ParseRatio turns a progress ratio such as "50%", "33.3%" or " 7 % " into
+// 0..1. Anything else (no %, not a number, outside 0..100) is not a ratio.
+func ParseRatio(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	number, ok := strings.CutSuffix(s, "%")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(number), 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v > 100 {
+		return 0, false
+	}
+	return v / 100, true
+}
+
+func truncate(b []byte) string {
+	const max = 40
+	if len(b) > max {
+		return string(b[:max]) + "..."
+	}
+	return string(b)
+}

@@ -1,0 +1,221 @@
+// Package collector owns scrapes: for each scrape of /metrics it asks
+// CodeArts Check for the progress of every configured task through a
+// bounded work queue, within the scrape's deadline, and turns the answers
+// into metrics. It also owns the /metrics HTTP handler, which derives that
+// deadline from Prometheus' scrape timeout header.
+package collector
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+)
+
+const namespace = "codearts_check"
+
+var (
+	taskStatusDesc = prometheus.NewDesc(namespace+"_task_status",
+		"Last task_status read from the API: 0 checking, 1 check failed, 2 check succeeded, 3 stopped, -1 never checked (null). Served from the last successful query when this scrape's query failed; see codearts_check_task_query_success and codearts_check_task_last_success_timestamp_seconds.",
+		[]string{"task_id"}, nil)
+	taskRatioDesc = prometheus.NewDesc(namespace+"_task_progress_ratio",
+		"Last progress.ratio read from the API as 0..1 (\"50%\" is 0.5). Absent while the ratio is null or not a percentage.",
+		[]string{"task_id"}, nil)
+	taskInfoDesc = prometheus.NewDesc(namespace+"_task_info",
+		"Always 1, for each task with a configured name; join on task_id to label other series with task_name.",
+		[]string{"task_id", "task_name"}, nil)
+	querySuccessDesc = prometheus.NewDesc(namespace+"_task_query_success",
+		"1 if this scrape got a valid answer for the task, else 0.",
+		[]string{"task_id"}, nil)
+	queryDurationDesc = prometheus.NewDesc(namespace+"_task_query_duration_seconds",
+		"Time this scrape spent querying the task, retries included.",
+		[]string{"task_id"}, nil)
+	lastSuccessDesc = prometheus.NewDesc(namespace+"_task_last_success_timestamp_seconds",
+		"Unix time of the last valid answer for the task; how old the served task_status and progress are.",
+		[]string{"task_id"}, nil)
+	upDesc = prometheus.NewDesc(namespace+"_up",
+		"1 if the exporter could authenticate and the API answered at least one task query validly in this scrape.",
+		nil, nil)
+	scrapeDurationDesc = prometheus.NewDesc(namespace+"_scrape_duration_seconds",
+		"Duration of this scrape's collection.",
+		nil, nil)
+)
+
+// Collector queries CodeArts Check for the tasks of the configuration in
+// force. One Collector lives for the whole process; each scrape gets its own
+// prometheus.Collector from Scrape, bound to that scrape's deadline.
+type Collector struct {
+	config  func() *config.Config
+	tasks   TaskSource
+	metrics *api.Metrics
+	logger  *slog.Logger
+
+	mu      sync.Mutex
+	session *session
+	last    map[string]taskState // last valid answer per task ID
+}
+
+// taskState is the last valid answer for a task.
+type taskState struct {
+	progress codearts.Progress
+	at       time.Time
+}
+
+// TaskSource says which tasks a scrape queries under a configuration.
+type TaskSource interface {
+	Tasks(cfg *config.Config) []config.Task
+}
+
+// StaticTasks is the TaskSource of the tasks listed in the configuration.
+type StaticTasks struct{}
+
+// Tasks implements TaskSource.
+func (StaticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
+
+// New returns a Collector reading the configuration in force from cfg on
+// every scrape, so that a reload takes effect at the next scrape, and
+// querying the tasks that source gives for it.
+func New(cfg func() *config.Config, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
+	return &Collector{config: cfg, tasks: source, metrics: metrics, logger: logger, last: map[string]taskState{}}
+}
+
+// Close releases the session of the configuration in force.
+func (c *Collector) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.session != nil {
+		c.session.close()
+		c.session = nil
+	}
+}
+
+// currentSession returns the session for the configuration in force,
+// building a new one when the configuration changed.
+func (c *Collector) currentSession() (*session, error) {
+	cfg := c.config()
+	if cfg == nil {
+		return nil, errors.New("no configuration loaded")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.session != nil && c.session.cfg == cfg {
+		return c.session, nil
+	}
+	s, err := newSession(cfg, c.session, c.metrics, c.logger)
+	if err != nil {
+		return nil, err
+	}
+	if c.session != nil && c.session.authn != s.authn {
+		c.session.close()
+	}
+	c.session = s
+	return s, nil
+}
+
+// Scrape returns a prometheus.Collector that, when collected, queries every
+// task within ctx's deadline.
+func (c *Collector) Scrape(ctx context.Context) prometheus.Collector {
+	return &scrape{c: c, ctx: ctx}
+}
+
+type scrape struct {
+	c   *Collector
+	ctx context.Context
+}
+
+// Describe sends nothing: the scrape collector is unchecked, because its
+// series depend on the tasks configured at scrape time.
+func (s *scrape) Describe(chan<- *prometheus.Desc) {}
+
+func (s *scrape) Collect(ch chan<- prometheus.Metric) {
+	start := time.Now()
+	up := s.c.collect(s.ctx, ch)
+	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(up))
+	ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(start).Seconds())
+}
+
+// result is the outcome of one task query in one scrape.
+type result struct {
+	progress codearts.Progress
+	err      error
+	duration time.Duration
+}
+
+// collect queries every task and sends the task series; it reports up.
+func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) bool {
+	sess, err := c.currentSession()
+	if err != nil {
+		c.logger.Error("cannot query the API", "err", err)
+		return false
+	}
+	tasks := c.tasks.Tasks(sess.cfg)
+	results := c.queryAll(ctx, sess, tasks)
+
+	errs := newErrorSummary()
+	successes := 0
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	current := make(map[string]taskState, len(tasks))
+	for i, task := range tasks {
+		r := results[i]
+		state, known := c.last[task.ID]
+		if r.err == nil {
+			successes++
+			state, known = taskState{progress: r.progress, at: time.Now()}, true
+		} else {
+			errs.add(task.ID, r.err)
+			if !isCounted(r.err) && errors.Is(r.err, context.DeadlineExceeded) {
+				// No API call failed for this task (the deadline left it
+				// unqueried, or it waited for a token in vain), but it
+				// did miss its answer: a timeout is what happened to it.
+				c.metrics.CountError(api.CodeTimeout)
+			}
+		}
+		if known {
+			current[task.ID] = state
+		}
+		c.sendTask(ch, task, r, state, known)
+	}
+	// Forget tasks that left the configuration, so their series go too.
+	c.last = current
+	errs.log(c.logger, len(tasks))
+	return successes > 0 || (len(tasks) == 0 && err == nil)
+}
+
+func (c *Collector) sendTask(ch chan<- prometheus.Metric, task config.Task, r result, state taskState, known bool) {
+	id := task.ID
+	if task.Name != "" {
+		ch <- prometheus.MustNewConstMetric(taskInfoDesc, prometheus.GaugeValue, 1, id, task.Name)
+	}
+	ch <- prometheus.MustNewConstMetric(querySuccessDesc, prometheus.GaugeValue, boolValue(r.err == nil), id)
+	ch <- prometheus.MustNewConstMetric(queryDurationDesc, prometheus.GaugeValue, r.duration.Seconds(), id)
+	if !known {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(taskStatusDesc, prometheus.GaugeValue, float64(state.progress.Status), id)
+	if state.progress.HasRatio {
+		ch <- prometheus.MustNewConstMetric(taskRatioDesc, prometheus.GaugeValue, state.progress.Ratio, id)
+	}
+	ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(state.at.UnixNano())/1e9, id)
+}
+
+// isCounted reports whether err came from an API call, which api.Caller
+// has counted already.
+func isCounted(err error) bool {
+	var apiErr *api.Error
+	return errors.As(err, &apiErr)
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,46 @@
+package collector
+
+import (
+	"log/slog"
+	"sort"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+)
+
+// errorSummary groups a scrape's failed task queries by error code, so that
+// a bad API day logs one warning per kind of error per scrape, not one per
+// task.
+type errorSummary struct {
+	byCode map[string]*codeSummary
+}
+
+type codeSummary struct {
+	tasks       int
+	exampleTask string
+	exampleErr  error
+}
+
+func newErrorSummary() *errorSummary { return &errorSummary{byCode: map[string]*codeSummary{}} }
+
+func (s *errorSummary) add(taskID string, err error) {
+	code := api.Code(err)
+	cs := s.byCode[code]
+	if cs == nil {
+		cs = &codeSummary{exampleTask: taskID, exampleErr: err}
+		s.byCode[code] = cs
+	}
+	cs.tasks++
+}
+
+func (s *errorSummary) log(logger *slog.Logger, total int) {
+	codes := make([]string, 0, len(s.byCode))
+	for code := range s.byCode {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		cs := s.byCode[code]
+		logger.Warn("task queries failed", "error_code", code, "failed_tasks", cs.tasks, "total_tasks", total,
+			"example_task_id", cs.exampleTask, "err", cs.exampleErr)
+	}
+}

@@ -1,0 +1,72 @@
+package collector
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// timeoutOffset is kept back from Prometheus' scrape timeout, so that the
+// answer is written and sent before Prometheus gives up on it.
+const timeoutOffset = 500 * time.Millisecond
+
+// HandlerOpts configures Handler.
+type HandlerOpts struct {
+	// MaxRequestsInFlight caps concurrent scrapes; more get 503. 0: no cap.
+	MaxRequestsInFlight int
+}
+
+// Handler serves /metrics: the process-wide metrics of static and, for
+// each request, a fresh collection of the tasks bounded by the scrape
+// deadline: min(the configured timeout, X-Prometheus-Scrape-Timeout-Seconds
+// minus a small offset).
+func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
+	errorLog := slog.NewLogLogger(logger.Handler(), slog.LevelError)
+	// The cap lives here, not in promhttp.HandlerOpts, because a new
+	// promhttp handler is made for every scrape.
+	var inFlight chan struct{}
+	if opts.MaxRequestsInFlight > 0 {
+		inFlight = make(chan struct{}, opts.MaxRequestsInFlight)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if inFlight != nil {
+			select {
+			case inFlight <- struct{}{}:
+				defer func() { <-inFlight }()
+			default:
+				http.Error(w, "too many concurrent scrapes", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), c.scrapeTimeout(r))
+		defer cancel()
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(c.Scrape(ctx))
+		promhttp.HandlerFor(prometheus.Gatherers{static, reg}, promhttp.HandlerOpts{
+			ErrorLog:      errorLog,
+			ErrorHandling: promhttp.ContinueOnError,
+		}).ServeHTTP(w, r)
+	})
+}
+
+func (c *Collector) scrapeTimeout(r *http.Request) time.Duration {
+	timeout := 30 * time.Second
+	if cfg := c.config(); cfg != nil {
+		timeout = time.Duration(cfg.Timeout)
+	}
+	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
+		if seconds, err := strconv.ParseFloat(v, 64); err == nil && seconds > 0 {
+			header := time.Duration(seconds * float64(time.Second))
+			if header > 2*timeoutOffset {
+				header -= timeoutOffset
+			}
+			timeout = min(timeout, header)
+		}
+	}
+	return timeout
+}

@@ -1,0 +1,80 @@
+package collector
+
+import (
+	"fmt"
+	"log/slog"
+	"reflect"
+
+	promconfig "github.com/prometheus/common/config"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/auth"
+	"github.com/codearts-check-exporter/codearts_check_exporter/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+)
+
+// session is the API client built from one configuration. It lives until
+// the configuration changes, so connections and the IAM token are reused
+// from scrape to scrape.
+type session struct {
+	cfg    *config.Config
+	client *codearts.Client
+	authn  auth.Authenticator
+	caller *api.Caller
+	close  func()
+}
+
+// newSession builds the client for cfg. prev, when not nil, is the session
+// of the configuration in force before: its authenticator (and so its
+// cached token) is kept when the credentials and the HTTP client settings
+// did not change.
+func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, logger *slog.Logger) (*session, error) {
+	if prev != nil && reflect.DeepEqual(prev.cfg.Auth, cfg.Auth) &&
+		reflect.DeepEqual(prev.cfg.HTTPClientConfig, cfg.HTTPClientConfig) &&
+		prev.cfg.Concurrency == cfg.Concurrency {
+		client, err := codearts.NewClient(cfg.Endpoint, prev.caller, prev.authn)
+		if err != nil {
+			return nil, err
+		}
+		return &session{cfg: cfg, client: client, authn: prev.authn, caller: prev.caller, close: prev.close}, nil
+	}
+
+	httpClient, err := promconfig.NewClientFromConfig(cfg.HTTPClientConfig, "codearts_check_exporter",
+		promconfig.WithUserAgent("codearts_check_exporter"))
+	if err != nil {
+		return nil, fmt.Errorf("http_client_config: %w", err)
+	}
+	if cfg.HTTPClientConfig.TLSConfig.InsecureSkipVerify {
+		logger.Warn("TLS certificate verification of the API is off (http_client_config.tls_config.insecure_skip_verify); anyone on the network path can read the credentials")
+	}
+	caller := &api.Caller{Client: httpClient, Metrics: metrics}
+
+	s := &session{cfg: cfg, caller: caller, close: func() {}}
+	switch {
+	case cfg.Auth.IAM != nil:
+		iam := cfg.Auth.IAM
+		src := auth.NewIAM(auth.IAMConfig{
+			Endpoint:     iam.Endpoint,
+			DomainName:   iam.DomainName,
+			Username:     iam.Username,
+			Password:     string(iam.Password),
+			PasswordFile: iam.PasswordFile,
+			ProjectName:  iam.ProjectName,
+			ProjectID:    iam.ProjectID,
+		}, caller, logger)
+		s.authn, s.close = src, src.Close
+	case cfg.Auth.TokenFile != "":
+		tf, err := auth.NewTokenFile(cfg.Auth.TokenFile)
+		if err != nil {
+			return nil, err
+		}
+		s.authn = tf
+	default:
+		return nil, fmt.Errorf("auth: no authentication configured")
+	}
+	s.client, err = codearts.NewClient(cfg.Endpoint, caller, s.authn)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}

@@ -1,0 +1,289 @@
+// Package config owns the exporter's configuration file: its schema, the
+// defaults derived from the region, validation with errors that name the
+// file, line and key, and SafeConfig, the reloadable holder the rest of the
+// exporter reads the current configuration from.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	promconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v2"
+)
+
+// Defaults for keys the file leaves out.
+const (
+	DefaultConcurrency = 16
+	DefaultTimeout     = model.Duration(30 * time.Second)
+	// MaxTaskIDLength is the API reference's limit for task_id.
+	MaxTaskIDLength = 32
+	// MaxJobIDLength is generous: the reference gives no limit for job_id.
+	MaxJobIDLength = 128
+	maxConcurrency = 1024
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Region           string                      `yaml:"region,omitempty"`
+	Endpoint         string                      `yaml:"endpoint,omitempty"`
+	Auth             Auth                        `yaml:"auth"`
+	Tasks            []Task                      `yaml:"tasks,omitempty"`
+	Concurrency      int                         `yaml:"concurrency,omitempty"`
+	Timeout          model.Duration              `yaml:"timeout,omitempty"`
+	HTTPClientConfig promconfig.HTTPClientConfig `yaml:"http_client_config,omitempty"`
+}
+
+// Auth holds exactly one way to authenticate.
+type Auth struct {
+	IAM       *IAM   `yaml:"iam,omitempty"`
+	TokenFile string `yaml:"token_file,omitempty"`
+}
+
+// IAM is a password login to IAM.
+type IAM struct {
+	Endpoint     string            `yaml:"endpoint,omitempty"`
+	DomainName   string            `yaml:"domain_name"`
+	Username     string            `yaml:"username"`
+	Password     promconfig.Secret `yaml:"password,omitempty"`
+	PasswordFile string            `yaml:"password_file,omitempty"`
+	ProjectName  string            `yaml:"project_name,omitempty"`
+	ProjectID    string            `yaml:"project_id,omitempty"`
+}
+
+// Task is one CodeArts Check task to report on.
+type Task struct {
+	ID    string `yaml:"id"`
+	Name  string `yaml:"name,omitempty"`
+	JobID string `yaml:"job_id,omitempty"`
+}
+
+var (
+	// idPattern is what task and job IDs may contain. Real IDs are hex; the
+	// pattern is wider, but nothing in it can alter a URL path or query.
+	idPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	regionPattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+)
+
+// Load reads, defaults and validates a configuration file. Errors name the
+// file and, where it can be found, the line of the key at fault.
+func Load(filename string) (*Config, error) {
+	data, err := os.ReadFile(filename)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("config file %s: %w", filename, err)
+	}
+	return cfg, nil
+}
+
+// Parse is Load without the file: it decodes, defaults and validates data.
+func Parse(data []byte) (*Config, error) {
+	cfg := &Config{}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	// Strict: an unknown or misspelt key is an error, not a silent default.
+	// yaml.v2's messages already carry the line ("line 7: field tasts not found").
+	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) {
+			fe.Line = lineOf(data, fe.Path)
+		}
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// FieldError is a validation error about one key.
+type FieldError struct {
+	Path string // dotted key, e.g. tasks[2].id
+	Msg  string
+	Line int // 0 when not known
+}
+
+func (e *FieldError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s: %s", e.Line, e.Path, e.Msg)
+	}
+	return e.Path + ": " + e.Msg
+}
+
+func fieldErr(path, format string, args ...any) error {
+	return &FieldError{Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Validate fills in defaults and checks every key. It reads password and
+// token files, so that a missing secret is reported at load time.
+func (c *Config) Validate() error {
+	if c.Region != "" && !regionPattern.MatchString(c.Region) {
+		return fieldErr("region", "%q is not a region name like cn-north-4", c.Region)
+	}
+	if c.Endpoint == "" {
+		if c.Region == "" {
+			return fieldErr("region", "set region, or endpoint and the auth endpoint")
+		}
+		c.Endpoint = "https://codearts-check." + c.Region + ".myhuaweicloud.com"
+	}
+	if err := checkURL("endpoint", c.Endpoint); err != nil {
+		return err
+	}
+	if err := c.Auth.validate(c.Region); err != nil {
+		return err
+	}
+	if err := validateTasks(c.Tasks); err != nil {
+		return err
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Concurrency < 1 || c.Concurrency > maxConcurrency {
+		return fieldErr("concurrency", "%d is outside 1..%d", c.Concurrency, maxConcurrency)
+	}
+	if c.Timeout == 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Timeout < 0 {
+		return fieldErr("timeout", "must be positive")
+	}
+	if err := c.HTTPClientConfig.Validate(); err != nil {
+		return fieldErr("http_client_config", "%v", err)
+	}
+	return nil
+}
+
+func (a *Auth) validate(region string) error {
+	switch {
+	case a.IAM != nil && a.TokenFile != "":
+		return fieldErr("auth", "set exactly one of iam, token_file")
+	case a.IAM != nil:
+		return a.IAM.validate(region)
+	case a.TokenFile != "":
+		return checkSecretFile("auth.token_file", a.TokenFile)
+	}
+	return fieldErr("auth", "missing: set one of iam, token_file")
+}
+
+func (i *IAM) validate(region string) error {
+	if i.Endpoint == "" {
+		if region == "" {
+			return fieldErr("auth.iam.endpoint", "set it, or set region")
+		}
+		i.Endpoint = "https://iam." + region + ".myhuaweicloud.com"
+	}
+	if err := checkURL("auth.iam.endpoint", i.Endpoint); err != nil {
+		return err
+	}
+	if i.DomainName == "" {
+		return fieldErr("auth.iam.domain_name", "missing: the account (domain) name")
+	}
+	if i.Username == "" {
+		return fieldErr("auth.iam.username", "missing: the IAM user name")
+	}
+	switch {
+	case i.Password != "" && i.PasswordFile != "":
+		return fieldErr("auth.iam", "set exactly one of password, password_file")
+	case i.PasswordFile != "":
+		if err := checkSecretFile("auth.iam.password_file", i.PasswordFile); err != nil {
+			return err
+		}
+	case i.Password == "":
+		return fieldErr("auth.iam", "missing: set one of password, password_file")
+	}
+	switch {
+	case i.ProjectName != "" && i.ProjectID != "":
+		return fieldErr("auth.iam", "set at most one of project_name, project_id")
+	case i.ProjectName == "" && i.ProjectID == "":
+		if region == "" {
+			return fieldErr("auth.iam.project_name", "missing: set project_name or project_id (or region, its default)")
+		}
+		// In Huawei Cloud the default project of a region is named after it.
+		i.ProjectName = region
+	}
+	return nil
+}
+
+func validateTasks(tasks []Task) error {
+	if len(tasks) == 0 {
+		return fieldErr("tasks", "no task configured")
+	}
+	seen := make(map[string]int, len(tasks))
+	for n, t := range tasks {
+		path := fmt.Sprintf("tasks[%d]", n)
+		if err := checkID(path+".id", t.ID, MaxTaskIDLength); err != nil {
+			return err
+		}
+		if first, dup := seen[t.ID]; dup {
+			return fieldErr(path+".id", "%q is already tasks[%d].id", t.ID, first)
+		}
+		seen[t.ID] = n
+		if t.JobID != "" {
+			if err := checkID(path+".job_id", t.JobID, MaxJobIDLength); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkID(path, id string, maxLen int) error {
+	switch {
+	case id == "":
+		return fieldErr(path, "missing or empty")
+	case len(id) > maxLen:
+		return fieldErr(path, "%d characters, more than %d", len(id), maxLen)
+	case !idPattern.MatchString(id):
+		return fieldErr(path, "%q has characters other than letters, digits, '-' and '_'", id)
+	}
+	return nil
+}
+
+func checkURL(path, raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fieldErr(path, "%v", err)
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fieldErr(path, "%q: want an http:// or https:// URL", raw)
+	case u.Host == "":
+		return fieldErr(path, "%q has no host", raw)
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return fieldErr(path, "%q: no query, fragment or user info allowed", raw)
+	}
+	return nil
+}
+
+// checkSecretFile reports a secret file that cannot be read or is empty.
+// The content itself never appears in the error.
+func checkSecretFile(path, filename string) error {
+	b, err := os.ReadFile(filename)
+	if err != nil {
+		return fieldErr(path, "%v", err)
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return fieldErr(path, "%s is empty", filename)
+	}
+	return nil
+}
+
+// String renders the configuration as YAML with every secret shown as
+// <secret>, for --config.check and logs.
+func (c *Config) String() string {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Sprintf("<config: %v>", err)
+	}
+	return string(b)
+}

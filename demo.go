@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/prometheus/common/model"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+)
+
+// startDemo serves the simulator's demo on a loopback port and puts a
+// configuration pointing at it in force. It returns a function that stops
+// the simulator.
+func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
+	sim := simulator.NewDemo(time.Now)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	server := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("Demo simulator stopped", "err", err)
+		}
+	}()
+	endpoint := "http://" + ln.Addr().String()
+
+	names := simulator.DemoTaskNames()
+	ids := simulator.DemoTaskIDs()
+	sort.Strings(ids)
+	cfg := &config.Config{
+		Endpoint: endpoint,
+		Auth: config.Auth{IAM: &config.IAM{
+			Endpoint:    endpoint,
+			DomainName:  simulator.DefaultDomain,
+			Username:    simulator.DefaultUser,
+			Password:    simulator.DefaultPassword,
+			ProjectName: simulator.DefaultProject,
+		}},
+		Timeout: model.Duration(10 * time.Second),
+	}
+	for _, id := range ids {
+		cfg.Tasks = append(cfg.Tasks, config.Task{ID: id, Name: names[id]})
+	}
+	if err := cfg.Validate(); err != nil {
+		server.Close()
+		sim.Close()
+		return nil, err
+	}
+	sc.Set(cfg)
+	logger.Info("Demo mode: querying the built-in simulator", "endpoint", endpoint, "tasks", len(cfg.Tasks))
+	return func() {
+		server.Close()
+		sim.Close()
+	}, nil
+}
