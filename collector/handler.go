@@ -47,7 +47,9 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 		defer cancel()
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(c.Scrape(ctx))
-		promhttp.HandlerFor(prometheus.Gatherers{static, reg}, promhttp.HandlerOpts{
+		// The scrape is gathered first: it updates the process-wide API
+		// counters in static, which must show this scrape's calls.
+		promhttp.HandlerFor(prometheus.Gatherers{reg, static}, promhttp.HandlerOpts{
 			ErrorLog:      errorLog,
 			ErrorHandling: promhttp.ContinueOnError,
 		}).ServeHTTP(w, r)
