@@ -1,0 +1,194 @@
+package simulator
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var demoStart = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+
+func TestDemoIDsAndNames(t *testing.T) {
+	ids := DemoTaskIDs()
+	if len(ids) < 6 || len(ids) > 8 {
+		t.Fatalf("%d demo tasks, want 6-8", len(ids))
+	}
+	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
+	names := DemoTaskNames()
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !hex32.MatchString(id) || seen[id] {
+			t.Fatalf("bad or duplicate id %q", id)
+		}
+		seen[id] = true
+		if names[id] == "" {
+			t.Fatalf("no name for %s", id)
+		}
+	}
+	if len(names) != len(ids) {
+		t.Fatalf("%d names for %d ids", len(names), len(ids))
+	}
+	ids[0] = "mutated"
+	if !reflect.DeepEqual(DemoTaskIDs()[1:], ids[1:]) || DemoTaskIDs()[0] == "mutated" {
+		t.Fatal("DemoTaskIDs must be stable and return a copy")
+	}
+	byName := map[string]bool{}
+	for _, n := range names {
+		byName[n] = true
+	}
+	for _, n := range []string{"backend-api", "web-frontend", "payment-service"} {
+		if !byName[n] {
+			t.Errorf("missing demo task %q", n)
+		}
+	}
+}
+
+// demoSnapshot renders every demo task at the clock's current time.
+func demoSnapshot(t *testing.T, s *Server) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, id := range DemoTaskIDs() {
+		task, ok := s.Task(id)
+		if !ok {
+			t.Fatalf("demo task %s missing", id)
+		}
+		b, err := json.Marshal(renderProgress(task))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[DemoTaskNames()[id]] = string(b)
+	}
+	return out
+}
+
+func statusOf(t Task) string {
+	if t.Status == nil {
+		return "null"
+	}
+	return strconv.Itoa(*t.Status)
+}
+
+func TestDemoCycle(t *testing.T) {
+	clock := newFakeClock(demoStart)
+	sim := NewDemo(clock.Now)
+	defer sim.Close()
+	twinClock := newFakeClock(demoStart)
+	twin := NewDemo(twinClock.Now)
+	defer twin.Close()
+	byName := map[string]string{}
+	for id, n := range DemoTaskNames() {
+		byName[n] = id
+	}
+
+	ratios := []string{}
+	mobileOutcomes := map[string]bool{}
+	// Two full cycles in half-second steps (and the first minute among them).
+	for step := 0; step <= int(2*demoPeriod/(500*time.Millisecond)); step++ {
+		at := time.Duration(step) * 500 * time.Millisecond
+		clock.Set(demoStart.Add(at))
+		snap := demoSnapshot(t, sim)
+
+		counts := map[string]int{}
+		for _, id := range DemoTaskIDs() {
+			task, _ := sim.Task(id)
+			counts[statusOf(task)]++
+		}
+		if counts["1"] == 0 || counts["2"] == 0 {
+			t.Fatalf("at +%v: want at least one failed and one succeeded task, got %v", at, counts)
+		}
+		if counts["null"] != 1 || counts["3"] != 1 {
+			t.Fatalf("at +%v: want one never-checked and one stopped task, got %v", at, counts)
+		}
+
+		be, _ := sim.Task(byName["backend-api"])
+		if *be.Status == 0 && (len(ratios) == 0 || ratios[len(ratios)-1] != *be.Ratio) && at < demoPeriod {
+			ratios = append(ratios, *be.Ratio)
+		}
+		mob, _ := sim.Task(byName["mobile-app"])
+		mobileOutcomes[statusOf(mob)] = true
+
+		// Deterministic: another demo with the same clock agrees.
+		twinClock.Set(demoStart.Add(at))
+		if other := demoSnapshot(t, twin); !reflect.DeepEqual(snap, other) {
+			t.Fatalf("at +%v: two demos disagree:\n%v\n%v", at, snap, other)
+		}
+	}
+
+	// The ratio climbs from 0% to 100% and shows decimals.
+	if ratios[0] != "0%" || ratios[len(ratios)-1] != "100%" || !slices.Contains(ratios, "33.3%") {
+		t.Fatalf("backend-api ratios = %v", ratios)
+	}
+	prev := -1.0
+	for _, r := range ratios {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(r, "%"), 64)
+		if err != nil || v <= prev {
+			t.Fatalf("ratios not strictly increasing numbers: %v", ratios)
+		}
+		prev = v
+	}
+	if !mobileOutcomes["0"] || !mobileOutcomes["1"] || !mobileOutcomes["2"] {
+		t.Fatalf("mobile-app should check, fail and succeed over two cycles: %v", mobileOutcomes)
+	}
+
+	// Exact states at the start, for people reading the doc comment.
+	clock.Set(demoStart)
+	snap := demoSnapshot(t, sim)
+	for name, want := range map[string]string{
+		"backend-api":          `{"task_status":0,"progress":{"ratio":"0%","info":"running"}}`,
+		"web-frontend":         `{"task_status":2,"progress":{"ratio":"100%","info":"success"}}`,
+		"notification-service": `{"task_status":1,"progress":{"ratio":null,"info":null}}`,
+		"data-pipeline":        `{"task_status":null,"progress":{"ratio":null,"info":null}}`,
+		"legacy-monolith":      `{"task_status":3,"progress":{"ratio":null,"info":null}}`,
+	} {
+		if snap[name] != want {
+			t.Errorf("%s at start = %s, want %s", name, snap[name], want)
+		}
+	}
+	// A clock that goes backwards still lands in the cycle.
+	clock.Set(demoStart.Add(-7 * time.Minute))
+	demoSnapshot(t, sim)
+}
+
+func TestDemoOverHTTP(t *testing.T) {
+	clock := newFakeClock(demoStart)
+	e := serve(t, NewDemo(clock.Now))
+	tok := e.token() // default credentials
+	byName := map[string]string{}
+	for id, n := range DemoTaskNames() {
+		byName[n] = id
+	}
+	be := byName["backend-api"]
+
+	clock.Advance(20 * time.Second)
+	r := e.progress(be, tok)
+	if r.status != http.StatusOK || string(r.body) != `{"task_status":0,"progress":{"ratio":"33.3%","info":"running"}}` {
+		t.Fatalf("backend-api at +20s: %d %s", r.status, r.body)
+	}
+	clock.Advance(60 * time.Second)
+	r = e.progress(be, tok)
+	if string(r.body) != `{"task_status":2,"progress":{"ratio":"100%","info":"success"}}` {
+		t.Fatalf("backend-api at +80s: %s", r.body)
+	}
+	for _, id := range DemoTaskIDs() {
+		if r := e.progress(id, tok); r.status != http.StatusOK || !json.Valid(r.body) || strings.Contains(string(r.body), "error_code") {
+			t.Fatalf("%s: %d %s", DemoTaskNames()[id], r.status, r.body)
+		}
+	}
+
+	// SetTask on a demo task freezes it; faults work as on any server.
+	e.sim.SetTask(Task{ID: be, Name: "backend-api", Status: IntPtr(3)})
+	clock.Advance(time.Hour)
+	if r := e.progress(be, tok); string(r.body) != `{"task_status":3,"progress":{"ratio":null,"info":null}}` {
+		t.Fatalf("frozen demo task: %s", r.body)
+	}
+	e.sim.SetFault(be, Fault{Kind: FaultRetryLater, Times: 1})
+	wantErr(t, e.progress(be, tok), http.StatusOK, "CC.00050012", false)
+	e.sim.RemoveTask(byName["web-frontend"])
+	wantErr(t, e.progress(byName["web-frontend"], tok), http.StatusOK, "CC.00050014", false)
+}

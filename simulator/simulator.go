@@ -1,0 +1,380 @@
+// Package simulator is an in-process fake of the two Huawei Cloud APIs the
+// exporter talks to, served on one host over real HTTP:
+//
+//   - IAM's password-token call, POST /v3/auth/tokens (iam.go);
+//   - CodeArts Check's ShowProgressDetailV2, GET /v2/tasks/{task_id}/progress
+//     (progress.go).
+//
+// It owns the wire format of those calls as documented in
+// shared/reference/huawei-cloud-api.md: status codes, header names, the three
+// error-body dialects (keystone, IAM, API Gateway) and the CodeArts habit of
+// reporting errors inside HTTP 200 bodies. Tests wrap a *Server in
+// httptest.NewServer and drive it through the exporter's real HTTP client, so
+// the client's parsing, timeouts and retries are exercised against the same
+// bytes the real service sends. Faults (faults.go) inject the failures a
+// production exporter must survive: hangs, TCP resets, HTML error pages,
+// throttling, malformed or enormous bodies. NewDemo (demo.go) preloads tasks
+// whose state moves with the clock, for the exporter's --demo mode.
+//
+// A Server is safe for concurrent use. Call Close before closing the
+// surrounding httptest.Server: Close releases requests held by FaultHang and
+// by latency, which httptest.Server.Close would otherwise wait for forever.
+package simulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults used by Options zero values and by the demo.
+const (
+	DefaultDomain    = "demo-domain"
+	DefaultUser      = "demo-user"
+	DefaultPassword  = "demo-password"
+	DefaultProject   = "cn-north-4"                       // IAM project name
+	DefaultProjectID = "0123456789abcdef0123456789abcdef" // IAM project id (32 hex)
+)
+
+// defaultTokenTTL is how long IAM tokens live in production.
+const defaultTokenTTL = 24 * time.Hour
+
+// contentTypeJSON is what both services put on JSON answers.
+const contentTypeJSON = "application/json;charset=UTF-8"
+
+// User is an IAM user accepted by the token endpoint.
+type User struct{ Domain, Name, Password string }
+
+// Options configures New. The zero value is usable.
+type Options struct {
+	Users    []User           // accepted IAM users; empty = one user {DefaultDomain, DefaultUser, DefaultPassword}
+	TokenTTL time.Duration    // lifetime of issued tokens; 0 = 24h
+	Now      func() time.Time // clock; nil = time.Now
+}
+
+// Task is the state of one CodeArts Check task as the progress call reports
+// it. Pointer fields are pointers so that tests can ask for JSON null, which
+// the real service sends for tasks that were never checked.
+type Task struct {
+	ID           string
+	Name         string
+	ProjectID    string // CodeArts project the task belongs to (for a later task-list endpoint)
+	GitBranch    string
+	Status       *int    // nil = JSON null ("never checked")
+	Ratio        *string // nil = JSON null, e.g. "50%", "33.3%", " 7 %", "garbage"
+	Info         *string // nil = JSON null
+	NoProgress   bool    // omit the "progress" object entirely (wins over NullProgress)
+	NullProgress bool    // send "progress": null
+}
+
+// IntPtr returns a pointer to v, for Task.Status.
+func IntPtr(v int) *int { return &v }
+
+// StrPtr returns a pointer to v, for Task.Ratio and Task.Info.
+func StrPtr(v string) *string { return &v }
+
+var _ http.Handler = (*Server)(nil)
+
+// Server is the simulated IAM + CodeArts Check host. It implements
+// http.Handler; create it with New or NewDemo.
+type Server struct {
+	now      func() time.Time
+	tokenTTL time.Duration
+
+	// authorize checks the credentials of a CodeArts Check call. It is a
+	// field, not a method, so that AK/SK signing can be slotted in later
+	// without touching the handlers — see authorizer in progress.go.
+	authorize authorizer
+
+	// closed is closed by Close; every wait in a handler selects on it.
+	closed    chan struct{}
+	closeOnce sync.Once
+
+	mu          sync.Mutex
+	users       map[userKey]string      // (domain, name) -> password
+	tokens      map[string]*tokenRecord // issued tokens by value
+	tasks       map[string]Task         // static tasks by ID
+	demo        map[string]demoTask     // clock-driven tasks by ID (NewDemo only)
+	demoStart   time.Time
+	faults      map[string]*faultState // by task ID; "" = every task
+	iamFault    *faultState
+	latency     time.Duration
+	taskLatency map[string]time.Duration
+	st          stats
+}
+
+// stats are the counters behind the Stats accessors, guarded by Server.mu.
+type stats struct {
+	iamRequests      int
+	progressRequests int
+	taskRequests     map[string]int
+	inFlight         int
+	maxInFlight      int
+	lastQuery        map[string]url.Values
+	lastRawPath      map[string]string
+}
+
+func newStats() stats {
+	return stats{
+		taskRequests: map[string]int{},
+		lastQuery:    map[string]url.Values{},
+		lastRawPath:  map[string]string{},
+	}
+}
+
+// New returns a Server with no tasks, no faults and no latency.
+func New(opts Options) *Server {
+	s := &Server{
+		now:         opts.Now,
+		tokenTTL:    opts.TokenTTL,
+		closed:      make(chan struct{}),
+		users:       map[userKey]string{},
+		tokens:      map[string]*tokenRecord{},
+		tasks:       map[string]Task{},
+		demo:        map[string]demoTask{},
+		faults:      map[string]*faultState{},
+		taskLatency: map[string]time.Duration{},
+		st:          newStats(),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.tokenTTL <= 0 {
+		s.tokenTTL = defaultTokenTTL
+	}
+	users := opts.Users
+	if len(users) == 0 {
+		users = []User{{DefaultDomain, DefaultUser, DefaultPassword}}
+	}
+	for _, u := range users {
+		s.users[userKey{u.Domain, u.Name}] = u.Password
+	}
+	s.authorize = s.authorizeToken
+	return s
+}
+
+// Close releases every request held by FaultHang or by latency so that
+// httptest.Server.Close, which waits for active requests, never blocks. Hung
+// requests are answered by dropping the connection (they "never answer");
+// latency waits end early and the request is answered normally. The Server
+// keeps serving afterwards, but without waiting. Close is idempotent.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
+}
+
+// SetTask adds or replaces a task. Replacing a demo task freezes it at t.
+func (s *Server) SetTask(t Task) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.demo, t.ID)
+	s.tasks[t.ID] = t
+}
+
+// RemoveTask deletes a task; later progress calls for it answer CC.00050014.
+func (s *Server) RemoveTask(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.demo, id)
+	delete(s.tasks, id)
+}
+
+// Task returns the task as a progress call would report it now (for demo
+// tasks, the state computed from the clock).
+func (s *Server) Task(id string) (Task, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lookupTask(id)
+}
+
+// lookupTask requires s.mu.
+func (s *Server) lookupTask(id string) (Task, bool) {
+	if d, ok := s.demo[id]; ok {
+		return d.at(s.now().Sub(s.demoStart)), true
+	}
+	t, ok := s.tasks[id]
+	return t, ok
+}
+
+// IAMRequests reports how many token requests arrived (any outcome).
+func (s *Server) IAMRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.iamRequests
+}
+
+// ProgressRequests reports how many progress requests arrived (any outcome).
+func (s *Server) ProgressRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.progressRequests
+}
+
+// TaskRequests reports how many progress requests named taskID (any outcome,
+// including unknown tasks and rejected credentials).
+func (s *Server) TaskRequests(taskID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.taskRequests[taskID]
+}
+
+// InFlight reports how many progress requests are being served right now.
+func (s *Server) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.inFlight
+}
+
+// MaxInFlight reports the highest InFlight seen since New or ResetStats, so
+// tests can assert the exporter's concurrency limit.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.maxInFlight
+}
+
+// LastQuery returns a copy of the query of the last progress request for
+// taskID, or nil if there was none.
+func (s *Server) LastQuery(taskID string) url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, ok := s.st.lastQuery[taskID]
+	if !ok {
+		return nil
+	}
+	return cloneValues(q)
+}
+
+// LastRawPath returns the escaped path (as sent on the wire) of the last
+// progress request for taskID, or "" if there was none.
+func (s *Server) LastRawPath(taskID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.lastRawPath[taskID]
+}
+
+// ResetStats zeroes every counter. Requests still in flight keep counting
+// in InFlight, so MaxInFlight restarts from the current InFlight, not 0.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	inFlight := s.st.inFlight
+	s.st = newStats()
+	s.st.inFlight = inFlight
+	s.st.maxInFlight = inFlight
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+const (
+	tokenPath      = "/v3/auth/tokens"
+	progressPrefix = "/v2/tasks/"
+	progressSuffix = "/progress"
+)
+
+// ServeHTTP serves IAM and CodeArts Check on one host. Routing works on the
+// escaped path so that a task ID containing an escaped "/" stays one segment.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every answer from both gateways carries a request ID; error bodies
+	// repeat it (see gatewayError), so set it before anything else.
+	w.Header().Set("X-Request-Id", newRequestID())
+
+	path := r.URL.EscapedPath()
+	if path == tokenPath {
+		s.serveToken(w, r)
+		return
+	}
+	if id, ok := parseProgressPath(path); ok && r.Method == http.MethodGet {
+		s.serveProgress(w, r, id, path)
+		return
+	}
+	// API Gateway matches method and path together: anything else is an
+	// API that does not exist.
+	gatewayError(http.StatusNotFound, "APIGW.0101",
+		"The API does not exist or has not been published in the environment").write(w)
+}
+
+// parseProgressPath extracts and unescapes the task ID from an escaped
+// /v2/tasks/{task_id}/progress path.
+func parseProgressPath(escaped string) (string, bool) {
+	rest, ok := strings.CutPrefix(escaped, progressPrefix)
+	if !ok {
+		return "", false
+	}
+	seg, ok := strings.CutSuffix(rest, progressSuffix)
+	if !ok || seg == "" || strings.Contains(seg, "/") {
+		return "", false
+	}
+	id, err := url.PathUnescape(seg)
+	if err != nil || id == "" {
+		return "", false
+	}
+	return id, true
+}
+
+// apiError is a JSON error body in the {"error_code","error_msg"} dialect
+// shared by API Gateway, IAM and CodeArts Check. Gateway errors also repeat
+// the X-Request-Id header in the body.
+type apiError struct {
+	status  int
+	code    string
+	msg     string
+	gateway bool
+}
+
+func gatewayError(status int, code, msg string) *apiError {
+	return &apiError{status: status, code: code, msg: msg, gateway: true}
+}
+
+func serviceError(status int, code, msg string) *apiError {
+	return &apiError{status: status, code: code, msg: msg}
+}
+
+func (e *apiError) write(w http.ResponseWriter) {
+	body := struct {
+		ErrorCode string `json:"error_code"`
+		ErrorMsg  string `json:"error_msg"`
+		RequestID string `json:"request_id,omitempty"`
+	}{ErrorCode: e.code, ErrorMsg: e.msg}
+	if e.gateway {
+		body.RequestID = w.Header().Get("X-Request-Id")
+	}
+	writeJSON(w, e.status, body)
+}
+
+// writeJSON marshals v (always one of this package's own types, so Marshal
+// cannot fail) and sends it with an explicit Content-Length.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("simulator: marshal: " + err.Error())
+	}
+	writeRaw(w, status, contentTypeJSON, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	// A write error means the client went away; there is no one to tell.
+	_, _ = w.Write(body)
+}
+
+// newRequestID returns 32 lowercase hex characters, the shape API Gateway
+// request IDs have.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go >= 1.24)
+	return hex.EncodeToString(b[:])
+}
