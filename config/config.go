@@ -39,6 +39,8 @@ type Config struct {
 	Concurrency      int                         `yaml:"concurrency,omitempty"`
 	Timeout          model.Duration              `yaml:"timeout,omitempty"`
 	HTTPClientConfig promconfig.HTTPClientConfig `yaml:"http_client_config,omitempty"`
+	// Budget's keys (max_requests_per_second, min_interval) are top-level.
+	Budget `yaml:",inline"`
 }
 
 // Auth holds exactly one way to authenticate.
@@ -95,7 +97,7 @@ func Parse(data []byte) (*Config, error) {
 	// Strict: an unknown or misspelt key is an error, not a silent default.
 	// yaml.v2's messages already carry the line ("line 7: field tasts not found").
 	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
-		return nil, err
+		return nil, withLine(data, err)
 	}
 	if err := cfg.Validate(); err != nil {
 		var fe *FieldError
@@ -161,7 +163,7 @@ func (c *Config) Validate() error {
 	if err := c.HTTPClientConfig.Validate(); err != nil {
 		return fieldErr("http_client_config", "%v", err)
 	}
-	return nil
+	return c.Budget.validate()
 }
 
 func (a *Auth) validate(region string) error {

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -60,4 +62,68 @@ func mapValue(node *yamlv3.Node, key string) (*yamlv3.Node, int) {
 		}
 	}
 	return nil, 0
+}
+
+// quoted finds the first double-quoted value in an error message.
+var quoted = regexp.MustCompile(`"((?:[^"\\]|\\.)*)"`)
+
+// withLine adds the position to a decoding error that lacks one. yaml.v2
+// puts "line N" in its own errors, but errors from custom unmarshalers
+// (durations, URLs, secrets) come without: those quote the bad value, so the
+// value is looked up in the document to find where it is.
+func withLine(data []byte, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "line ") {
+		return err
+	}
+	m := quoted.FindStringSubmatch(msg)
+	if m == nil {
+		return err
+	}
+	value, uerr := strconv.Unquote(`"` + m[1] + `"`)
+	if uerr != nil {
+		value = m[1]
+	}
+	var doc yamlv3.Node
+	if yamlv3.Unmarshal(data, &doc) != nil {
+		return err
+	}
+	if key, line := findScalar(&doc, "", value); line > 0 {
+		return fmt.Errorf("line %d: %s: %w", line, key, err)
+	}
+	return err
+}
+
+// findScalar returns the key path and line of the first scalar value equal
+// to value under node.
+func findScalar(node *yamlv3.Node, path, value string) (string, int) {
+	switch node.Kind {
+	case yamlv3.DocumentNode:
+		for _, c := range node.Content {
+			if k, l := findScalar(c, path, value); l > 0 {
+				return k, l
+			}
+		}
+	case yamlv3.MappingNode:
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			key := node.Content[i].Value
+			if path != "" {
+				key = path + "." + key
+			}
+			if k, l := findScalar(node.Content[i+1], key, value); l > 0 {
+				return k, l
+			}
+		}
+	case yamlv3.SequenceNode:
+		for i, c := range node.Content {
+			if k, l := findScalar(c, fmt.Sprintf("%s[%d]", path, i), value); l > 0 {
+				return k, l
+			}
+		}
+	case yamlv3.ScalarNode:
+		if node.Value == value {
+			return path, node.Line
+		}
+	}
+	return "", 0
 }
