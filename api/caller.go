@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"golang.org/x/time/rate"
 )
 
 // MaxBodySize bounds how much of an answer is read. Real answers are a few
@@ -25,15 +27,24 @@ type Response struct {
 type Caller struct {
 	Client  *http.Client
 	Metrics *Metrics // nil: nothing is counted
+	// Limiter is the API budget: every call takes a token from it before it
+	// is sent. Callers that share one Limiter share one budget, whichever
+	// API they call and however many scrapes are running. nil: no budget.
+	Limiter *rate.Limiter
 }
 
 // Do sends req, reads its answer, and checks it with CheckResponse. If the
 // answer is a success, decode turns it into the caller's result; an error
 // from decode becomes an invalid_response *Error. Every failure comes back
 // as an *Error and is counted once under its code; endpoint names the API
-// in codearts_check_api_requests_total.
+// in codearts_check_api_requests_total. A call the budget (Limiter) cannot
+// fit before req's deadline is not sent: it fails at once as a timeout that
+// wraps ErrBudget.
 func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) error) error {
-	err := c.do(req, endpoint, decode)
+	err := c.wait(req.Context())
+	if err == nil {
+		err = c.do(req, endpoint, decode)
+	}
 	if err != nil {
 		c.Metrics.countError(Code(err))
 	}
