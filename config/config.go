@@ -36,6 +36,7 @@ type Config struct {
 	Endpoint         string                      `yaml:"endpoint,omitempty"`
 	Auth             Auth                        `yaml:"auth"`
 	Tasks            []Task                      `yaml:"tasks,omitempty"`
+	Discovery        *Discovery                  `yaml:"discovery,omitempty"`
 	Concurrency      int                         `yaml:"concurrency,omitempty"`
 	Timeout          model.Duration              `yaml:"timeout,omitempty"`
 	HTTPClientConfig promconfig.HTTPClientConfig `yaml:"http_client_config,omitempty"`
@@ -47,6 +48,7 @@ type Config struct {
 type Auth struct {
 	IAM       *IAM   `yaml:"iam,omitempty"`
 	TokenFile string `yaml:"token_file,omitempty"`
+	AKSK      *AKSK  `yaml:"aksk,omitempty"`
 }
 
 // IAM is a password login to IAM.
@@ -65,6 +67,10 @@ type Task struct {
 	ID    string `yaml:"id"`
 	Name  string `yaml:"name,omitempty"`
 	JobID string `yaml:"job_id,omitempty"`
+	// ProjectID (the CodeArts project) and GitBranch are known for
+	// discovered tasks only; they label codearts_check_task_info.
+	ProjectID string `yaml:"-"`
+	GitBranch string `yaml:"-"`
 }
 
 var (
@@ -145,7 +151,13 @@ func (c *Config) Validate() error {
 	if err := c.Auth.validate(c.Region); err != nil {
 		return err
 	}
-	if err := validateTasks(c.Tasks); err != nil {
+	if c.Discovery != nil {
+		if err := c.Discovery.validate(); err != nil {
+			return err
+		}
+	}
+	// With discovery, the static list may be empty: discovery fills it.
+	if err := validateTasks(c.Tasks, c.Discovery != nil); err != nil {
 		return err
 	}
 	if c.Concurrency == 0 {
@@ -167,15 +179,23 @@ func (c *Config) Validate() error {
 }
 
 func (a *Auth) validate(region string) error {
+	modes := 0
+	for _, set := range []bool{a.IAM != nil, a.TokenFile != "", a.AKSK != nil} {
+		if set {
+			modes++
+		}
+	}
 	switch {
-	case a.IAM != nil && a.TokenFile != "":
-		return fieldErr("auth", "set exactly one of iam, token_file")
+	case modes > 1:
+		return fieldErr("auth", "set exactly one of iam, token_file, aksk")
 	case a.IAM != nil:
 		return a.IAM.validate(region)
 	case a.TokenFile != "":
 		return checkSecretFile("auth.token_file", a.TokenFile)
+	case a.AKSK != nil:
+		return a.AKSK.validate()
 	}
-	return fieldErr("auth", "missing: set one of iam, token_file")
+	return fieldErr("auth", "missing: set one of iam, token_file, aksk")
 }
 
 func (i *IAM) validate(region string) error {
@@ -217,9 +237,9 @@ func (i *IAM) validate(region string) error {
 	return nil
 }
 
-func validateTasks(tasks []Task) error {
-	if len(tasks) == 0 {
-		return fieldErr("tasks", "no task configured")
+func validateTasks(tasks []Task, discovery bool) error {
+	if len(tasks) == 0 && !discovery {
+		return fieldErr("tasks", "no task configured: list tasks, or set discovery")
 	}
 	seen := make(map[string]int, len(tasks))
 	for n, t := range tasks {

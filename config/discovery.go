@@ -1,0 +1,85 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// DefaultRefreshInterval is how often discovery lists the projects' tasks
+// when refresh_interval is not set. Tasks are created by hand, rarely; ten
+// minutes keeps a new task's wait short and the listing cost negligible.
+const DefaultRefreshInterval = model.Duration(10 * time.Minute)
+
+// maxProjectIDLength is generous: the reference gives CodeArts project IDs
+// 32 characters.
+const maxProjectIDLength = 64
+
+// Discovery lists the tasks of CodeArts projects in the background
+// (ShowTaskListByProjectIdV2) and adds them to the static tasks.
+type Discovery struct {
+	// Projects are CodeArts project IDs, not IAM project IDs.
+	Projects []string `yaml:"projects"`
+	// Include and Exclude are regular expressions on task_name. Like
+	// Prometheus' relabelling regexes they are anchored at both ends: "web"
+	// matches the name "web" only, "web-.*" every name starting "web-".
+	Include         string         `yaml:"include,omitempty"`
+	Exclude         string         `yaml:"exclude,omitempty"`
+	RefreshInterval model.Duration `yaml:"refresh_interval,omitempty"`
+
+	include, exclude *regexp.Regexp // compiled by validate; nil: not set
+}
+
+// Keep reports whether a discovered task with this name passes include
+// and exclude. It must be called on a validated Discovery.
+func (d *Discovery) Keep(taskName string) bool {
+	if d.include != nil && !d.include.MatchString(taskName) {
+		return false
+	}
+	return d.exclude == nil || !d.exclude.MatchString(taskName)
+}
+
+func (d *Discovery) validate() error {
+	if len(d.Projects) == 0 {
+		return fieldErr("discovery.projects", "missing: list at least one CodeArts project ID")
+	}
+	seen := make(map[string]int, len(d.Projects))
+	for n, p := range d.Projects {
+		path := fmt.Sprintf("discovery.projects[%d]", n)
+		if err := checkID(path, p, maxProjectIDLength); err != nil {
+			return err
+		}
+		if first, dup := seen[p]; dup {
+			return fieldErr(path, "%q is already discovery.projects[%d]", p, first)
+		}
+		seen[p] = n
+	}
+	var err error
+	if d.include, err = compileAnchored("discovery.include", d.Include); err != nil {
+		return err
+	}
+	if d.exclude, err = compileAnchored("discovery.exclude", d.Exclude); err != nil {
+		return err
+	}
+	if d.RefreshInterval == 0 {
+		d.RefreshInterval = DefaultRefreshInterval
+	}
+	if d.RefreshInterval < 0 {
+		return fieldErr("discovery.refresh_interval", "must be positive")
+	}
+	return nil
+}
+
+// compileAnchored compiles expr as ^(?:expr)$; "" is no expression.
+func compileAnchored(path, expr string) (*regexp.Regexp, error) {
+	if expr == "" {
+		return nil, nil
+	}
+	re, err := regexp.Compile("^(?:" + expr + ")$")
+	if err != nil {
+		return nil, fieldErr(path, "%v", err)
+	}
+	return re, nil
+}

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const discoveryHead = "region: cn-north-4\nauth:\n  token_file: testdata/valid.yml\n"
+
+func TestDiscoveryAllowsNoStaticTasks(t *testing.T) {
+	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [p1, p2]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Discovery
+	if len(cfg.Tasks) != 0 || len(d.Projects) != 2 || d.RefreshInterval != DefaultRefreshInterval {
+		t.Fatalf("tasks %v discovery %+v", cfg.Tasks, d)
+	}
+	if time.Duration(d.RefreshInterval) != 10*time.Minute {
+		t.Errorf("default refresh_interval = %v, want 10m", d.RefreshInterval)
+	}
+}
+
+func TestDiscoveryFiltersAreAnchored(t *testing.T) {
+	cfg, err := Parse([]byte(discoveryHead +
+		"discovery:\n  projects: [p1]\n  include: \"web-.*|api\"\n  exclude: \".*-legacy\"\n  refresh_interval: 1m\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := cfg.Discovery
+	for name, want := range map[string]bool{
+		"web-shop":        true,
+		"api":             true,
+		"api-gateway":     false, // anchored: "api" is not a prefix match
+		"my-web-shop":     false,
+		"web-shop-legacy": false, // excluded
+		"":                false,
+	} {
+		if got := d.Keep(name); got != want {
+			t.Errorf("Keep(%q) = %v, want %v", name, got, want)
+		}
+	}
+	if time.Duration(d.RefreshInterval) != time.Minute {
+		t.Errorf("refresh_interval = %v", d.RefreshInterval)
+	}
+}
+
+func TestDiscoveryNoFiltersKeepsAll(t *testing.T) {
+	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [p1]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Discovery.Keep("anything") || !cfg.Discovery.Keep("") {
+		t.Error("a discovery without include/exclude must keep every task")
+	}
+}
+
+func TestDiscoveryErrors(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"no tasks no discovery", discoveryHead, []string{"tasks", "set discovery"}},
+		{"no projects", discoveryHead + "discovery:\n  include: x\n", []string{"line 4", "discovery.projects", "missing"}},
+		{"empty project", discoveryHead + "discovery:\n  projects: [\"\"]\n", []string{"discovery.projects[0]", "empty"}},
+		{"bad project", discoveryHead + "discovery:\n  projects:\n    - ok\n    - ../x\n", []string{"line 7", "discovery.projects[1]"}},
+		{"duplicate project", discoveryHead + "discovery:\n  projects: [p1, p1]\n", []string{"discovery.projects[1]", "already discovery.projects[0]"}},
+		{"bad include", discoveryHead + "discovery:\n  projects: [p1]\n  include: \"web-(\"\n", []string{"line 6", "discovery.include", "missing closing )"}},
+		{"bad exclude", discoveryHead + "discovery:\n  projects: [p1]\n  exclude: \"[z-a]\"\n", []string{"line 6", "discovery.exclude"}},
+		{"negative interval", discoveryHead + "discovery:\n  projects: [p1]\n  refresh_interval: -1m\n", []string{"discovery.refresh_interval"}},
+		{"unknown key", discoveryHead + "discovery:\n  projects: [p1]\n  projcts: [p2]\n", []string{"line 6", "projcts"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.yaml))
+			if err == nil {
+				t.Fatalf("Parse accepted:\n%s", c.yaml)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// A discovered task's project and branch come from the API, never from the
+// file: the keys do not exist there.
+func TestTaskProjectAndBranchAreNotKeys(t *testing.T) {
+	_, err := Parse([]byte(discoveryHead + "tasks:\n  - id: abc\n    project_id: p1\n"))
+	if err == nil || !strings.Contains(err.Error(), "project_id") {
+		t.Fatalf("err = %v, want project_id rejected as an unknown key", err)
+	}
+}
