@@ -49,9 +49,22 @@ func tokenRefused(err error) bool {
 
 // Progress asks for a task's progress (ShowProgressDetailV2). jobID may be
 // empty. When the API refuses the credentials, the token is dropped and the
-// request is made once more with a fresh one.
+// request is made once more with a fresh one. Failures that say "try again"
+// are retried as retry.go describes.
 func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
 	u := c.progressURL(taskID, jobID)
+	var p Progress
+	err := withRetries(ctx, func() error {
+		var err error
+		p, err = c.progress(ctx, u)
+		return err
+	})
+	return p, err
+}
+
+// progress makes one attempt at the progress call u, renewing the token once
+// if the API refuses it.
+func (c *Client) progress(ctx context.Context, u string) (Progress, error) {
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
@@ -85,6 +98,11 @@ func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, 
 func (c *Client) progressURL(taskID, jobID string) string {
 	u := *c.endpoint
 	escaped := url.PathEscape(taskID)
+	if taskID == "." || taskID == ".." {
+		// PathEscape leaves dots alone, and every proxy on the way would
+		// resolve a dot segment: /v2/tasks/../progress is /v2/progress.
+		escaped = strings.ReplaceAll(taskID, ".", "%2E")
+	}
 	u.Path = c.endpoint.Path + "/v2/tasks/" + taskID + "/progress"
 	u.RawPath = c.endpoint.EscapedPath() + "/v2/tasks/" + escaped + "/progress"
 	u.RawQuery = ""
