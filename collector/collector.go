@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/codearts"
@@ -32,19 +33,19 @@ var (
 		"Always 1, for each task with a configured name; join on task_id to label other series with task_name.",
 		[]string{"task_id", "task_name"}, nil)
 	querySuccessDesc = prometheus.NewDesc(namespace+"_task_query_success",
-		"1 if this scrape got a valid answer for the task, else 0.",
+		"1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is.",
 		[]string{"task_id"}, nil)
 	queryDurationDesc = prometheus.NewDesc(namespace+"_task_query_duration_seconds",
-		"Time this scrape spent querying the task, retries included.",
+		"Time the collection this scrape served spent querying the task, retries included.",
 		[]string{"task_id"}, nil)
 	lastSuccessDesc = prometheus.NewDesc(namespace+"_task_last_success_timestamp_seconds",
 		"Unix time of the last valid answer for the task; how old the served task_status and progress are.",
 		[]string{"task_id"}, nil)
 	upDesc = prometheus.NewDesc(namespace+"_up",
-		"1 if the exporter could authenticate and the API answered at least one task query validly in this scrape.",
+		"1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served.",
 		nil, nil)
 	scrapeDurationDesc = prometheus.NewDesc(namespace+"_scrape_duration_seconds",
-		"Duration of this scrape's collection.",
+		"Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one).",
 		nil, nil)
 )
 
@@ -57,9 +58,13 @@ type Collector struct {
 	metrics *api.Metrics
 	logger  *slog.Logger
 
+	budget *rate.Limiter // API budget of the whole process (budget.go)
+	share  share         // collections shared between scrapes (share.go)
+
 	mu      sync.Mutex
 	session *session
 	last    map[string]taskState // last valid answer per task ID
+	sched   schedule             // which tasks go first (schedule.go)
 }
 
 // taskState is the last valid answer for a task.
@@ -83,11 +88,14 @@ func (StaticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
 // every scrape, so that a reload takes effect at the next scrape, and
 // querying the tasks that source gives for it.
 func New(cfg func() *config.Config, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
-	return &Collector{config: cfg, tasks: source, metrics: metrics, logger: logger, last: map[string]taskState{}}
+	return &Collector{config: cfg, tasks: source, metrics: metrics, logger: logger, last: map[string]taskState{},
+		budget: newBudget(), share: share{now: time.Now}}
 }
 
-// Close releases the session of the configuration in force.
+// Close ends the collection in flight, if any, and releases the session of
+// the configuration in force.
 func (c *Collector) Close() {
+	c.share.stop()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.session != nil {
@@ -108,10 +116,11 @@ func (c *Collector) currentSession() (*session, error) {
 	if c.session != nil && c.session.cfg == cfg {
 		return c.session, nil
 	}
-	s, err := newSession(cfg, c.session, c.metrics, c.logger)
+	s, err := newSession(cfg, c.session, c.metrics, c.budget, c.logger)
 	if err != nil {
 		return nil, err
 	}
+	setBudget(c.budget, cfg)
 	if c.session != nil && c.session.authn != s.authn {
 		c.session.close()
 	}
@@ -120,7 +129,8 @@ func (c *Collector) currentSession() (*session, error) {
 }
 
 // Scrape returns a prometheus.Collector that, when collected, queries every
-// task within ctx's deadline.
+// task within ctx's deadline, or serves the result of a collection it shares
+// with other scrapes (share.go).
 func (c *Collector) Scrape(ctx context.Context) prometheus.Collector {
 	return &scrape{c: c, ctx: ctx}
 }
@@ -135,10 +145,9 @@ type scrape struct {
 func (s *scrape) Describe(chan<- *prometheus.Desc) {}
 
 func (s *scrape) Collect(ch chan<- prometheus.Metric) {
-	start := time.Now()
-	up := s.c.collect(s.ctx, ch)
-	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(up))
-	ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(start).Seconds())
+	for _, m := range s.c.shared(s.ctx) {
+		ch <- m
+	}
 }
 
 // result is the outcome of one task query in one scrape.
@@ -155,7 +164,7 @@ func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) bo
 		c.logger.Error("cannot query the API", "err", err)
 		return false
 	}
-	tasks := c.tasks.Tasks(sess.cfg)
+	tasks := c.byStaleness(c.tasks.Tasks(sess.cfg))
 	results := c.queryAll(ctx, sess, tasks)
 
 	errs := newErrorSummary()
@@ -185,6 +194,7 @@ func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) bo
 	}
 	// Forget tasks that left the configuration, so their series go too.
 	c.last = current
+	c.sched.record(tasks, results)
 	errs.log(c.logger, len(tasks))
 	return successes > 0 || (len(tasks) == 0 && err == nil)
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	promconfig "github.com/prometheus/common/config"
+	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/auth"
@@ -27,8 +28,9 @@ type session struct {
 // newSession builds the client for cfg. prev, when not nil, is the session
 // of the configuration in force before: its authenticator (and so its
 // cached token) is kept when the credentials and the HTTP client settings
-// did not change.
-func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, logger *slog.Logger) (*session, error) {
+// did not change. budget is the process's API budget, shared by every
+// session.
+func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, budget *rate.Limiter, logger *slog.Logger) (*session, error) {
 	if prev != nil && reflect.DeepEqual(prev.cfg.Auth, cfg.Auth) &&
 		reflect.DeepEqual(prev.cfg.HTTPClientConfig, cfg.HTTPClientConfig) &&
 		prev.cfg.Concurrency == cfg.Concurrency {
@@ -47,7 +49,7 @@ func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, logger 
 	if cfg.HTTPClientConfig.TLSConfig.InsecureSkipVerify {
 		logger.Warn("TLS certificate verification of the API is off (http_client_config.tls_config.insecure_skip_verify); anyone on the network path can read the credentials")
 	}
-	caller := &api.Caller{Client: httpClient, Metrics: metrics}
+	caller := &api.Caller{Client: httpClient, Metrics: metrics, Limiter: budget}
 
 	s := &session{cfg: cfg, caller: caller, close: func() {}}
 	switch {

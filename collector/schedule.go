@@ -1,0 +1,93 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+)
+
+// Staleness-aware scheduling. When the API budget or the deadline cannot
+// fit every task into one scrape, the queue's order decides which tasks are
+// refreshed; the others keep serving their last good values, and
+// codearts_check_task_last_success_timestamp_seconds shows how old those
+// are. The order is:
+//
+//  1. tasks whose query was sent least recently (never: first), so that
+//     over consecutive scrapes every task gets its turn. Ordering by the
+//     last *sent* query rather than the last *good* answer matters: a task
+//     that fails every time (deleted, no permission) would otherwise stay
+//     at the head of the line forever, and enough of them would starve
+//     the rest;
+//  2. among those, the oldest data first (never answered: first);
+//  3. otherwise the order of the task source.
+
+// schedule remembers, per task, the collection (round) that last sent its
+// query. It is guarded by Collector.mu.
+type schedule struct {
+	round uint64            // collections recorded so far
+	sent  map[string]uint64 // task ID -> round of its last sent query; absent: never
+}
+
+// byStaleness returns tasks in the order this collection should query them.
+// tasks is not modified.
+func (c *Collector) byStaleness(tasks []config.Task) []config.Task {
+	type entry struct {
+		task config.Task
+		sent uint64
+		data time.Time // zero: never answered
+	}
+	c.mu.Lock()
+	entries := make([]entry, len(tasks))
+	for i, t := range tasks {
+		entries[i] = entry{task: t, sent: c.sched.sent[t.ID], data: c.last[t.ID].at}
+	}
+	c.mu.Unlock()
+	slices.SortStableFunc(entries, func(a, b entry) int {
+		if a.sent != b.sent {
+			if a.sent < b.sent {
+				return -1
+			}
+			return 1
+		}
+		return a.data.Compare(b.data)
+	})
+	ordered := make([]config.Task, len(entries))
+	for i, e := range entries {
+		ordered[i] = e.task
+	}
+	return ordered
+}
+
+// record notes which of tasks had their query sent in this collection, and
+// forgets tasks that are gone. c.mu must be held.
+func (s *schedule) record(tasks []config.Task, results []result) {
+	s.round++
+	sent := make(map[string]uint64, len(tasks))
+	for i, t := range tasks {
+		if wasSent(results[i].err) {
+			sent[t.ID] = s.round
+		} else if r, ok := s.sent[t.ID]; ok {
+			sent[t.ID] = r
+		}
+	}
+	s.sent = sent
+}
+
+// wasSent reports whether a query that ended with err reached the API (or
+// at least left for it): anything but a task the deadline left in the
+// queue or the budget could not fit in.
+func wasSent(err error) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, api.ErrBudget):
+		return false
+	case !isCounted(err) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
+		return false
+	}
+	return true
+}

@@ -1,0 +1,142 @@
+package collector
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+)
+
+// Sharing collections between scrapes. An HA pair of Prometheus servers
+// scrapes every target twice per interval; without sharing, that doubles
+// the API calls for the same answers. So:
+//
+//   - a scrape that arrives while a collection is running joins it instead
+//     of starting another (overlapping scrapes share one collection);
+//   - with min_interval set, a scrape that arrives less than min_interval
+//     after the last collection started serves that collection's result.
+//
+// Either way the served series are those of one real collection; their age
+// is in codearts_check_task_last_success_timestamp_seconds.
+
+// collection is one run of Collector.collect and the metrics it produced.
+type collection struct {
+	cfg      *config.Config // in force when it started; a reload invalidates reuse
+	start    time.Time
+	deadline time.Time // zero: none
+	done     chan struct{}
+	metrics  []prometheus.Metric // valid once done is closed
+	joined   int                 // scrapes served by it besides the one that started it; guarded by share.mu
+}
+
+// share is the Collector's state for sharing collections.
+type share struct {
+	now func() time.Time // time.Now; tests set a fake clock
+
+	mu       sync.Mutex
+	inFlight *collection // nil when no collection is running
+	cancel   context.CancelFunc
+	last     *collection // the last finished collection
+}
+
+// shared returns the metrics a scrape bound by ctx serves: those of the
+// collection in flight, of a recent enough one, or of a new one.
+func (c *Collector) shared(ctx context.Context) []prometheus.Metric {
+	cfg := c.config()
+	s := &c.share
+	s.mu.Lock()
+	now := s.now()
+	if last := s.last; last != nil && cfg != nil && last.cfg == cfg && now.Sub(last.start) < time.Duration(cfg.MinInterval) {
+		last.joined++
+		s.mu.Unlock()
+		return last.metrics
+	}
+	col := s.inFlight
+	if col != nil {
+		col.joined++
+	} else {
+		col = &collection{cfg: cfg, start: now, done: make(chan struct{})}
+		// The collection serves every scrape that joins it, so the one
+		// that started it going away (Prometheus gave up, or its
+		// connection broke) must not cancel it. Its deadline still bounds
+		// the collection.
+		runCtx := context.WithoutCancel(ctx)
+		var cancel context.CancelFunc
+		if deadline, ok := ctx.Deadline(); ok {
+			col.deadline = deadline
+			runCtx, cancel = context.WithDeadline(runCtx, deadline)
+		} else {
+			runCtx, cancel = context.WithCancel(runCtx)
+		}
+		s.inFlight, s.cancel = col, cancel
+		go c.run(runCtx, col)
+	}
+	s.mu.Unlock()
+
+	// A scrape whose deadline is not before the collection's waits for it:
+	// the collection ends at its deadline, plus the moments it takes to
+	// turn the answers into metrics. One with an earlier deadline (a
+	// shorter scrape timeout joining a longer one) stops waiting at its own
+	// deadline and serves the last finished collection, if any.
+	deadline, hasDeadline := ctx.Deadline()
+	if !col.deadline.IsZero() && (!hasDeadline || !deadline.Before(col.deadline)) {
+		<-col.done
+		return col.metrics
+	}
+	select {
+	case <-col.done:
+		return col.metrics
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last != nil {
+		return s.last.metrics
+	}
+	return []prometheus.Metric{prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 0)}
+}
+
+// run collects into col and publishes it.
+func (c *Collector) run(ctx context.Context, col *collection) {
+	start := time.Now()
+	// collect sends its series to a channel, like a prometheus.Collector;
+	// they are kept, in order, to be sent again to each scrape served.
+	ch := make(chan prometheus.Metric, 1024)
+	kept := make(chan []prometheus.Metric, 1)
+	go func() {
+		var ms []prometheus.Metric
+		for m := range ch {
+			ms = append(ms, m)
+		}
+		kept <- ms
+	}()
+	up := c.collect(ctx, ch)
+	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(up))
+	ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(start).Seconds())
+	close(ch)
+	col.metrics = <-kept
+
+	s := &c.share
+	s.mu.Lock()
+	s.cancel()
+	s.inFlight, s.cancel, s.last = nil, nil, col
+	s.mu.Unlock()
+	close(col.done)
+}
+
+// stop cancels the collection in flight, if any, and waits for it
+// to end, so that nothing runs after Close.
+func (s *share) stop() {
+	s.mu.Lock()
+	col := s.inFlight
+	if col != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+	if col != nil {
+		<-col.done
+	}
+}
