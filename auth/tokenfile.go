@@ -18,8 +18,9 @@ var statInterval = time.Second
 // TokenFile reads a token issued elsewhere (by a sidecar, a vault agent)
 // from a file, and reads it again whenever the file changes.
 type TokenFile struct {
-	path string
-	now  func() time.Time
+	path  string
+	label string // the config key, for errors: token_file, secret_key_file, ...
+	now   func() time.Time
 
 	mu        sync.Mutex
 	token     string
@@ -32,7 +33,13 @@ type TokenFile struct {
 // NewTokenFile reads the file once and fails if it is missing or empty, so a
 // broken deployment is reported at startup rather than at the first scrape.
 func NewTokenFile(path string) (*TokenFile, error) {
-	f := &TokenFile{path: path, now: time.Now}
+	return newSecretFile(path, "token_file")
+}
+
+// newSecretFile is NewTokenFile for any secret kept in a file (the AK/SK
+// secret key, an STS security token); label names its config key in errors.
+func newSecretFile(path, label string) (*TokenFile, error) {
+	f := &TokenFile{path: path, label: label, now: time.Now}
 	if _, err := f.Token(); err != nil {
 		return nil, err
 	}
@@ -68,7 +75,7 @@ func (f *TokenFile) Token() (string, error) {
 	f.checkedAt = now
 	fi, err := os.Stat(f.path)
 	if err != nil {
-		f.token, f.err = "", fmt.Errorf("token_file: %w", err)
+		f.token, f.err = "", fmt.Errorf("%s: %w", f.label, err)
 		return "", f.err
 	}
 	if f.err == nil && f.token != "" && fi.ModTime().Equal(f.modTime) && fi.Size() == f.size {
@@ -76,14 +83,14 @@ func (f *TokenFile) Token() (string, error) {
 	}
 	b, err := os.ReadFile(f.path)
 	if err != nil {
-		f.token, f.err = "", fmt.Errorf("token_file: %w", err)
+		f.token, f.err = "", fmt.Errorf("%s: %w", f.label, err)
 		return "", f.err
 	}
 	f.modTime, f.size = fi.ModTime(), fi.Size()
 	f.token = strings.TrimSpace(string(b))
 	f.err = nil
 	if f.token == "" {
-		f.err = errors.New("token_file " + f.path + " is empty")
+		f.err = errors.New(f.label + " " + f.path + " is empty")
 	}
 	return f.token, f.err
 }
