@@ -3,7 +3,12 @@
 //
 //   - IAM's password-token call, POST /v3/auth/tokens (iam.go);
 //   - CodeArts Check's ShowProgressDetailV2, GET /v2/tasks/{task_id}/progress
-//     (progress.go).
+//     (progress.go);
+//   - CodeArts Check's ShowTaskListByProjectIdV2, GET /v2/{project_id}/tasks
+//     (tasklist.go), for discovery.
+//
+// CodeArts Check calls accept an IAM token or an AK/SK signature, which is
+// verified as API Gateway does (aksk.go).
 //
 // It owns the wire format of those calls as documented in
 // shared/reference/huawei-cloud-api.md: status codes, header names, the three
@@ -107,6 +112,8 @@ type Server struct {
 	latency     time.Duration
 	taskLatency map[string]time.Duration
 	st          stats
+	aksk        akskState     // AK/SK signature check (aksk.go)
+	lists       taskListState // task list endpoint (tasklist.go)
 }
 
 // stats are the counters behind the Stats accessors, guarded by Server.mu.
@@ -155,7 +162,8 @@ func New(opts Options) *Server {
 	for _, u := range users {
 		s.users[userKey{u.Domain, u.Name}] = u.Password
 	}
-	s.authorize = s.authorizeToken
+	// Signed requests are checked as such, the rest by token (aksk.go).
+	s.authorize = s.authorizeRequest
 	return s
 }
 
@@ -297,6 +305,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if id, ok := parseProgressPath(path); ok && r.Method == http.MethodGet {
 		s.serveProgress(w, r, id, path)
+		return
+	}
+	if id, ok := parseTaskListPath(path); ok && r.Method == http.MethodGet {
+		s.serveTaskList(w, r, id)
 		return
 	}
 	// API Gateway matches method and path together: anything else is an

@@ -1,0 +1,230 @@
+package simulator
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CodeArts Check's ShowTaskListByProjectIdV2,
+// GET /v2/{project_id}/tasks?offset=&limit=, for discovery.
+//
+// The reference leaves the meaning of offset open (a page index, 0- or
+// 1-based, or an item offset), so the simulator serves each reading
+// (SetOffsetMode) and the exporter is tested against all of them. A
+// request goes through: stats, authentication, project lookup (unknown:
+// HTTP 200 + CC.00050013), parameter check (HTTP 200 + CC.00050000),
+// fault injection, then the page. Tasks are listed in ID order.
+
+// OffsetMode is what the task list's offset parameter counts.
+type OffsetMode int
+
+const (
+	OffsetPage0 OffsetMode = iota // page index from 0: offset=1 is the second page (the default)
+	OffsetPage1                   // page index from 1: offset=0 and offset=1 are both the first page
+	OffsetItems                   // item offset: offset=100 starts at the 101st task
+)
+
+// Limits of the task list's query parameters, from the reference.
+const (
+	defaultListLimit = 10
+	maxListLimit     = 100
+	maxListOffset    = 999999
+)
+
+// taskListState is the task list's side of the server, guarded by Server.mu.
+type taskListState struct {
+	projects map[string]bool
+	mode     OffsetMode
+	faults   map[string]*faultState // by project ID; "" = every project
+	requests map[string]int         // by project ID, any outcome
+}
+
+// AddProject makes a CodeArts project exist. Its tasks are the tasks (set
+// with SetTask, or the demo's) whose ProjectID is id.
+func (s *Server) AddProject(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lists.projects == nil {
+		s.lists.projects = map[string]bool{}
+	}
+	s.lists.projects[id] = true
+}
+
+// RemoveProject makes the project unknown: listing it answers HTTP 200 +
+// CC.00050013. Its tasks stay (their progress can still be asked for).
+func (s *Server) RemoveProject(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.lists.projects, id)
+}
+
+// SetOffsetMode selects what offset counts in task list requests.
+func (s *Server) SetOffsetMode(m OffsetMode) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lists.mode = m
+}
+
+// SetTaskListFault injects f into task list requests for projectID, or for
+// every project when projectID is "". Faults apply after authentication and
+// only to known projects, as SetFault's do.
+func (s *Server) SetTaskListFault(projectID string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lists.faults == nil {
+		s.lists.faults = map[string]*faultState{}
+	}
+	s.lists.faults[projectID] = newFaultState(f)
+}
+
+// TaskListRequests reports how many task list requests named projectID
+// (any outcome).
+func (s *Server) TaskListRequests(projectID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lists.requests[projectID]
+}
+
+// parseTaskListPath extracts the project ID from an escaped
+// /v2/{project_id}/tasks path.
+func parseTaskListPath(escaped string) (string, bool) {
+	rest, ok := strings.CutPrefix(escaped, "/v2/")
+	if !ok {
+		return "", false
+	}
+	seg, ok := strings.CutSuffix(rest, "/tasks")
+	if !ok || seg == "" || strings.Contains(seg, "/") {
+		return "", false
+	}
+	id, err := url.PathUnescape(seg)
+	if err != nil || id == "" {
+		return "", false
+	}
+	return id, true
+}
+
+// taskListBody is the 200 answer.
+type taskListBody struct {
+	Tasks []taskListItem `json:"tasks"`
+	Total int            `json:"total"`
+}
+
+type taskListItem struct {
+	TaskID        string `json:"task_id"`
+	TaskName      string `json:"task_name"`
+	CreatorID     string `json:"creator_id"`
+	GitURL        string `json:"git_url"`
+	GitBranch     string `json:"git_branch"`
+	CreatedAt     string `json:"created_at"`
+	LastCheckTime string `json:"last_check_time"`
+}
+
+func (s *Server) serveTaskList(w http.ResponseWriter, r *http.Request, projectID string) {
+	s.mu.Lock()
+	if s.lists.requests == nil {
+		s.lists.requests = map[string]int{}
+	}
+	s.lists.requests[projectID]++
+	s.mu.Unlock()
+
+	if e := s.authorize(r); e != nil {
+		e.write(w)
+		return
+	}
+	s.mu.Lock()
+	known := s.lists.projects[projectID]
+	s.mu.Unlock()
+	if !known {
+		serviceError(http.StatusOK, "CC.00050013", "project does not exist").write(w)
+		return
+	}
+	offset, limit, ok := listParams(r.URL.Query())
+	if !ok {
+		serviceError(http.StatusOK, "CC.00050000", "parameters not valid").write(w)
+		return
+	}
+	if k := s.takeTaskListFault(projectID); k != FaultNone {
+		s.writeFault(w, r, k, false)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.taskPage(projectID, offset, limit))
+}
+
+// listParams reads offset and limit, applying the documented defaults.
+func listParams(q url.Values) (offset, limit int, ok bool) {
+	offset, limit = 0, defaultListLimit
+	var err error
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 || offset > maxListOffset {
+			return 0, 0, false
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxListLimit {
+			return 0, 0, false
+		}
+	}
+	return offset, limit, true
+}
+
+// taskPage renders one page of the project's tasks.
+func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var tasks []Task
+	for id := range s.tasks {
+		if t, _ := s.lookupTask(id); t.ProjectID == projectID {
+			tasks = append(tasks, t)
+		}
+	}
+	for id := range s.demo {
+		if t, _ := s.lookupTask(id); t.ProjectID == projectID {
+			tasks = append(tasks, t)
+		}
+	}
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].ID < tasks[j].ID })
+
+	var start int
+	switch s.lists.mode {
+	case OffsetItems:
+		start = offset
+	case OffsetPage1:
+		start = (max(offset, 1) - 1) * limit
+	default:
+		start = offset * limit
+	}
+	body := taskListBody{Tasks: []taskListItem{}, Total: len(tasks)}
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
+	for i := start; i < len(tasks) && i < start+limit; i++ {
+		t := tasks[i]
+		body.Tasks = append(body.Tasks, taskListItem{
+			TaskID:        t.ID,
+			TaskName:      t.Name,
+			CreatorID:     "0123456789abcdef0123456789abcdef",
+			GitURL:        "https://codehub.example/" + projectID + "/" + t.Name + ".git",
+			GitBranch:     t.GitBranch,
+			CreatedAt:     created,
+			LastCheckTime: created,
+		})
+	}
+	return body
+}
+
+func (s *Server) takeTaskListFault(projectID string) FaultKind {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, key := range []string{projectID, ""} {
+		if f, ok := s.lists.faults[key]; ok {
+			k, exhausted := f.take()
+			if exhausted {
+				delete(s.lists.faults, key)
+			}
+			return k
+		}
+	}
+	return FaultNone
+}
