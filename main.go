@@ -102,6 +102,21 @@ func run() int {
 
 	coll := collector.New(sc.Get, collector.StaticTasks{}, apiMetrics, logger)
 	defer coll.Close()
+	// Build the API session now and after every reload, not at the next
+	// scrape, so that its warnings (TLS verification off) show at startup.
+	if err := coll.Prepare(); err != nil {
+		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
+	}
+	load := reload
+	reload = func() error {
+		if err := load(); err != nil {
+			return err
+		}
+		if err := coll.Prepare(); err != nil {
+			logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
+		}
+		return nil
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, promhttp.InstrumentMetricHandler(registry,
