@@ -180,4 +180,3 @@ func FuzzDecodeTaskList(f *testing.F) {
 		}
 	})
 }
-
