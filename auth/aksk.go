@@ -94,7 +94,7 @@ func (a *AKSK) Authorize(_ context.Context, req *http.Request) error {
 		host = req.URL.Host
 	}
 	b := request.NewHttpRequestBuilder().
-		WithEndpoint(req.URL.Scheme + "://" + host).
+		WithEndpoint(req.URL.Scheme+"://"+host).
 		// The signer escapes each segment of the unescaped path itself. Task
 		// and project IDs are letters, digits, '-' and '_' (config
 		// validation), so escaped and unescaped paths split alike.
