@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+#
+# Builds the codearts_check_exporter image in two stages: a Go toolchain stage
+# that runs the Makefile's release build, and a distroless final stage that
+# holds nothing but the static binary, CA certificates and a non-root user.
+#
+#   docker build \
+#     --build-arg VERSION="$(cat VERSION)" \
+#     --build-arg REVISION="$(git rev-parse HEAD)" \
+#     --build-arg BRANCH="$(git rev-parse --abbrev-ref HEAD)" \
+#     -t ghcr.io/codearts-check-exporter/codearts_check_exporter:v"$(cat VERSION)" .
+#
+# The go build command below must stay identical to RELEASE_ENV and
+# RELEASE_FLAGS in the Makefile, so that `make release` produces the very
+# binary that ships in the image. deploy/deploy_test.go fails when they drift.
+
+# Keep in step with the go directive in go.mod (checked by the test as well).
+FROM golang:1.26 AS build
+
+WORKDIR /src
+
+# Download modules in their own layer so that source changes do not
+# invalidate it.
+COPY go.mod go.sum ./
+RUN go mod download
+
+COPY . .
+
+# Version information for github.com/prometheus/common/version, the same
+# values the Makefile derives from VERSION and git (which is not in the
+# build context, see .dockerignore).
+ARG VERSION=0.0.0
+ARG REVISION=unknown
+ARG BRANCH=unknown
+
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w \
+      -X github.com/prometheus/common/version.Version=${VERSION} \
+      -X github.com/prometheus/common/version.Revision=${REVISION} \
+      -X github.com/prometheus/common/version.Branch=${BRANCH} \
+      -X github.com/prometheus/common/version.BuildUser=codearts_check_exporter \
+      -X github.com/prometheus/common/version.BuildDate=unknown" \
+    -o /out/codearts_check_exporter .
+
+# static-debian12 has CA certificates (the exporter talks HTTPS to Huawei
+# Cloud), tzdata and a "nonroot" user (65532), and no shell or package
+# manager: the binary is static, it needs nothing else.
+FROM gcr.io/distroless/static-debian12:nonroot
+
+COPY --from=build /out/codearts_check_exporter /bin/codearts_check_exporter
+
+USER 65532:65532
+EXPOSE 10139
+
+# Mount the configuration at this path, and secrets (password_file,
+# secret_key_file, token_file) as files under
+# /etc/codearts_check_exporter/secrets/. Extra flags given to `docker run` or
+# as Kubernetes args are appended; do not repeat --config.file.
+ENTRYPOINT ["/bin/codearts_check_exporter", "--config.file=/etc/codearts_check_exporter/config.yml"]
