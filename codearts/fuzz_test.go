@@ -1,0 +1,49 @@
+package codearts
+
+import (
+	"math"
+	"testing"
+)
+
+// The progress answer and its ratio are outside input: whatever the API (or
+// anything between it and the exporter) sends, decoding must not panic and
+// must only ever produce values the metrics can carry. Seed corpora are in
+// testdata/fuzz/.
+
+func FuzzDecodeProgress(f *testing.F) {
+	f.Add([]byte(`{"task_status":0,"progress":{"ratio":"50%","info":"running"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := DecodeProgress(body)
+		if err != nil {
+			if p != (Progress{}) {
+				t.Fatalf("DecodeProgress(%q) = %+v with error %v, want the zero Progress", body, p, err)
+			}
+			return
+		}
+		if p.Status < StatusNeverChecked {
+			t.Fatalf("DecodeProgress(%q): status %d", body, p.Status)
+		}
+		if p.HasRatio && (math.IsNaN(p.Ratio) || p.Ratio < 0 || p.Ratio > 1) {
+			t.Fatalf("DecodeProgress(%q): ratio %v", body, p.Ratio)
+		}
+		if !p.HasRatio && p.Ratio != 0 {
+			t.Fatalf("DecodeProgress(%q): ratio %v without HasRatio", body, p.Ratio)
+		}
+	})
+}
+
+func FuzzParseRatio(f *testing.F) {
+	f.Add("50%")
+	f.Fuzz(func(t *testing.T, s string) {
+		v, ok := ParseRatio(s)
+		if !ok {
+			if v != 0 {
+				t.Fatalf("ParseRatio(%q) = %v, false", s, v)
+			}
+			return
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > 1 {
+			t.Fatalf("ParseRatio(%q) = %v", s, v)
+		}
+	})
+}

@@ -1,0 +1,114 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	promconfig "github.com/prometheus/common/config"
+	"go.yaml.in/yaml/v2"
+)
+
+// FuzzParse: whatever the file holds, Parse must not panic; an error must
+// say something; a file it accepts must have IDs that cannot alter a URL,
+// and its String() (what /config shows) must be YAML in which every secret
+// reads <secret>. Seed corpus in testdata/fuzz/FuzzParse.
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("region: cn-north-4\nauth:\n  iam:\n    domain_name: a\n    username: b\n    password: hunter2\ntasks:\n  - id: abc\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if namesAFile(data) {
+			// Validate reads secret files. A fuzzed path could name
+			// /dev/zero or a FIFO; that is the file system, not the parser.
+			t.Skip()
+		}
+		cfg, err := Parse(data)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatalf("Parse(%q): empty error", data)
+			}
+			if fe, ok := err.(*FieldError); ok && fe.Line < 0 {
+				t.Fatalf("Parse(%q): line %d", data, fe.Line)
+			}
+			return
+		}
+		for i, task := range cfg.Tasks {
+			if !idPattern.MatchString(task.ID) || (task.JobID != "" && !idPattern.MatchString(task.JobID)) {
+				t.Fatalf("Parse(%q) accepted tasks[%d] %q / job %q", data, i, task.ID, task.JobID)
+			}
+		}
+		shown := cfg.String()
+		var back Config
+		if err := yaml.Unmarshal([]byte(shown), &back); err != nil {
+			t.Fatalf("String() of Parse(%q) is not YAML: %v\n%s", data, err, shown)
+		}
+		for _, s := range secretPairs(cfg, &back) {
+			if s.orig != "" && s.shown != "<secret>" {
+				t.Fatalf("Parse(%q): %s shown as %q", data, s.name, s.shown)
+			}
+		}
+	})
+}
+
+type secretPair struct {
+	name        string
+	orig, shown promconfig.Secret
+}
+
+// secretPairs lists every secret of cfg beside how back (cfg shown and read
+// again) holds it.
+func secretPairs(cfg, back *Config) []secretPair {
+	pairs := httpSecrets("http_client_config", &cfg.HTTPClientConfig, &back.HTTPClientConfig)
+	if cfg.Auth.IAM != nil && back.Auth.IAM != nil {
+		pairs = append(pairs, secretPair{"auth.iam.password", cfg.Auth.IAM.Password, back.Auth.IAM.Password})
+	}
+	if cfg.Auth.AKSK != nil && back.Auth.AKSK != nil {
+		pairs = append(pairs,
+			secretPair{"auth.aksk.secret_key", cfg.Auth.AKSK.SecretKey, back.Auth.AKSK.SecretKey},
+			secretPair{"auth.aksk.security_token", cfg.Auth.AKSK.SecurityToken, back.Auth.AKSK.SecurityToken})
+	}
+	return pairs
+}
+
+func httpSecrets(path string, c, b *promconfig.HTTPClientConfig) []secretPair {
+	pairs := []secretPair{{path + ".bearer_token", c.BearerToken, b.BearerToken}}
+	if c.BasicAuth != nil && b.BasicAuth != nil {
+		pairs = append(pairs, secretPair{path + ".basic_auth.password", c.BasicAuth.Password, b.BasicAuth.Password})
+	}
+	if c.Authorization != nil && b.Authorization != nil {
+		pairs = append(pairs, secretPair{path + ".authorization.credentials", c.Authorization.Credentials, b.Authorization.Credentials})
+	}
+	if c.OAuth2 != nil && b.OAuth2 != nil {
+		pairs = append(pairs, secretPair{path + ".oauth2.client_secret", c.OAuth2.ClientSecret, b.OAuth2.ClientSecret})
+	}
+	return pairs
+}
+
+// namesAFile reports whether data, read as YAML, has a key mentioning a
+// file anywhere.
+func namesAFile(data []byte) bool {
+	var doc any
+	if yaml.Unmarshal(data, &doc) != nil {
+		// Not YAML to the generic decoder: Parse will not get as far as
+		// reading files either.
+		return false
+	}
+	var walk func(any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case map[any]any:
+			for k, e := range v {
+				if strings.Contains(strings.ToLower(fmt.Sprint(k)), "file") || walk(e) {
+					return true
+				}
+			}
+		case []any:
+			for _, e := range v {
+				if walk(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(doc)
+}
