@@ -1,0 +1,89 @@
+// Package shard owns splitting the task set between replicas of the
+// exporter (the kube-state-metrics --shard / --total-shards convention).
+// Each replica keeps the tasks whose ID hashes to its shard, so that N
+// replicas together query every task exactly once, each with 1/N of the
+// CPU, memory and /metrics size.
+//
+// The hash is FNV-1a, 64 bits, of the task ID's bytes, modulo the number of
+// shards. It is part of the interface: it must never change, or a rolling
+// upgrade would briefly query some tasks twice and others not at all.
+package shard
+
+import (
+	"fmt"
+	"hash/fnv"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+)
+
+// Of returns the shard, 0..total-1, that owns taskID. total must be >= 1.
+func Of(taskID string, total int) int {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(taskID)) // a hash.Hash never returns an error
+	return int(h.Sum64() % uint64(total))
+}
+
+// Source is a collector.TaskSource that keeps, of the tasks another source
+// gives, those of one shard. Wrapping the source rather than filtering the
+// configuration means static and discovered tasks are partitioned alike.
+// It also reports its shard as metrics (it is a prometheus.Collector).
+type Source struct {
+	source       collector.TaskSource
+	shard, total int
+	ordinal      prometheus.Metric
+	totalShards  prometheus.Metric
+}
+
+var (
+	ordinalDesc = prometheus.NewDesc("codearts_check_shard_ordinal",
+		"The shard of the task set this exporter queries (--shard), 0-based.", nil, nil)
+	totalDesc = prometheus.NewDesc("codearts_check_total_shards",
+		"How many shards the task set is split into (--total-shards); 1: not sharded.", nil, nil)
+)
+
+// New returns the tasks of source that fall in shard, out of total shards.
+func New(source collector.TaskSource, shard, total int) (*Source, error) {
+	if total < 1 {
+		return nil, fmt.Errorf("--total-shards=%d: want 1 or more", total)
+	}
+	if shard < 0 || shard >= total {
+		return nil, fmt.Errorf("--shard=%d: want 0..%d (--total-shards=%d)", shard, total-1, total)
+	}
+	return &Source{
+		source:      source,
+		shard:       shard,
+		total:       total,
+		ordinal:     prometheus.MustNewConstMetric(ordinalDesc, prometheus.GaugeValue, float64(shard)),
+		totalShards: prometheus.MustNewConstMetric(totalDesc, prometheus.GaugeValue, float64(total)),
+	}, nil
+}
+
+// Tasks implements collector.TaskSource.
+func (s *Source) Tasks(cfg *config.Config) []config.Task {
+	all := s.source.Tasks(cfg)
+	if s.total == 1 {
+		return all
+	}
+	mine := make([]config.Task, 0, len(all)/s.total+1)
+	for _, t := range all {
+		if Of(t.ID, s.total) == s.shard {
+			mine = append(mine, t)
+		}
+	}
+	return mine
+}
+
+// Describe implements prometheus.Collector.
+func (s *Source) Describe(ch chan<- *prometheus.Desc) {
+	ch <- ordinalDesc
+	ch <- totalDesc
+}
+
+// Collect implements prometheus.Collector.
+func (s *Source) Collect(ch chan<- prometheus.Metric) {
+	ch <- s.ordinal
+	ch <- s.totalShards
+}
