@@ -1,0 +1,383 @@
+package deploy_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// expectation is what an expression must return against the demo.
+type expectation int
+
+const (
+	// hasData: at least one series.
+	hasData expectation = iota
+	// noData: nothing. Used for alerts that must not fire on a healthy
+	// demo: a result would be a false alarm.
+	noData
+	// evaluates: only has to evaluate without error.
+	evaluates
+)
+
+// alertsOnDemo says what each alert's expression returns against the demo
+// (simulator/demo.go), and why. A new alert must be added here.
+var alertsOnDemo = map[string]struct {
+	want expectation
+	why  string
+}{
+	"CodeArtsCheckFailed": {hasData, "payment-service and notification-service always fail, and one of them is failed at every moment"},
+	// The expression without its `for: 1h` matches any checking task whose
+	// progress has not moved since Prometheus started, which depends on
+	// where the demo's tasks are in their cycle.
+	"CodeArtsCheckStuck":            {evaluates, "depends on the demo's timing"},
+	"CodeArtsCheckExporterDown":     {noData, "the exporter is up"},
+	"CodeArtsCheckAPIDown":          {noData, "the simulator answers every request"},
+	"CodeArtsCheckTaskQueryFailing": {noData, "the simulator answers every task query"},
+	"CodeArtsCheckAPIErrors":        {noData, "the demo injects no faults, so there are no API errors"},
+	"CodeArtsCheckAPIThrottled":     {noData, "the demo never throttles"},
+}
+
+// dashboardNotOnDemo lists the dashboard queries that may return nothing
+// against the demo, and why; every other query must return data.
+var dashboardNotOnDemo = map[string]string{
+	`panel "API errors by code" query A`: "the demo injects no faults, so codearts_check_api_errors_total has no series",
+}
+
+// grafanaVariables replaces Grafana's variables with what Grafana would
+// put there for a Prometheus that scrapes every second, as the test's does.
+func grafanaVariables(expr, taskRegex string) string {
+	return strings.NewReplacer(
+		// Grafana makes this at least four scrape intervals.
+		"$__rate_interval", "15s",
+		"$__interval", "1s",
+		"$__range", "5m",
+		"$task", taskRegex,
+	).Replace(expr)
+}
+
+// logFile creates a file for a process's output and returns it with a
+// function that returns what was written, for failure messages.
+func logFile(t *testing.T, dir, name string) (*os.File, func() string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f, func() string {
+		b, _ := os.ReadFile(f.Name())
+		return fmt.Sprintf("--- %s output ---\n%s", name, b)
+	}
+}
+
+// startProcess starts a command that runs until the test ends, and kills
+// it then.
+func startProcess(t *testing.T, dir, name string, args ...string) func() string {
+	t.Helper()
+	out, output := logFile(t, dir, filepath.Base(name))
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return output
+}
+
+var httpClient = &http.Client{Timeout: 5 * time.Second}
+
+// waitFor polls check until it returns nil or the deadline passes.
+func waitFor(t *testing.T, deadline time.Time, what string, check func() error, output ...func() string) {
+	t.Helper()
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			var logs []string
+			for _, o := range output {
+				logs = append(logs, o())
+			}
+			t.Fatalf("%s: %v\n%s", what, err, strings.Join(logs, "\n"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func httpOK(u string) error {
+	resp, err := httpClient.Get(u)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u, resp.Status)
+	}
+	return nil
+}
+
+// promAPI is a client of the test's Prometheus HTTP API.
+type promAPI string
+
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+}
+
+// get calls an API endpoint and decodes its data.
+func (p promAPI) get(path string, params url.Values, data any) error {
+	resp, err := httpClient.Get(string(p) + path + "?" + params.Encode())
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status    string          `json:"status"`
+		ErrorType string          `json:"errorType"`
+		Error     string          `json:"error"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return fmt.Errorf("%s: %s: %v", path, resp.Status, err)
+	}
+	if body.Status != "success" {
+		return fmt.Errorf("%s: %s: %s", path, body.ErrorType, body.Error)
+	}
+	return json.Unmarshal(body.Data, data)
+}
+
+// query evaluates an instant query now.
+func (p promAPI) query(expr string) ([]promSample, error) {
+	var data struct {
+		ResultType string       `json:"resultType"`
+		Result     []promSample `json:"result"`
+	}
+	if err := p.get("/api/v1/query", url.Values{"query": {expr}}, &data); err != nil {
+		return nil, err
+	}
+	if data.ResultType != "vector" {
+		return nil, fmt.Errorf("result type %s, want vector", data.ResultType)
+	}
+	return data.Result, nil
+}
+
+// promQuery is one expression to evaluate against the demo.
+type promQuery struct {
+	where string
+	expr  string
+	want  expectation
+}
+
+// TestExpressionsAgainstDemo evaluates every PromQL expression of the
+// dashboard and the alerting rules in a real Prometheus server that scrapes
+// the exporter in --demo mode every second, and loads the rules the way a
+// user's Prometheus does.
+func TestExpressionsAgainstDemo(t *testing.T) {
+	prometheus := requireTool(t, "prometheus")
+	exporter := exporterBinary(t)
+	dir := t.TempDir()
+	start := time.Now()
+
+	// Prometheus starts first: it takes a few seconds before it scrapes
+	// (service discovery updates are throttled to every 5s), and the demo's
+	// clock starts with the exporter, whose first state change (5s in)
+	// the table's "Last change" column needs to see.
+	exporterPort, promPort := freePort(t), freePort(t)
+	alertsFile, err := filepath.Abs("prometheus/alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - %q
+scrape_configs:
+  - job_name: %q
+    static_configs:
+      - targets: ["127.0.0.1:%s"]
+`, alertsFile, jobName, exporterPort)
+	configFile := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(configFile, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	promOutput := startProcess(t, dir, prometheus,
+		"--config.file="+configFile,
+		"--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address=127.0.0.1:"+promPort,
+		"--log.level=warn",
+	)
+	api := promAPI("http://127.0.0.1:" + promPort)
+	waitFor(t, start.Add(20*time.Second), "prometheus scraping", func() error {
+		samples, err := api.query(fmt.Sprintf("up{job=%q}", jobName))
+		if err == nil && len(samples) == 0 {
+			err = fmt.Errorf("no scrape yet")
+		}
+		return err
+	}, promOutput)
+
+	exporterStart := time.Now()
+	exporterOutput := startProcess(t, dir, exporter, "--demo", "--web.listen-address=127.0.0.1:"+exporterPort)
+	waitFor(t, exporterStart.Add(10*time.Second), "exporter ready",
+		func() error { return httpOK("http://127.0.0.1:" + exporterPort + "/-/ready") }, exporterOutput)
+
+	// All data must be there within this. The demo changes a task's state
+	// 5s after it starts and another's 35s after; everything else takes a
+	// couple of scrapes.
+	deadline := exporterStart.Add(45 * time.Second)
+	logs := []func() string{exporterOutput, promOutput}
+
+	// The task variable, as Grafana fills it: every task name, as a regex.
+	d := loadDashboard(t)
+	var taskRegex string
+	for _, v := range d.Templating.List {
+		m := labelValuesQuery.FindStringSubmatch(fmt.Sprint(v.Query))
+		if v.Name != "task" || m == nil {
+			continue
+		}
+		waitFor(t, deadline, "task variable "+m[0], func() error {
+			samples, err := api.query(m[1])
+			if err != nil {
+				return err
+			}
+			var names []string
+			for _, s := range samples {
+				if n := s.Metric[m[2]]; n != "" {
+					names = append(names, regexp.QuoteMeta(n))
+				}
+			}
+			if len(names) == 0 {
+				return fmt.Errorf("%s: no %s values", m[1], m[2])
+			}
+			sort.Strings(names)
+			// A PromQL string needs its backslashes escaped.
+			taskRegex = strings.ReplaceAll("("+strings.Join(names, "|")+")", `\`, `\\`)
+			return nil
+		}, logs...)
+	}
+	if taskRegex == "" {
+		t.Fatal("the dashboard has no task variable")
+	}
+
+	var queries []promQuery
+	exempt := map[string]bool{}
+	for _, q := range dashboardQueries(d) {
+		want := hasData
+		if _, ok := dashboardNotOnDemo[q.where]; ok {
+			want = evaluates
+			exempt[q.where] = true
+		}
+		expr := grafanaVariables(q.expr, taskRegex)
+		if strings.Contains(expr, "$") {
+			t.Errorf("%s: a Grafana variable the test does not know: %s", q.where, expr)
+			continue
+		}
+		queries = append(queries, promQuery{q.where, expr, want})
+	}
+	for where := range dashboardNotOnDemo {
+		if !exempt[where] {
+			t.Errorf("dashboardNotOnDemo names %s, which the dashboard does not have", where)
+		}
+	}
+	alerts := loadAlerts(t)
+	for _, a := range alerts {
+		e, ok := alertsOnDemo[a.Alert]
+		if !ok {
+			t.Errorf("alert %s: say in alertsOnDemo what it returns on the demo", a.Alert)
+			continue
+		}
+		queries = append(queries, promQuery{"alert " + a.Alert + " (" + e.why + ")", a.Expr, e.want})
+	}
+
+	for _, q := range queries {
+		waitFor(t, deadline, q.where, func() error {
+			samples, err := api.query(q.expr)
+			if err != nil {
+				// A bad expression does not get better by waiting.
+				t.Fatalf("%s: %v\n%s", q.where, err, q.expr)
+			}
+			if q.want == hasData && len(samples) == 0 {
+				return fmt.Errorf("no data yet from %s", q.expr)
+			}
+			return nil
+		}, logs...)
+	}
+	// By now the data is there; the alerts that must not fire do not.
+	for _, q := range queries {
+		if q.want != noData {
+			continue
+		}
+		samples, err := api.query(q.expr)
+		if err != nil {
+			t.Errorf("%s: %v", q.where, err)
+		} else if len(samples) > 0 {
+			t.Errorf("%s returns %v on the healthy demo: a false alarm", q.where, samples)
+		}
+	}
+
+	// Prometheus loaded the rules and evaluates them without error.
+	waitFor(t, deadline, "rules evaluated", func() error {
+		var data struct {
+			Groups []struct {
+				Rules []struct {
+					Name      string `json:"name"`
+					Health    string `json:"health"`
+					LastError string `json:"lastError"`
+				} `json:"rules"`
+			} `json:"groups"`
+		}
+		if err := api.get("/api/v1/rules", nil, &data); err != nil {
+			return err
+		}
+		n := 0
+		for _, g := range data.Groups {
+			for _, r := range g.Rules {
+				n++
+				if r.Health == "err" {
+					t.Fatalf("rule %s: %s", r.Name, r.LastError)
+				}
+				if r.Health != "ok" {
+					return fmt.Errorf("rule %s: health %q", r.Name, r.Health)
+				}
+			}
+		}
+		if n != len(alerts) {
+			return fmt.Errorf("Prometheus has %d rules, alerts.yml %d", n, len(alerts))
+		}
+		return nil
+	}, logs...)
+
+	// CodeArtsCheckFailed is active for a failing demo task, named.
+	waitFor(t, deadline, "CodeArtsCheckFailed active", func() error {
+		var data struct {
+			Alerts []struct {
+				Labels map[string]string `json:"labels"`
+				State  string            `json:"state"`
+			} `json:"alerts"`
+		}
+		if err := api.get("/api/v1/alerts", nil, &data); err != nil {
+			return err
+		}
+		for _, a := range data.Alerts {
+			if a.Labels["alertname"] == "CodeArtsCheckFailed" && a.Labels["task_name"] != "" {
+				return nil
+			}
+		}
+		return fmt.Errorf("active alerts: %+v", data.Alerts)
+	}, logs...)
+
+	t.Logf("%d expressions evaluated against the demo in %s", len(queries), time.Since(start).Round(time.Millisecond))
+}
