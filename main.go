@@ -30,6 +30,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/shard"
 )
 
 // defaultPort is outside 9100-9999, which Prometheus' default port
@@ -47,6 +48,8 @@ func run() int {
 		configCheck  = app.Flag("config.check", "Validate the configuration file, say what is wrong, and exit (non-zero if invalid).").Bool()
 		metricsPath  = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		maxRequests  = app.Flag("web.max-requests", "Maximum number of concurrent scrapes; more are answered 503. 0 disables the limit.").Default("10").Int()
+		shardOrdinal = app.Flag("shard", "The shard of the task set this replica queries, 0-based: the tasks whose ID hashes (FNV-1a 64) to it modulo --total-shards.").Default("0").Int()
+		totalShards  = app.Flag("total-shards", "How many replicas the task set is split between. 1: no sharding.").Default("1").Int()
 		demo         = app.Flag("demo", "Run against a built-in simulator of the API with a few demo tasks; needs no configuration file or credentials.").Bool()
 		logLevel     = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
 		logFormat    = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
@@ -55,6 +58,13 @@ func run() int {
 	app.Version(version.Print("codearts_check_exporter"))
 	app.HelpFlag.Short('h')
 	if _, err := app.Parse(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	// Every task source is wrapped, so static and discovered tasks are
+	// sharded alike.
+	tasks, err := shard.New(collector.StaticTasks{}, *shardOrdinal, *totalShards)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
@@ -83,6 +93,7 @@ func run() int {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		versioncollector.NewCollector("codearts_check"),
 		apiMetrics,
+		tasks,
 	)
 	sc := config.NewSafeConfig(registry)
 
@@ -100,7 +111,10 @@ func run() int {
 		return 1
 	}
 
-	coll := collector.New(sc.Get, collector.StaticTasks{}, apiMetrics, logger)
+	if *totalShards > 1 {
+		logger.Info("Sharded: querying only this shard's tasks", "shard", *shardOrdinal, "total_shards", *totalShards)
+	}
+	coll := collector.New(sc.Get, tasks, apiMetrics, logger)
 	defer coll.Close()
 	// Build the API session now and after every reload, not at the next
 	// scrape, so that its warnings (TLS verification off) show at startup.
