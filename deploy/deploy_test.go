@@ -206,10 +206,12 @@ type (
 		Key  string `yaml:"key"`
 		Path string `yaml:"path"`
 	}
-	deployment struct {
+	// workload is a Deployment or a StatefulSet.
+	workload struct {
 		Kind     string  `yaml:"kind"`
 		Metadata k8sMeta `yaml:"metadata"`
 		Spec     struct {
+			Replicas int `yaml:"replicas"`
 			Selector struct {
 				MatchLabels map[string]string `yaml:"matchLabels"`
 			} `yaml:"selector"`
@@ -505,112 +507,52 @@ func parseDuration(t *testing.T, s string) int {
 	return 0
 }
 
+// loadYAMLDocument reads the document of the given kind from a YAML file
+// that may hold several.
+func loadYAMLDocument(t *testing.T, name, kind string, v any) {
+	t.Helper()
+	dec := yaml.NewDecoder(bytes.NewReader(readFile(t, name)))
+	for {
+		var doc map[string]any
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			t.Fatalf("%s: no %s", name, kind)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if doc["kind"] != kind {
+			continue
+		}
+		b, err := yaml.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %s: %v", name, kind, err)
+		}
+		return
+	}
+}
+
 func TestKubernetesManifests(t *testing.T) {
 	var (
-		dep deployment
+		dep workload
 		svc service
 		sm  serviceMonitor
 		cm  configMap
 		sec secret
 	)
-	loadYAML(t, "kubernetes/deployment.yml", &dep)
-	loadYAML(t, "kubernetes/service.yml", &svc)
-	loadYAML(t, "kubernetes/servicemonitor.yml", &sm)
-	loadYAML(t, "kubernetes/configmap.yml", &cm)
-	loadYAML(t, "kubernetes/secret.yml", &sec)
-	for _, m := range []struct{ file, kind, want string }{
-		{"deployment.yml", dep.Kind, "Deployment"},
-		{"service.yml", svc.Kind, "Service"},
-		{"servicemonitor.yml", sm.Kind, "ServiceMonitor"},
-		{"configmap.yml", cm.Kind, "ConfigMap"},
-		{"secret.yml", sec.Kind, "Secret"},
-	} {
-		if m.kind != m.want {
-			t.Errorf("kubernetes/%s: kind %q, want %s", m.file, m.kind, m.want)
-		}
-	}
+	loadYAMLDocument(t, "kubernetes/deployment.yml", "Deployment", &dep)
+	loadYAMLDocument(t, "kubernetes/service.yml", "Service", &svc)
+	loadYAMLDocument(t, "kubernetes/servicemonitor.yml", "ServiceMonitor", &sm)
+	loadYAMLDocument(t, "kubernetes/configmap.yml", "ConfigMap", &cm)
+	loadYAMLDocument(t, "kubernetes/secret.yml", "Secret", &sec)
 
-	// The Deployment: the released image, non-root, read-only, bounded,
-	// probed, listening on the port.
-	pod := dep.Spec.Template.Spec
-	if len(pod.Containers) != 1 {
-		t.Fatalf("deployment: %d containers, want 1", len(pod.Containers))
-	}
-	c := pod.Containers[0]
-	version := strings.TrimSpace(string(readFile(t, filepath.Join(repoRoot, "VERSION"))))
-	if want := imageRepo + ":v" + version; c.Image != want {
-		t.Errorf("deployment image %s, want %s (the VERSION file's release)", c.Image, want)
-	}
-	if !pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser == 0 {
-		t.Error("deployment: pod must set runAsNonRoot and a non-zero runAsUser")
-	}
-	if !c.SecurityContext.ReadOnlyRootFilesystem {
-		t.Error("deployment: container must set readOnlyRootFilesystem")
-	}
-	if c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
-		t.Error("deployment: container must set allowPrivilegeEscalation: false")
-	}
-	for _, kind := range []string{"requests", "limits"} {
-		if c.Resources[kind]["cpu"] == "" || c.Resources[kind]["memory"] == "" {
-			t.Errorf("deployment: resources.%s needs cpu and memory", kind)
-		}
-	}
-	if len(c.Command) != 0 {
-		t.Errorf("deployment: command %q replaces the image's entrypoint; use args", c.Command)
-	}
-	checkNoConfigFileFlag(t, "deployment args", c.Args)
-	for _, a := range c.Args {
-		if addr, ok := strings.CutPrefix(a, "--web.listen-address="); ok && !strings.HasSuffix(addr, ":"+port) {
-			t.Errorf("deployment: %s does not listen on port %s", a, port)
-		}
-	}
-	if len(c.Ports) != 1 || fmt.Sprint(c.Ports[0].ContainerPort) != port {
-		t.Fatalf("deployment: ports %+v, want one containerPort %s", c.Ports, port)
-	}
-	portName := c.Ports[0].Name
-	for _, p := range []struct {
-		probe *probe
-		path  string
-	}{{c.Liveness, "/-/healthy"}, {c.Readiness, "/-/ready"}} {
-		if p.probe == nil || p.probe.HTTPGet.Path != p.path || (fmt.Sprint(p.probe.HTTPGet.Port) != portName && fmt.Sprint(p.probe.HTTPGet.Port) != port) {
-			t.Errorf("deployment: want an HTTP probe of %s on port %s, got %+v", p.path, portName, p.probe)
-		}
-	}
-	if !subset(dep.Spec.Selector.MatchLabels, dep.Spec.Template.Metadata.Labels) {
-		t.Error("deployment: selector does not match the pod template's labels")
-	}
+	portName, files := checkWorkload(t, "deployment.yml", dep, cm, sec)
 
-	// The configuration and the secrets land where the configuration and
-	// the image's entrypoint expect them.
-	files := map[string]string{} // container path -> "configmap:key" or "secret:key"
-	for _, m := range c.VolumeMounts {
-		if !m.ReadOnly {
-			t.Errorf("deployment: volume %s is mounted writable", m.Name)
-		}
-		for _, v := range pod.Volumes {
-			if v.Name != m.Name {
-				continue
-			}
-			for _, src := range v.Projected.Sources {
-				if src.ConfigMap != nil {
-					if src.ConfigMap.Name != cm.Metadata.Name {
-						t.Errorf("deployment mounts ConfigMap %s, configmap.yml defines %s", src.ConfigMap.Name, cm.Metadata.Name)
-					}
-					for _, it := range src.ConfigMap.Items {
-						files[path.Join(m.MountPath, it.Path)] = "configmap:" + it.Key
-					}
-				}
-				if src.Secret != nil {
-					if src.Secret.Name != sec.Metadata.Name {
-						t.Errorf("deployment mounts Secret %s, secret.yml defines %s", src.Secret.Name, sec.Metadata.Name)
-					}
-					for _, it := range src.Secret.Items {
-						files[path.Join(m.MountPath, it.Path)] = "secret:" + it.Key
-					}
-				}
-			}
-		}
-	}
+	// The example configuration is valid, and every *_file in it is a
+	// mounted secret.
 	key, ok := strings.CutPrefix(files[configPath], "configmap:")
 	if !ok {
 		t.Fatalf("deployment does not mount a ConfigMap key at %s (files: %v)", configPath, files)
@@ -619,19 +561,6 @@ func TestKubernetesManifests(t *testing.T) {
 	if !ok {
 		t.Fatalf("configmap.yml has no key %s", key)
 	}
-	for file, src := range files {
-		if k, ok := strings.CutPrefix(src, "secret:"); ok {
-			if !strings.HasPrefix(file, secretsDir+"/") {
-				t.Errorf("deployment mounts secret key %s at %s, outside %s", k, file, secretsDir)
-			}
-			if _, ok := sec.StringData[k]; !ok {
-				if _, ok := sec.Data[k]; !ok {
-					t.Errorf("secret.yml has no key %s", k)
-				}
-			}
-		}
-	}
-	// Every *_file of the example configuration is a mounted secret.
 	for _, file := range regexp.MustCompile(`(?m)_file:\s*(\S+)`).FindAllStringSubmatch(exampleConfig, -1) {
 		if !strings.HasPrefix(files[file[1]], "secret:") {
 			t.Errorf("the example configuration reads %s, which the deployment does not mount from the Secret", file[1])
@@ -676,18 +605,42 @@ func TestKubernetesManifests(t *testing.T) {
 		t.Errorf("servicemonitor: job label %q, want %q (what the alerts select)", job, jobName)
 	}
 
-	// kustomization.yml applies every manifest in the directory.
+	// The sharded StatefulSet, the alternative to the Deployment, reuses
+	// the same Service, ConfigMap and Secret.
+	var sts workload
+	loadYAMLDocument(t, "kubernetes/statefulset-sharded.yaml", "StatefulSet", &sts)
+	checkWorkload(t, "statefulset-sharded.yaml", sts, cm, sec)
+	if !subset(svc.Spec.Selector, sts.Spec.Template.Metadata.Labels) {
+		t.Error("service: selector does not match the StatefulSet's pods")
+	}
+	// Each replica queries one shard: with fewer shards than replicas some
+	// do the same work twice, with more some tasks are never queried.
+	totalShards := ""
+	for _, a := range sts.Spec.Template.Spec.Containers[0].Args {
+		if v, ok := strings.CutPrefix(a, "--total-shards="); ok {
+			totalShards = v
+		}
+	}
+	if totalShards != fmt.Sprint(sts.Spec.Replicas) {
+		t.Errorf("statefulset-sharded.yaml: --total-shards=%s, want the replica count %d", totalShards, sts.Spec.Replicas)
+	}
+
+	// kustomization.yml applies every manifest in the directory, except
+	// the ones that replace another.
+	alternatives := map[string]bool{"statefulset-sharded.yaml": true}
 	var k struct {
 		Resources []string `yaml:"resources"`
 	}
 	loadYAML(t, "kubernetes/kustomization.yml", &k)
-	manifests, err := filepath.Glob("kubernetes/*.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range manifests {
-		if base := filepath.Base(m); base != "kustomization.yml" && !contains(k.Resources, base) {
-			t.Errorf("kustomization.yml does not list %s", base)
+	for _, pattern := range []string{"kubernetes/*.yml", "kubernetes/*.yaml"} {
+		manifests, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range manifests {
+			if base := filepath.Base(m); base != "kustomization.yml" && !alternatives[base] && !contains(k.Resources, base) {
+				t.Errorf("kustomization.yml does not list %s", base)
+			}
 		}
 	}
 	for _, r := range k.Resources {
@@ -695,6 +648,109 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("kustomization.yml: %v", err)
 		}
 	}
+}
+
+// checkWorkload checks a Deployment or StatefulSet of the exporter: the
+// released image, non-root, read-only, bounded, probed, listening on the
+// port, with the configuration and the secrets where the image's
+// entrypoint and the configuration expect them. It returns the name of
+// the container port and the files mounted into the container (container
+// path to "configmap:<key>" or "secret:<key>").
+func checkWorkload(t *testing.T, file string, w workload, cm configMap, sec secret) (string, map[string]string) {
+	t.Helper()
+	pod := w.Spec.Template.Spec
+	if len(pod.Containers) != 1 {
+		t.Fatalf("%s: %d containers, want 1", file, len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	version := strings.TrimSpace(string(readFile(t, filepath.Join(repoRoot, "VERSION"))))
+	if want := imageRepo + ":v" + version; c.Image != want {
+		t.Errorf("%s: image %s, want %s (the VERSION file's release)", file, c.Image, want)
+	}
+	if !pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser == 0 {
+		t.Errorf("%s: the pod must set runAsNonRoot and a non-zero runAsUser", file)
+	}
+	if !c.SecurityContext.ReadOnlyRootFilesystem {
+		t.Errorf("%s: the container must set readOnlyRootFilesystem", file)
+	}
+	if c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
+		t.Errorf("%s: the container must set allowPrivilegeEscalation: false", file)
+	}
+	for _, kind := range []string{"requests", "limits"} {
+		if c.Resources[kind]["cpu"] == "" || c.Resources[kind]["memory"] == "" {
+			t.Errorf("%s: resources.%s needs cpu and memory", file, kind)
+		}
+	}
+	if len(c.Command) != 0 {
+		t.Errorf("%s: command %q replaces the image's entrypoint; use args", file, c.Command)
+	}
+	checkNoConfigFileFlag(t, file+" args", c.Args)
+	for _, a := range c.Args {
+		if addr, ok := strings.CutPrefix(a, "--web.listen-address="); ok && !strings.HasSuffix(addr, ":"+port) {
+			t.Errorf("%s: %s does not listen on port %s", file, a, port)
+		}
+	}
+	if len(c.Ports) != 1 || fmt.Sprint(c.Ports[0].ContainerPort) != port {
+		t.Fatalf("%s: ports %+v, want one containerPort %s", file, c.Ports, port)
+	}
+	portName := c.Ports[0].Name
+	for _, p := range []struct {
+		probe *probe
+		path  string
+	}{{c.Liveness, "/-/healthy"}, {c.Readiness, "/-/ready"}} {
+		if p.probe == nil || p.probe.HTTPGet.Path != p.path || (fmt.Sprint(p.probe.HTTPGet.Port) != portName && fmt.Sprint(p.probe.HTTPGet.Port) != port) {
+			t.Errorf("%s: want an HTTP probe of %s on port %s, got %+v", file, p.path, portName, p.probe)
+		}
+	}
+	if !subset(w.Spec.Selector.MatchLabels, w.Spec.Template.Metadata.Labels) {
+		t.Errorf("%s: the selector does not match the pod template's labels", file)
+	}
+
+	files := map[string]string{}
+	for _, m := range c.VolumeMounts {
+		if !m.ReadOnly {
+			t.Errorf("%s: volume %s is mounted writable", file, m.Name)
+		}
+		for _, v := range pod.Volumes {
+			if v.Name != m.Name {
+				continue
+			}
+			for _, src := range v.Projected.Sources {
+				if src.ConfigMap != nil {
+					if src.ConfigMap.Name != cm.Metadata.Name {
+						t.Errorf("%s mounts ConfigMap %s, configmap.yml defines %s", file, src.ConfigMap.Name, cm.Metadata.Name)
+					}
+					for _, it := range src.ConfigMap.Items {
+						files[path.Join(m.MountPath, it.Path)] = "configmap:" + it.Key
+					}
+				}
+				if src.Secret != nil {
+					if src.Secret.Name != sec.Metadata.Name {
+						t.Errorf("%s mounts Secret %s, secret.yml defines %s", file, src.Secret.Name, sec.Metadata.Name)
+					}
+					for _, it := range src.Secret.Items {
+						files[path.Join(m.MountPath, it.Path)] = "secret:" + it.Key
+					}
+				}
+			}
+		}
+	}
+	if !strings.HasPrefix(files[configPath], "configmap:") {
+		t.Errorf("%s does not mount a ConfigMap key at %s (files: %v)", file, configPath, files)
+	}
+	for f, src := range files {
+		if k, ok := strings.CutPrefix(src, "secret:"); ok {
+			if !strings.HasPrefix(f, secretsDir+"/") {
+				t.Errorf("%s mounts secret key %s at %s, outside %s", file, k, f, secretsDir)
+			}
+			if _, ok := sec.StringData[k]; !ok {
+				if _, ok := sec.Data[k]; !ok {
+					t.Errorf("%s mounts secret key %s, which secret.yml does not have", file, k)
+				}
+			}
+		}
+	}
+	return portName, files
 }
 
 // checkExampleConfig runs the exporter's own --config.check on an example
