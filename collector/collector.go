@@ -30,8 +30,8 @@ var (
 		"Last progress.ratio read from the API as 0..1 (\"50%\" is 0.5). Absent while the ratio is null or not a percentage.",
 		[]string{"task_id"}, nil)
 	taskInfoDesc = prometheus.NewDesc(namespace+"_task_info",
-		"Always 1, for each task with a configured name; join on task_id to label other series with task_name.",
-		[]string{"task_id", "task_name"}, nil)
+		"Always 1, for every task; join on task_id to label other series with task_name, project_id (the CodeArts project) and git_branch. Labels are empty where unknown: project_id and git_branch are only known for tasks discovery has listed.",
+		[]string{"task_id", "task_name", "project_id", "git_branch"}, nil)
 	querySuccessDesc = prometheus.NewDesc(namespace+"_task_query_success",
 		"1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is.",
 		[]string{"task_id"}, nil)
@@ -201,9 +201,7 @@ func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) bo
 
 func (c *Collector) sendTask(ch chan<- prometheus.Metric, task config.Task, r result, state taskState, known bool) {
 	id := task.ID
-	if task.Name != "" {
-		ch <- prometheus.MustNewConstMetric(taskInfoDesc, prometheus.GaugeValue, 1, id, task.Name)
-	}
+	ch <- prometheus.MustNewConstMetric(taskInfoDesc, prometheus.GaugeValue, 1, id, task.Name, task.ProjectID, task.GitBranch)
 	ch <- prometheus.MustNewConstMetric(querySuccessDesc, prometheus.GaugeValue, boolValue(r.err == nil), id)
 	ch <- prometheus.MustNewConstMetric(queryDurationDesc, prometheus.GaugeValue, r.duration.Seconds(), id)
 	if !known {

@@ -71,6 +71,20 @@ func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, budget 
 			return nil, err
 		}
 		s.authn = tf
+	case cfg.Auth.AKSK != nil:
+		k := cfg.Auth.AKSK
+		signer, err := auth.NewAKSK(auth.AKSKConfig{
+			AccessKey:         k.AccessKey,
+			SecretKey:         string(k.SecretKey),
+			SecretKeyFile:     k.SecretKeyFile,
+			ProjectID:         k.ProjectID,
+			SecurityToken:     string(k.SecurityToken),
+			SecurityTokenFile: k.SecurityTokenFile,
+		}, logger)
+		if err != nil {
+			return nil, err
+		}
+		s.authn = signer
 	default:
 		return nil, fmt.Errorf("auth: no authentication configured")
 	}
