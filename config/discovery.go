@@ -83,3 +83,10 @@ func compileAnchored(path, expr string) (*regexp.Regexp, error) {
 	}
 	return re, nil
 }
+
+// CheckTaskID reports whether id would be accepted as tasks[].id. Package
+// discovery applies it to the IDs the task list returns: they become URL
+// path segments and label values just like configured ones.
+func CheckTaskID(id string) error {
+	return checkID("task_id", id, MaxTaskIDLength)
+}
