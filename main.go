@@ -28,8 +28,10 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/discovery"
 	"github.com/codearts-check-exporter/codearts_check_exporter/shard"
 )
 
@@ -61,14 +63,23 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	// Every task source is wrapped, so static and discovered tasks are
-	// sharded alike.
-	tasks, err := shard.New(collector.StaticTasks{}, *shardOrdinal, *totalShards)
+	logger, err := newLogger(os.Stderr, *logFormat, *logLevel)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	logger, err := newLogger(os.Stderr, *logFormat, *logLevel)
+	// The tasks are the static ones merged with the discovered ones. The
+	// discoverer reads the configuration and lists through the collector's
+	// client, both made further down.
+	var (
+		sc   *config.SafeConfig
+		coll *collector.Collector
+	)
+	disc := discovery.New(func() *config.Config { return sc.Get() },
+		func() (*codearts.Client, error) { return coll.Client() }, logger)
+	// Every task source is wrapped, so static and discovered tasks are
+	// sharded alike.
+	tasks, err := shard.New(disc, *shardOrdinal, *totalShards)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -80,7 +91,11 @@ func run() int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		fmt.Printf("%s is valid: %d task(s)\n", *configFile, len(cfg.Tasks))
+		fmt.Printf("%s is valid: %d task(s)", *configFile, len(cfg.Tasks))
+		if cfg.Discovery != nil {
+			fmt.Printf(", discovery in %d project(s)", len(cfg.Discovery.Projects))
+		}
+		fmt.Println()
 		return 0
 	}
 
@@ -94,8 +109,9 @@ func run() int {
 		versioncollector.NewCollector("codearts_check"),
 		apiMetrics,
 		tasks,
+		disc,
 	)
-	sc := config.NewSafeConfig(registry)
+	sc = config.NewSafeConfig(registry)
 
 	reload := func() error { return sc.ReloadConfig(*configFile) }
 	if *demo {
@@ -114,7 +130,7 @@ func run() int {
 	if *totalShards > 1 {
 		logger.Info("Sharded: querying only this shard's tasks", "shard", *shardOrdinal, "total_shards", *totalShards)
 	}
-	coll := collector.New(sc.Get, tasks, apiMetrics, logger)
+	coll = collector.New(sc.Get, tasks, apiMetrics, logger)
 	defer coll.Close()
 	// Build the API session now and after every reload, not at the next
 	// scrape, so that its warnings (TLS verification off) show at startup.
@@ -129,8 +145,21 @@ func run() int {
 		if err := coll.Prepare(); err != nil {
 			logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 		}
+		disc.Reload()
 		return nil
 	}
+	// Discovery lists in the background, at once and then on its interval;
+	// it stops before the collector closes (defers run last first).
+	discCtx, stopDiscovery := context.WithCancel(context.Background())
+	discDone := make(chan struct{})
+	go func() {
+		defer close(discDone)
+		disc.Run(discCtx)
+	}()
+	defer func() {
+		stopDiscovery()
+		<-discDone
+	}()
 
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, promhttp.InstrumentMetricHandler(registry,
