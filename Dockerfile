@@ -33,7 +33,7 @@ ARG VERSION=0.0.0
 ARG REVISION=unknown
 ARG BRANCH=unknown
 
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w \
+RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w \
       -X github.com/prometheus/common/version.Version=${VERSION} \
       -X github.com/prometheus/common/version.Revision=${REVISION} \
       -X github.com/prometheus/common/version.Branch=${BRANCH} \

@@ -12,7 +12,7 @@ BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown
 # flags (a test in deploy_test.go checks they agree), so a binary built here
 # is the binary in the image.
 RELEASE_ENV   := CGO_ENABLED=0
-RELEASE_FLAGS := -trimpath -ldflags "-s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) -X $(PKG).Branch=$(BRANCH) -X $(PKG).BuildUser=codearts_check_exporter -X $(PKG).BuildDate=unknown"
+RELEASE_FLAGS := -trimpath -buildvcs=false -ldflags "-s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) -X $(PKG).Branch=$(BRANCH) -X $(PKG).BuildUser=codearts_check_exporter -X $(PKG).BuildDate=unknown"
 
 FUZZTIME ?= 10s
 

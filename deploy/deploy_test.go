@@ -40,7 +40,7 @@ const (
 	// selects on.
 	jobName = "codearts_check"
 	// runbookBase is where the runbook_url annotations point; the headings
-	// live in deploy/README.md until they are copied into the top README.
+	// live in the top README's Runbook section.
 	runbookBase = "https://github.com/codearts-check-exporter/codearts_check_exporter/blob/main/README.md"
 )
 

@@ -122,11 +122,11 @@ func githubAnchor(heading string) string {
 
 // TestAlertAnnotations checks what every alert must carry: a severity,
 // summary, description, and a runbook_url whose anchor exists in the
-// runbook (deploy/README.md, copied into the top README); task alerts name
+// runbook (the Runbook section of the top README); task alerts name
 // the task from codearts_check_task_info.
 func TestAlertAnnotations(t *testing.T) {
 	anchors := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^#+\s+(.+)$`).FindAllStringSubmatch(string(readFile(t, "README.md")), -1) {
+	for _, m := range regexp.MustCompile(`(?m)^#+\s+(.+)$`).FindAllStringSubmatch(string(readFile(t, "../README.md")), -1) {
 		anchors[githubAnchor(m[1])] = true
 	}
 	seen := map[string]bool{}
@@ -151,7 +151,7 @@ func TestAlertAnnotations(t *testing.T) {
 			t.Errorf("alert %s: runbook_url %q, want %q", a.Alert, a.Annotations["runbook_url"], want)
 		}
 		if !anchors[anchor] {
-			t.Errorf("alert %s: deploy/README.md has no heading with anchor #%s (want \"### Alert: %s\")", a.Alert, anchor, a.Alert)
+			t.Errorf("alert %s: README.md has no heading with anchor #%s (want \"### Alert: %s\")", a.Alert, anchor, a.Alert)
 		}
 		if strings.Contains(a.Expr, "codearts_check_task_") {
 			if !strings.Contains(a.Expr, "group_left(task_name)") || !strings.Contains(a.Expr, "codearts_check_task_info") {
@@ -297,14 +297,10 @@ func TestAlertmanagerConfig(t *testing.T) {
 		}
 	}
 
-	// amtool is not installed by `make tools`; where it is, it checks the
-	// file the way Alertmanager will read it.
-	if amtool, err := exec.LookPath("amtool"); err == nil {
-		out, err := exec.Command(amtool, "check-config", "alertmanager/alertmanager.yml").CombinedOutput()
-		if err != nil {
-			t.Errorf("amtool check-config: %v\n%s", err, out)
-		}
-	} else {
-		t.Log("amtool not on PATH: alertmanager.yml checked for structure only")
+	// amtool (installed by `make tools`) checks the file the way
+	// Alertmanager will read it.
+	out, err := exec.Command(requireTool(t, "amtool"), "check-config", "alertmanager/alertmanager.yml").CombinedOutput()
+	if err != nil {
+		t.Errorf("amtool check-config: %v\n%s", err, out)
 	}
 }
