@@ -134,6 +134,7 @@ func TestE2EReload(t *testing.T) {
 // stops and exits 0 within a few seconds, without waiting for the scrape's
 // own deadline.
 func TestE2ESIGTERMWithScrapeInFlight(t *testing.T) {
+	t.Parallel() // it waits out the shutdown grace period
 	api := newE2EAPI(t, simulator.Options{})
 	e2eTasks(api)
 	cfgFile := filepath.Join(t.TempDir(), "config.yml")
