@@ -1,0 +1,339 @@
+package collector
+
+// Scrape benchmarks: real scrapes of /metrics, over loopback, of an
+// exporter querying N tasks from the simulator with latency L. BENCHMARKS.md
+// has the results and the command that reproduces them.
+//
+// The simulator runs in a child process (this test binary, started again
+// with benchSimulatorEnv set; see init below), so that the CPU time,
+// allocations and memory measured here are the exporter's alone.
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+)
+
+// benchSimulatorEnv, when set to "<tasks>/<latency>", turns this test
+// binary into the benchmark's simulator process.
+const benchSimulatorEnv = "CODEARTS_BENCH_SIMULATOR"
+
+const benchConcurrency = 32
+
+func init() {
+	if spec := os.Getenv(benchSimulatorEnv); spec != "" {
+		os.Exit(serveBenchSimulator(spec))
+	}
+}
+
+// benchTaskID returns the i-th task ID: 32 hex characters, like real ones.
+func benchTaskID(i int) string { return fmt.Sprintf("%016x%016x", uint64(i)*0x9e3779b97f4a7c15, i) }
+
+// benchStats is what the simulator process reports at /bench/stats.
+type benchStats struct {
+	Conns    int64 // TCP connections accepted
+	Progress int   // progress requests served
+}
+
+// serveBenchSimulator serves a simulator with the tasks and latency of spec
+// on a loopback port, prints "ADDR <host:port>", and serves until its
+// standard input closes.
+func serveBenchSimulator(spec string) int {
+	nStr, latStr, _ := strings.Cut(spec, "/")
+	n, err1 := strconv.Atoi(nStr)
+	latency, err2 := time.ParseDuration(latStr)
+	if err1 != nil || err2 != nil {
+		fmt.Fprintln(os.Stderr, "bad", benchSimulatorEnv, spec)
+		return 2
+	}
+	sim := simulator.New(simulator.Options{})
+	for i := range n {
+		sim.SetTask(simulator.Task{ID: benchTaskID(i), Status: simulator.IntPtr(i % 4), Ratio: simulator.StrPtr(strconv.Itoa(i%101) + "%"), Info: simulator.StrPtr("running")})
+	}
+	sim.SetLatency(latency)
+	var conns atomic.Int64
+	mux := http.NewServeMux()
+	mux.Handle("/", sim)
+	mux.HandleFunc("/bench/stats", func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(benchStats{Conns: conns.Load(), Progress: sim.ProgressRequests()})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	server := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: time.Minute,
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			if state == http.StateNew {
+				conns.Add(1)
+			}
+		},
+	}
+	go func() { _ = server.Serve(ln) }()
+	fmt.Printf("ADDR %s\n", ln.Addr())
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	sim.Close()
+	server.Close()
+	return 0
+}
+
+// benchSimulator is the simulator process seen from the benchmark.
+type benchSimulator struct {
+	url   string
+	stats *http.Client
+}
+
+func startBenchSimulator(b *testing.B, tasks int, latency time.Duration) *benchSimulator {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d/%s", benchSimulatorEnv, tasks, latency))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "ADDR ")
+	if err != nil || !ok {
+		b.Fatalf("simulator process: %q, %v", line, err)
+	}
+	// Its own client and connection: the stats requests must not disturb
+	// the exporter's connection pool, and after the first they open no
+	// new connection either.
+	return &benchSimulator{url: "http://" + addr, stats: &http.Client{Transport: &http.Transport{}}}
+}
+
+func (s *benchSimulator) read(b *testing.B) benchStats {
+	b.Helper()
+	resp, err := s.stats.Get(s.url + "/bench/stats")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st benchStats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// BenchmarkScrape: one op is one scrape of every task, through /metrics.
+// Custom units: bound-s is ⌈N/concurrency⌉×L, wall/bound their ratio,
+// cpu-µs/query and allocs/query the exporter's CPU time and allocations
+// per task query (the /metrics answer included), conns/scrape the TCP
+// connections opened per scrape once warm, peak-heap-MiB and peak-RSS-MiB
+// the highest heap and resident set seen during the timed scrapes.
+func BenchmarkScrape(b *testing.B) {
+	for _, tasks := range []int{10, 100, 1000, 10000} {
+		for _, latency := range []time.Duration{0, 50 * time.Millisecond} {
+			b.Run(fmt.Sprintf("tasks=%d/latency=%v", tasks, latency), func(b *testing.B) {
+				benchScrape(b, tasks, latency)
+			})
+		}
+	}
+}
+
+func benchScrape(b *testing.B, tasks int, latency time.Duration) {
+	sim := startBenchSimulator(b, tasks, latency)
+	cfg := &config.Config{
+		Endpoint: sim.url,
+		Auth: config.Auth{IAM: &config.IAM{
+			Endpoint: sim.url, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
+			Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject,
+		}},
+		Concurrency: benchConcurrency,
+		Timeout:     model.Duration(5 * time.Minute),
+	}
+	for i := range tasks {
+		cfg.Tasks = append(cfg.Tasks, config.Task{ID: benchTaskID(i), Name: "task-" + strconv.Itoa(i)})
+	}
+	if err := cfg.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	static := prometheus.NewRegistry()
+	apiMetrics := api.NewMetrics()
+	static.MustRegister(apiMetrics)
+	logger := slog.New(slog.DiscardHandler)
+	coll := New(func() *config.Config { return cfg }, StaticTasks{}, apiMetrics, logger)
+	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
+	b.Cleanup(func() {
+		exporter.Close()
+		coll.Close()
+	})
+	client := &http.Client{Transport: &http.Transport{}}
+	scrape := func(check bool) {
+		resp, err := client.Get(exporter.URL + "/metrics")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("HTTP %d", resp.StatusCode)
+		}
+		if !check {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		answered := 0
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(line, "codearts_check_task_query_success{") && strings.HasSuffix(line, " 1") {
+				answered++
+			}
+		}
+		if answered != tasks {
+			b.Fatalf("%d of %d tasks answered", answered, tasks)
+		}
+	}
+
+	// Warm up: the IAM token, the connection pool, the first allocations.
+	scrape(true)
+	scrape(false)
+
+	runtime.GC()
+	debug.FreeOSMemory()
+	resetPeakRSS(b)
+	peakHeap := sampleHeap()
+	before := sim.read(b)
+	var memBefore runtime.MemStats
+	runtime.ReadMemStats(&memBefore)
+	cpuBefore := cpuTime()
+
+	for b.Loop() {
+		scrape(false)
+	}
+
+	cpu := cpuTime() - cpuBefore
+	var memAfter runtime.MemStats
+	runtime.ReadMemStats(&memAfter)
+	after := sim.read(b)
+	heap := peakHeap()
+	rss := peakRSS(b)
+
+	scrapes := float64(b.N)
+	queries := float64(after.Progress - before.Progress)
+	if want := scrapes * float64(tasks); queries != want {
+		b.Fatalf("%v progress queries in %v scrapes of %d tasks", queries, scrapes, tasks)
+	}
+	wall := b.Elapsed().Seconds() / scrapes
+	bound := math.Ceil(float64(tasks)/benchConcurrency) * latency.Seconds()
+	b.ReportMetric(bound, "bound-s")
+	if bound > 0 {
+		b.ReportMetric(wall/bound, "wall/bound")
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/queries, "cpu-µs/query")
+	b.ReportMetric(float64(memAfter.Mallocs-memBefore.Mallocs)/queries, "allocs/query")
+	// The stats client's connection was accepted before the first read
+	// was served, so it is not in the difference.
+	b.ReportMetric(float64(after.Conns-before.Conns)/scrapes, "conns/scrape")
+	b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+}
+
+// cpuTime is the user plus system CPU time of this process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// resetPeakRSS makes VmHWM start again from the current RSS (Linux 4.0+).
+func resetPeakRSS(b *testing.B) {
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		b.Logf("cannot reset the peak RSS, peak-RSS-MiB covers the whole process: %v", err)
+	}
+}
+
+// peakRSS reads VmHWM, the highest resident set size, in bytes.
+func peakRSS(b *testing.B) uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
+
+// sampleHeap samples the bytes of live and not yet swept heap objects
+// every millisecond until the returned function is called; that function
+// returns the highest sample.
+func sampleHeap() func() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var (
+		peak uint64
+		wg   sync.WaitGroup
+	)
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(sample)
+			peak = max(peak, sample[0].Value.Uint64())
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		wg.Wait()
+		return peak
+	}
+}
