@@ -337,3 +337,59 @@ func sampleHeap() func() uint64 {
 		return peak
 	}
 }
+
+// BenchmarkLoopbackFloor is the floor under cpu-µs/query: the same
+// simulator process, queried by a bare net/http client with 32 workers
+// and a fixed token, each answer read and dropped. No exporter can spend
+// less than this per task on this machine with one HTTP request per task.
+func BenchmarkLoopbackFloor(b *testing.B) {
+	const tasks = 1000
+	sim := startBenchSimulator(b, tasks, 0)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchConcurrency}}
+	body := fmt.Sprintf(`{"auth":{"identity":{"methods":["password"],"password":{"user":{"domain":{"name":%q},"name":%q,"password":%q}}},"scope":{"project":{"name":%q}}}}`,
+		simulator.DefaultDomain, simulator.DefaultUser, simulator.DefaultPassword, simulator.DefaultProject)
+	resp, err := client.Post(sim.url+"/v3/auth/tokens", "application/json", strings.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	token := resp.Header.Get("X-Subject-Token")
+	if token == "" {
+		b.Fatalf("no token: HTTP %d", resp.StatusCode)
+	}
+	get := func(id string) {
+		req, _ := http.NewRequest(http.MethodGet, sim.url+"/v2/tasks/"+id+"/progress", nil)
+		req.Header.Set("X-Auth-Token", token)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		_, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	round := func() {
+		next := make(chan string)
+		var wg sync.WaitGroup
+		for range benchConcurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for id := range next {
+					get(id)
+				}
+			}()
+		}
+		for i := range tasks {
+			next <- benchTaskID(i)
+		}
+		close(next)
+		wg.Wait()
+	}
+	round() // warm the connections
+	cpuBefore := cpuTime()
+	for b.Loop() {
+		round()
+	}
+	b.ReportMetric(float64((cpuTime()-cpuBefore).Microseconds())/float64(b.N*tasks), "cpu-µs/query")
+}

@@ -128,28 +128,6 @@ func (c *Collector) currentSession() (*session, error) {
 	return s, nil
 }
 
-// Scrape returns a prometheus.Collector that, when collected, queries every
-// task within ctx's deadline, or serves the result of a collection it shares
-// with other scrapes (share.go).
-func (c *Collector) Scrape(ctx context.Context) prometheus.Collector {
-	return &scrape{c: c, ctx: ctx}
-}
-
-type scrape struct {
-	c   *Collector
-	ctx context.Context
-}
-
-// Describe sends nothing: the scrape collector is unchecked, because its
-// series depend on the tasks configured at scrape time.
-func (s *scrape) Describe(chan<- *prometheus.Desc) {}
-
-func (s *scrape) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range s.c.shared(s.ctx) {
-		ch <- m
-	}
-}
-
 // result is the outcome of one task query in one scrape.
 type result struct {
 	progress codearts.Progress

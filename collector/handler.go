@@ -45,11 +45,9 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), c.scrapeTimeout(r))
 		defer cancel()
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(c.Scrape(ctx))
 		// The scrape is gathered first: it updates the process-wide API
 		// counters in static, which must show this scrape's calls.
-		promhttp.HandlerFor(prometheus.Gatherers{reg, static}, promhttp.HandlerOpts{
+		promhttp.HandlerFor(DisjointGatherers{c.Gatherer(ctx), static}, promhttp.HandlerOpts{
 			ErrorLog:      errorLog,
 			ErrorHandling: promhttp.ContinueOnError,
 		}).ServeHTTP(w, r)

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
@@ -22,13 +22,15 @@ import (
 // Either way the served series are those of one real collection; their age
 // is in codearts_check_task_last_success_timestamp_seconds.
 
-// collection is one run of Collector.collect and the metrics it produced.
+// collection is one run of Collector.collect and the metric families it
+// produced.
 type collection struct {
 	cfg      *config.Config // in force when it started; a reload invalidates reuse
 	start    time.Time
 	deadline time.Time // zero: none
 	done     chan struct{}
-	metrics  []prometheus.Metric // valid once done is closed
+	families []*dto.MetricFamily // valid once done is closed; read-only
+	err      error               // from gathering families (inconsistent metrics), served with them
 	joined   int                 // scrapes served by it besides the one that started it; guarded by share.mu
 }
 
@@ -39,12 +41,12 @@ type share struct {
 	mu       sync.Mutex
 	inFlight *collection // nil when no collection is running
 	cancel   context.CancelFunc
-	last     *collection // the last finished collection
+	last     *collection // the last finished collection, until the next one starts
 }
 
-// shared returns the metrics a scrape bound by ctx serves: those of the
-// collection in flight, of a recent enough one, or of a new one.
-func (c *Collector) shared(ctx context.Context) []prometheus.Metric {
+// shared returns the metric families a scrape bound by ctx serves: those of
+// the collection in flight, of a recent enough one, or of a new one.
+func (c *Collector) shared(ctx context.Context) ([]*dto.MetricFamily, error) {
 	cfg := c.config()
 	s := &c.share
 	s.mu.Lock()
@@ -52,7 +54,7 @@ func (c *Collector) shared(ctx context.Context) []prometheus.Metric {
 	if last := s.last; last != nil && cfg != nil && last.cfg == cfg && now.Sub(last.start) < time.Duration(cfg.MinInterval) {
 		last.joined++
 		s.mu.Unlock()
-		return last.metrics
+		return last.families, last.err
 	}
 	col := s.inFlight
 	if col != nil {
@@ -71,7 +73,11 @@ func (c *Collector) shared(ctx context.Context) []prometheus.Metric {
 		} else {
 			runCtx, cancel = context.WithCancel(runCtx)
 		}
-		s.inFlight, s.cancel = col, cancel
+		// The last collection's families are dropped now rather than when
+		// this one is done: holding both doubled the peak memory with
+		// 10,000 tasks (BENCHMARKS.md), and only min_interval reuses them,
+		// which it no longer will.
+		s.inFlight, s.cancel, s.last = col, cancel, nil
 		go c.run(runCtx, col)
 	}
 	s.mu.Unlock()
@@ -80,44 +86,25 @@ func (c *Collector) shared(ctx context.Context) []prometheus.Metric {
 	// the collection ends at its deadline, plus the moments it takes to
 	// turn the answers into metrics. One with an earlier deadline (a
 	// shorter scrape timeout joining a longer one) stops waiting at its own
-	// deadline and serves the last finished collection, if any.
+	// deadline and answers on time with codearts_check_up 0 and no task
+	// series: better a visible gap than a scrape Prometheus gives up on.
 	deadline, hasDeadline := ctx.Deadline()
 	if !col.deadline.IsZero() && (!hasDeadline || !deadline.Before(col.deadline)) {
 		<-col.done
-		return col.metrics
+		return col.families, col.err
 	}
 	select {
 	case <-col.done:
-		return col.metrics
+		return col.families, col.err
 	case <-ctx.Done():
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.last != nil {
-		return s.last.metrics
-	}
-	return []prometheus.Metric{prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 0)}
+	c.logger.Debug("scrape deadline ended before the shared collection it joined; serving up 0")
+	return upOnly(), nil
 }
 
 // run collects into col and publishes it.
 func (c *Collector) run(ctx context.Context, col *collection) {
-	start := time.Now()
-	// collect sends its series to a channel, like a prometheus.Collector;
-	// they are kept, in order, to be sent again to each scrape served.
-	ch := make(chan prometheus.Metric, 1024)
-	kept := make(chan []prometheus.Metric, 1)
-	go func() {
-		var ms []prometheus.Metric
-		for m := range ch {
-			ms = append(ms, m)
-		}
-		kept <- ms
-	}()
-	up := c.collect(ctx, ch)
-	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(up))
-	ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(start).Seconds())
-	close(ch)
-	col.metrics = <-kept
+	col.families, col.err = c.gatherCollection(ctx)
 
 	s := &c.share
 	s.mu.Lock()
