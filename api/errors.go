@@ -25,6 +25,12 @@ const (
 	CodeNetwork = "network"
 	// CodeTLS: the server's certificate was not trusted, or the handshake failed.
 	CodeTLS = "tls"
+	// CodeCredentials: the exporter's own credentials could not be used (a
+	// password, token or secret key file missing, empty or unreadable, or
+	// AK/SK requests paused after a refused signature). No API call was
+	// made, so it is a label of scrape warnings, never counted as an API
+	// error.
+	CodeCredentials = "credentials"
 	// CodeInvalidResponse: an answer that is not what the API documents:
 	// not JSON, wrong field types, a missing token header, or a body over
 	// MaxBodySize.

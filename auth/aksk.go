@@ -12,6 +12,8 @@ import (
 
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/api"
 )
 
 // Headers of AK/SK-signed requests besides the signature itself.
@@ -44,8 +46,21 @@ type AKSK struct {
 	securityTokenFile    *TokenFile
 	now                  func() time.Time
 	logger               *slog.Logger
-	rejected             sync.Once
+
+	// API Gateway locks an access key for 5 minutes after 5 refused
+	// signatures in a row, so wrong credentials must cost few requests.
+	// Until a signature is known to be accepted, one request (the probe)
+	// is sent and the others wait for its verdict; after a refusal,
+	// signing pauses with the same back-off as IAM logins.
+	mu          sync.Mutex
+	verified    bool          // a signature was accepted since the last refusal
+	probe       chan struct{} // closed when the probe in flight has its verdict; nil when none is
+	refusals    int           // refused signatures in a row
+	pausedUntil time.Time
 }
+
+// errSignatureRefused is what a paused AK/SK signer reports.
+var errSignatureRefused = &api.Error{Code: api.CodeCredentials, Message: "the API refused the AK/SK signature (APIGW.0301)"}
 
 // NewAKSK returns a signer. It reads the secret files once and fails if one
 // is missing or empty, so a broken deployment is reported at startup.
@@ -81,10 +96,25 @@ func NewAKSK(cfg AKSKConfig, logger *slog.Logger) (*AKSK, error) {
 // body (every call the exporter makes is a GET). The signed headers are
 // host, X-Project-Id, X-Sdk-Date and, with temporary credentials,
 // X-Security-Token; the query (job_id, offset, limit) is signed too.
-func (a *AKSK) Authorize(_ context.Context, req *http.Request) error {
+func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 	if req.Body != nil && req.Body != http.NoBody {
 		return errors.New("aksk: signing requests with a body is not supported")
 	}
+	if err := a.admit(ctx); err != nil {
+		return err
+	}
+	if err := a.sign(req); err != nil {
+		// The request will not be sent: it cannot be the probe.
+		a.mu.Lock()
+		a.endProbe()
+		a.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// sign adds the signature headers to req.
+func (a *AKSK) sign(req *http.Request) error {
 	sk, token, err := a.secrets()
 	if err != nil {
 		return err
@@ -145,21 +175,72 @@ func (a *AKSK) secrets() (sk, token string, err error) {
 	return sk, token, nil
 }
 
-// Reject implements Authenticator. There is no token to renew: a refused
-// signature means a wrong or disabled key, expired temporary credentials
-// or a clock more than 15 minutes off. The secret files are checked for a
-// change at the next request, and the first refusal is logged with what to
-// check (later ones show in codearts_check_api_errors_total and the
-// scrape's warnings).
-func (a *AKSK) Reject(*http.Request) {
-	if a.secretKeyFile != nil {
-		a.secretKeyFile.Reject(nil)
+// admit returns when req may be signed and sent: at once when a signature
+// was accepted lately; as the probe when none is in flight; else after the
+// probe's verdict. It fails while signing is paused after a refusal.
+func (a *AKSK) admit(ctx context.Context) error {
+	for {
+		a.mu.Lock()
+		if a.now().Before(a.pausedUntil) {
+			err := &BackoffError{Until: a.pausedUntil, Err: errSignatureRefused}
+			a.mu.Unlock()
+			return err
+		}
+		if a.verified {
+			a.mu.Unlock()
+			return nil
+		}
+		if a.probe == nil {
+			a.probe = make(chan struct{})
+			a.mu.Unlock()
+			return nil
+		}
+		wait := a.probe
+		a.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	if a.securityTokenFile != nil {
-		a.securityTokenFile.Reject(nil)
+}
+
+// Done implements Authenticator. There is no token to renew: a refused
+// signature means a wrong or disabled key, expired temporary credentials or
+// a clock more than 15 minutes off, so the request is not sent again, and
+// signing pauses (15 s, doubling up to 5 min). The secret files are checked
+// for a change at once, and the first refusal is logged with what to check
+// (later ones show in codearts_check_api_errors_total).
+func (a *AKSK) Done(_ *http.Request, v Verdict) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch v {
+	case Accepted:
+		a.verified, a.refusals = true, 0
+	case Refused:
+		a.verified = false
+		a.refusals++
+		a.pausedUntil = a.now().Add(backoff(a.refusals, credentialBackoffBase))
+		if a.secretKeyFile != nil {
+			a.secretKeyFile.recheck()
+		}
+		if a.securityTokenFile != nil {
+			a.securityTokenFile.recheck()
+		}
+		if a.refusals == 1 {
+			a.logger.Warn("The API refused the AK/SK signature: check access_key and secret_key, that temporary credentials (security_token) have not expired, and that this host's clock is within 15 minutes of the real time. Signing pauses before trying again, because API Gateway locks an access key for 5 minutes after 5 refused signatures in a row.",
+				"access_key", a.accessKey, "next_attempt", a.pausedUntil.UTC().Format(time.RFC3339))
+		}
 	}
-	a.rejected.Do(func() {
-		a.logger.Warn("The API refused the AK/SK signature: check access_key and secret_key, that temporary credentials (security_token) have not expired, and that this host's clock is within 15 minutes of the real time. API Gateway locks an access key for 5 minutes after 5 refused signatures in a row.",
-			"access_key", a.accessKey)
-	})
+	a.endProbe()
+	return false
+}
+
+// endProbe lets the requests waiting for a probe's verdict go on, as the
+// next probe or signed. Called with a.mu held.
+func (a *AKSK) endProbe() {
+	if a.probe != nil {
+		close(a.probe)
+		a.probe = nil
+	}
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -75,7 +76,17 @@ func (e *akskEnv) progress(t *testing.T, a *AKSK, jobID string) (*http.Request, 
 	if err := a.Authorize(context.Background(), req); err != nil {
 		return req, err
 	}
-	return req, e.caller.Do(req, "progress", func(*api.Response) error { return nil })
+	err = e.caller.Do(req, "progress", func(*api.Response) error { return nil })
+	// Tell the signer the verdict, as codearts.Client does.
+	switch {
+	case err == nil:
+		a.Done(req, Accepted)
+	case api.Code(err) == "APIGW.0301":
+		a.Done(req, Refused)
+	default:
+		a.Done(req, Unknown)
+	}
+	return req, err
 }
 
 func (e *akskEnv) errorCount(t *testing.T, code string) float64 {
@@ -138,18 +149,27 @@ func TestAKSKSignsTheQuery(t *testing.T) {
 	}
 }
 
-func TestAKSKWrongSecretIsCountedAndLoggedOnce(t *testing.T) {
+// A refused signature is counted, logged once, and pauses signing: API
+// Gateway locks an access key after 5 refusals in a row, so the requests
+// that follow fail at once without reaching it.
+func TestAKSKWrongSecretIsCountedLoggedOnceAndPaused(t *testing.T) {
 	e := newAKSKEnv(t)
 	a := e.signer(t, AKSKConfig{SecretKey: "wrong-Secret-value"})
-	for range 3 {
-		req, err := e.progress(t, a, "job-1")
-		if got := api.Code(err); got != "APIGW.0301" {
-			t.Fatalf("err = %v (code %q), want APIGW.0301", err, got)
-		}
-		a.Reject(req)
+	if _, err := e.progress(t, a, "job-1"); api.Code(err) != "APIGW.0301" {
+		t.Fatalf("err = %v, want APIGW.0301", err)
 	}
-	if got := e.errorCount(t, "APIGW.0301"); got != 3 {
-		t.Errorf("codearts_check_api_errors_total{error_code=APIGW.0301} = %v, want 3", got)
+	for range 3 {
+		_, err := e.progress(t, a, "job-1")
+		var be *BackoffError
+		if !errors.As(err, &be) || api.Code(err) != api.CodeCredentials {
+			t.Fatalf("while paused: err = %v (code %q), want a BackoffError coded credentials", err, api.Code(err))
+		}
+	}
+	if got := e.sim.SignatureFailures(); got != 1 {
+		t.Errorf("refused signatures at the gateway = %d, want 1", got)
+	}
+	if got := e.errorCount(t, "APIGW.0301"); got != 1 {
+		t.Errorf("codearts_check_api_errors_total{error_code=APIGW.0301} = %v, want 1", got)
 	}
 	if n := strings.Count(e.logs.String(), "refused the AK/SK signature"); n != 1 {
 		t.Errorf("refusal logged %d times, want once:\n%s", n, e.logs)
@@ -176,14 +196,15 @@ func TestAKSKSecretKeyFileRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := e.signer(t, AKSKConfig{SecretKeyFile: file})
-	req, err := e.progress(t, a, "")
-	if api.Code(err) != "APIGW.0301" {
+	if _, err := e.progress(t, a, ""); api.Code(err) != "APIGW.0301" {
 		t.Fatalf("old secret: err = %v, want APIGW.0301", err)
 	}
 	if err := os.WriteFile(file, []byte(testSK+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a.Reject(req)
+	// Past the pause that followed the refusal (well within the gateway's
+	// 15 minutes of allowed clock skew).
+	a.now = func() time.Time { return time.Now().Add(time.Minute) }
 	if _, err := e.progress(t, a, ""); err != nil {
 		t.Fatalf("rotated secret: %v", err)
 	}
@@ -226,7 +247,7 @@ func TestNewAKSKFileErrors(t *testing.T) {
 		want string
 	}{
 		{AKSKConfig{SecretKeyFile: filepath.Join(dir, "absent")}, "secret_key_file: stat"},
-		{AKSKConfig{SecretKeyFile: empty}, "secret_key_file " + empty + " is empty"},
+		{AKSKConfig{SecretKeyFile: empty}, "secret_key_file: " + empty + " is empty"},
 		{AKSKConfig{SecretKey: testSK, SecurityTokenFile: filepath.Join(dir, "absent")}, "security_token_file: stat"},
 		{AKSKConfig{}, "no secret key"},
 	} {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -88,16 +87,21 @@ func (s *IAM) Authorize(ctx context.Context, req *http.Request) error {
 	return nil
 }
 
-// Reject implements Authenticator: it drops the cached token if it is the
-// one req carried. Requests refused with an older token do nothing, so 50
-// tasks refused with one token cause one renewal.
-func (s *IAM) Reject(req *http.Request) {
+// Done implements Authenticator. A refusal drops the cached token if it is
+// the one req carried; refusals of an older token change nothing, so 50
+// tasks refused with one token cause one renewal. Either way a fresh token
+// can be had, so the request is worth sending again.
+func (s *IAM) Done(req *http.Request, v Verdict) bool {
+	if v != Refused {
+		return false
+	}
 	refused := req.Header.Get(TokenHeader)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if refused != "" && refused == s.token {
 		s.token = ""
 	}
+	return true
 }
 
 // Token returns a valid token, requesting one from IAM if needed. However
@@ -172,7 +176,7 @@ func (s *IAM) fetch(done chan struct{}) {
 	if err != nil {
 		s.failures++
 		s.lastErr = err
-		s.nextAttempt = now.Add(backoff(err, s.failures))
+		s.nextAttempt = now.Add(backoff(s.failures, iamBackoffBase(err)))
 		s.logger.Warn("IAM token request failed", "error_code", api.Code(err), "failures_in_a_row", s.failures,
 			"next_attempt", s.nextAttempt.UTC().Format(time.RFC3339), "err", err)
 		return
@@ -187,19 +191,25 @@ func (s *IAM) fetch(done chan struct{}) {
 	s.logger.Debug("IAM token obtained", "expires_at", expiresAt.UTC().Format(time.RFC3339))
 }
 
-// backoff is the pause after the n-th failed token request in a row:
-// exponential, capped, with ±10% jitter so that replicas drift apart.
-func backoff(err error, n int) time.Duration {
-	base := transientBackoffBase
-	var apiErr *api.Error
-	if errors.As(err, &apiErr) && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 && apiErr.HTTPStatus != http.StatusTooManyRequests {
-		base = credentialBackoffBase
-	}
+// backoff is the pause after the n-th failed attempt in a row: exponential
+// from base, capped, with ±10% jitter so that replicas drift apart.
+func backoff(n int, base time.Duration) time.Duration {
 	d := maxBackoff
 	if n < 20 {
 		d = min(base<<(n-1), maxBackoff)
 	}
 	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+}
+
+// iamBackoffBase is where the back-off after a failed token request starts:
+// later for wrong credentials (IAM answered 4xx, not 429) than for IAM being
+// down or out of reach.
+func iamBackoffBase(err error) time.Duration {
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 && apiErr.HTTPStatus != http.StatusTooManyRequests {
+		return credentialBackoffBase
+	}
+	return transientBackoffBase
 }
 
 // tokenRequest is the IAM password-token request body.
@@ -281,13 +291,5 @@ func (s *IAM) password() (string, error) {
 	if s.cfg.PasswordFile == "" {
 		return s.cfg.Password, nil
 	}
-	b, err := os.ReadFile(s.cfg.PasswordFile)
-	if err != nil {
-		return "", fmt.Errorf("password_file: %w", err)
-	}
-	p := strings.TrimRight(string(b), "\r\n")
-	if p == "" {
-		return "", fmt.Errorf("password_file %s is empty", s.cfg.PasswordFile)
-	}
-	return p, nil
+	return readSecret("password_file", s.cfg.PasswordFile)
 }

@@ -133,12 +133,12 @@ func TestRejectDropsOnlyTheRefusedToken(t *testing.T) {
 	old, _ := iam.Token(context.Background())
 	refused, _ := http.NewRequest(http.MethodGet, "http://unused/", nil)
 	refused.Header.Set(TokenHeader, old)
-	iam.Reject(refused)
+	iam.Done(refused, Refused)
 	fresh, err := iam.Token(context.Background())
 	if err != nil || fresh == old {
 		t.Fatalf("after Reject: %v, new token %v", err, fresh != old)
 	}
-	iam.Reject(refused) // a late rejection of the old token
+	iam.Done(refused, Refused) // a late rejection of the old token
 	if again, _ := iam.Token(context.Background()); again != fresh {
 		t.Error("a late rejection of the old token dropped the fresh one")
 	}

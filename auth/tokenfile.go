@@ -2,11 +2,9 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 )
@@ -56,9 +54,20 @@ func (f *TokenFile) Authorize(_ context.Context, req *http.Request) error {
 	return nil
 }
 
-// Reject implements Authenticator. The file is whatever it is; the next
-// request checks it for a change at once instead of waiting statInterval.
-func (f *TokenFile) Reject(*http.Request) {
+// Done implements Authenticator. On a refusal the file is read again at
+// once (not after statInterval), and the request is worth sending again
+// only if the file now holds another token.
+func (f *TokenFile) Done(req *http.Request, v Verdict) bool {
+	if v != Refused {
+		return false
+	}
+	f.recheck()
+	token, err := f.Token()
+	return err == nil && req != nil && token != req.Header.Get(TokenHeader)
+}
+
+// recheck makes the next Token look at the file at once.
+func (f *TokenFile) recheck() {
 	f.mu.Lock()
 	f.checkedAt = time.Time{}
 	f.mu.Unlock()
@@ -75,22 +84,13 @@ func (f *TokenFile) Token() (string, error) {
 	f.checkedAt = now
 	fi, err := os.Stat(f.path)
 	if err != nil {
-		f.token, f.err = "", fmt.Errorf("%s: %w", f.label, err)
+		f.token, f.err = "", credentialsError(fmt.Errorf("%s: %w", f.label, err))
 		return "", f.err
 	}
 	if f.err == nil && f.token != "" && fi.ModTime().Equal(f.modTime) && fi.Size() == f.size {
 		return f.token, nil
 	}
-	b, err := os.ReadFile(f.path)
-	if err != nil {
-		f.token, f.err = "", fmt.Errorf("%s: %w", f.label, err)
-		return "", f.err
-	}
 	f.modTime, f.size = fi.ModTime(), fi.Size()
-	f.token = strings.TrimSpace(string(b))
-	f.err = nil
-	if f.token == "" {
-		f.err = errors.New(f.label + " " + f.path + " is empty")
-	}
+	f.token, f.err = readSecret(f.label, f.path)
 	return f.token, f.err
 }

@@ -49,7 +49,7 @@ func TestTokenFileMissingOrEmptyAtStartup(t *testing.T) {
 	empty := filepath.Join(dir, "empty")
 	writeFile(t, empty, " \n\t\n")
 	_, err = NewTokenFile(empty)
-	if err == nil || !strings.Contains(err.Error(), "token_file "+empty+" is empty") {
+	if err == nil || !strings.Contains(err.Error(), "token_file: "+empty+" is empty") {
 		t.Errorf("empty file: err = %v, want one saying it is empty", err)
 	}
 }
@@ -135,7 +135,11 @@ func TestTokenFileRequestsAndRotation(t *testing.T) {
 		t.Fatalf("unknown token: err = %v, want APIGW.0301", err)
 	}
 	writeFile(t, file, good+"\n")
-	f.Reject(req) // no clock move: Reject alone makes the change visible
+	// No clock move: the refusal alone makes the change visible, and says
+	// the request is worth sending again.
+	if !f.Done(req, Refused) {
+		t.Error("Done(Refused) after the file changed = false, want a retry")
+	}
 	if _, err := call(); err != nil {
 		t.Fatalf("rotated token: %v", err)
 	}

@@ -41,7 +41,8 @@ func tokenRefused(err error) bool {
 		return false
 	}
 	switch apiErr.Code {
-	case "CC.00000003", "APIGW.0301", "APIGW.0307":
+	case "CC.00000003", "APIGW.0301", "APIGW.0307",
+		"CC.00050007": // "IAM authentication failed", documented with HTTP 200
 		return true
 	}
 	return false
@@ -62,33 +63,57 @@ func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, 
 	return p, err
 }
 
-// progress makes one attempt at the progress call u, renewing the token once
-// if the API refuses it.
+// progress makes one attempt at the progress call u.
 func (c *Client) progress(ctx context.Context, u string) (Progress, error) {
+	var p Progress
+	err := c.call(ctx, u, "progress", func(resp *api.Response) error {
+		var err error
+		p, err = DecodeProgress(resp.Body)
+		return err
+	})
+	return p, err
+}
+
+// call sends GET u with credentials and decodes the answer, telling the
+// authenticator what each answer said of the credentials. A request the
+// API refused is sent once more if fresh credentials can be had (a renewed
+// IAM token); never for AK/SK, where a second refusal only brings the key
+// closer to being locked.
+func (c *Client) call(ctx context.Context, u, endpoint string, decode func(*api.Response) error) error {
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
-			return Progress{}, err
+			return err
 		}
 		req.Header.Set("Accept", "application/json")
 		if err := c.auth.Authorize(ctx, req); err != nil {
-			return Progress{}, err
-		}
-		var p Progress
-		err = c.caller.Do(req, "progress", func(resp *api.Response) error {
-			var err error
-			p, err = DecodeProgress(resp.Body)
 			return err
-		})
-		if err == nil {
-			return p, nil
 		}
-		if attempt == 0 && tokenRefused(err) {
-			c.auth.Reject(req)
+		err = c.caller.Do(req, endpoint, decode)
+		v := verdict(err)
+		retry := c.auth.Done(req, v)
+		if err != nil && v == auth.Refused && retry && attempt == 0 {
 			continue
 		}
-		return Progress{}, err
+		return err
 	}
+}
+
+// verdict reads what an answer says of the request's credentials. Only an
+// answer from behind the gateway's authentication counts as Accepted: no
+// answer, and 5xx from a proxy or a gateway in trouble, say nothing.
+func verdict(err error) auth.Verdict {
+	if err == nil {
+		return auth.Accepted
+	}
+	if tokenRefused(err) {
+		return auth.Refused
+	}
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) && apiErr.HTTPStatus > 0 && apiErr.HTTPStatus < 500 {
+		return auth.Accepted
+	}
+	return auth.Unknown
 }
 
 // progressURL builds /v2/tasks/{task_id}/progress. The task ID is escaped as

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 
@@ -48,30 +47,13 @@ func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit i
 }
 
 func (c *Client) taskList(ctx context.Context, u string) (TaskPage, error) {
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return TaskPage{}, err
-		}
-		req.Header.Set("Accept", "application/json")
-		if err := c.auth.Authorize(ctx, req); err != nil {
-			return TaskPage{}, err
-		}
-		var page TaskPage
-		err = c.caller.Do(req, "task_list", func(resp *api.Response) error {
-			var err error
-			page, err = DecodeTaskList(resp.Body)
-			return err
-		})
-		if err == nil {
-			return page, nil
-		}
-		if attempt == 0 && tokenRefused(err) {
-			c.auth.Reject(req)
-			continue
-		}
-		return TaskPage{}, err
-	}
+	var page TaskPage
+	err := c.call(ctx, u, "task_list", func(resp *api.Response) error {
+		var err error
+		page, err = DecodeTaskList(resp.Body)
+		return err
+	})
+	return page, err
 }
 
 // taskListURL builds /v2/{project_id}/tasks?offset=&limit=, the project ID

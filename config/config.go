@@ -11,12 +11,13 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"strings"
 	"time"
 
 	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v2"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/auth"
 )
 
 // Defaults for keys the file leaves out.
@@ -290,12 +291,8 @@ func checkURL(path, raw string) error {
 // checkSecretFile reports a secret file that cannot be read or is empty.
 // The content itself never appears in the error.
 func checkSecretFile(path, filename string) error {
-	b, err := os.ReadFile(filename)
-	if err != nil {
+	if _, err := auth.ReadSecretFile(filename); err != nil {
 		return fieldErr(path, "%v", err)
-	}
-	if strings.TrimSpace(string(b)) == "" {
-		return fieldErr(path, "%s is empty", filename)
 	}
 	return nil
 }

@@ -1,0 +1,69 @@
+package collector
+
+import (
+	promconfig "github.com/prometheus/common/config"
+
+	"testing"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+)
+
+const (
+	testAK = "AKCOLLECTORTEST00001"
+	testSK = "collector-test-Secret"
+)
+
+func akskTasks(sim *simulator.Server, n int) []string {
+	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK, ProjectID: simulator.DefaultProjectID})
+	var ids []string
+	for i := range n {
+		ids = append(ids, taskID(i))
+		sim.SetTask(simulator.Task{ID: taskID(i), Status: simulator.IntPtr(2)})
+	}
+	return ids
+}
+
+func akskConfig(secret string) func(*config.Config) {
+	return func(c *config.Config) {
+		c.Concurrency = 16
+		c.Auth = config.Auth{AKSK: &config.AKSK{AccessKey: testAK, SecretKey: promconfig.Secret(secret), ProjectID: simulator.DefaultProjectID}}
+	}
+}
+
+// A wrong secret key costs one refused signature, not one per task per
+// scrape: API Gateway locks an access key after 5 refusals in a row.
+func TestAKSKWrongSecretCostsOneRefusal(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	ids := akskTasks(sim, 50)
+	env := newTestEnv(t, sim, ids, akskConfig("not-the-secret"))
+	for range 3 {
+		res := env.scrape(0)
+		if got := res.mustValue("codearts_check_up"); got != 0 {
+			t.Errorf("up = %v, want 0", got)
+		}
+	}
+	if got := sim.SignatureFailures(); got != 1 {
+		t.Errorf("refused signatures at the gateway over 3 scrapes of 50 tasks = %d, want 1", got)
+	}
+}
+
+// With the right key, the first request goes alone and the rest follow
+// once it is accepted.
+func TestAKSKRightSecretQueriesEveryTask(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	ids := akskTasks(sim, 50)
+	env := newTestEnv(t, sim, ids, akskConfig(testSK))
+	res := env.scrape(0)
+	for _, id := range ids {
+		if got := res.mustValue("codearts_check_task_query_success", "task_id", id); got != 1 {
+			t.Errorf("%s: query_success = %v, want 1", id, got)
+		}
+	}
+	if got := sim.SignedRequests(); got != 50 {
+		t.Errorf("signed requests = %d, want 50", got)
+	}
+	if got := sim.SignatureFailures(); got != 0 {
+		t.Errorf("refused signatures = %d, want 0", got)
+	}
+}
