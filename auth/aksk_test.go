@@ -93,20 +93,7 @@ func (e *akskEnv) errorCount(t *testing.T, code string) float64 {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(e.metrics)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range families {
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if mf.GetName() == "codearts_check_api_errors_total" && l.GetName() == "error_code" && l.GetValue() == code {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return errorsCounted(t, reg, code)
 }
 
 func TestAKSKSignedRequestPasses(t *testing.T) {

@@ -58,16 +58,19 @@ func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *b
 	return iam, clock, reg
 }
 
-func errorsCounted(t *testing.T, reg *prometheus.Registry, code string) float64 {
+func errorsCounted(t *testing.T, reg prometheus.Gatherer, code string) float64 {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range families {
+		if mf.GetName() != "codearts_check_api_errors_total" {
+			continue
+		}
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if mf.GetName() == "codearts_check_api_errors_total" && l.GetName() == "error_code" && l.GetValue() == code {
+				if l.GetName() == "error_code" && l.GetValue() == code {
 					return m.GetCounter().GetValue()
 				}
 			}

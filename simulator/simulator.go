@@ -320,11 +320,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // parseProgressPath extracts and unescapes the task ID from an escaped
 // /v2/tasks/{task_id}/progress path.
 func parseProgressPath(escaped string) (string, bool) {
-	rest, ok := strings.CutPrefix(escaped, progressPrefix)
+	return pathSegment(escaped, progressPrefix, progressSuffix)
+}
+
+// pathSegment returns the one unescaped path segment between prefix and
+// suffix of an escaped path, as API Gateway routes it: an escaped "/" stays
+// inside the segment, an unescaped one makes it another API.
+func pathSegment(escaped, prefix, suffix string) (string, bool) {
+	rest, ok := strings.CutPrefix(escaped, prefix)
 	if !ok {
 		return "", false
 	}
-	seg, ok := strings.CutSuffix(rest, progressSuffix)
+	seg, ok := strings.CutSuffix(rest, suffix)
 	if !ok || seg == "" || strings.Contains(seg, "/") {
 		return "", false
 	}

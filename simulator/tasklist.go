@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -92,19 +91,7 @@ func (s *Server) TaskListRequests(projectID string) int {
 // parseTaskListPath extracts the project ID from an escaped
 // /v2/{project_id}/tasks path.
 func parseTaskListPath(escaped string) (string, bool) {
-	rest, ok := strings.CutPrefix(escaped, "/v2/")
-	if !ok {
-		return "", false
-	}
-	seg, ok := strings.CutSuffix(rest, "/tasks")
-	if !ok || seg == "" || strings.Contains(seg, "/") {
-		return "", false
-	}
-	id, err := url.PathUnescape(seg)
-	if err != nil || id == "" {
-		return "", false
-	}
-	return id, true
+	return pathSegment(escaped, "/v2/", "/tasks")
 }
 
 // taskListBody is the 200 answer.
