@@ -51,7 +51,8 @@ var (
 
 // Collector queries CodeArts Check for the tasks of the configuration in
 // force. One Collector lives for the whole process; each scrape gets its own
-// prometheus.Collector from Scrape, bound to that scrape's deadline.
+// prometheus.Gatherer from Gatherer, bound to that scrape's deadline, which
+// serves a collection shared with overlapping scrapes (share.go).
 type Collector struct {
 	config  func() *config.Config
 	tasks   TaskSource

@@ -22,9 +22,9 @@ type HandlerOpts struct {
 }
 
 // Handler serves /metrics: the process-wide metrics of static and, for
-// each request, a fresh collection of the tasks bounded by the scrape
-// deadline: min(the configured timeout, X-Prometheus-Scrape-Timeout-Seconds
-// minus a small offset).
+// each request, a collection of the tasks bounded by the scrape deadline:
+// min(the configured timeout, X-Prometheus-Scrape-Timeout-Seconds minus a
+// small offset). Overlapping requests share one collection (share.go).
 func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
 	errorLog := slog.NewLogLogger(logger.Handler(), slog.LevelError)
 	// The cap lives here, not in promhttp.HandlerOpts, because a new
