@@ -14,9 +14,9 @@ import (
 var ErrBudget = errors.New("no room in the API budget (max_requests_per_second) before the deadline")
 
 // wait takes a token from the budget for one call, as long as ctx allows.
-// The error, if any, is an *Error with code timeout (or canceled) that
-// wraps ErrBudget, so that callers can tell "not sent" from "sent and
-// failed".
+// The error, if any, is an *Error that wraps ErrBudget, so that callers can
+// tell "not sent" from "sent and failed": coded budget when the budget had
+// no room before the deadline, timeout (or canceled) when ctx had ended.
 func (c *Caller) wait(ctx context.Context) error {
 	if c.Limiter == nil {
 		return nil
@@ -27,7 +27,7 @@ func (c *Caller) wait(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	code := CodeTimeout
+	code := CodeBudget
 	if ctx.Err() != nil {
 		code = Code(ctx.Err())
 		err = fmt.Errorf("%w: %w", ErrBudget, ctx.Err())

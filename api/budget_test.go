@@ -49,8 +49,8 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("the refused call took %v: it waited for the budget instead of failing fast", elapsed)
 	}
-	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeTimeout {
-		t.Fatalf("second call: err %v (code %q), want a timeout wrapping ErrBudget", err, api.Code(err))
+	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeBudget {
+		t.Fatalf("second call: err %v (code %q), want code budget wrapping ErrBudget", err, api.Code(err))
 	}
 	if got := sim.IAMRequests(); got != 1 {
 		t.Errorf("requests that reached the API = %d, want 1", got)
@@ -58,8 +58,13 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 	if got := counterValue(t, metrics, "codearts_check_api_requests_total", ""); got != 1 {
 		t.Errorf("api_requests_total = %v, want 1 (the sent call only)", got)
 	}
-	if got := counterValue(t, metrics, "codearts_check_api_errors_total", api.CodeTimeout); got != 1 {
-		t.Errorf("api_errors_total{timeout} = %v, want 1", got)
+	// The first call's answer is an error; the call the budget refused is
+	// not an API error and is not counted.
+	if got := counterValue(t, metrics, "codearts_check_api_errors_total", ""); got != 1 {
+		t.Errorf("api_errors_total = %v, want 1 (the sent call's error only)", got)
+	}
+	if got := counterValue(t, metrics, "codearts_check_api_errors_total", api.CodeBudget); got != 0 {
+		t.Errorf("api_errors_total{budget} = %v, want 0", got)
 	}
 
 	// A caller that goes away while waiting gets canceled, still ErrBudget.

@@ -38,13 +38,20 @@ type Caller struct {
 // from decode becomes an invalid_response *Error. Every failure comes back
 // as an *Error and is counted once under its code; endpoint names the API
 // in codearts_check_api_requests_total. A call the budget (Limiter) cannot
-// fit before req's deadline is not sent: it fails at once as a timeout that
-// wraps ErrBudget.
+// fit before req's deadline is not sent: it fails at once, coded budget and
+// wrapping ErrBudget.
 func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) error) error {
-	err := c.wait(req.Context())
-	if err == nil {
-		err = c.do(req, endpoint, decode)
+	if err := c.wait(req.Context()); err != nil {
+		// A call the budget could not fit is not a failed API call: the
+		// operator chose the budget, and counting it would make every
+		// budget-limited scrape look like an API in trouble. One whose
+		// deadline had already passed is a timeout like any other.
+		if req.Context().Err() != nil {
+			c.Metrics.countError(Code(err))
+		}
+		return err
 	}
+	err := c.do(req, endpoint, decode)
 	if err != nil {
 		c.Metrics.countError(Code(err))
 	}

@@ -31,6 +31,10 @@ const (
 	// made, so it is a label of scrape warnings, never counted as an API
 	// error.
 	CodeCredentials = "credentials"
+	// CodeBudget: the call was not made because max_requests_per_second
+	// left no room for it before the scrape's deadline. Like credentials,
+	// a label of scrape warnings, never counted as an API error.
+	CodeBudget = "budget"
 	// CodeInvalidResponse: an answer that is not what the API documents:
 	// not JSON, wrong field types, a missing token header, or a body over
 	// MaxBodySize.

@@ -137,7 +137,10 @@ func TestBudgetRefreshesStalestFirst(t *testing.T) {
 		start := time.Now()
 		res = env.scrape(0)
 		// The deadline is the behaviour under test; the bound is generous.
-		if elapsed := time.Since(start); elapsed > timeout+time.Second {
+		// On time is the behaviour under test. The slack is wide because
+		// the whole suite shares two cores under -race; waiting for the
+		// budget instead would take 10 s (1,000 tasks at 100/s).
+		if elapsed := time.Since(start); elapsed > timeout+3*time.Second {
 			t.Errorf("scrape %d took %v with a %v timeout", scrapes, elapsed, timeout)
 		}
 		if scrapes == 1 {

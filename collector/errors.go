@@ -40,6 +40,13 @@ func (s *errorSummary) log(logger *slog.Logger, total int) {
 	sort.Strings(codes)
 	for _, code := range codes {
 		cs := s.byCode[code]
+		if code == api.CodeBudget {
+			// Expected whenever the budget is smaller than the task set:
+			// the tasks left out are the freshest, and go first next time.
+			logger.Info("tasks left for the next scrape: the API budget (max_requests_per_second) had no room for them before the deadline",
+				"tasks", cs.tasks, "total_tasks", total)
+			continue
+		}
 		logger.Warn("task queries failed", "error_code", code, "failed_tasks", cs.tasks, "total_tasks", total,
 			"example_task_id", cs.exampleTask, "err", cs.exampleErr)
 	}
