@@ -136,7 +136,6 @@ func TestBudgetRefreshesStalestFirst(t *testing.T) {
 		}
 		start := time.Now()
 		res = env.scrape(0)
-		// The deadline is the behaviour under test; the bound is generous.
 		// On time is the behaviour under test. The slack is wide because
 		// the whole suite shares two cores under -race; waiting for the
 		// budget instead would take 10 s (1,000 tasks at 100/s).
