@@ -55,6 +55,15 @@ const maxSecretFileSize = 256 << 10
 // token, without its line ending. Its errors name the file, never the
 // content.
 func ReadSecretFile(path string) (string, error) {
+	// Only regular files (Kubernetes' secret symlinks lead to one): opening
+	// a FIFO would block, and a device is never a secret.
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err

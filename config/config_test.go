@@ -79,7 +79,7 @@ func TestBadConfigErrors(t *testing.T) {
 		{"no password", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\ntasks:\n  - id: abc\n", []string{"auth.iam", "password"}},
 		{"missing password file", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: " + filepath.Join(dir, "nope") + "\ntasks:\n  - id: abc\n", []string{"line 6", "auth.iam.password_file", "no such file"}},
 		{"empty password file", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: " + emptyFile + "\ntasks:\n  - id: abc\n", []string{"auth.iam.password_file", "is empty"}},
-		{"password file is a device", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: /dev/zero\ntasks:\n  - id: abc\n", []string{"line 6", "auth.iam.password_file", "larger than"}},
+		{"password file is a device", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: /dev/zero\ntasks:\n  - id: abc\n", []string{"line 6", "auth.iam.password_file", "not a regular file"}},
 		{"missing token file", "region: cn-north-4\nauth:\n  token_file: " + filepath.Join(dir, "nope") + "\ntasks:\n  - id: abc\n", []string{"line 3", "auth.token_file"}},
 		{"no domain", "region: cn-north-4\nauth:\n  iam:\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n", []string{"auth.iam.domain_name"}},
 		{"no region nor endpoint", "auth:\n  token_file: /x\ntasks:\n  - id: abc\n", []string{"region"}},
