@@ -28,7 +28,10 @@ const (
 	MaxTaskIDLength = 32
 	// MaxJobIDLength is generous: the reference gives no limit for job_id.
 	MaxJobIDLength = 128
-	maxConcurrency = 1024
+	// maxConcurrency stays within the idle connections prometheus/common's
+	// transport keeps per host (1000): beyond, every scrape would open new
+	// connections instead of reusing them.
+	maxConcurrency = 1000
 )
 
 // Config is the whole configuration file.
