@@ -9,10 +9,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
@@ -22,31 +24,26 @@ import (
 
 const namespace = "codearts_check"
 
+// The collector's metrics, all gauges. The task families have a task_id
+// label; task_info also task_name, project_id and git_branch (families.go
+// builds them).
 var (
-	taskStatusDesc = prometheus.NewDesc(namespace+"_task_status",
-		"Last task_status read from the API: 0 checking, 1 check failed, 2 check succeeded, 3 stopped, -1 never checked (null). Served from the last successful query when this scrape's query failed; see codearts_check_task_query_success and codearts_check_task_last_success_timestamp_seconds.",
-		[]string{"task_id"}, nil)
-	taskRatioDesc = prometheus.NewDesc(namespace+"_task_progress_ratio",
-		"Last progress.ratio read from the API as 0..1 (\"50%\" is 0.5). Absent while the ratio is null or not a percentage.",
-		[]string{"task_id"}, nil)
-	taskInfoDesc = prometheus.NewDesc(namespace+"_task_info",
-		"Always 1, for every task; join on task_id to label other series with task_name, project_id (the CodeArts project) and git_branch. Labels are empty where unknown: project_id and git_branch are only known for tasks discovery has listed.",
-		[]string{"task_id", "task_name", "project_id", "git_branch"}, nil)
-	querySuccessDesc = prometheus.NewDesc(namespace+"_task_query_success",
-		"1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is.",
-		[]string{"task_id"}, nil)
-	queryDurationDesc = prometheus.NewDesc(namespace+"_task_query_duration_seconds",
-		"Time the collection this scrape served spent querying the task, retries included.",
-		[]string{"task_id"}, nil)
-	lastSuccessDesc = prometheus.NewDesc(namespace+"_task_last_success_timestamp_seconds",
-		"Unix time of the last valid answer for the task; how old the served task_status and progress are.",
-		[]string{"task_id"}, nil)
-	upDesc = prometheus.NewDesc(namespace+"_up",
-		"1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served.",
-		nil, nil)
-	scrapeDurationDesc = prometheus.NewDesc(namespace+"_scrape_duration_seconds",
-		"Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one).",
-		nil, nil)
+	taskStatusFamily = metricFamily{namespace + "_task_status",
+		"Last task_status read from the API: 0 checking, 1 check failed, 2 check succeeded, 3 stopped, -1 never checked (null). Served from the last successful query when this scrape's query failed; see codearts_check_task_query_success and codearts_check_task_last_success_timestamp_seconds."}
+	taskRatioFamily = metricFamily{namespace + "_task_progress_ratio",
+		"Last progress.ratio read from the API as 0..1 (\"50%\" is 0.5). Absent while the ratio is null or not a percentage."}
+	taskInfoFamily = metricFamily{namespace + "_task_info",
+		"Always 1, for every task; join on task_id to label other series with task_name, project_id (the CodeArts project) and git_branch. Labels are empty where unknown: project_id and git_branch are only known for tasks discovery has listed."}
+	querySuccessFamily = metricFamily{namespace + "_task_query_success",
+		"1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is."}
+	queryDurationFamily = metricFamily{namespace + "_task_query_duration_seconds",
+		"Time the collection this scrape served spent querying the task, retries included."}
+	lastSuccessFamily = metricFamily{namespace + "_task_last_success_timestamp_seconds",
+		"Unix time of the last valid answer for the task; how old the served task_status and progress are."}
+	upFamily = metricFamily{namespace + "_up",
+		"1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served."}
+	scrapeDurationFamily = metricFamily{namespace + "_scrape_duration_seconds",
+		"Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."}
 )
 
 // Collector queries CodeArts Check for the tasks of the configuration in
@@ -136,23 +133,27 @@ type result struct {
 	duration time.Duration
 }
 
-// collect queries every task and sends the task series; it reports up.
-func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) bool {
+// collect queries every task and returns the task series as metric
+// families, sorted by name; it reports up. The error, served with the
+// families, is that of a task listed twice.
+func (c *Collector) collect(ctx context.Context) ([]*dto.MetricFamily, bool, error) {
 	sess, err := c.currentSession()
 	if err != nil {
 		c.logger.Error("cannot query the API", "err", err)
-		return false
+		return nil, false, nil
 	}
 	tasks := c.byStaleness(c.tasks.Tasks(sess.cfg))
 	results := c.queryAll(ctx, sess, tasks)
 
 	errs := newErrorSummary()
 	successes := 0
+	families := newTaskFamilies(len(tasks))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	current := make(map[string]taskState, len(tasks))
-	for i, task := range tasks {
-		r := results[i]
+	// In task ID order, the order of the series (families.go).
+	for _, i := range byID(tasks) {
+		task, r := tasks[i], results[i]
 		state, known := c.last[task.ID]
 		if r.err == nil {
 			successes++
@@ -169,28 +170,25 @@ func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) bo
 		if known {
 			current[task.ID] = state
 		}
-		c.sendTask(ch, task, r, state, known)
+		families.add(task, r, state, known)
 	}
 	// Forget tasks that left the configuration, so their series go too.
 	c.last = current
 	c.sched.record(tasks, results)
 	errs.log(c.logger, len(tasks))
-	return successes > 0 || (len(tasks) == 0 && err == nil)
+	all, err := families.families()
+	return all, successes > 0 || len(tasks) == 0, err
 }
 
-func (c *Collector) sendTask(ch chan<- prometheus.Metric, task config.Task, r result, state taskState, known bool) {
-	id := task.ID
-	ch <- prometheus.MustNewConstMetric(taskInfoDesc, prometheus.GaugeValue, 1, id, task.Name, task.ProjectID, task.GitBranch)
-	ch <- prometheus.MustNewConstMetric(querySuccessDesc, prometheus.GaugeValue, boolValue(r.err == nil), id)
-	ch <- prometheus.MustNewConstMetric(queryDurationDesc, prometheus.GaugeValue, r.duration.Seconds(), id)
-	if !known {
-		return
+// byID returns the indexes of tasks in the order of their IDs.
+func byID(tasks []config.Task) []int {
+	order := make([]int, len(tasks))
+	for i := range order {
+		order[i] = i
 	}
-	ch <- prometheus.MustNewConstMetric(taskStatusDesc, prometheus.GaugeValue, float64(state.progress.Status), id)
-	if state.progress.HasRatio {
-		ch <- prometheus.MustNewConstMetric(taskRatioDesc, prometheus.GaugeValue, state.progress.Ratio, id)
-	}
-	ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, float64(state.at.UnixNano())/1e9, id)
+	// Stable: of a task listed twice, the first entry is the one exported.
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(tasks[a].ID, tasks[b].ID) })
+	return order
 }
 
 // isCounted reports whether err came from an API call, which api.Caller

@@ -16,48 +16,22 @@ func (c *Collector) Gatherer(ctx context.Context) prometheus.Gatherer {
 	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return c.shared(ctx) })
 }
 
-// collectionCollector runs one collection when a registry collects it. It
-// is unchecked (Describe sends nothing): its series depend on the tasks of
-// the moment.
-type collectionCollector struct {
-	c   *Collector
-	ctx context.Context
-}
-
-func (cc collectionCollector) Describe(chan<- *prometheus.Desc) {}
-
-func (cc collectionCollector) Collect(ch chan<- prometheus.Metric) {
-	start := time.Now()
-	up := cc.c.collect(cc.ctx, ch)
-	ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, boolValue(up))
-	ch <- prometheus.MustNewConstMetric(scrapeDurationDesc, prometheus.GaugeValue, time.Since(start).Seconds())
-}
-
 // gatherCollection runs a collection and returns its metric families,
-// checked and sorted by the registry, ready to be served as they are to
-// every scrape that shares the collection.
+// sorted by name, ready to be served as they are to every scrape that
+// shares the collection.
 func (c *Collector) gatherCollection(ctx context.Context) ([]*dto.MetricFamily, error) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectionCollector{c: c, ctx: ctx})
-	return reg.Gather()
+	start := time.Now()
+	families, up, err := c.collect(ctx)
+	families = append(families,
+		gaugeFamily(&upFamily, boolValue(up)),
+		gaugeFamily(&scrapeDurationFamily, time.Since(start).Seconds()))
+	sortFamilies(families)
+	return families, err
 }
 
 // upOnly is what a scrape serves when it has no collection at all: up 0.
 func upOnly() []*dto.MetricFamily {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(constCollector{prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, 0)})
-	families, _ := reg.Gather() // one valid metric: cannot fail
-	return families
-}
-
-type constCollector []prometheus.Metric
-
-func (constCollector) Describe(chan<- *prometheus.Desc) {}
-
-func (cc constCollector) Collect(ch chan<- prometheus.Metric) {
-	for _, m := range cc {
-		ch <- m
-	}
+	return []*dto.MetricFamily{gaugeFamily(&upFamily, 0)}
 }
 
 // DisjointGatherers serves the families of several gatherers whose metric
