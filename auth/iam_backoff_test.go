@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,28 +17,9 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
 )
 
-// backoffClock is the IAM source's clock, moved by the test: an hour of
-// scrapes takes no time, and the back-off is checked exactly.
-type backoffClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *backoffClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *backoffClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // newBackoffIAM is an IAM source on the simulator with counted calls and
 // a test clock.
-func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *backoffClock, *prometheus.Registry) {
+func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *manualClock, *prometheus.Registry) {
 	t.Helper()
 	srv := httptest.NewServer(sim)
 	cfg.Endpoint = srv.URL
@@ -48,7 +28,7 @@ func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *b
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(metrics)
 	iam := NewIAM(cfg, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	clock := &backoffClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := &manualClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	iam.now = clock.now
 	t.Cleanup(func() {
 		iam.Close()
@@ -88,7 +68,7 @@ const (
 
 // scrapeFor asks for a token as the scrapes of d would, and returns the
 // offsets (from the start) at which IAM was called.
-func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *backoffClock, d time.Duration, wantErr bool) []time.Duration {
+func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *manualClock, d time.Duration, wantErr bool) []time.Duration {
 	t.Helper()
 	var calls []time.Duration
 	for elapsed := time.Duration(0); elapsed < d; elapsed += scrapeInterval {
