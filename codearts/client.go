@@ -55,9 +55,9 @@ func tokenRefused(err error) bool {
 }
 
 // Progress asks for a task's progress (ShowProgressDetailV2). jobID may be
-// empty. When the API refuses the credentials, the token is dropped and the
-// request is made once more with a fresh one. Failures that say "try again"
-// are retried as retry.go describes.
+// empty. When the API refuses the credentials and fresh ones can be had
+// (a renewed IAM token), the request is made once more with them (see call).
+// Failures that say "try again" are retried as retry.go describes.
 func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
 	u := c.progressURL(taskID, jobID)
 	var p Progress

@@ -301,6 +301,7 @@ func TestLastGoodValueAndRemovedTasks(t *testing.T) {
 	// The collector reads the config through its getter; a changed pointer
 	// is what a reload looks like.
 	cfg := *env.cfg
+	cfg.Concurrency++ // not a credential: the token must survive it
 	env.coll.config = func() *config.Config { return &cfg }
 	res = env.scrape(0)
 	for _, name := range []string{"codearts_check_task_status", "codearts_check_task_query_success", "codearts_check_task_last_success_timestamp_seconds"} {

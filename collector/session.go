@@ -32,8 +32,7 @@ type session struct {
 // session.
 func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, budget *rate.Limiter, logger *slog.Logger) (*session, error) {
 	if prev != nil && reflect.DeepEqual(prev.cfg.Auth, cfg.Auth) &&
-		reflect.DeepEqual(prev.cfg.HTTPClientConfig, cfg.HTTPClientConfig) &&
-		prev.cfg.Concurrency == cfg.Concurrency {
+		reflect.DeepEqual(prev.cfg.HTTPClientConfig, cfg.HTTPClientConfig) {
 		client, err := codearts.NewClient(cfg.Endpoint, prev.caller, prev.authn)
 		if err != nil {
 			return nil, err
@@ -51,7 +50,8 @@ func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, budget 
 	}
 	caller := &api.Caller{Client: httpClient, Metrics: metrics, Limiter: budget}
 
-	s := &session{cfg: cfg, caller: caller, close: func() {}}
+	// A session replaced by a reload lets go of its idle connections.
+	s := &session{cfg: cfg, caller: caller, close: httpClient.CloseIdleConnections}
 	switch {
 	case cfg.Auth.IAM != nil:
 		iam := cfg.Auth.IAM
@@ -64,7 +64,11 @@ func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, budget 
 			ProjectName:  iam.ProjectName,
 			ProjectID:    iam.ProjectID,
 		}, caller, logger)
-		s.authn, s.close = src, src.Close
+		s.authn = src
+		s.close = func() {
+			src.Close()
+			httpClient.CloseIdleConnections()
+		}
 	case cfg.Auth.TokenFile != "":
 		tf, err := auth.NewTokenFile(cfg.Auth.TokenFile)
 		if err != nil {
