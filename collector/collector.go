@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
@@ -47,9 +46,9 @@ var (
 )
 
 // Collector queries CodeArts Check for the tasks of the configuration in
-// force. One Collector lives for the whole process; each scrape gets its own
-// prometheus.Gatherer from Gatherer, bound to that scrape's deadline, which
-// serves a collection shared with overlapping scrapes (share.go).
+// force. One Collector lives for the whole process; Handler serves each
+// scrape the snapshot of a collection bound by that scrape's deadline and
+// shared with overlapping scrapes (share.go).
 type Collector struct {
 	config  func() *config.Config
 	tasks   TaskSource
@@ -133,21 +132,20 @@ type result struct {
 	duration time.Duration
 }
 
-// collect queries every task and returns the task series as metric
-// families, sorted by name; it reports up. The error, served with the
-// families, is that of a task listed twice.
-func (c *Collector) collect(ctx context.Context) ([]*dto.MetricFamily, bool, error) {
+// collect queries every task and returns the snapshot of the collection,
+// but for its duration.
+func (c *Collector) collect(ctx context.Context) *snapshot {
 	sess, err := c.currentSession()
 	if err != nil {
 		c.logger.Error("cannot query the API", "err", err)
-		return nil, false, nil
+		return &snapshot{}
 	}
 	tasks := c.byStaleness(c.tasks.Tasks(sess.cfg))
 	results := c.queryAll(ctx, sess, tasks)
 
 	errs := newErrorSummary()
 	successes := 0
-	families := newTaskFamilies(len(tasks))
+	snap := &snapshot{rows: make([]taskRow, 0, len(tasks))}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	current := make(map[string]taskState, len(tasks))
@@ -170,14 +168,23 @@ func (c *Collector) collect(ctx context.Context) ([]*dto.MetricFamily, bool, err
 		if known {
 			current[task.ID] = state
 		}
-		families.add(task, r, state, known)
+		snap.add(taskRow{
+			task:        task,
+			success:     r.err == nil,
+			duration:    r.duration.Seconds(),
+			known:       known,
+			status:      float64(state.progress.Status),
+			hasRatio:    state.progress.HasRatio,
+			ratio:       state.progress.Ratio,
+			lastSuccess: float64(state.at.UnixNano()) / 1e9,
+		})
 	}
 	// Forget tasks that left the configuration, so their series go too.
 	c.last = current
 	c.sched.record(tasks, results)
 	errs.log(c.logger, len(tasks))
-	all, err := families.families()
-	return all, successes > 0 || len(tasks) == 0, err
+	snap.up = successes > 0 || len(tasks) == 0
+	return snap
 }
 
 // byID returns the indexes of tasks in the order of their IDs.

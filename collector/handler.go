@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // timeoutOffset is kept back from Prometheus' scrape timeout, so that the
@@ -26,9 +25,8 @@ type HandlerOpts struct {
 // min(the configured timeout, X-Prometheus-Scrape-Timeout-Seconds minus a
 // small offset). Overlapping requests share one collection (share.go).
 func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
-	errorLog := slog.NewLogLogger(logger.Handler(), slog.LevelError)
-	// The cap lives here, not in promhttp.HandlerOpts, because a new
-	// promhttp handler is made for every scrape.
+	// The cap lives here, not in promhttp.HandlerOpts: this handler writes
+	// its answers itself (expose.go).
 	var inFlight chan struct{}
 	if opts.MaxRequestsInFlight > 0 {
 		inFlight = make(chan struct{}, opts.MaxRequestsInFlight)
@@ -45,12 +43,22 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), c.scrapeTimeout(r))
 		defer cancel()
-		// The scrape is gathered first: it updates the process-wide API
+		// The collection comes first: it updates the process-wide API
 		// counters in static, which must show this scrape's calls.
-		promhttp.HandlerFor(DisjointGatherers{c.Gatherer(ctx), static}, promhttp.HandlerOpts{
-			ErrorLog:      errorLog,
-			ErrorHandling: promhttp.ContinueOnError,
-		}).ServeHTTP(w, r)
+		snap := c.shared(ctx)
+		if snap.err != nil {
+			logger.Error("serving a collection with an error", "err", snap.err)
+		}
+		families := snap.families()
+		gathered, err := static.Gather()
+		if err != nil {
+			// As promhttp.ContinueOnError: serve what was gathered.
+			logger.Error("cannot gather the process-wide metrics", "err", err)
+		}
+		for _, mf := range gathered {
+			families = append(families, staticFamily(mf))
+		}
+		expose(w, r, families, logger)
 	})
 }
 

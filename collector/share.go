@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
@@ -22,16 +20,14 @@ import (
 // Either way the served series are those of one real collection; their age
 // is in codearts_check_task_last_success_timestamp_seconds.
 
-// collection is one run of Collector.collect and the metric families it
-// produced.
+// collection is one run of Collector.collect and the snapshot it produced.
 type collection struct {
 	cfg      *config.Config // in force when it started; a reload invalidates reuse
 	start    time.Time
 	deadline time.Time // zero: none
 	done     chan struct{}
-	families []*dto.MetricFamily // valid once done is closed; read-only
-	err      error               // from gathering families (inconsistent metrics), served with them
-	joined   int                 // scrapes served by it besides the one that started it; guarded by share.mu
+	snap     *snapshot // valid once done is closed; read-only
+	joined   int       // scrapes served by it besides the one that started it; guarded by share.mu
 }
 
 // share is the Collector's state for sharing collections.
@@ -44,9 +40,9 @@ type share struct {
 	last     *collection // the last finished collection, until the next one starts
 }
 
-// shared returns the metric families a scrape bound by ctx serves: those of
-// the collection in flight, of a recent enough one, or of a new one.
-func (c *Collector) shared(ctx context.Context) ([]*dto.MetricFamily, error) {
+// shared returns the snapshot a scrape bound by ctx serves: that of the
+// collection in flight, of a recent enough one, or of a new one.
+func (c *Collector) shared(ctx context.Context) *snapshot {
 	cfg := c.config()
 	s := &c.share
 	s.mu.Lock()
@@ -54,7 +50,7 @@ func (c *Collector) shared(ctx context.Context) ([]*dto.MetricFamily, error) {
 	if last := s.last; last != nil && cfg != nil && last.cfg == cfg && now.Sub(last.start) < time.Duration(cfg.MinInterval) {
 		last.joined++
 		s.mu.Unlock()
-		return last.families, last.err
+		return last.snap
 	}
 	col := s.inFlight
 	if col != nil {
@@ -73,10 +69,10 @@ func (c *Collector) shared(ctx context.Context) ([]*dto.MetricFamily, error) {
 		} else {
 			runCtx, cancel = context.WithCancel(runCtx)
 		}
-		// The last collection's families are dropped now rather than when
-		// this one is done: holding both doubled the peak memory with
-		// 10,000 tasks (BENCHMARKS.md), and only min_interval reuses them,
-		// which it no longer will.
+		// The last collection's snapshot is dropped now rather than when
+		// this one is done: only min_interval reuses it, which it no
+		// longer will. (When snapshots were built metric families, holding
+		// two doubled the peak memory with 10,000 tasks, BENCHMARKS.md.)
 		s.inFlight, s.cancel, s.last = col, cancel, nil
 		go c.run(runCtx, col)
 	}
@@ -91,20 +87,23 @@ func (c *Collector) shared(ctx context.Context) ([]*dto.MetricFamily, error) {
 	deadline, hasDeadline := ctx.Deadline()
 	if !col.deadline.IsZero() && (!hasDeadline || !deadline.Before(col.deadline)) {
 		<-col.done
-		return col.families, col.err
+		return col.snap
 	}
 	select {
 	case <-col.done:
-		return col.families, col.err
+		return col.snap
 	case <-ctx.Done():
 	}
 	c.logger.Debug("scrape deadline ended before the shared collection it joined; serving up 0")
-	return upOnly(), nil
+	return upOnly()
 }
 
 // run collects into col and publishes it.
 func (c *Collector) run(ctx context.Context, col *collection) {
-	col.families, col.err = c.gatherCollection(ctx)
+	start := time.Now()
+	snap := c.collect(ctx)
+	snap.duration = time.Since(start).Seconds()
+	col.snap = snap
 
 	s := &c.share
 	s.mu.Lock()

@@ -1,0 +1,177 @@
+package collector
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"google.golang.org/protobuf/encoding/protodelim"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+)
+
+// get requests path from the exporter with the given headers, without the
+// transparent gzip handling of net/http, so the test sees what was sent.
+func (e *testEnv) get(path string, header map[string]string) (*http.Response, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.exporter.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("GET %s: HTTP %d, %v: %s", path, resp.StatusCode, err, body)
+	}
+	return resp, body
+}
+
+func twoTaskEnv(t *testing.T) *testEnv {
+	sim := simulator.New(simulator.Options{})
+	sim.SetTask(simulator.Task{ID: "a1", Status: simulator.IntPtr(1), Ratio: simulator.StrPtr("50%")})
+	sim.SetTask(simulator.Task{ID: "b2", Status: simulator.IntPtr(2), Ratio: simulator.StrPtr("100%")})
+	return newTestEnv(t, sim, []string{"a1", "b2"}, nil)
+}
+
+// Prometheus with native histograms asks for protobuf; it gets protobuf,
+// with every task family, gzipped when asked.
+func TestExposeProtobuf(t *testing.T) {
+	env := twoTaskEnv(t)
+	accept := "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3"
+	resp, body := env.get("/metrics", map[string]string{"Accept": accept, "Accept-Encoding": "gzip"})
+	if got := expfmt.ResponseFormat(resp.Header); got.FormatType() != expfmt.TypeProtoDelim {
+		t.Fatalf("Content-Type %q, want delimited protobuf", resp.Header.Get("Content-Type"))
+	}
+	if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", got)
+	}
+	gz, err := gzip.NewReader(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := bufio.NewReader(gz)
+	families := map[string]*dto.MetricFamily{}
+	var names []string
+	for {
+		mf := &dto.MetricFamily{}
+		err := protodelim.UnmarshalFrom(r, mf)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("family %d: %v", len(names), err)
+		}
+		families[mf.GetName()] = mf
+		names = append(names, mf.GetName())
+	}
+	if !slices.IsSorted(names) {
+		t.Errorf("families not sorted by name: %v", names)
+	}
+	res := scrapeResult{t: t, families: families}
+	if got := res.mustValue("codearts_check_task_status", "task_id", "b2"); got != 2 {
+		t.Errorf("task_status{b2} = %v, want 2", got)
+	}
+	if got := res.mustValue("codearts_check_task_progress_ratio", "task_id", "a1"); got != 0.5 {
+		t.Errorf("progress_ratio{a1} = %v, want 0.5", got)
+	}
+	res.mustValue("codearts_check_task_info", "task_id", "a1", "task_name", "", "project_id", "", "git_branch", "")
+	res.mustValue("codearts_check_api_requests_total", "endpoint", "progress", "status_class", "2xx")
+}
+
+// Without Accept-Encoding, or with gzip refused, the answer is plain text.
+func TestExposeIdentity(t *testing.T) {
+	env := twoTaskEnv(t)
+	for _, enc := range []string{"", "identity", "gzip;q=0", "br, *;q=0", "gzip;q=0, *"} {
+		resp, body := env.get("/metrics", map[string]string{"Accept-Encoding": enc})
+		if got := resp.Header.Get("Content-Encoding"); got != "" {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want none", enc, got)
+		}
+		if !strings.Contains(string(body), `codearts_check_task_status{task_id="a1"} 1`) {
+			t.Errorf("Accept-Encoding %q: no task_status in the answer:\n%s", enc, body)
+		}
+		if got := expfmt.ResponseFormat(resp.Header); got.FormatType() != expfmt.TypeTextPlain {
+			t.Errorf("Content-Type %q, want text", resp.Header.Get("Content-Type"))
+		}
+		if vary := resp.Header.Values("Vary"); !slices.Contains(vary, "Accept-Encoding") || !slices.Contains(vary, "Accept") {
+			t.Errorf("Vary %q, want Accept and Accept-Encoding", vary)
+		}
+	}
+}
+
+// name[] selects families, as promhttp's handler does.
+func TestExposeNameFilter(t *testing.T) {
+	env := twoTaskEnv(t)
+	_, body := env.get("/metrics?name[]=codearts_check_task_status&name[]=codearts_check_api_requests_total", nil)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for name := range families {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	if want := []string{"codearts_check_api_requests_total", "codearts_check_task_status"}; !slices.Equal(names, want) {
+		t.Errorf("families %v, want %v", names, want)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for header, want := range map[string]bool{
+		"":                              false,
+		"gzip":                          true,
+		"GZIP":                          true,
+		"gzip, deflate, br":             true,
+		"br;q=1.0, gzip;q=0.8, *;q=0.1": true,
+		"gzip;q=0":                      false,
+		"gzip;q=0.000":                  false,
+		"gzip;q=0.001":                  true,
+		"gzip; Q=0.5":                   true,
+		"gzip;q=abc":                    false,
+		"gzip;q=2":                      false,
+		"*":                             true,
+		"*;q=0":                         false,
+		"gzip;q=0, *":                   false,
+		"identity":                      false,
+		"x-gzip":                        false,
+		"deflate, gzip;level=1":         true,
+	} {
+		if got := acceptsGzip([]string{header}); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
+		}
+	}
+	if !acceptsGzip([]string{"br", "gzip"}) {
+		t.Error("gzip in a second Accept-Encoding header is not seen")
+	}
+}
+
+// The header comes from whoever scrapes: nothing in it may panic, and
+// gzip is only chosen when the header names it or a wildcard.
+func FuzzAcceptsGzip(f *testing.F) {
+	for _, seed := range []string{"gzip", "gzip;q=0.5, *;q=0", "*", ";;,,q=", "gzip;q=1e400", "gzip;q=NaN"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		got := acceptsGzip([]string{header})
+		lower := strings.ToLower(header)
+		if got && !strings.Contains(lower, "gzip") && !strings.Contains(header, "*") {
+			t.Errorf("acceptsGzip(%q) = true without gzip or *", header)
+		}
+	})
+}
