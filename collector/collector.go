@@ -64,9 +64,13 @@ type Collector struct {
 	sched   schedule             // which tasks go first (schedule.go)
 }
 
-// taskState is the last valid answer for a task.
+// taskState is what the exporter keeps of the last valid answer for a
+// task: the values it serves, not the whole answer (progress.info is not
+// exported, and 10,000 copies of it would only take memory).
 type taskState struct {
-	progress codearts.Progress
+	status   int
+	ratio    float64
+	hasRatio bool
 	at       time.Time
 }
 
@@ -155,7 +159,8 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 		state, known := c.last[task.ID]
 		if r.err == nil {
 			successes++
-			state, known = taskState{progress: r.progress, at: time.Now()}, true
+			p := r.progress
+			state, known = taskState{status: p.Status, ratio: p.Ratio, hasRatio: p.HasRatio, at: time.Now()}, true
 		} else {
 			errs.add(task.ID, r.err)
 			if !isCounted(r.err) && errors.Is(r.err, context.DeadlineExceeded) {
@@ -173,9 +178,9 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 			success:     r.err == nil,
 			duration:    r.duration.Seconds(),
 			known:       known,
-			status:      float64(state.progress.Status),
-			hasRatio:    state.progress.HasRatio,
-			ratio:       state.progress.Ratio,
+			status:      float64(state.status),
+			hasRatio:    state.hasRatio,
+			ratio:       state.ratio,
 			lastSuccess: float64(state.at.UnixNano()) / 1e9,
 		})
 	}

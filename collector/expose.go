@@ -21,8 +21,13 @@ import (
 // a scrape of 10,000 tasks holds one family of 10,000 series, not six.
 
 // gzipWriters reuses gzip writers between scrapes: each holds ~800 KiB of
-// compressor state.
-var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+// compressor state. BestSpeed, not promhttp's default level: deflate was
+// 62% of the CPU time of writing an answer; BestSpeed takes 42% less time
+// for an answer 8% larger (BenchmarkExpose, BENCHMARKS.md).
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // the level is valid: no error
+	return w
+}}
 
 // staticFamily serves a family gathered already.
 func staticFamily(mf *dto.MetricFamily) lazyFamily {

@@ -5,8 +5,11 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 	"google.golang.org/protobuf/encoding/protodelim"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
 )
 
@@ -175,3 +179,38 @@ func FuzzAcceptsGzip(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkExpose writes the answer for a collection of 10,000 tasks, as
+// gzipped text, the way Prometheus asks for it: the CPU and memory the
+// /metrics answer costs apart from the task queries.
+func BenchmarkExpose(b *testing.B) {
+	const tasks = 10000
+	snap := &snapshot{up: true, duration: 1}
+	for i := range tasks {
+		snap.add(taskRow{
+			task:    config.Task{ID: benchTaskID(i), Name: "task-" + strconv.Itoa(i)},
+			success: true, duration: 0.05, known: true,
+			status: 2, hasRatio: true, ratio: 1, lastSuccess: 1.8e9,
+		})
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	var size int
+	for b.Loop() {
+		w := &countingWriter{header: http.Header{}}
+		expose(w, req, snap.families(), logger)
+		size = w.n
+	}
+	b.ReportMetric(float64(size)/tasks, "bytes/task")
+}
+
+// countingWriter is an http.ResponseWriter that only counts.
+type countingWriter struct {
+	header http.Header
+	n      int
+}
+
+func (w *countingWriter) Header() http.Header         { return w.header }
+func (w *countingWriter) WriteHeader(int)             {}
+func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
