@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
@@ -13,35 +14,29 @@ import (
 // task as soon as its last one is answered, so one slow task holds up one
 // worker, not a batch. Tasks still queued when ctx ends are not queried;
 // their result is the context's error.
+//
+// The queue is an index the workers advance themselves: no feeder
+// goroutine to wake for every task, nothing to drain when ctx ends.
 func (c *Collector) queryAll(ctx context.Context, sess *session, tasks []config.Task) []result {
 	results := make([]result, len(tasks))
-	next := make(chan int)
-	workers := min(sess.cfg.Concurrency, len(tasks))
-
+	var next atomic.Int64 // the index of the next task to query
 	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
+	for range min(sess.cfg.Concurrency, len(tasks)) {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(tasks) {
+					return
+				}
 				start := time.Now()
 				p, err := sess.client.Progress(ctx, tasks[i].ID, tasks[i].JobID)
 				results[i] = result{progress: p, err: err, duration: time.Since(start)}
 			}
-		}()
+		})
 	}
-	queued := 0
-feed:
-	for ; queued < len(tasks); queued++ {
-		select {
-		case next <- queued:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(next)
 	wg.Wait()
-	for i := queued; i < len(tasks); i++ {
+	// Tasks no worker took, if ctx ended first.
+	for i := min(int(next.Load()), len(tasks)); i < len(tasks); i++ {
 		results[i] = result{err: ctx.Err()}
 	}
 	return results
