@@ -88,7 +88,11 @@ func serveBenchSimulator(spec string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
 	server := &http.Server{
+		Protocols:         &protocols,
 		Handler:           mux,
 		ReadHeaderTimeout: time.Minute,
 		ConnState: func(_ net.Conn, state http.ConnState) {
@@ -421,6 +425,11 @@ func BenchmarkLoopbackFloor(b *testing.B) {
 	}{
 		{"net/http", viaClient(&http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchConcurrency}})},
 		{"raw", raw},
+		{"h2c", viaClient(&http.Client{Transport: func() *http.Transport {
+			var p http.Protocols
+			p.SetUnencryptedHTTP2(true)
+			return &http.Transport{Protocols: &p}
+		}()})},
 		{"new-conn", viaClient(&http.Client{Transport: &http.Transport{DisableKeepAlives: true}})},
 	} {
 		b.Run("client="+c.name, func(b *testing.B) {
