@@ -118,7 +118,10 @@ type benchSimulator struct {
 func startBenchSimulator(b *testing.B, tasks int, latency time.Duration) *benchSimulator {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d/%s", benchSimulatorEnv, tasks, latency))
+	// The simulator uses every CPU whatever GOMAXPROCS the exporter side
+	// is measured with (GOMAXPROCS=1 go test -bench ...).
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d/%s", benchSimulatorEnv, tasks, latency),
+		fmt.Sprintf("GOMAXPROCS=%d", runtime.NumCPU()))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
