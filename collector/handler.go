@@ -25,8 +25,6 @@ type HandlerOpts struct {
 // min(the configured timeout, X-Prometheus-Scrape-Timeout-Seconds minus a
 // small offset). Overlapping requests share one collection (share.go).
 func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
-	// The cap lives here, not in promhttp.HandlerOpts: this handler writes
-	// its answers itself (expose.go).
 	var inFlight chan struct{}
 	if opts.MaxRequestsInFlight > 0 {
 		inFlight = make(chan struct{}, opts.MaxRequestsInFlight)
@@ -47,7 +45,7 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 		// counters in static, which must show this scrape's calls.
 		snap := c.shared(ctx)
 		if snap.err != nil {
-			logger.Error("serving a collection with an error", "err", snap.err)
+			logger.Error("collection served with an error", "err", snap.err)
 		}
 		families := snap.families()
 		gathered, err := static.Gather()
