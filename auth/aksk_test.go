@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
 )
 
@@ -89,13 +88,6 @@ func (e *akskEnv) progress(t *testing.T, a *AKSK, jobID string) (*http.Request, 
 	return req, err
 }
 
-func (e *akskEnv) errorCount(t *testing.T, code string) float64 {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.metrics)
-	return errorsCounted(t, reg, code)
-}
-
 func TestAKSKSignedRequestPasses(t *testing.T) {
 	e := newAKSKEnv(t)
 	a := e.signer(t, AKSKConfig{SecretKey: testSK})
@@ -155,7 +147,7 @@ func TestAKSKWrongSecretIsCountedLoggedOnceAndPaused(t *testing.T) {
 	if got := e.sim.SignatureFailures(); got != 1 {
 		t.Errorf("refused signatures at the gateway = %d, want 1", got)
 	}
-	if got := e.errorCount(t, "APIGW.0301"); got != 1 {
+	if got := apitest.ErrorCount(t, e.metrics, "APIGW.0301"); got != 1 {
 		t.Errorf("codearts_check_api_errors_total{error_code=APIGW.0301} = %v, want 1", got)
 	}
 	if n := strings.Count(e.logs.String(), "refused the AK/SK signature"); n != 1 {

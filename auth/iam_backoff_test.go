@@ -11,22 +11,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
 )
 
 // newBackoffIAM is an IAM source on the simulator with counted calls and
 // a test clock.
-func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *manualClock, *prometheus.Registry) {
+func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *manualClock, *api.Metrics) {
 	t.Helper()
 	srv := httptest.NewServer(sim)
 	cfg.Endpoint = srv.URL
 	cfg.DomainName, cfg.Username, cfg.ProjectName = simulator.DefaultDomain, simulator.DefaultUser, simulator.DefaultProject
 	metrics := api.NewMetrics()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(metrics)
 	iam := NewIAM(cfg, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	clock := &manualClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	iam.now = clock.now
@@ -35,28 +32,7 @@ func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *m
 		sim.Close()
 		srv.Close()
 	})
-	return iam, clock, reg
-}
-
-func errorsCounted(t *testing.T, reg prometheus.Gatherer, code string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range families {
-		if mf.GetName() != "codearts_check_api_errors_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "error_code" && l.GetValue() == code {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
+	return iam, clock, metrics
 }
 
 // scrapeInterval and replicas model an HA pair of Prometheus servers, each
@@ -95,7 +71,7 @@ func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *manualClock
 // locked; each refusal is counted under IAM's error code.
 func TestWrongPasswordBacksOffExponentially(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	iam, clock, reg := newBackoffIAM(t, sim, IAMConfig{Password: "wrong-password"})
+	iam, clock, metrics := newBackoffIAM(t, sim, IAMConfig{Password: "wrong-password"})
 
 	calls := scrapeFor(t, iam, sim, clock, time.Hour, true)
 	t.Logf("IAM requests at %v", calls)
@@ -111,7 +87,7 @@ func TestWrongPasswordBacksOffExponentially(t *testing.T) {
 			t.Errorf("pause before IAM request %d: %v, want %v ±10%% (up to one scrape interval later)", n+1, gap, want)
 		}
 	}
-	if got := errorsCounted(t, reg, "http_401"); got != float64(len(calls)) {
+	if got := apitest.ErrorCount(t, metrics, "http_401"); got != float64(len(calls)) {
 		t.Errorf("codearts_check_api_errors_total{error_code=\"http_401\"} = %v, want one per IAM request (%d)", got, len(calls))
 	}
 
@@ -171,7 +147,7 @@ func TestWrongPasswordFileRecoversWhenFixed(t *testing.T) {
 func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultServiceUnavailable})
-	iam, clock, reg := newBackoffIAM(t, sim, IAMConfig{Password: simulator.DefaultPassword})
+	iam, clock, metrics := newBackoffIAM(t, sim, IAMConfig{Password: simulator.DefaultPassword})
 	if _, err := iam.Token(context.Background()); api.Code(err) != "APIGW.0613" {
 		t.Fatalf("Token error %v, want APIGW.0613", err)
 	}
@@ -183,7 +159,7 @@ func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
 	if _, err := iam.Token(context.Background()); err != nil {
 		t.Fatalf("Token after IAM came back: %v", err)
 	}
-	if got := errorsCounted(t, reg, "APIGW.0613"); got != 1 {
+	if got := apitest.ErrorCount(t, metrics, "APIGW.0613"); got != 1 {
 		t.Errorf("codearts_check_api_errors_total{error_code=\"APIGW.0613\"} = %v, want 1", got)
 	}
 }

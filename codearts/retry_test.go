@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
 )
@@ -52,28 +51,6 @@ func newRetryEnv(t *testing.T) *retryEnv {
 }
 
 // errorCount is codearts_check_api_errors_total{error_code=code}.
-func (e *retryEnv) errorCount(t *testing.T, code string) float64 {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(e.metrics)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range families {
-		if mf.GetName() != "codearts_check_api_errors_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "error_code" && l.GetValue() == code {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
 
 // setRetryTiming replaces the retry timing for one test.
 func setRetryTiming(t *testing.T, base time.Duration) {
@@ -125,7 +102,7 @@ func TestProgressRetriesOnlyWhatIsRetryable(t *testing.T) {
 				t.Errorf("simulator saw %d progress requests, want %d", got, want)
 			}
 			// Every failed attempt is counted, each exactly once.
-			if got := e.errorCount(t, tc.code); got != float64(tc.requests) {
+			if got := apitest.ErrorCount(t, e.metrics, tc.code); got != float64(tc.requests) {
 				t.Errorf("codearts_check_api_errors_total{error_code=%q} = %v, want %d", tc.code, got, tc.requests)
 			}
 		})
@@ -209,7 +186,7 @@ func TestProgressRetryStopsOnCancel(t *testing.T) {
 	}()
 	// The first attempt has been answered once its error is counted; the
 	// client is then in its hour-long pause.
-	for e.errorCount(t, "CC.00000000") == 0 {
+	for apitest.ErrorCount(t, e.metrics, "CC.00000000") == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
