@@ -16,12 +16,7 @@ const (
 
 func akskTasks(sim *simulator.Server, n int) []string {
 	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK, ProjectID: simulator.DefaultProjectID})
-	var ids []string
-	for i := range n {
-		ids = append(ids, taskID(i))
-		sim.SetTask(simulator.Task{ID: taskID(i), Status: simulator.IntPtr(2)})
-	}
-	return ids
+	return addTasks(sim, n, simulator.Task{Status: simulator.IntPtr(2)})
 }
 
 func akskConfig(secret string) func(*config.Config) {

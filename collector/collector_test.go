@@ -13,6 +13,19 @@ import (
 
 func taskID(n int) string { return fmt.Sprintf("2b31ed5200000000ebedb6e57%07d", n) }
 
+// addTasks puts n tasks like task into sim, with IDs taskID(0) to
+// taskID(n-1), and returns the IDs. The tasks share task's pointers, which
+// the simulator only reads.
+func addTasks(sim *simulator.Server, n int, task simulator.Task) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = taskID(i)
+		task.ID = ids[i]
+		sim.SetTask(task)
+	}
+	return ids
+}
+
 func TestEveryTaskStatusAndRatio(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	cases := []struct {
@@ -113,11 +126,7 @@ func TestRetryLaterIn200IsNotNeverChecked(t *testing.T) {
 
 func TestOneIAMCallAcrossScrapes(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	var ids []string
-	for i := range 20 {
-		ids = append(ids, taskID(i))
-		sim.SetTask(simulator.Task{ID: taskID(i), Status: simulator.IntPtr(2)})
-	}
+	ids := addTasks(sim, 20, simulator.Task{Status: simulator.IntPtr(2)})
 	env := newTestEnv(t, sim, ids, nil)
 	for range 5 {
 		res := env.scrape(0)
@@ -138,11 +147,7 @@ func TestOneIAMCallAcrossScrapes(t *testing.T) {
 func TestTokenExpiryOneRenewalForManyWaiters(t *testing.T) {
 	const ttl = 2 * time.Second
 	sim := simulator.New(simulator.Options{TokenTTL: ttl})
-	var ids []string
-	for i := range 50 {
-		ids = append(ids, taskID(i))
-		sim.SetTask(simulator.Task{ID: taskID(i), Status: simulator.IntPtr(0), Ratio: simulator.StrPtr("10%")})
-	}
+	ids := addTasks(sim, 50, simulator.Task{Status: simulator.IntPtr(0), Ratio: simulator.StrPtr("10%")})
 	// Every query is in flight at once, so all 50 need the token together.
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.Concurrency = 50 })
 	env.scrape(0)
@@ -165,11 +170,7 @@ func TestTokenExpiryOneRenewalForManyWaiters(t *testing.T) {
 // 401 drops it, one renewal serves every waiting query, each retried once.
 func TestTokenRefusedOneRenewal(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	var ids []string
-	for i := range 50 {
-		ids = append(ids, taskID(i))
-		sim.SetTask(simulator.Task{ID: taskID(i), Status: simulator.IntPtr(1)})
-	}
+	ids := addTasks(sim, 50, simulator.Task{Status: simulator.IntPtr(1)})
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.Concurrency = 50 })
 	env.scrape(0)
 	sim.ExpireTokens()
@@ -195,11 +196,7 @@ func TestTokenRefusedOneRenewal(t *testing.T) {
 func TestInFlightNeverAboveConcurrency(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	sim.SetLatency(20 * time.Millisecond)
-	var ids []string
-	for i := range 40 {
-		ids = append(ids, taskID(i))
-		sim.SetTask(simulator.Task{ID: taskID(i), Status: simulator.IntPtr(2)})
-	}
+	ids := addTasks(sim, 40, simulator.Task{Status: simulator.IntPtr(2)})
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.Concurrency = 4 })
 	env.scrape(0)
 	env.scrape(0)
@@ -318,11 +315,7 @@ func TestLastGoodValueAndRemovedTasks(t *testing.T) {
 // and the scrapes that follow do not ask IAM again while it backs off.
 func TestWrongCredentialsBackOff(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	var ids []string
-	for i := range 30 {
-		ids = append(ids, taskID(i))
-		sim.SetTask(simulator.Task{ID: taskID(i), Status: simulator.IntPtr(2)})
-	}
+	ids := addTasks(sim, 30, simulator.Task{Status: simulator.IntPtr(2)})
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.Auth.IAM.Password = "wrong" })
 	var res scrapeResult
 	for range 3 {

@@ -197,11 +197,7 @@ func TestMinIntervalOneQueryPerTaskPerInterval(t *testing.T) {
 		minInterval = 30 * time.Second
 	)
 	sim := simulator.New(simulator.Options{})
-	var ids []string
-	for i := range tasks {
-		ids = append(ids, taskID(i))
-		sim.SetTask(simulator.Task{ID: taskID(i), Status: simulator.IntPtr(2)})
-	}
+	ids := addTasks(sim, tasks, simulator.Task{Status: simulator.IntPtr(2)})
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.MinInterval = model.Duration(minInterval) })
 	clock := &manualClock{t: time.Unix(1_800_000_000, 0)}
 	env.coll.share.mu.Lock()
