@@ -33,25 +33,9 @@ func TestShardsPartitionRealDiscovery(t *testing.T) {
 	for i, id := range listed {
 		sim.SetTask(simulator.Task{ID: id, Name: fmt.Sprintf("svc-%d", i), ProjectID: project, GitBranch: "main", Status: simulator.IntPtr(1)})
 	}
-	apiServer := httptest.NewServer(sim)
-	defer apiServer.Close()
-	defer sim.Close()
-
-	cfg := &config.Config{
-		Endpoint: apiServer.URL,
-		Auth: config.Auth{IAM: &config.IAM{
-			Endpoint: apiServer.URL, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
-			Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject,
-		}},
-		Discovery:   &config.Discovery{Projects: []string{project}},
-		Concurrency: 32,
-	}
-	for _, id := range static {
-		cfg.Tasks = append(cfg.Tasks, config.Task{ID: id})
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, sim, static, func(c *config.Config) {
+		c.Discovery = &config.Discovery{Projects: []string{project}}
+	})
 	getConfig := func() *config.Config { return cfg }
 
 	for _, total := range []int{1, 3} {

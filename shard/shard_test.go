@@ -92,6 +92,34 @@ type replica struct {
 	server *httptest.Server
 }
 
+// serveConfig serves sim on loopback for the test and returns a valid
+// configuration querying it with IAM auth, concurrency 32 and static as
+// its tasks. edit, if not nil, changes it before validation.
+func serveConfig(t *testing.T, sim *simulator.Server, static []string, edit func(*config.Config)) *config.Config {
+	t.Helper()
+	apiServer := httptest.NewServer(sim)
+	t.Cleanup(apiServer.Close)
+	t.Cleanup(sim.Close) // runs first: cleanups run last added, first called
+	cfg := &config.Config{
+		Endpoint: apiServer.URL,
+		Auth: config.Auth{IAM: &config.IAM{
+			Endpoint: apiServer.URL, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
+			Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject,
+		}},
+		Concurrency: 32,
+	}
+	for _, id := range static {
+		cfg.Tasks = append(cfg.Tasks, config.Task{ID: id})
+	}
+	if edit != nil {
+		edit(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func startReplica(t *testing.T, cfg *config.Config, source collector.TaskSource, shardOrdinal, total int) replica {
 	t.Helper()
 	src, err := shard.New(source, shardOrdinal, total)
@@ -188,24 +216,7 @@ func TestShardsPartitionTheTaskSet(t *testing.T) {
 	for _, id := range ids {
 		sim.SetTask(simulator.Task{ID: id, Status: simulator.IntPtr(2)})
 	}
-	apiServer := httptest.NewServer(sim)
-	defer apiServer.Close()
-	defer sim.Close()
-
-	cfg := &config.Config{
-		Endpoint: apiServer.URL,
-		Auth: config.Auth{IAM: &config.IAM{
-			Endpoint: apiServer.URL, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
-			Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject,
-		}},
-		Concurrency: 32,
-	}
-	for _, id := range static {
-		cfg.Tasks = append(cfg.Tasks, config.Task{ID: id})
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := serveConfig(t, sim, static, nil)
 
 	for _, total := range []int{1, 2, 3, 7} {
 		t.Run(fmt.Sprintf("static/total=%d", total), func(t *testing.T) {
