@@ -80,13 +80,8 @@ func TestBinaryAKSKAndDiscovery(t *testing.T) {
 	}
 
 	writeConfig("  exclude: api\n")
-	resp, err := http.Post("http://"+e.addr+"/-/reload", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("reload: HTTP %d\n%s", resp.StatusCode, e.logs)
+	if status, body := e.request(t, http.MethodPost, "/-/reload"); status != http.StatusOK {
+		t.Fatalf("reload: HTTP %d: %s\n%s", status, body, e.logs)
 	}
 	waitForMetrics("the excluded task to go", func(b string) bool {
 		return !strings.Contains(b, `task_id="task-api"`) && strings.Contains(b, `task_id="task-web"`)

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -65,13 +64,6 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// runningExporter is the binary running in the background.
-type runningExporter struct {
-	cmd  *exec.Cmd
-	addr string
-	logs *syncBuffer
-}
-
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -89,57 +81,34 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// startExporter runs the binary with args plus a free listen address, and
-// waits until /-/ready answers.
-func startExporter(t *testing.T, args ...string) *runningExporter {
+// startExporter runs the binary with args over plain HTTP and waits until
+// /-/ready answers.
+func startExporter(t *testing.T, args ...string) *e2eExporter {
 	t.Helper()
-	addr := freeAddr(t)
-	logs := &syncBuffer{}
-	cmd := exec.Command(exporterBinary(t), append(args, "--web.listen-address="+addr)...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-done
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return &runningExporter{cmd: cmd, addr: addr, logs: logs}
-			}
+	e := launchExporter(t, "http", http.DefaultClient, args...)
+	for start := time.Now(); ; {
+		if status, _ := e.request(t, http.MethodGet, "/-/ready"); status == http.StatusOK {
+			return e
+		}
+		if time.Since(start) > 15*time.Second {
+			t.Fatalf("exporter not ready within 15s:\n%s", e.logs)
 		}
 		select {
-		case <-done:
-			t.Fatalf("exporter exited early:\n%s", logs)
+		case <-e.done:
+			t.Fatalf("exporter exited early:\n%s", e.logs)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	t.Fatalf("exporter not ready within 15s:\n%s", logs)
-	return nil
 }
 
-func (e *runningExporter) get(t *testing.T, path string) string {
+// get GETs path and returns the body, failing the test unless it is 200.
+func (e *e2eExporter) get(t *testing.T, path string) string {
 	t.Helper()
-	resp, err := http.Get("http://" + e.addr + path)
-	if err != nil {
-		t.Fatal(err)
+	status, body := e.request(t, http.MethodGet, path)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d: %s", path, status, body)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: HTTP %d: %s", path, resp.StatusCode, body)
-	}
-	return string(body)
+	return body
 }
 
 // The demo's /metrics shows every metric of the contract, and promtool
