@@ -8,9 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
 )
@@ -47,36 +46,6 @@ func newListClient(t *testing.T, n int) (*Client, *simulator.Server, *api.Metric
 	return client, sim, metrics
 }
 
-// counter reads name{label=value} from metrics.
-func counter(t *testing.T, metrics *api.Metrics, name string, labels ...string) float64 {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(metrics)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range families {
-		if mf.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range mf.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, l := range m.GetLabel() {
-					found = found || l.GetName() == labels[i] && l.GetValue() == labels[i+1]
-				}
-				if !found {
-					continue metrics
-				}
-			}
-			return m.GetCounter().GetValue()
-		}
-	}
-	return 0
-}
-
 // The signed query (offset, limit) passes the gateway's check: the SDK
 // signer was handed the query values in the form it reads.
 func TestTaskListSignedPage(t *testing.T) {
@@ -91,7 +60,7 @@ func TestTaskListSignedPage(t *testing.T) {
 	if sim.SignedRequests() != 1 || sim.SignatureFailures() != 0 {
 		t.Errorf("signed %d, refused %d; want 1, 0", sim.SignedRequests(), sim.SignatureFailures())
 	}
-	if got := counter(t, metrics, "codearts_check_api_requests_total", "endpoint", "task_list", "status_class", "2xx"); got != 1 {
+	if got := apitest.Counter(t, metrics, "codearts_check_api_requests_total", "endpoint", "task_list", "status_class", "2xx"); got != 1 {
 		t.Errorf("task_list 2xx requests = %v, want 1", got)
 	}
 }
@@ -104,7 +73,7 @@ func TestTaskListUnknownProject(t *testing.T) {
 	if got := api.Code(err); got != "CC.00050013" {
 		t.Fatalf("err = %v (code %q), want CC.00050013", err, got)
 	}
-	if got := counter(t, metrics, "codearts_check_api_errors_total", "error_code", "CC.00050013"); got != 1 {
+	if got := apitest.ErrorCount(t, metrics, "CC.00050013"); got != 1 {
 		t.Errorf("CC.00050013 counted %v times, want 1", got)
 	}
 }
