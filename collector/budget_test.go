@@ -131,8 +131,10 @@ func TestBudgetRefreshesStalestFirst(t *testing.T) {
 	scrapes := 0
 	for covered < tasks {
 		scrapes++
-		if scrapes > 6 {
-			t.Fatalf("after 6 scrapes only %d of %d tasks were ever refreshed", covered, tasks)
+		// Five scrapes fit every task. A task whose query the deadline cut
+		// off waits a whole round behind the others, so two rounds bound it.
+		if scrapes > 11 {
+			t.Fatalf("after 11 scrapes only %d of %d tasks were ever refreshed", covered, tasks)
 		}
 		start := time.Now()
 		res = env.scrape(0)
@@ -158,16 +160,25 @@ func TestBudgetRefreshesStalestFirst(t *testing.T) {
 			}
 		}
 		covered = 0
-		most := 0
+		most, unseen := 0, 0
 		for _, id := range ids {
 			n := sim.TaskRequests(id)
 			most = max(most, n)
+			if n == 0 {
+				unseen++
+			}
 			if _, ok := res.value("codearts_check_task_last_success_timestamp_seconds", "task_id", id); ok {
 				covered++
 			}
 		}
-		if covered < tasks && most > 1 {
-			t.Fatalf("scrape %d: a task was queried %d times while %d were never refreshed", scrapes, most, tasks-covered)
+		// A query the deadline cut off after it left the budget was sent,
+		// as far as the exporter can know, and counted as a timeout; on a
+		// loaded machine some never reach the API. Those tasks rightly wait
+		// their turn behind the ones never sent, so only tasks unseen
+		// beyond that count show a task queried twice too early.
+		cut, _ := res.value("codearts_check_api_errors_total", "error_code", "timeout")
+		if most > 1 && unseen > int(cut) {
+			t.Fatalf("scrape %d: a task was queried %d times while %d were never queried (%v queries cut off by the deadline)", scrapes, most, unseen, cut)
 		}
 		t.Logf("scrape %d: %d of %d tasks refreshed at least once", scrapes, covered, tasks)
 	}
