@@ -115,4 +115,3 @@ func transportCode(err error) string {
 	}
 	return CodeNetwork
 }
-
