@@ -76,6 +76,7 @@ type IAM struct {
 	acceptedAt    uint64    // order of the last acceptance of the current token; 0: none
 	renewing      bool      // the token request in flight replaces a refused token
 	fromRefusal   bool      // the current token replaced a refused one
+	renewPath     string    // the path of the request whose refusal caused the renewal
 	holdServed    bool      // the current token's refusals have been held off once
 	refusalStreak int       // renewed tokens refused in turn, in a row
 	refusalHold   time.Time // no renewal on refusal before this
@@ -117,10 +118,11 @@ func (s *IAM) Authorize(ctx context.Context, req *http.Request) error {
 //
 //   - the token was accepted on a request sent after the refused one: the
 //     token works, and the refusal is the task's own;
-//   - the token is itself a renewal after a refusal: the first such
-//     refusal holds renewals off for 15 s (doubling, up to 5 min, while
-//     refusals keep coming), because a renewed token refused again points
-//     at the request, not the token.
+//   - the token is itself a renewal after a refusal for the same path: the
+//     first such refusal holds renewals off for 15 s (doubling, up to
+//     5 min, while refusals keep coming), because a renewed token refused
+//     again for the same task points at the task, not the token. A refusal
+//     for another path is evidence against the token, and renews it.
 //
 // In those cases the token is kept for the other tasks and the refused
 // request fails under its error code.
@@ -148,6 +150,9 @@ func (s *IAM) Done(req *http.Request, v Verdict) bool {
 	case s.acceptedAt > sentAt:
 		s.logger.Debug("The API refused the IAM token on one request but accepted it on a later one: the refusal is that request's, the token is kept")
 		return false
+	case s.fromRefusal && req.URL.Path != s.renewPath:
+		// Refused for another task than the one whose refusal brought
+		// this token: the token itself is refused (revoked, expired).
 	case now.Before(s.refusalHold):
 		return false
 	case s.fromRefusal && !s.holdServed:
@@ -160,6 +165,7 @@ func (s *IAM) Done(req *http.Request, v Verdict) bool {
 	}
 	s.logger.Info("The API refused the IAM token (HTTP 401): getting a new one and sending the refused requests again once")
 	s.token, s.acceptedAt, s.renewing = "", 0, true
+	s.renewPath = req.URL.Path
 	return true
 }
 

@@ -22,9 +22,12 @@ func (c *fakeClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 // refuse reports a refusal of a request that carried the current token, as
 // codearts.Client does after a 401.
-func refuse(t *testing.T, iam *IAM) bool {
+func refuse(t *testing.T, iam *IAM) bool { t.Helper(); return refusePath(t, iam, "x") }
+
+// refusePath is refuse for task's progress path.
+func refusePath(t *testing.T, iam *IAM, task string) bool {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, "http://unused/v2/tasks/x/progress", nil)
+	req, _ := http.NewRequest(http.MethodGet, "http://unused/v2/tasks/"+task+"/progress", nil)
 	if err := iam.Authorize(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +76,29 @@ func TestRenewedTokenRefusedAgainBacksOff(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "refused the renewed IAM token too") {
 		t.Errorf("the back-off is not logged:\n%s", logs)
+	}
+}
+
+// A renewed token refused for another task than the one whose refusal
+// brought it is refused itself (revoked): it is renewed at once, back-off
+// or not.
+func TestRenewedTokenRefusedForAnotherTaskIsRenewed(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	iam, _ := newTestIAM(t, sim, nil)
+	if !refusePath(t, iam, "a") {
+		t.Fatal("first refusal: want a renewal")
+	}
+	if refusePath(t, iam, "a") {
+		t.Fatal("the renewed token refused for the same task: want the back-off")
+	}
+	if !refusePath(t, iam, "b") {
+		t.Fatal("the renewed token refused for another task: want a renewal")
+	}
+	if _, err := iam.Token(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := sim.IAMRequests(); got != 3 {
+		t.Errorf("IAM requests = %d, want 3", got)
 	}
 }
 
