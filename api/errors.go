@@ -1,15 +1,12 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"strconv"
 )
 
@@ -55,6 +52,11 @@ type Error struct {
 	HTTPStatus int    // 0 when no HTTP answer arrived
 	RequestID  string // X-Request-Id, when the gateway sent one
 	Err        error  // underlying transport or decoding error, if any
+	// EncodedAuthorizationMessage is the gateway's encoded diagnostic of a
+	// refused permission, which the account's administrator can decode. It
+	// is long and unbounded, so it is left out of Error() (and so out of
+	// warnings): callers log it at debug level, never as a label.
+	EncodedAuthorizationMessage string
 }
 
 func (e *Error) Error() string {
@@ -112,75 +114,4 @@ func transportCode(err error) string {
 		return CodeTimeout
 	}
 	return CodeNetwork
-}
-
-// errorBody covers both error shapes Huawei Cloud uses: the gateway and
-// CodeArts style {"error_code","error_msg","request_id"} and IAM's keystone
-// style {"error":{"code":401,"message":...,"title":...}}.
-type errorBody struct {
-	ErrorCode string `json:"error_code"`
-	ErrorMsg  string `json:"error_msg"`
-	RequestID string `json:"request_id"`
-	Keystone  *struct {
-		Message string `json:"message"`
-		Title   string `json:"title"`
-	} `json:"error"`
-}
-
-// CheckResponse returns an *Error when the answer is a failure: any status
-// of 400 or more, and any body that carries an error_code whatever its
-// status. CodeArts Check documents its errors with HTTP 200, so a 200 is
-// not proof of success; a client that only looked at the status would read
-// such an answer as an empty, "never checked" task.
-func CheckResponse(resp *Response) error {
-	// Nearly every answer is a success without an error_code, and decoding
-	// each one twice, here and then in the caller's decoder, was a visible
-	// share of the CPU time per task query (BENCHMARKS.md). So a success
-	// status whose body cannot name an error_code is not decoded here.
-	if resp.StatusCode < http.StatusBadRequest && !mayNameErrorCode(resp.Body) {
-		return nil
-	}
-	var body errorBody
-	// A body that is not JSON is fine here: an error page from a proxy is
-	// judged by its status, a success body by the caller's decoder.
-	_ = json.Unmarshal(resp.Body, &body)
-	requestID := body.RequestID
-	if requestID == "" {
-		requestID = resp.Header.Get("X-Request-Id")
-	}
-	switch {
-	case body.ErrorCode != "":
-		return &Error{Code: body.ErrorCode, Message: body.ErrorMsg, HTTPStatus: resp.StatusCode, RequestID: requestID}
-	case resp.StatusCode < http.StatusBadRequest:
-		return nil
-	case body.Keystone != nil:
-		return &Error{Code: HTTPStatusCode(resp.StatusCode), Message: body.Keystone.Message, HTTPStatus: resp.StatusCode, RequestID: requestID}
-	}
-	return &Error{Code: HTTPStatusCode(resp.StatusCode), Message: http.StatusText(resp.StatusCode), HTTPStatus: resp.StatusCode, RequestID: requestID}
-}
-
-var errorCodeKey = []byte("error_code")
-
-// mayNameErrorCode reports whether body could hold an error_code key as
-// encoding/json reads one. json matches keys after unescaping them and
-// without regard to case (only k and s have non-ASCII case forms, and
-// error_code has neither), so a body that could is one with a backslash
-// anywhere, or with "error_code" in any mix of case. False positives only
-// cost a decode; FuzzCheckResponse holds this against json.Unmarshal.
-func mayNameErrorCode(body []byte) bool {
-	if bytes.IndexByte(body, '\\') >= 0 {
-		return true
-	}
-	// Look around every underscore: "error" before it, "code" after.
-	for i := 0; i < len(body); i++ {
-		j := bytes.IndexByte(body[i:], '_')
-		if j < 0 {
-			return false
-		}
-		i += j
-		if i >= 5 && i+5 <= len(body) && bytes.EqualFold(body[i-5:i+5], errorCodeKey) {
-			return true
-		}
-	}
-	return false
 }

@@ -57,6 +57,17 @@ type AKSK struct {
 	probe       chan struct{} // closed when the probe in flight has its verdict; nil when none is
 	refusals    int           // refused signatures in a row
 	pausedUntil time.Time
+
+	// One task can be refused while the key is good (the service answers
+	// 401 for it). So a refusal is taken for the key's only when no request
+	// sent after it was accepted, and, the first time since the key was
+	// last accepted, only once a request for another path is refused too
+	// (see Done).
+	order       sendOrder
+	acceptedAt  uint64 // order of the last acceptance
+	suspect     string // path of a refusal not yet taken for the key's
+	noSuspicion bool   // a refusal was taken for the key's and none was accepted since
+	warned      bool   // the key's refusal was logged; none was accepted since
 }
 
 // errSignatureRefused is what a paused AK/SK signer reports.
@@ -100,7 +111,7 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 	if req.Body != nil && req.Body != http.NoBody {
 		return errors.New("aksk: signing requests with a body is not supported")
 	}
-	if err := a.admit(ctx); err != nil {
+	if err := a.admit(ctx, req.URL.Path); err != nil {
 		return err
 	}
 	if err := a.sign(req); err != nil {
@@ -110,6 +121,9 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 		a.mu.Unlock()
 		return err
 	}
+	a.mu.Lock()
+	a.order.send(req)
+	a.mu.Unlock()
 	return nil
 }
 
@@ -175,14 +189,16 @@ func (a *AKSK) secrets() (sk, token string, err error) {
 	return sk, token, nil
 }
 
-// admit returns when req may be signed and sent: at once when a signature
-// was accepted lately; as the probe when none is in flight; else after the
-// probe's verdict. It fails while signing is paused after a refusal.
-func (a *AKSK) admit(ctx context.Context) error {
+// admit returns when a request for path may be signed and sent: at once
+// when a signature was accepted lately; as the probe when none is in
+// flight; else after the probe's verdict. It fails while signing is paused
+// after a refusal, except, after a refusal only suspected of being the
+// key's, for requests for other paths, which probe the key.
+func (a *AKSK) admit(ctx context.Context, path string) error {
 	for {
 		a.mu.Lock()
-		if a.now().Before(a.pausedUntil) {
-			err := &BackoffError{Until: a.pausedUntil, Err: errSignatureRefused}
+		if a.now().Before(a.pausedUntil) && (a.suspect == "" || a.suspect == path) {
+			err := &BackoffError{What: "AK/SK signing paused", Until: a.pausedUntil, Err: errSignatureRefused}
 			a.mu.Unlock()
 			return err
 		}
@@ -211,29 +227,66 @@ func (a *AKSK) admit(ctx context.Context) error {
 // signing pauses (15 s, doubling up to 5 min). The secret files are checked
 // for a change at once, and the first refusal is logged with what to check
 // (later ones show in codearts_check_api_errors_total).
-func (a *AKSK) Done(_ *http.Request, v Verdict) bool {
+//
+// A refusal is not the key's, and changes nothing for other requests, when
+// a request sent after it was accepted: the key worked after it, so the
+// refusal is the task's own. Without that evidence, the first refusal
+// since the key was last accepted (or since start) is only suspected:
+// signing pauses for that path, while requests for other paths go on one
+// at a time as probes; the first accepted ends the pause, a refused one
+// makes it the key's. So one task answering 401 does not stop the others,
+// at the price of a second refused signature when the key itself is wrong
+// and more than one task is configured (the gateway locks it at 5 in a
+// row).
+func (a *AKSK) Done(req *http.Request, v Verdict) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	sentAt := a.order.done(req)
 	switch v {
 	case Accepted:
-		a.verified, a.refusals = true, 0
+		a.verified, a.refusals, a.pausedUntil = true, 0, time.Time{}
+		a.acceptedAt = a.order.event()
+		a.suspect, a.noSuspicion, a.warned = "", false, false
 	case Refused:
-		a.verified = false
-		a.refusals++
-		a.pausedUntil = a.now().Add(backoff(a.refusals, credentialBackoffBase))
-		if a.secretKeyFile != nil {
-			a.secretKeyFile.recheck()
-		}
-		if a.securityTokenFile != nil {
-			a.securityTokenFile.recheck()
-		}
-		if a.refusals == 1 {
-			a.logger.Warn("The API refused the AK/SK signature: check access_key and secret_key, that temporary credentials (security_token) have not expired, and that this host's clock is within 15 minutes of the real time. Signing pauses before trying again, because API Gateway locks an access key for 5 minutes after 5 refused signatures in a row.",
-				"access_key", a.accessKey, "next_attempt", a.pausedUntil.UTC().Format(time.RFC3339))
+		path := req.URL.Path
+		switch {
+		case a.acceptedAt > sentAt:
+			a.logger.Debug("The API refused the AK/SK signature on one request but accepted it on a later one: the refusal is that request's",
+				"path", path)
+		case !a.noSuspicion && a.suspect == "":
+			a.refuse(path)
+		default:
+			a.refuse("")
 		}
 	}
 	a.endProbe()
 	return false
+}
+
+// refuse pauses signing after a refusal: for requests for suspect only
+// when suspect is not "" (see Done), else for every request. Called with
+// a.mu held.
+func (a *AKSK) refuse(suspect string) {
+	a.verified, a.suspect = false, suspect
+	a.noSuspicion = suspect == ""
+	a.refusals++
+	a.pausedUntil = a.now().Add(backoff(a.refusals, credentialBackoffBase))
+	if a.secretKeyFile != nil {
+		a.secretKeyFile.recheck()
+	}
+	if a.securityTokenFile != nil {
+		a.securityTokenFile.recheck()
+	}
+	const check = "If the key is refused, check access_key and secret_key, that temporary credentials (security_token) have not expired, and that this host's clock is within 15 minutes of the real time. Signing pauses before trying again, because API Gateway locks an access key for 5 minutes after 5 refused signatures in a row."
+	switch {
+	case suspect != "":
+		a.logger.Info("The API refused the AK/SK signature on a request for one task: requests for the other tasks go on, one at a time, to tell whether the access key or that task is refused. "+check,
+			"access_key", a.accessKey, "path", suspect, "next_attempt", a.pausedUntil.UTC().Format(time.RFC3339))
+	case !a.warned:
+		a.warned = true
+		a.logger.Warn("The API refused the AK/SK signature on requests for more than one task: the access key is refused. "+check,
+			"access_key", a.accessKey, "next_attempt", a.pausedUntil.UTC().Format(time.RFC3339))
+	}
 }
 
 // endProbe lets the requests waiting for a probe's verdict go on, as the

@@ -143,6 +143,9 @@ func TestAKSKWrongSecretIsCountedLoggedOnceAndPaused(t *testing.T) {
 		if !errors.As(err, &be) || api.Code(err) != api.CodeCredentials {
 			t.Fatalf("while paused: err = %v (code %q), want a BackoffError coded credentials", err, api.Code(err))
 		}
+		if msg := err.Error(); !strings.Contains(msg, "AK/SK signing paused") || strings.Contains(msg, "IAM token") {
+			t.Fatalf("while paused: err = %q, want it to say AK/SK signing is paused, not a word of IAM tokens", msg)
+		}
 	}
 	if got := e.sim.SignatureFailures(); got != 1 {
 		t.Errorf("refused signatures at the gateway = %d, want 1", got)

@@ -66,7 +66,27 @@ type IAM struct {
 	lastErr     error         // the last token request's failure, until one succeeds
 	failures    int           // failed token requests in a row
 	nextAttempt time.Time     // no token request before this, after a failure
+
+	// Renewal after a refusal (see Done). A token renewed because the API
+	// refused the previous one, and then refused in turn, is not renewed
+	// again at once: the refusal is then most likely about what the request
+	// asked for, not about the token, and renewing on every refusal would
+	// be an IAM login per scrape.
+	order         sendOrder // requests sent, and acceptances of the current token
+	acceptedAt    uint64    // order of the last acceptance of the current token; 0: none
+	renewing      bool      // the token request in flight replaces a refused token
+	fromRefusal   bool      // the current token replaced a refused one
+	renewPath     string    // the path of the request whose refusal caused the renewal
+	holdServed    bool      // the current token's refusals have been held off once
+	refusalStreak int       // renewed tokens refused in turn, in a row
+	refusalHold   time.Time // no renewal on refusal before this
+	lastRefusal   time.Time
 }
+
+// refusalMemory is how long refusals are remembered: past it without one,
+// a refusal is news again and the token is renewed at once. A function of
+// maxBackoff, which tests change.
+func refusalMemory() time.Duration { return 2 * maxBackoff }
 
 // NewIAM returns a token source. No request is made until a token is needed.
 func NewIAM(cfg IAMConfig, caller *api.Caller, logger *slog.Logger) *IAM {
@@ -84,23 +104,68 @@ func (s *IAM) Authorize(ctx context.Context, req *http.Request) error {
 		return err
 	}
 	req.Header.Set(TokenHeader, token)
+	s.mu.Lock()
+	s.order.send(req)
+	s.mu.Unlock()
 	return nil
 }
 
-// Done implements Authenticator. A refusal drops the cached token if it is
-// the one req carried; refusals of an older token change nothing, so 50
-// tasks refused with one token cause one renewal. Either way a fresh token
-// can be had, so the request is worth sending again.
+// Done implements Authenticator. A refusal of an older token than the
+// current one changes nothing and the request is worth sending again with
+// the current one, so 50 tasks refused with one token cause one renewal.
+// A refusal of the current token drops it, so that the next request gets a
+// fresh one, and asks for the request to be sent again; except when
+//
+//   - the token was accepted on a request sent after the refused one: the
+//     token works, and the refusal is the task's own;
+//   - the token is itself a renewal after a refusal for the same path: the
+//     first such refusal holds renewals off for 15 s (doubling, up to
+//     5 min, while refusals keep coming), because a renewed token refused
+//     again for the same task points at the task, not the token. A refusal
+//     for another path is evidence against the token, and renews it.
+//
+// In those cases the token is kept for the other tasks and the refused
+// request fails under its error code.
 func (s *IAM) Done(req *http.Request, v Verdict) bool {
-	if v != Refused {
-		return false
-	}
 	refused := req.Header.Get(TokenHeader)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if refused != "" && refused == s.token {
-		s.token = ""
+	sentAt := s.order.done(req)
+	switch {
+	case v == Accepted && refused != "" && refused == s.token:
+		s.acceptedAt = s.order.event()
+		return false
+	case v != Refused:
+		return false
+	case refused == "" || refused != s.token:
+		return true
 	}
+	now := s.now()
+	if now.Sub(s.lastRefusal) > refusalMemory() {
+		s.refusalStreak, s.refusalHold = 0, time.Time{}
+		s.fromRefusal = false
+	}
+	s.lastRefusal = now
+	switch {
+	case s.acceptedAt > sentAt:
+		s.logger.Debug("The API refused the IAM token on one request but accepted it on a later one: the refusal is that request's, the token is kept")
+		return false
+	case s.fromRefusal && req.URL.Path != s.renewPath:
+		// Refused for another task than the one whose refusal brought
+		// this token: the token itself is refused (revoked, expired).
+	case now.Before(s.refusalHold):
+		return false
+	case s.fromRefusal && !s.holdServed:
+		s.refusalStreak++
+		s.holdServed = true
+		s.refusalHold = now.Add(backoff(s.refusalStreak, credentialBackoffBase))
+		s.logger.Warn("The API refused the renewed IAM token too: the token is kept for the requests it works for, and is not renewed on a refusal before the time given; check the permissions of the IAM user on the refused tasks",
+			"renewed_tokens_refused_in_a_row", s.refusalStreak, "next_renewal_on_refusal", s.refusalHold.UTC().Format(time.RFC3339))
+		return false
+	}
+	s.logger.Info("The API refused the IAM token (HTTP 401): getting a new one and sending the refused requests again once")
+	s.token, s.acceptedAt, s.renewing = "", 0, true
+	s.renewPath = req.URL.Path
 	return true
 }
 
@@ -124,7 +189,7 @@ func (s *IAM) Token(ctx context.Context) (string, error) {
 					s.mu.Unlock()
 					return token, nil
 				}
-				err := &BackoffError{Until: s.nextAttempt, Err: s.lastErr}
+				err := &BackoffError{What: "no IAM token", Until: s.nextAttempt, Err: s.lastErr}
 				s.mu.Unlock()
 				return "", err
 			}
@@ -149,15 +214,17 @@ func (s *IAM) Token(ctx context.Context) (string, error) {
 	}
 }
 
-// BackoffError is returned while token requests are paused after a
-// failure. It wraps that failure, so api.Code reports IAM's error code.
+// BackoffError is returned while token requests or AK/SK signing are
+// paused after a failure. It wraps that failure, so api.Code reports its
+// error code.
 type BackoffError struct {
+	What  string // what is missing, in the mode in use: "no IAM token", "AK/SK signing paused"
 	Until time.Time
 	Err   error
 }
 
 func (e *BackoffError) Error() string {
-	return fmt.Sprintf("no IAM token: next attempt at %s after: %v", e.Until.UTC().Format(time.RFC3339), e.Err)
+	return fmt.Sprintf("%s: next attempt at %s after: %v", e.What, e.Until.UTC().Format(time.RFC3339), e.Err)
 }
 
 func (e *BackoffError) Unwrap() error { return e.Err }
@@ -186,6 +253,8 @@ func (s *IAM) fetch(done chan struct{}) {
 	}
 	s.failures, s.lastErr, s.nextAttempt = 0, nil, time.Time{}
 	s.token, s.expiresAt = token, expiresAt
+	s.acceptedAt = 0
+	s.fromRefusal, s.holdServed, s.renewing = s.renewing, false, false
 	ahead := time.Duration(float64(expiresAt.Sub(now)) * renewAheadShare)
 	s.renewAt = expiresAt.Add(-min(ahead, maxRenewAhead))
 	s.logger.Debug("IAM token obtained", "expires_at", expiresAt.UTC().Format(time.RFC3339))

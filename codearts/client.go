@@ -39,16 +39,23 @@ func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator) (*
 	return &Client{endpoint: u, tasksURL: tasks.String() + "/v2/tasks/", caller: caller, auth: authn}, nil
 }
 
-// tokenRefused reports whether err is the API refusing the credentials:
-// the token expired, was revoked, or must be renewed.
+// tokenRefused reports whether err is the API refusing the credentials.
+// Any HTTP 401 is, whatever its body says and in whichever shape: API
+// Gateway answers 401 only when it did not accept the request's token or
+// signature. A few codes say the same with another status:
+// CC.00050007 ("IAM authentication failed") is documented with HTTP 200.
+// A 403 is not a refusal of the credentials but a missing permission: it
+// fails under its own code, and no token renewal would change it.
 func tokenRefused(err error) bool {
 	var apiErr *api.Error
 	if !errors.As(err, &apiErr) {
 		return false
 	}
+	if apiErr.HTTPStatus == http.StatusUnauthorized {
+		return true
+	}
 	switch apiErr.Code {
-	case "CC.00000003", "APIGW.0301", "APIGW.0307",
-		"CC.00050007": // "IAM authentication failed", documented with HTTP 200
+	case "CC.00000003", "APIGW.0301", "APIGW.0307", "CC.00050007":
 		return true
 	}
 	return false

@@ -42,15 +42,18 @@ func FuzzDecodeProgress(f *testing.F) {
 // field through json.Unmarshal. DecodeProgress skips that second decoding
 // where it can (for speed) and must agree with it on every input.
 func decodeProgressReference(body []byte) (Progress, error) {
+	// Only a JSON object is an answer (null decodes into a nil map).
+	var object map[string]json.RawMessage
+	if err := json.Unmarshal(body, &object); err != nil || object == nil {
+		return Progress{}, errors.New("not an object")
+	}
 	var b progressBody
 	if err := json.Unmarshal(body, &b); err != nil {
 		return Progress{}, err
 	}
 	p := Progress{Status: StatusNeverChecked}
 	switch {
-	case b.TaskStatus == nil:
-		return Progress{}, errors.New("no task_status")
-	case bytes.Equal(b.TaskStatus, jsonNull):
+	case b.TaskStatus == nil, bytes.Equal(b.TaskStatus, jsonNull):
 	default:
 		var status int
 		if err := json.Unmarshal(b.TaskStatus, &status); err != nil || status < 0 {

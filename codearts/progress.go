@@ -3,7 +3,6 @@ package codearts
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -43,20 +42,23 @@ type progressBody struct {
 
 var jsonNull = []byte("null")
 
-// DecodeProgress decodes a 200 body of the progress call. An error_code in
-// the body must have been ruled out before (api.CheckResponse does it): a
-// body without task_status is an error here, never a "never checked" task,
-// because that is exactly what an error body looks like to a lax decoder.
+// DecodeProgress decodes a 200 body of the progress call. Error bodies, in
+// every shape, must have been ruled out before (api.CheckResponse does
+// it). A missing task_status means the same as null, never checked: the
+// service's model marks every field omitempty, so {} is its answer for a
+// task that was never checked. The body must still be a JSON object.
 func DecodeProgress(body []byte) (Progress, error) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return Progress{}, fmt.Errorf("progress answer is not a JSON object: %s", truncate(trimmed))
+	}
 	var b progressBody
-	if err := json.Unmarshal(body, &b); err != nil {
+	if err := json.Unmarshal(trimmed, &b); err != nil {
 		return Progress{}, fmt.Errorf("progress answer: %w", err)
 	}
 	p := Progress{Status: StatusNeverChecked}
 	switch {
-	case b.TaskStatus == nil:
-		return Progress{}, errors.New("progress answer has no task_status")
-	case bytes.Equal(b.TaskStatus, jsonNull):
+	case b.TaskStatus == nil, bytes.Equal(b.TaskStatus, jsonNull):
 	default:
 		// Unmarshal has checked that the value is valid JSON, and of valid
 		// JSON Atoi accepts exactly what json.Unmarshal into an int does:

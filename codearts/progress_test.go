@@ -58,8 +58,13 @@ func TestDecodeProgress(t *testing.T) {
 		{"status float", `{"task_status":2.5}`, Progress{}, true},
 		{"status negative", `{"task_status":-1}`, Progress{}, true},
 		{"status bool", `{"task_status":true}`, Progress{}, true},
-		{"no task_status", `{"progress":{"ratio":"5%"}}`, Progress{}, true},
-		{"empty object", `{}`, Progress{}, true},
+		// The service omits null fields (its model is omitempty): a missing
+		// task_status is null.
+		{"no task_status", `{"progress":{"ratio":null}}`, Progress{Status: StatusNeverChecked}, false},
+		{"empty object", `{}`, Progress{Status: StatusNeverChecked}, false},
+		{"empty object with spaces", " \n{ } ", Progress{Status: StatusNeverChecked}, false},
+		{"null", `null`, Progress{}, true},
+		{"string", `"{}"`, Progress{}, true},
 		{"not json", `<html>502</html>`, Progress{}, true},
 		{"truncated", `{"task_status":2,"progr`, Progress{}, true},
 		{"array", `[1,2]`, Progress{}, true},

@@ -26,9 +26,11 @@ func akskConfig(secret string) func(*config.Config) {
 	}
 }
 
-// A wrong secret key costs one refused signature, not one per task per
-// scrape: API Gateway locks an access key after 5 refusals in a row.
-func TestAKSKWrongSecretCostsOneRefusal(t *testing.T) {
+// A wrong secret key costs two refused signatures, not one per task per
+// scrape: API Gateway locks an access key after 5 refusals in a row. The
+// second is the request for another task that tells a refused key from a
+// task the service answers 401 for (TestAKSKOneTaskRefused).
+func TestAKSKWrongSecretCostsTwoRefusals(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	ids := akskTasks(sim, 50)
 	env := newTestEnv(t, sim, ids, akskConfig("not-the-secret"))
@@ -38,8 +40,8 @@ func TestAKSKWrongSecretCostsOneRefusal(t *testing.T) {
 			t.Errorf("up = %v, want 0", got)
 		}
 	}
-	if got := sim.SignatureFailures(); got != 1 {
-		t.Errorf("refused signatures at the gateway over 3 scrapes of 50 tasks = %d, want 1", got)
+	if got := sim.SignatureFailures(); got != 2 {
+		t.Errorf("refused signatures at the gateway over 3 scrapes of 50 tasks = %d, want 2", got)
 	}
 }
 

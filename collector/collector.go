@@ -163,6 +163,7 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 			state, known = taskState{status: p.Status, ratio: p.Ratio, hasRatio: p.HasRatio, at: time.Now()}, true
 		} else {
 			errs.add(task.ID, r.err)
+			logEncodedAuthorization(c.logger, task.ID, r.err)
 			if !isCounted(r.err) && errors.Is(r.err, context.DeadlineExceeded) {
 				// No API call failed for this task (the deadline left it
 				// unqueried, or it waited for a token in vain), but it

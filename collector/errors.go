@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"errors"
 	"log/slog"
 	"sort"
 
@@ -49,5 +50,18 @@ func (s *errorSummary) log(logger *slog.Logger, total int) {
 		}
 		logger.Warn("task queries failed", "error_code", code, "failed_tasks", cs.tasks, "total_tasks", total,
 			"example_task_id", cs.exampleTask, "err", cs.exampleErr)
+	}
+}
+
+// logEncodedAuthorization logs, at debug level, the encoded diagnostic a
+// gateway may send with a refused permission (403). Only the account's
+// administrator can decode it; it is long and different on every answer,
+// so it goes to no warning and no label.
+func logEncodedAuthorization(logger *slog.Logger, taskID string, err error) {
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) && apiErr.EncodedAuthorizationMessage != "" {
+		logger.Debug("task query refused; the account's administrator can decode encoded_authorization_message",
+			"task_id", taskID, "error_code", apiErr.Code, "err", err,
+			"encoded_authorization_message", apiErr.EncodedAuthorizationMessage)
 	}
 }

@@ -28,6 +28,8 @@ const (
 	FaultRetryLater                   // 200 CC.00050012 retry later
 	FaultTokenExpired                 // 401 CC.00000003 认证信息过期
 	FaultServiceUnavailable           // 503 gateway JSON (APIGW.0610 on progress, APIGW.0613 on IAM)
+	FaultForbidden                    // 403 APIGW.0302 with an encoded_authorization_message
+	FaultNoPermission                 // 200 CC.00050010 current user does not have permission
 )
 
 var faultNames = [...]string{
@@ -43,6 +45,8 @@ var faultNames = [...]string{
 	FaultRetryLater:         "FaultRetryLater",
 	FaultTokenExpired:       "FaultTokenExpired",
 	FaultServiceUnavailable: "FaultServiceUnavailable",
+	FaultForbidden:          "FaultForbidden",
+	FaultNoPermission:       "FaultNoPermission",
 }
 
 // String returns the constant's name, for test names and failure messages.
@@ -175,23 +179,44 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, k FaultKind,
 		writeRaw(w, http.StatusOK, contentTypeJSON,
 			[]byte(`{"task_status":"2","progress":{"ratio":50,"info":"running"}}`))
 	case FaultThrottled:
-		gatewayError(http.StatusTooManyRequests, "APIGW.0308",
-			"The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second").write(w)
+		s.writeFaultError(w, iam, gatewayError(http.StatusTooManyRequests, "APIGW.0308",
+			"The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second"))
 	case FaultBusy:
-		serviceError(http.StatusBadRequest, "CC.00000000", "网络繁忙,请稍后再试").write(w)
+		s.writeFaultError(w, iam, serviceError(http.StatusBadRequest, "CC.00000000", "网络繁忙,请稍后再试"))
 	case FaultRetryLater:
-		serviceError(http.StatusOK, "CC.00050012", "retry later").write(w)
+		s.writeFaultError(w, iam, serviceError(http.StatusOK, "CC.00050012", "retry later"))
 	case FaultTokenExpired:
-		serviceError(http.StatusUnauthorized, "CC.00000003", "认证信息过期").write(w)
+		s.writeFaultError(w, iam, serviceError(http.StatusUnauthorized, "CC.00000003", "认证信息过期"))
 	case FaultServiceUnavailable:
 		if iam {
 			gatewayError(http.StatusServiceUnavailable, "APIGW.0613", "IAM service is currently unavailable").write(w)
 		} else {
-			gatewayError(http.StatusServiceUnavailable, "APIGW.0610", "No backend available").write(w)
+			s.writeError(w, gatewayError(http.StatusServiceUnavailable, "APIGW.0610", "No backend available"))
 		}
+	case FaultForbidden:
+		e := gatewayError(http.StatusForbidden, "APIGW.0302", "The IAM user is not authorized to access the API")
+		e.encoded = EncodedAuthorizationMessage
+		s.writeFaultError(w, iam, e)
+	case FaultNoPermission:
+		s.writeFaultError(w, iam, serviceError(http.StatusOK, "CC.00050010", "current user does not have permission"))
 	default:
 		panic("simulator: unknown fault kind " + k.String())
 	}
+}
+
+// EncodedAuthorizationMessage is what FaultForbidden puts in
+// encoded_authorization_message: opaque, as the real one is to anyone but
+// the account's administrator.
+const EncodedAuthorizationMessage = "Q2FuIG5vdCBkZWNvZGUgd2l0aG91dCB0aGUgYWNjb3VudCdzIGtleQ=="
+
+// writeFaultError sends a fault's error body: in the documented shape on
+// the IAM endpoint, in the server's error shape elsewhere.
+func (s *Server) writeFaultError(w http.ResponseWriter, iam bool, e *apiError) {
+	if iam {
+		e.write(w)
+		return
+	}
+	s.writeError(w, e)
 }
 
 // hang holds the request until the client gives up (nothing to send then)

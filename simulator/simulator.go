@@ -11,9 +11,10 @@
 // verified as API Gateway does (aksk.go).
 //
 // It owns the wire format of those calls as documented in
-// shared/reference/huawei-cloud-api.md: status codes, header names, the three
-// error-body dialects (keystone, IAM, API Gateway) and the CodeArts habit of
-// reporting errors inside HTTP 200 bodies. Tests wrap a *Server in
+// shared/reference/huawei-cloud-api.md: status codes, header names, the
+// error-body dialects (keystone, IAM, API Gateway, and the code/message and
+// nested shapes the SDK also reads, switchable in shape.go) and the
+// CodeArts habit of reporting errors inside HTTP 200 bodies. Tests wrap a *Server in
 // httptest.NewServer and drive it through the exporter's real HTTP client, so
 // the client's parsing, timeouts and retries are exercised against the same
 // bytes the real service sends. Faults (faults.go) inject the failures a
@@ -113,6 +114,8 @@ type Server struct {
 	taskLatency map[string]time.Duration
 	st          stats
 	aksk        akskState     // AK/SK signature check (aksk.go)
+	shape       ErrorShape    // body of CodeArts and gateway errors (shape.go)
+	omitNulls   bool          // progress answers leave null fields out (shape.go)
 	lists       taskListState // task list endpoint (tasklist.go)
 }
 
@@ -313,8 +316,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// API Gateway matches method and path together: anything else is an
 	// API that does not exist.
-	gatewayError(http.StatusNotFound, "APIGW.0101",
-		"The API does not exist or has not been published in the environment").write(w)
+	s.writeError(w, gatewayError(http.StatusNotFound, "APIGW.0101",
+		"The API does not exist or has not been published in the environment"))
 }
 
 // parseProgressPath extracts and unescapes the task ID from an escaped
@@ -350,6 +353,7 @@ type apiError struct {
 	code    string
 	msg     string
 	gateway bool
+	encoded string // encoded_authorization_message, for a refused permission
 }
 
 func gatewayError(status int, code, msg string) *apiError {
@@ -360,17 +364,9 @@ func serviceError(status int, code, msg string) *apiError {
 	return &apiError{status: status, code: code, msg: msg}
 }
 
-func (e *apiError) write(w http.ResponseWriter) {
-	body := struct {
-		ErrorCode string `json:"error_code"`
-		ErrorMsg  string `json:"error_msg"`
-		RequestID string `json:"request_id,omitempty"`
-	}{ErrorCode: e.code, ErrorMsg: e.msg}
-	if e.gateway {
-		body.RequestID = w.Header().Get("X-Request-Id")
-	}
-	writeJSON(w, e.status, body)
-}
+// write sends e in the documented {"error_code","error_msg"} shape;
+// Server.writeError sends it in the shape the server is set to.
+func (e *apiError) write(w http.ResponseWriter) { e.writeShape(w, ErrorShapeErrorCode) }
 
 // writeJSON marshals v (always one of this package's own types, so Marshal
 // cannot fail) and sends it with an explicit Content-Length.

@@ -119,19 +119,19 @@ func (s *Server) serveTaskList(w http.ResponseWriter, r *http.Request, projectID
 	s.mu.Unlock()
 
 	if e := s.authorize(r); e != nil {
-		e.write(w)
+		s.writeError(w, e)
 		return
 	}
 	s.mu.Lock()
 	known := s.lists.projects[projectID]
 	s.mu.Unlock()
 	if !known {
-		serviceError(http.StatusOK, "CC.00050013", "project does not exist").write(w)
+		s.writeError(w, serviceError(http.StatusOK, "CC.00050013", "project does not exist"))
 		return
 	}
 	offset, limit, ok := listParams(r.URL.Query())
 	if !ok {
-		serviceError(http.StatusOK, "CC.00050000", "parameters not valid").write(w)
+		s.writeError(w, serviceError(http.StatusOK, "CC.00050000", "parameters not valid"))
 		return
 	}
 	if k := s.takeTaskListFault(projectID); k != FaultNone {
