@@ -29,9 +29,15 @@ type AKSKConfig struct {
 	AccessKey         string
 	SecretKey         string // used when SecretKeyFile is empty
 	SecretKeyFile     string
-	ProjectID         string // IAM project ID, sent as X-Project-Id
+	ProjectID         string // IAM project ID, sent as X-Project-Id; "" = look it up
 	SecurityToken     string // optional (temporary credentials); used when SecurityTokenFile is empty
 	SecurityTokenFile string
+
+	// Without ProjectID, the project named Region is looked up on
+	// IAMEndpoint through Caller (aksk_project.go).
+	Region      string
+	IAMEndpoint string
+	Caller      *api.Caller
 }
 
 // AKSK signs every request with an access key pair (SDK-HMAC-SHA256). The
@@ -46,6 +52,10 @@ type AKSK struct {
 	securityTokenFile    *TokenFile
 	now                  func() time.Time
 	logger               *slog.Logger
+
+	// lookup finds the project when projectID is not configured; nil
+	// when it is.
+	lookup *projectLookup
 
 	// API Gateway locks an access key for 5 minutes after 5 refused
 	// signatures in a row, so wrong credentials must cost few requests.
@@ -65,8 +75,11 @@ var errSignatureRefused = &api.Error{Code: api.CodeCredentials, Message: "the AP
 // NewAKSK returns a signer. It reads the secret files once and fails if one
 // is missing or empty, so a broken deployment is reported at startup.
 func NewAKSK(cfg AKSKConfig, logger *slog.Logger) (*AKSK, error) {
-	if cfg.AccessKey == "" || cfg.ProjectID == "" {
-		return nil, errors.New("aksk: access key and project ID are required")
+	if cfg.AccessKey == "" {
+		return nil, errors.New("aksk: access key is required")
+	}
+	if cfg.ProjectID == "" && (cfg.Region == "" || cfg.IAMEndpoint == "" || cfg.Caller == nil) {
+		return nil, errors.New("aksk: project ID, or region, IAM endpoint and caller to look it up, are required")
 	}
 	a := &AKSK{
 		accessKey:     cfg.AccessKey,
@@ -75,6 +88,9 @@ func NewAKSK(cfg AKSKConfig, logger *slog.Logger) (*AKSK, error) {
 		securityToken: cfg.SecurityToken,
 		now:           time.Now,
 		logger:        logger,
+	}
+	if cfg.ProjectID == "" {
+		a.lookup = &projectLookup{region: cfg.Region, endpoint: cfg.IAMEndpoint, caller: cfg.Caller}
 	}
 	var err error
 	if cfg.SecretKeyFile != "" {
@@ -103,7 +119,16 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 	if err := a.admit(ctx); err != nil {
 		return err
 	}
-	if err := a.sign(req); err != nil {
+	projectID, err := a.project(ctx)
+	if err != nil {
+		// The lookup, if one was sent, had its verdict; this request
+		// will not be sent.
+		a.mu.Lock()
+		a.endProbe()
+		a.mu.Unlock()
+		return err
+	}
+	if err := a.sign(req, projectID); err != nil {
 		// The request will not be sent: it cannot be the probe.
 		a.mu.Lock()
 		a.endProbe()
@@ -113,12 +138,18 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 	return nil
 }
 
-// sign adds the signature headers to req.
-func (a *AKSK) sign(req *http.Request) error {
+// sign adds the signature headers to req; projectID "" sends no
+// X-Project-Id (the project lookup itself).
+func (a *AKSK) sign(req *http.Request, projectID string) error {
 	sk, token, err := a.secrets()
 	if err != nil {
 		return err
 	}
+	return a.signWith(req, projectID, sk, token)
+}
+
+// signWith is sign with the secrets already read.
+func (a *AKSK) signWith(req *http.Request, projectID, sk, token string) error {
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
@@ -132,8 +163,10 @@ func (a *AKSK) sign(req *http.Request) error {
 		WithMethod(req.Method).
 		// The signer takes the value of "host" from the endpoint.
 		AddHeaderParam("Host", host).
-		AddHeaderParam(ProjectIDHeader, a.projectID).
 		AddHeaderParam(signer.HeaderXDate, a.now().UTC().Format(signer.BasicDateFormat))
+	if projectID != "" {
+		b.AddHeaderParam(ProjectIDHeader, projectID)
+	}
 	if token != "" {
 		b.AddHeaderParam(SecurityTokenHeader, token)
 	}
@@ -148,7 +181,9 @@ func (a *AKSK) sign(req *http.Request) error {
 		// The signer's errors name a missing ak or sk, never a value.
 		return fmt.Errorf("aksk: signing: %w", err)
 	}
-	req.Header.Set(ProjectIDHeader, a.projectID)
+	if projectID != "" {
+		req.Header.Set(ProjectIDHeader, projectID)
+	}
 	if token != "" {
 		req.Header.Set(SecurityTokenHeader, token)
 	}
