@@ -42,6 +42,13 @@ type projectsBody struct {
 	} `json:"links"`
 }
 
+// projectStats are the project list's counters, part of stats.
+type projectStats struct {
+	requests   int
+	lastName   string
+	lastHeader bool // the last request carried X-Project-Id
+}
+
 // SetProjects makes the project list answer ids for the project name
 // (no ids: no project of that name). New starts with DefaultProject ->
 // DefaultProjectID.
@@ -56,7 +63,7 @@ func (s *Server) SetProjects(name string, ids ...string) {
 func (s *Server) ProjectRequests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.projectRequests
+	return s.st.projects.requests
 }
 
 // LastProjectQuery returns the name asked for by the last project-list
@@ -65,12 +72,12 @@ func (s *Server) ProjectRequests() int {
 func (s *Server) LastProjectQuery() (name string, withProjectHeader bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.st.lastProjectName, s.st.lastProjectHeader
+	return s.st.projects.lastName, s.st.projects.lastHeader
 }
 
 func (s *Server) serveProjects(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	s.st.projectRequests++
+	s.st.projects.requests++
 	s.mu.Unlock()
 
 	var e *apiError
@@ -89,8 +96,8 @@ func (s *Server) serveProjects(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.URL.Query().Get("name")
 	s.mu.Lock()
-	s.st.lastProjectName = name
-	s.st.lastProjectHeader = r.Header.Get("X-Project-Id") != ""
+	s.st.projects.lastName = name
+	s.st.projects.lastHeader = r.Header.Get("X-Project-Id") != ""
 	body := s.projectList(name, r.Host)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)

@@ -129,11 +129,7 @@ type stats struct {
 	maxInFlight      int
 	lastQuery        map[string]url.Values
 	lastRawPath      map[string]string
-
-	// The project list (projects.go).
-	projectRequests   int
-	lastProjectName   string
-	lastProjectHeader bool
+	projects         projectStats
 }
 
 func newStats() stats {
