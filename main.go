@@ -95,6 +95,12 @@ func run() int {
 		if cfg.Discovery != nil {
 			fmt.Printf(", discovery in %d project(s)", len(cfg.Discovery.Projects))
 		}
+		// The hosts in force, defaulted from the region or not: a region
+		// served through another region's host is no surprise later.
+		fmt.Printf("; API endpoint %s", cfg.Endpoint)
+		if iam := cfg.IAMEndpoint(); iam != "" {
+			fmt.Printf(", IAM endpoint %s", iam)
+		}
 		fmt.Println()
 		return 0
 	}

@@ -29,9 +29,15 @@ type AKSKConfig struct {
 	AccessKey         string
 	SecretKey         string // used when SecretKeyFile is empty
 	SecretKeyFile     string
-	ProjectID         string // IAM project ID, sent as X-Project-Id
+	ProjectID         string // IAM project ID, sent as X-Project-Id; "" = look it up
 	SecurityToken     string // optional (temporary credentials); used when SecurityTokenFile is empty
 	SecurityTokenFile string
+
+	// Without ProjectID, the project named Region is looked up on
+	// IAMEndpoint through Caller (aksk_project.go).
+	Region      string
+	IAMEndpoint string
+	Caller      *api.Caller
 }
 
 // AKSK signs every request with an access key pair (SDK-HMAC-SHA256). The
@@ -46,6 +52,10 @@ type AKSK struct {
 	securityTokenFile    *TokenFile
 	now                  func() time.Time
 	logger               *slog.Logger
+
+	// lookup finds the project when projectID is not configured; nil
+	// when it is.
+	lookup *projectLookup
 
 	// API Gateway locks an access key for 5 minutes after 5 refused
 	// signatures in a row, so wrong credentials must cost few requests.
@@ -76,8 +86,11 @@ var errSignatureRefused = &api.Error{Code: api.CodeCredentials, Message: "the AP
 // NewAKSK returns a signer. It reads the secret files once and fails if one
 // is missing or empty, so a broken deployment is reported at startup.
 func NewAKSK(cfg AKSKConfig, logger *slog.Logger) (*AKSK, error) {
-	if cfg.AccessKey == "" || cfg.ProjectID == "" {
-		return nil, errors.New("aksk: access key and project ID are required")
+	if cfg.AccessKey == "" {
+		return nil, errors.New("aksk: access key is required")
+	}
+	if cfg.ProjectID == "" && (cfg.Region == "" || cfg.IAMEndpoint == "" || cfg.Caller == nil) {
+		return nil, errors.New("aksk: project ID, or region, IAM endpoint and caller to look it up, are required")
 	}
 	a := &AKSK{
 		accessKey:     cfg.AccessKey,
@@ -86,6 +99,9 @@ func NewAKSK(cfg AKSKConfig, logger *slog.Logger) (*AKSK, error) {
 		securityToken: cfg.SecurityToken,
 		now:           time.Now,
 		logger:        logger,
+	}
+	if cfg.ProjectID == "" {
+		a.lookup = &projectLookup{region: cfg.Region, endpoint: cfg.IAMEndpoint, caller: cfg.Caller}
 	}
 	var err error
 	if cfg.SecretKeyFile != "" {
@@ -114,7 +130,16 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 	if err := a.admit(ctx, req.URL.Path); err != nil {
 		return err
 	}
-	if err := a.sign(req); err != nil {
+	projectID, err := a.project(ctx)
+	if err != nil {
+		// The lookup, if one was sent, had its verdict; this request
+		// will not be sent.
+		a.mu.Lock()
+		a.endProbe()
+		a.mu.Unlock()
+		return err
+	}
+	if err := a.sign(req, projectID); err != nil {
 		// The request will not be sent: it cannot be the probe.
 		a.mu.Lock()
 		a.endProbe()
@@ -127,12 +152,18 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 	return nil
 }
 
-// sign adds the signature headers to req.
-func (a *AKSK) sign(req *http.Request) error {
+// sign adds the signature headers to req; projectID "" sends no
+// X-Project-Id (the project lookup itself).
+func (a *AKSK) sign(req *http.Request, projectID string) error {
 	sk, token, err := a.secrets()
 	if err != nil {
 		return err
 	}
+	return a.signWith(req, projectID, sk, token)
+}
+
+// signWith is sign with the secrets already read.
+func (a *AKSK) signWith(req *http.Request, projectID, sk, token string) error {
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
@@ -146,8 +177,10 @@ func (a *AKSK) sign(req *http.Request) error {
 		WithMethod(req.Method).
 		// The signer takes the value of "host" from the endpoint.
 		AddHeaderParam("Host", host).
-		AddHeaderParam(ProjectIDHeader, a.projectID).
 		AddHeaderParam(signer.HeaderXDate, a.now().UTC().Format(signer.BasicDateFormat))
+	if projectID != "" {
+		b.AddHeaderParam(ProjectIDHeader, projectID)
+	}
 	if token != "" {
 		b.AddHeaderParam(SecurityTokenHeader, token)
 	}
@@ -162,7 +195,9 @@ func (a *AKSK) sign(req *http.Request) error {
 		// The signer's errors name a missing ak or sk, never a value.
 		return fmt.Errorf("aksk: signing: %w", err)
 	}
-	req.Header.Set(ProjectIDHeader, a.projectID)
+	if projectID != "" {
+		req.Header.Set(ProjectIDHeader, projectID)
+	}
 	if token != "" {
 		req.Header.Set(SecurityTokenHeader, token)
 	}
@@ -239,6 +274,13 @@ func (a *AKSK) admit(ctx context.Context, path string) error {
 // and more than one task is configured (the gateway locks it at 5 in a
 // row).
 func (a *AKSK) Done(req *http.Request, v Verdict) bool {
+	a.done(req, v, false)
+	return false
+}
+
+// done records the verdict on req. keyWide says a refusal cannot be one
+// task's: the project lookup asks for no task, so its refusal is the key's.
+func (a *AKSK) done(req *http.Request, v Verdict, keyWide bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	sentAt := a.order.done(req)
@@ -253,14 +295,13 @@ func (a *AKSK) Done(req *http.Request, v Verdict) bool {
 		case a.acceptedAt > sentAt:
 			a.logger.Debug("The API refused the AK/SK signature on one request but accepted it on a later one: the refusal is that request's",
 				"path", path)
-		case !a.noSuspicion && a.suspect == "":
+		case !keyWide && !a.noSuspicion && a.suspect == "":
 			a.refuse(path)
 		default:
 			a.refuse("")
 		}
 	}
 	a.endProbe()
-	return false
 }
 
 // refuse pauses signing after a refusal: for requests for suspect only
@@ -284,7 +325,7 @@ func (a *AKSK) refuse(suspect string) {
 			"access_key", a.accessKey, "path", suspect, "next_attempt", a.pausedUntil.UTC().Format(time.RFC3339))
 	case !a.warned:
 		a.warned = true
-		a.logger.Warn("The API refused the AK/SK signature on requests for more than one task: the access key is refused. "+check,
+		a.logger.Warn("The API refused the AK/SK signature on the IAM project lookup or on requests for more than one task: the access key is refused. "+check,
 			"access_key", a.accessKey, "next_attempt", a.pausedUntil.UTC().Format(time.RFC3339))
 	}
 }

@@ -2,7 +2,8 @@
 // (fetched on first need, cached, renewed before they expire, one IAM call
 // at a time, backed off on failure so wrong credentials cannot lock the
 // account), tokens issued elsewhere and read from a file, and AK/SK request
-// signing (paused after a refused signature, for the same reason).
+// signing (paused after a refused signature, for the same reason), with the
+// lookup of the IAM project when none is configured.
 //
 // Nothing in this package logs, formats or returns a password, secret key
 // or token in an error: errors describe what failed, never with what.

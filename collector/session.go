@@ -84,6 +84,9 @@ func newSession(cfg *config.Config, prev *session, metrics *api.Metrics, budget 
 			ProjectID:         k.ProjectID,
 			SecurityToken:     string(k.SecurityToken),
 			SecurityTokenFile: k.SecurityTokenFile,
+			Region:            k.ProjectName,
+			IAMEndpoint:       k.IAMEndpoint,
+			Caller:            caller,
 		}, logger)
 		if err != nil {
 			return nil, err

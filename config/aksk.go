@@ -13,8 +13,16 @@ type AKSK struct {
 	SecretKey     promconfig.Secret `yaml:"secret_key,omitempty"`
 	SecretKeyFile string            `yaml:"secret_key_file,omitempty"`
 	// ProjectID is the IAM project ID, sent as X-Project-Id; not the
-	// CodeArts project of discovery.projects.
-	ProjectID string `yaml:"project_id"`
+	// CodeArts project of discovery.projects. Empty: the exporter looks up
+	// the project named after the region on IAMEndpoint, as the SDK does.
+	ProjectID string `yaml:"project_id,omitempty"`
+	// IAMEndpoint is where the project is looked up; defaults from the
+	// region, and is only filled in (and shown) when ProjectID is empty.
+	IAMEndpoint string `yaml:"iam_endpoint,omitempty"`
+	// ProjectName is the IAM project looked up: the region. Not a key of
+	// the file; kept here so that a reload to another region is a change
+	// of credentials (a new lookup), not a reuse of the old project.
+	ProjectName string `yaml:"-"`
 	// SecurityToken comes with temporary access keys (STS); optional.
 	SecurityToken     promconfig.Secret `yaml:"security_token,omitempty"`
 	SecurityTokenFile string            `yaml:"security_token_file,omitempty"`
@@ -29,7 +37,9 @@ const maxIAMProjectIDLength = 64
 // space, '=') is refused.
 var accessKeyPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
 
-func (k *AKSK) validate() error {
+// validate checks the keys. region and iamEndpoint (the region's IAM, ""
+// without a region) are the defaults of the project lookup.
+func (k *AKSK) validate(region, iamEndpoint string) error {
 	if k.AccessKey == "" {
 		return fieldErr("auth.aksk.access_key", "missing: the access key ID (AK)")
 	}
@@ -48,10 +58,7 @@ func (k *AKSK) validate() error {
 	case k.SecretKey == "":
 		return fieldErr("auth.aksk", "missing: set one of secret_key, secret_key_file")
 	}
-	if k.ProjectID == "" {
-		return fieldErr("auth.aksk.project_id", "missing: the IAM project ID of the region, sent as X-Project-Id")
-	}
-	if err := checkID("auth.aksk.project_id", k.ProjectID, maxIAMProjectIDLength); err != nil {
+	if err := k.validateProject(region, iamEndpoint); err != nil {
 		return err
 	}
 	switch {
@@ -62,5 +69,27 @@ func (k *AKSK) validate() error {
 			return err
 		}
 	}
+	return nil
+}
+
+// validateProject checks project_id, or, without it, that the project can
+// be looked up: that needs the region (the project's name) and an IAM
+// endpoint.
+func (k *AKSK) validateProject(region, iamEndpoint string) error {
+	if k.IAMEndpoint != "" {
+		if err := checkURL("auth.aksk.iam_endpoint", k.IAMEndpoint); err != nil {
+			return err
+		}
+	}
+	if k.ProjectID != "" {
+		return checkID("auth.aksk.project_id", k.ProjectID, maxIAMProjectIDLength)
+	}
+	if region == "" {
+		return fieldErr("auth.aksk.project_id", "missing: set it (the IAM project ID of the region, sent as X-Project-Id), or set region to have it looked up")
+	}
+	if k.IAMEndpoint == "" {
+		k.IAMEndpoint = iamEndpoint
+	}
+	k.ProjectName = region
 	return nil
 }

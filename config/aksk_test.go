@@ -59,7 +59,8 @@ func TestAKSKErrors(t *testing.T) {
 		{"secret and file", akskHead + "    secret_key: SK-s3cr3t\n    secret_key_file: /x\n    project_id: p1\n" + tasks, []string{"line 3", "exactly one of secret_key, secret_key_file"}},
 		{"missing secret file", akskHead + "    secret_key_file: " + filepath.Join(dir, "nope") + "\n    project_id: p1\n" + tasks, []string{"line 5", "auth.aksk.secret_key_file", "no such file"}},
 		{"empty secret file", akskHead + "    secret_key_file: " + empty + "\n    project_id: p1\n" + tasks, []string{"line 5", "is empty"}},
-		{"no project", akskHead + "    secret_key: SK-s3cr3t\n" + tasks, []string{"auth.aksk.project_id", "X-Project-Id"}},
+		{"no project, no region", "endpoint: https://check.example.net\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: SK-s3cr3t\n" + tasks, []string{"auth.aksk.project_id", "X-Project-Id", "set region"}},
+		{"bad iam endpoint", akskHead + "    secret_key: SK-s3cr3t\n    iam_endpoint: iam.example.net\n" + tasks, []string{"line 6", "auth.aksk.iam_endpoint", "http"}},
 		{"bad project", akskHead + "    secret_key: SK-s3cr3t\n    project_id: \"a b\"\n" + tasks, []string{"line 6", "auth.aksk.project_id"}},
 		{"no access key", "region: cn-north-4\nauth:\n  aksk:\n    secret_key: SK-s3cr3t\n    project_id: p1\n" + tasks, []string{"auth.aksk.access_key", "missing"}},
 		{"access key with comma", "region: cn-north-4\nauth:\n  aksk:\n    access_key: \"AK, Signature=x\"\n    secret_key: SK-s3cr3t\n    project_id: p1\n" + tasks, []string{"line 4", "auth.aksk.access_key"}},
@@ -87,5 +88,30 @@ func TestAKSKErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// project_id is optional with a region: the project named after the region
+// is looked up on the region's IAM, and /config shows where. With
+// project_id, no lookup is made and no IAM endpoint is shown.
+func TestAKSKProjectLookupDefaults(t *testing.T) {
+	cfg, err := Parse([]byte("region: cn-north-1\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: SK-s3cr3t\ntasks:\n  - id: abc\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := cfg.Auth.AKSK
+	if k.ProjectID != "" || k.ProjectName != "cn-north-1" || k.IAMEndpoint != "https://iam.cn-north-1.myhuaweicloud.com" {
+		t.Errorf("auth.aksk = %+v", k)
+	}
+	if out := cfg.String(); !strings.Contains(out, "iam_endpoint: https://iam.cn-north-1.myhuaweicloud.com") || strings.Contains(out, "project_id") {
+		t.Errorf("/config:\n%s", out)
+	}
+
+	cfg, err = Parse([]byte(akskHead + "    secret_key: SK-s3cr3t\n    project_id: p1\ntasks:\n  - id: abc\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.IAMEndpoint() != "" || cfg.Auth.AKSK.ProjectName != "" || strings.Contains(cfg.String(), "iam_endpoint") {
+		t.Errorf("project_id set, yet IAM endpoint %q, project name %q", cfg.IAMEndpoint(), cfg.Auth.AKSK.ProjectName)
 	}
 }

@@ -140,19 +140,14 @@ func fieldErr(path, format string, args ...any) error {
 // Validate fills in defaults and checks every key. It reads password and
 // token files, so that a missing secret is reported at load time.
 func (c *Config) Validate() error {
-	if c.Region != "" && !regionPattern.MatchString(c.Region) {
-		return fieldErr("region", "%q is not a region name like cn-north-4", c.Region)
-	}
-	if c.Endpoint == "" {
-		if c.Region == "" {
-			return fieldErr("region", "set region, or endpoint and the auth endpoint")
-		}
-		c.Endpoint = "https://codearts-check." + c.Region + ".myhuaweicloud.com"
+	iamEndpoint, err := c.applyRegion()
+	if err != nil {
+		return err
 	}
 	if err := checkURL("endpoint", c.Endpoint); err != nil {
 		return err
 	}
-	if err := c.Auth.validate(c.Region); err != nil {
+	if err := c.Auth.validate(c.Region, iamEndpoint); err != nil {
 		return err
 	}
 	if c.Discovery != nil {
@@ -182,7 +177,9 @@ func (c *Config) Validate() error {
 	return c.Budget.validate()
 }
 
-func (a *Auth) validate(region string) error {
+// validate checks the auth section. iamEndpoint is the region's IAM, ""
+// when no region is set.
+func (a *Auth) validate(region, iamEndpoint string) error {
 	modes := 0
 	for _, set := range []bool{a.IAM != nil, a.TokenFile != "", a.AKSK != nil} {
 		if set {
@@ -193,21 +190,21 @@ func (a *Auth) validate(region string) error {
 	case modes > 1:
 		return fieldErr("auth", "set exactly one of iam, token_file, aksk")
 	case a.IAM != nil:
-		return a.IAM.validate(region)
+		return a.IAM.validate(region, iamEndpoint)
 	case a.TokenFile != "":
 		return checkSecretFile("auth.token_file", a.TokenFile)
 	case a.AKSK != nil:
-		return a.AKSK.validate()
+		return a.AKSK.validate(region, iamEndpoint)
 	}
 	return fieldErr("auth", "missing: set one of iam, token_file, aksk")
 }
 
-func (i *IAM) validate(region string) error {
+func (i *IAM) validate(region, iamEndpoint string) error {
 	if i.Endpoint == "" {
-		if region == "" {
+		if iamEndpoint == "" {
 			return fieldErr("auth.iam.endpoint", "set it, or set region")
 		}
-		i.Endpoint = "https://iam." + region + ".myhuaweicloud.com"
+		i.Endpoint = iamEndpoint
 	}
 	if err := checkURL("auth.iam.endpoint", i.Endpoint); err != nil {
 		return err
@@ -235,7 +232,9 @@ func (i *IAM) validate(region string) error {
 		if region == "" {
 			return fieldErr("auth.iam.project_name", "missing: set project_name or project_id (or region, its default)")
 		}
-		// In Huawei Cloud the default project of a region is named after it.
+		// In Huawei Cloud the default project of a region is named after
+		// it. The token is for the task's own region even where another
+		// region's host serves the API (cn-north-1 through cn-north-4's).
 		i.ProjectName = region
 	}
 	return nil

@@ -92,10 +92,15 @@ func (s *Server) LastSignedHeaders() []string {
 // goes to the token check, which refuses it when it has no token either
 // (so a request with neither is refused with APIGW.0301).
 func (s *Server) authorizeRequest(r *http.Request) *apiError {
-	if strings.HasPrefix(r.Header.Get("Authorization"), signAlgorithm+" ") {
+	if isSigned(r) {
 		return s.authorizeSignature(r)
 	}
 	return s.authorizeToken(r)
+}
+
+// isSigned reports whether r carries an SDK-HMAC-SHA256 signature.
+func isSigned(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Authorization"), signAlgorithm+" ")
 }
 
 func signatureError(msg string) *apiError {
@@ -104,7 +109,18 @@ func signatureError(msg string) *apiError {
 
 // authorizeSignature checks a signed request and records the outcome.
 func (s *Server) authorizeSignature(r *http.Request) *apiError {
-	signed, e := s.checkSignature(r)
+	return s.recordSignature(s.checkSignature(r, true))
+}
+
+// authorizeSignatureNoProject is authorizeSignature for the IAM project
+// list, which a client calls to learn its project: X-Project-Id is not
+// required there, but checked like any signed header when sent.
+func (s *Server) authorizeSignatureNoProject(r *http.Request) *apiError {
+	return s.recordSignature(s.checkSignature(r, r.Header.Get("X-Project-Id") != ""))
+}
+
+// recordSignature counts the outcome of a signature check.
+func (s *Server) recordSignature(signed []string, e *apiError) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e != nil {
@@ -117,7 +133,8 @@ func (s *Server) authorizeSignature(r *http.Request) *apiError {
 }
 
 // checkSignature returns the signed header names of a valid request.
-func (s *Server) checkSignature(r *http.Request) ([]string, *apiError) {
+// withProject: the request must name the key's project, if it has one.
+func (s *Server) checkSignature(r *http.Request, withProject bool) ([]string, *apiError) {
 	access, signedList, signature, ok := parseAuthorization(r.Header.Get("Authorization"))
 	if !ok {
 		return nil, signatureError("malformed Authorization header")
@@ -149,7 +166,7 @@ func (s *Server) checkSignature(r *http.Request) ([]string, *apiError) {
 	if key.SecurityToken != "" && (r.Header.Get("X-Security-Token") != key.SecurityToken || !isSigned("x-security-token")) {
 		return nil, signatureError("security token missing, unsigned or wrong")
 	}
-	if key.ProjectID != "" && (r.Header.Get("X-Project-Id") != key.ProjectID || !isSigned("x-project-id")) {
+	if withProject && key.ProjectID != "" && (r.Header.Get("X-Project-Id") != key.ProjectID || !isSigned("x-project-id")) {
 		return nil, signatureError("X-Project-Id missing, unsigned or not the key's project")
 	}
 	bodyHash, err := payloadHash(r)

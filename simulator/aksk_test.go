@@ -20,8 +20,8 @@ const (
 var akskEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // sdkSign signs req with the official SDK signer, as the exporter does:
-// host, X-Project-Id, X-Sdk-Date (at date) and the optional security token
-// are signed, and so is every query value.
+// host, X-Project-Id (unless projectID is ""), X-Sdk-Date (at date) and the
+// optional security token are signed, and so is every query value.
 func sdkSign(t *testing.T, req *http.Request, ak, sk, projectID, securityToken string, date time.Time) {
 	t.Helper()
 	b := request.NewHttpRequestBuilder().
@@ -29,8 +29,11 @@ func sdkSign(t *testing.T, req *http.Request, ak, sk, projectID, securityToken s
 		WithPath(req.URL.Path).
 		WithMethod(req.Method).
 		AddHeaderParam("Host", req.URL.Host).
-		AddHeaderParam("X-Project-Id", projectID).
 		AddHeaderParam(signer.HeaderXDate, date.UTC().Format(signer.BasicDateFormat))
+	if projectID != "" {
+		b.AddHeaderParam("X-Project-Id", projectID)
+		req.Header.Set("X-Project-Id", projectID)
+	}
 	if securityToken != "" {
 		b.AddHeaderParam("X-Security-Token", securityToken)
 		req.Header.Set("X-Security-Token", securityToken)
@@ -42,7 +45,6 @@ func sdkSign(t *testing.T, req *http.Request, ak, sk, projectID, securityToken s
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("X-Project-Id", projectID)
 	for k, v := range headers {
 		req.Header.Set(k, v)
 	}

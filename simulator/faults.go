@@ -113,7 +113,8 @@ func (s *Server) ClearFaults() {
 }
 
 // SetIAMFault injects f into token requests (POST only, before the body is
-// read). FaultServiceUnavailable answers 503 APIGW.0613 (IAM unavailable);
+// read) and project-list requests (after the credentials check; they share
+// the fault's Times). FaultServiceUnavailable answers 503 APIGW.0613 (IAM unavailable);
 // FaultHang, FaultConnReset and FaultBadGateway behave as on progress
 // requests. The remaining kinds answer exactly as they do on progress
 // requests; none of them issues a token.

@@ -2,6 +2,8 @@
 // exporter talks to, served on one host over real HTTP:
 //
 //   - IAM's password-token call, POST /v3/auth/tokens (iam.go);
+//   - IAM's project list, GET /v3/projects?name=..., which finds the project
+//     ID of a region for AK/SK requests (projects.go);
 //   - CodeArts Check's ShowProgressDetailV2, GET /v2/tasks/{task_id}/progress
 //     (progress.go);
 //   - CodeArts Check's ShowTaskListByProjectIdV2, GET /v2/{project_id}/tasks
@@ -117,6 +119,8 @@ type Server struct {
 	shape       ErrorShape    // body of CodeArts and gateway errors (shape.go)
 	omitNulls   bool          // progress answers leave null fields out (shape.go)
 	lists       taskListState // task list endpoint (tasklist.go)
+
+	projects map[string][]string // IAM project IDs by name (projects.go)
 }
 
 // stats are the counters behind the Stats accessors, guarded by Server.mu.
@@ -128,6 +132,7 @@ type stats struct {
 	maxInFlight      int
 	lastQuery        map[string]url.Values
 	lastRawPath      map[string]string
+	projects         projectStats
 }
 
 func newStats() stats {
@@ -151,6 +156,7 @@ func New(opts Options) *Server {
 		faults:      map[string]*faultState{},
 		taskLatency: map[string]time.Duration{},
 		st:          newStats(),
+		projects:    map[string][]string{DefaultProject: {DefaultProjectID}},
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -304,6 +310,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.EscapedPath()
 	if path == tokenPath {
 		s.serveToken(w, r)
+		return
+	}
+	if path == projectsPath && r.Method == http.MethodGet {
+		s.serveProjects(w, r)
 		return
 	}
 	if id, ok := parseProgressPath(path); ok && r.Method == http.MethodGet {

@@ -1,0 +1,67 @@
+package collector
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+)
+
+// The AK/SK project looked up is kept across reloads that leave the
+// credentials alone, and looked up again when they change: another access
+// key, or another region (even with the same IAM endpoint written out).
+func TestAKSKProjectLookupAcrossReloads(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	t.Cleanup(sim.Close)
+	// Keys bound to no project: the gateway accepts any X-Project-Id, so
+	// the test can move between regions with one key.
+	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK})
+	sim.AddAccessKey(simulator.AccessKey{ID: "AKSECOND", Secret: testSK})
+	sim.SetProjects("cn-north-1", "11111111111111111111111111111111")
+	ids := addTasks(sim, 1, simulator.Task{Status: simulator.IntPtr(2)})
+	metrics := api.NewMetrics()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	load := func(region, ak string, concurrency int) *config.Config {
+		t.Helper()
+		cfg, err := config.Parse([]byte("region: " + region + "\nendpoint: " + ts.URL +
+			"\nauth:\n  aksk:\n    access_key: " + ak + "\n    secret_key: " + testSK + "\n    iam_endpoint: " + ts.URL +
+			"\ntasks:\n  - id: " + ids[0] + "\nconcurrency: " + strconv.Itoa(concurrency) + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	var s *session
+	step := func(name string, cfg *config.Config, wantLookups int, wantRegion string) {
+		t.Helper()
+		next, err := newSession(cfg, s, metrics, nil, logger)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s = next
+		if _, err := s.client.Progress(context.Background(), ids[0], ""); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		region, withHeader := sim.LastProjectQuery()
+		if sim.ProjectRequests() != wantLookups || region != wantRegion || withHeader {
+			t.Errorf("%s: %d lookups, last for %q (X-Project-Id sent: %v); want %d for %q",
+				name, sim.ProjectRequests(), region, withHeader, wantLookups, wantRegion)
+		}
+	}
+	step("first load", load("cn-north-4", testAK, 1), 1, "cn-north-4")
+	step("reload, other concurrency", load("cn-north-4", testAK, 2), 1, "cn-north-4")
+	step("reload, other region", load("cn-north-1", testAK, 2), 2, "cn-north-1")
+	step("reload, other access key", load("cn-north-1", "AKSECOND", 2), 3, "cn-north-1")
+	if sim.SignatureFailures() != 0 {
+		t.Errorf("%d refused signatures", sim.SignatureFailures())
+	}
+}
