@@ -1,7 +1,8 @@
-// Package config owns the exporter's configuration file: its schema, the
-// defaults derived from the region, validation with errors that name the
-// file, line and key, and SafeConfig, the reloadable holder the rest of the
-// exporter reads the current configuration from.
+// Package config owns the exporter's configuration file: reading it within
+// bounds, its schema, the defaults derived from the region, validation with
+// errors that name the file, line and key path, and SafeConfig, the
+// reloadable holder the rest of the exporter reads the current
+// configuration from, which also serves it on /config.
 package config
 
 import (
