@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -178,12 +177,9 @@ func run() int {
 		}
 		fmt.Fprintln(w, "Ready")
 	})
-	mux.Handle("/-/reload", reloadHandler(reload, logger))
-	mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
-		// Secrets marshal as <secret>: this page never shows a credential.
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, sc.Get().String())
-	})
+	reloader := newReloads(reload)
+	mux.Handle("/-/reload", reloadHandler(reloader, logger))
+	mux.Handle("/config", sc)
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "CodeArts Check Exporter",
@@ -217,7 +213,7 @@ func run() int {
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
 		for range hup {
-			if err := reload(); err != nil {
+			if err := reloader.do(context.Background()); err != nil {
 				logger.Error("Reload failed; the previous configuration stays in force", "err", err)
 				continue
 			}
@@ -243,22 +239,4 @@ func run() int {
 		server.Close()
 	}
 	return 0
-}
-
-// reloadHandler serves POST /-/reload.
-func reloadHandler(reload func() error, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "only POST reloads the configuration", http.StatusMethodNotAllowed)
-			return
-		}
-		if err := reload(); err != nil {
-			logger.Error("Reload failed; the previous configuration stays in force", "err", err)
-			http.Error(w, "reload failed: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		logger.Info("Configuration reloaded")
-		fmt.Fprintln(w, "Configuration reloaded")
-	})
 }

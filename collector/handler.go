@@ -3,6 +3,7 @@ package collector
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -65,14 +66,23 @@ func (c *Collector) scrapeTimeout(r *http.Request) time.Duration {
 	if cfg := c.config(); cfg != nil {
 		timeout = time.Duration(cfg.Timeout)
 	}
-	if v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"); v != "" {
-		if seconds, err := strconv.ParseFloat(v, 64); err == nil && seconds > 0 {
-			header := time.Duration(seconds * float64(time.Second))
-			if header > 2*timeoutOffset {
-				header -= timeoutOffset
-			}
-			timeout = min(timeout, header)
-		}
+	return scrapeDeadline(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), timeout)
+}
+
+// scrapeDeadline is how long a scrape may take: Prometheus' scrape timeout
+// (the header, in seconds) less timeoutOffset when that is shorter than the
+// configured timeout, else the configured timeout. A header that is not a
+// finite positive number, or that exceeds the configured timeout, is
+// ignored: converted to a Duration, 1e10 or Inf seconds would overflow
+// into a deadline in the past and fail every task.
+func scrapeDeadline(header string, configured time.Duration) time.Duration {
+	seconds, err := strconv.ParseFloat(header, 64)
+	if err != nil || math.IsNaN(seconds) || seconds <= 0 || seconds > configured.Seconds() {
+		return configured
 	}
-	return timeout
+	d := time.Duration(seconds * float64(time.Second))
+	if d > 2*timeoutOffset {
+		d -= timeoutOffset
+	}
+	return max(d, time.Nanosecond)
 }

@@ -74,12 +74,23 @@ func newTestEnv(t *testing.T, sim *simulator.Server, taskIDs []string, edit func
 // header when timeout > 0, and parses the answer.
 func (e *testEnv) scrape(timeout time.Duration) scrapeResult {
 	e.t.Helper()
+	header := ""
+	if timeout > 0 {
+		header = formatSeconds(timeout)
+	}
+	return e.scrapeWithHeader(header)
+}
+
+// scrapeWithHeader is scrape with the scrape timeout header's text as
+// given; "" sends none.
+func (e *testEnv) scrapeWithHeader(header string) scrapeResult {
+	e.t.Helper()
 	req, err := http.NewRequest(http.MethodGet, e.exporter.URL+"/metrics", nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if timeout > 0 {
-		req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", formatSeconds(timeout))
+	if header != "" {
+		req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", header)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -1,17 +1,19 @@
-// Package config owns the exporter's configuration file: its schema, the
-// defaults derived from the region, validation with errors that name the
-// file, line and key, and SafeConfig, the reloadable holder the rest of the
-// exporter reads the current configuration from.
+// Package config owns the exporter's configuration file: reading it within
+// bounds, its schema, the defaults derived from the region, validation with
+// errors that name the file, line and key path, and SafeConfig, the
+// reloadable holder the rest of the exporter reads the current
+// configuration from, which also serves it on /config.
 package config
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
-	"os"
 	"regexp"
 	"time"
+	"unicode/utf8"
 
 	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
@@ -28,6 +30,10 @@ const (
 	MaxTaskIDLength = 32
 	// MaxJobIDLength is generous: the reference gives no limit for job_id.
 	MaxJobIDLength = 128
+	// MaxTaskNameLength bounds tasks[].name, a label value on every
+	// scrape: far above a real task name, far below what would weigh on
+	// /metrics.
+	MaxTaskNameLength = 256
 	// maxConcurrency stays within the idle connections prometheus/common's
 	// transport keeps per host (1000): beyond, every scrape would open new
 	// connections instead of reusing them.
@@ -87,7 +93,7 @@ var (
 // Load reads, defaults and validates a configuration file. Errors name the
 // file and, where it can be found, the line of the key at fault.
 func Load(filename string) (*Config, error) {
-	data, err := os.ReadFile(filename)
+	data, err := readFile(filename)
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
 	}
@@ -104,10 +110,8 @@ func Parse(data []byte) (*Config, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errors.New("the file is empty")
 	}
-	// Strict: an unknown or misspelt key is an error, not a silent default.
-	// yaml.v2's messages already carry the line ("line 7: field tasts not found").
-	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
-		return nil, withLine(data, err)
+	if err := decode(data, cfg); err != nil {
+		return nil, err
 	}
 	if err := cfg.Validate(); err != nil {
 		var fe *FieldError
@@ -119,6 +123,25 @@ func Parse(data []byte) (*Config, error) {
 	return cfg, nil
 }
 
+// decode reads the one YAML document of data into cfg. Strict: an unknown
+// or misspelt key is an error, not a silent default; so is a second
+// document, which would otherwise be ignored.
+func decode(data []byte, cfg *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.SetStrict(true)
+	if err := dec.Decode(cfg); err != nil {
+		if fe := explain(data, cfg); fe != nil {
+			return fe
+		}
+		return withoutGoTypes(withLine(data, err))
+	}
+	var next any
+	if err := dec.Decode(&next); err != io.EOF {
+		return secondDocument(data)
+	}
+	return nil
+}
+
 // FieldError is a validation error about one key.
 type FieldError struct {
 	Path string // dotted key, e.g. tasks[2].id
@@ -127,7 +150,12 @@ type FieldError struct {
 }
 
 func (e *FieldError) Error() string {
-	if e.Line > 0 {
+	switch {
+	case e.Path == "" && e.Line > 0:
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	case e.Path == "":
+		return e.Msg
+	case e.Line > 0:
 		return fmt.Sprintf("line %d: %s: %s", e.Line, e.Path, e.Msg)
 	}
 	return e.Path + ": " + e.Msg
@@ -254,6 +282,9 @@ func validateTasks(tasks []Task, discovery bool) error {
 			return fieldErr(path+".id", "%q is already tasks[%d].id", t.ID, first)
 		}
 		seen[t.ID] = n
+		if l := utf8.RuneCountInString(t.Name); l > MaxTaskNameLength {
+			return fieldErr(path+".name", "%d characters, more than %d", l, MaxTaskNameLength)
+		}
 		if t.JobID != "" {
 			if err := checkID(path+".job_id", t.JobID, MaxJobIDLength); err != nil {
 				return err

@@ -13,6 +13,11 @@ import (
 // minutes keeps a new task's wait short and the listing cost negligible.
 const DefaultRefreshInterval = model.Duration(10 * time.Minute)
 
+// MinRefreshInterval bounds how often discovery may list: every listing
+// costs one API call per page and project, and a reload already lists at
+// once, so a shorter interval only spends the account's API budget.
+const MinRefreshInterval = model.Duration(30 * time.Second)
+
 // maxProjectIDLength is generous: the reference gives CodeArts project IDs
 // 32 characters.
 const maxProjectIDLength = 64
@@ -66,8 +71,8 @@ func (d *Discovery) validate() error {
 	if d.RefreshInterval == 0 {
 		d.RefreshInterval = DefaultRefreshInterval
 	}
-	if d.RefreshInterval < 0 {
-		return fieldErr("discovery.refresh_interval", "must be positive")
+	if d.RefreshInterval < MinRefreshInterval {
+		return fieldErr("discovery.refresh_interval", "%v is less than the minimum, %v", d.RefreshInterval, MinRefreshInterval)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"regexp"
 	"testing"
 
 	promconfig "github.com/prometheus/common/config"
@@ -8,7 +9,7 @@ import (
 )
 
 // FuzzParse: whatever the file holds, Parse must not panic; an error must
-// say something; a file it accepts must have IDs that cannot alter a URL,
+// say something and never name a Go type; a file it accepts must have IDs that cannot alter a URL,
 // and its String() (what /config shows) must be YAML in which every secret
 // reads <secret>. Seed corpus in testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
@@ -18,6 +19,9 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatalf("Parse(%q): empty error", data)
+			}
+			if goType.MatchString(err.Error()) {
+				t.Fatalf("Parse(%q): error names a Go type: %v", data, err)
 			}
 			if fe, ok := err.(*FieldError); ok && fe.Line < 0 {
 				t.Fatalf("Parse(%q): line %d", data, fe.Line)
@@ -41,6 +45,10 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// goType matches how yaml.v2 names Go types: "in type config.IAM",
+// "into int".
+var goType = regexp.MustCompile(`in type |into [a-z]|unmarshal !!`)
 
 type secretPair struct {
 	name        string

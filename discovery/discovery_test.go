@@ -378,7 +378,10 @@ func TestRunListsAtStartAndOnReload(t *testing.T) {
 
 // Run refreshes on refresh_interval.
 func TestRunRefreshesOnInterval(t *testing.T) {
-	e := newEnv(t, 1, func(c *config.Config) { c.Discovery.RefreshInterval = model.Duration(10 * time.Millisecond) })
+	e := newEnv(t, 1, nil)
+	// Far below the minimum a file may set (config.MinRefreshInterval), to
+	// keep the test short: set after validation, before Run reads it.
+	e.cfg.Load().Discovery.RefreshInterval = model.Duration(10 * time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

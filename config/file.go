@@ -1,0 +1,63 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+)
+
+// MaxFileSize bounds the configuration file. 50,000 tasks take about
+// 3 MiB; the bound is far above any real file and keeps a mistaken path
+// (a log, a disk image) from being read into memory whole.
+const MaxFileSize = 16 << 20
+
+// readFile reads a configuration file that must be a regular file (after
+// symlinks) of at most MaxFileSize bytes. Anything else is refused before a
+// byte is read: /dev/zero never ends and a FIFO blocks until a writer
+// comes, which would hang startup or a reload.
+func readFile(filename string) ([]byte, error) {
+	// O_NONBLOCK: should the path be swapped for a FIFO between a check and
+	// the open, the open still returns at once; the check below, on the
+	// opened file, then refuses it. Regular files ignore the flag.
+	f, err := os.OpenFile(filename, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s)", filename, fileKind(fi.Mode()))
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes, more than the limit of %d (16 MiB)", filename, fi.Size(), MaxFileSize)
+	}
+	// The file may grow between Stat and the read: the reader is bounded too.
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s is more than the limit of %d bytes (16 MiB)", filename, MaxFileSize)
+	}
+	return data, nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
+}

@@ -1,0 +1,114 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// Configuration errors name the key path and the line, never a Go type:
+// the operator edits a file, not the exporter's source. Each case is a file
+// and the exact error Parse gives for it.
+func TestErrorMessagesNameKeyAndLine(t *testing.T) {
+	const (
+		// head is lines 1-6; tasks adds lines 7-8.
+		head  = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: s3cr3t\n"
+		tasks = "tasks:\n  - id: a1\n"
+	)
+	cases := []struct{ name, yaml, want string }{
+		// Unknown keys, at every depth.
+		{"top-level", head + tasks + "tasts: []\n",
+			"line 9: tasts: unknown key (did you mean tasks?)"},
+		{"in auth.iam", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    user_name: monitor\n",
+			"line 5: auth.iam.user_name: unknown key (did you mean username?)"},
+		{"in a task", head + tasks + "  - id: b2\n    nmae: web\n",
+			"line 10: tasks[1].nmae: unknown key (did you mean name?)"},
+		{"nothing alike", head + tasks + "colour: blue\n",
+			"line 9: colour: unknown key"},
+		{"in http_client_config", head + tasks + "http_client_config:\n  proxy_ulr: http://proxy:3128\n",
+			"line 10: http_client_config.proxy_ulr: unknown key (did you mean proxy_url?)"},
+		{"in http_client_config.tls_config", head + tasks + "http_client_config:\n  tls_config:\n    insecure_skip_verfy: true\n",
+			"line 11: http_client_config.tls_config.insecure_skip_verfy: unknown key (did you mean insecure_skip_verify?)"},
+		{"in http_client_config.http_headers", head + tasks + "http_client_config:\n  http_headers:\n    X-Team:\n      value: [a]\n",
+			"line 12: http_client_config.http_headers.X-Team.value: unknown key (did you mean values?)"},
+		{"in discovery", head + "discovery:\n  projects: [p1]\n  refresh: 1m\n",
+			"line 9: discovery.refresh: unknown key"},
+		{"a key twice", head + tasks + "region: cn-east-3\n",
+			"line 9: region: set twice (first on line 1)"},
+
+		// Values of the wrong type.
+		{"string for int", head + tasks + "concurrency: four\n",
+			`line 9: concurrency: want an integer, got "four"`},
+		{"string for float", head + tasks + "max_requests_per_second: lots\n",
+			`line 9: max_requests_per_second: want a number, got "lots"`},
+		{"string for bool", head + tasks + "http_client_config:\n  follow_redirects: maybe\n",
+			`line 10: http_client_config.follow_redirects: want true or false, got "maybe"`},
+		{"mapping for list", head + "tasks:\n  id: a1\n",
+			"line 7: tasks: want a list, got a mapping"},
+		{"scalar for mapping", head + "tasks:\n  - a1\n",
+			`line 8: tasks[0]: want a mapping, got "a1"`},
+		{"list for string", "region: [a]\n",
+			"line 1: region: want a string, got a list"},
+		{"mapping for a secret", "region: cn-north-4\nauth:\n  iam:\n    password: {a: b}\n",
+			"line 4: auth.iam.password: want a string, got a mapping"},
+		{"not a mapping", "just words\n",
+			`line 1: the file must be a mapping of keys (region, auth, tasks, ...), got "just words"`},
+
+		// Durations.
+		{"duration out of range", head + tasks + "timeout: 100000000000y\n",
+			`line 9: timeout: "100000000000y": duration out of range`},
+		{"not a duration", head + tasks + "timeout: soon\n",
+			`line 9: timeout: not a valid duration string: "soon"`},
+		{"duration of a number", head + tasks + "min_interval: 5\n",
+			`line 9: min_interval: not a valid duration string: "5"`},
+		{"nested duration", head + "discovery:\n  projects: [p1]\n  refresh_interval: 1x\n",
+			`line 9: discovery.refresh_interval: unknown unit "x" in duration "1x"`},
+		{"duration for a list", head + tasks + "timeout: [1s]\n",
+			"line 9: timeout: want a duration like 30s or 5m, got a list"},
+
+		// A type's own checks name the key that holds it.
+		{"http_client_config check", head + tasks + "http_client_config:\n  bearer_token: a\n  bearer_token_file: b\n",
+			"line 9: http_client_config: at most one of bearer_token & bearer_token_file must be configured"},
+		{"bad proxy URL", head + tasks + "http_client_config:\n  proxy_url: \"::x\"\n",
+			`line 10: http_client_config.proxy_url: parse "::x": missing protocol scheme`},
+
+		// One document only: a second one would be ignored.
+		{"second document", head + tasks + "---\nfoo: bar\n",
+			"line 9: a second YAML document starts here: the file must hold one document"},
+		{"empty second document", head + tasks + "---\n",
+			"line 9: a second YAML document starts here: the file must hold one document"},
+
+		// Validation after decoding names key and line alike.
+		{"refresh_interval below the minimum", head + "discovery:\n  projects: [p1]\n  refresh_interval: 1ms\n",
+			"line 9: discovery.refresh_interval: 1ms is less than the minimum, 30s"},
+		{"task name too long", head + tasks + "    name: " + strings.Repeat("n", 257) + "\n",
+			"line 9: tasks[0].name: 257 characters, more than 256"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.yaml))
+			if err == nil {
+				t.Fatalf("Parse accepted:\n%s", c.yaml)
+			}
+			if got := err.Error(); got != c.want {
+				t.Errorf("error:\n got %s\nwant %s", got, c.want)
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("error shows the password: %s", err)
+			}
+		})
+	}
+}
+
+// The bounds are inclusive: the longest name and the shortest interval
+// allowed are accepted, and a name is counted in characters, not bytes.
+func TestLengthAndIntervalBoundsAccepted(t *testing.T) {
+	const head = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\n"
+	name := strings.Repeat("名", MaxTaskNameLength)
+	cfg, err := Parse([]byte(head + "tasks:\n  - id: a1\n    name: " + name + "\ndiscovery:\n  projects: [p1]\n  refresh_interval: 30s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Tasks[0].Name != name || cfg.Discovery.RefreshInterval != MinRefreshInterval {
+		t.Errorf("name %d bytes, interval %v", len(cfg.Tasks[0].Name), cfg.Discovery.RefreshInterval)
+	}
+}
