@@ -173,6 +173,7 @@ func run() int {
 		fmt.Fprintln(w, "Ready")
 	})
 	mux.Handle("/-/reload", reloadHandler(reload, logger))
+	handlePprof(mux)
 	mux.HandleFunc("/config", func(w http.ResponseWriter, _ *http.Request) {
 		// Secrets marshal as <secret>: this page never shows a credential.
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
