@@ -36,38 +36,45 @@ only_deadline_fault() {
   ' "$1"
 }
 
-targets=$(git ls-files '*_test.go' | xargs -r grep -H -E '^func Fuzz[A-Za-z0-9_]*\(' || true)
+# The targets as the go command sees them ("<package> FuzzA FuzzB" lines):
+# a search of the sources would also find fuzz functions inside strings.
+if ! listing=$("$go_cmd" test -list '^Fuzz' ./...); then
+  echo "fuzz: FAIL: cannot list the fuzz targets (see above)" >&2
+  exit 1
+fi
+targets=$(awk '/^Fuzz/ { names = names " " $1; next }
+               /^ok/ { if (names != "") print $2 names; names = "" }' <<<"$listing")
 if [ -z "$targets" ]; then
-  echo "fuzz: no Fuzz targets found" >&2
+  echo "fuzz: FAIL: no fuzz targets found" >&2
   exit 1
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-while IFS= read -r line; do
-  file=${line%%:*}
-  name=$(sed -E 's/^func (Fuzz[A-Za-z0-9_]*).*/\1/' <<<"${line#*:}")
-  dir=$(dirname "$file")
-  testdata="$dir/testdata/fuzz/$name"
-  echo "fuzz: ./$dir $name for $fuzztime"
-  before=$(corpus "$testdata")
-  if "$go_cmd" test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "./$dir" 2>&1 | tee "$log"; then
-    continue
-  fi
-  new=$(LC_ALL=C comm -13 <(echo "$before") <(corpus "$testdata") | sed '/^$/d')
-  if [ -n "$new" ]; then
-    echo "fuzz: FAIL: $name found a crasher. Reproducer(s), to commit as seeds once fixed:" >&2
-    while IFS= read -r f; do
-      echo "--- $testdata/$f" >&2
-      cat "$testdata/$f" >&2
-      echo "    re-run: go test -run='^$name/$f\$' ./$dir" >&2
-    done <<<"$new"
-    failed+=("$name")
-  elif only_deadline_fault "$log"; then
-    faults+=("$name")
-  else
-    echo "fuzz: FAIL: $name failed without writing a reproducer (see above)" >&2
-    failed+=("$name")
-  fi
+while read -r pkg names; do
+  dir=$("$go_cmd" list -f '{{.Dir}}' "$pkg") || { failed+=("$pkg"); continue; }
+  for name in $names; do
+    testdata="$dir/testdata/fuzz/$name"
+    echo "fuzz: $pkg $name for $fuzztime"
+    before=$(corpus "$testdata")
+    if "$go_cmd" test -run='^$' -fuzz="^${name}\$" -fuzztime="$fuzztime" "$pkg" 2>&1 | tee "$log"; then
+      continue
+    fi
+    new=$(LC_ALL=C comm -13 <(echo "$before") <(corpus "$testdata") | sed '/^$/d')
+    if [ -n "$new" ]; then
+      echo "fuzz: FAIL: $name found a crasher. Reproducer(s), to commit as seeds once fixed:" >&2
+      while IFS= read -r f; do
+        echo "--- $testdata/$f" >&2
+        cat "$testdata/$f" >&2
+        echo "    re-run: go test -run='^$name/$f\$' $pkg" >&2
+      done <<<"$new"
+      failed+=("$name")
+    elif only_deadline_fault "$log"; then
+      faults+=("$name")
+    else
+      echo "fuzz: FAIL: $name failed without writing a reproducer (see above)" >&2
+      failed+=("$name")
+    fi
+  done
 done <<<"$targets"
 
 for name in "${faults[@]}"; do

@@ -9,22 +9,17 @@ import (
 	"testing"
 )
 
-// fuzzRepo makes a git checkout of a one-package module whose test file is
-// src, as fuzz.sh finds targets through git ls-files.
+// fuzzRepo makes a one-package module whose test file is src.
 func fuzzRepo(t *testing.T, src string) string {
 	t.Helper()
 	dir := t.TempDir()
-	write := func(name, content string) {
+	for name, content := range map[string]string{
+		"go.mod":     "module example.com/fz\n\ngo 1.26\n",
+		"fz.go":      "package fz\n",
+		"fz_test.go": src,
+	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
-		}
-	}
-	write("go.mod", "module example.com/fz\n\ngo 1.26\n")
-	write("fz.go", "package fz\n")
-	write("fz_test.go", src)
-	for _, args := range [][]string{{"init", "-q"}, {"add", "."}} {
-		if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
 		}
 	}
 	return dir
@@ -131,13 +126,17 @@ func FuzzSeed(f *testing.F) {
 	}
 }
 
-// fakeGo installs a go command that prints output and exits 1, standing
-// in for the toolchain fault (go.dev/issue/75804), which a real run hits
-// about once in 30 and cannot be made to hit on purpose.
+// fakeGo installs a go command whose fuzzing run prints output and exits
+// 1, standing in for the toolchain fault (go.dev/issue/75804), which a real
+// run hits about once in 30 and cannot be made to hit on purpose. Listing
+// the targets and the package answer as the real go command would.
 func fakeGo(t *testing.T, output string) []string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "go")
-	script := "#!/bin/sh\ncat <<'OUT'\n" + output + "OUT\nexit 1\n"
+	script := "#!/bin/sh\ncase \"$*\" in\n" +
+		"*-list*) echo FuzzCalm; printf 'ok  \\texample.com/fz\\t0.001s\\n'; exit 0;;\n" +
+		"list*) pwd; exit 0;;\n" +
+		"esac\ncat <<'OUT'\n" + output + "OUT\nexit 1\n"
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
