@@ -15,7 +15,8 @@ import (
 )
 
 // startDemo serves the simulator's demo on a loopback port and puts a
-// configuration pointing at it in force. It returns a function that stops
+// configuration pointing at it in force: every demo task, and discovery of
+// their project. It returns a function that stops
 // the simulator.
 func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
 	sim := simulator.NewDemo(time.Now)
@@ -43,7 +44,11 @@ func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
 			Password:    simulator.DefaultPassword,
 			ProjectName: simulator.DefaultProject,
 		}},
-		Timeout: model.Duration(10 * time.Second),
+		// The demo's project is discovered too, which adds its project_id and
+		// git_branch to the tasks listed above and shows the discovery
+		// metrics.
+		Discovery: &config.Discovery{Projects: []string{simulator.DemoProjectID}},
+		Timeout:   model.Duration(10 * time.Second),
 	}
 	for _, id := range ids {
 		cfg.Tasks = append(cfg.Tasks, config.Task{ID: id, Name: names[id]})

@@ -180,6 +180,7 @@ func run() int {
 	reloader := newReloads(reload)
 	mux.Handle("/-/reload", reloadHandler(reloader, logger))
 	mux.Handle("/config", sc)
+	handlePprof(mux)
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "CodeArts Check Exporter",

@@ -344,7 +344,7 @@ func TestDockerfileFinalImage(t *testing.T) {
 	if !slices.Contains(ignore, ".git") {
 		t.Error(".dockerignore does not exclude .git")
 	}
-	for _, needed := range []string{"go.mod", "go.sum", "*.go", "main.go"} {
+	for _, needed := range []string{"go.mod", "go.sum", "*.go", "main.go", "VERSION"} {
 		if slices.Contains(ignore, needed) {
 			t.Errorf(".dockerignore excludes %s, which the build needs", needed)
 		}

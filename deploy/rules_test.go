@@ -297,10 +297,13 @@ func TestAlertmanagerConfig(t *testing.T) {
 		}
 	}
 
-	// amtool (installed by `make tools`) checks the file the way
-	// Alertmanager will read it.
-	out, err := exec.Command(requireTool(t, "amtool"), "check-config", "alertmanager/alertmanager.yml").CombinedOutput()
-	if err != nil {
-		t.Errorf("amtool check-config: %v\n%s", err, out)
-	}
+	// amtool checks the file the way Alertmanager will read it. It is
+	// optional outside CI (deploy/README.md): without it only this subtest
+	// is skipped, and says why, while the checks above still count.
+	t.Run("amtool check-config", func(t *testing.T) {
+		out, err := exec.Command(requireTool(t, "amtool"), "check-config", "alertmanager/alertmanager.yml").CombinedOutput()
+		if err != nil {
+			t.Errorf("amtool check-config: %v\n%s", err, out)
+		}
+	})
 }

@@ -8,7 +8,8 @@ import (
 
 // Demo tasks for the exporter's --demo mode and for dashboard/alert tests.
 //
-// Seven tasks, all in one CodeArts project (demoProjectID):
+// Eight tasks, all in one CodeArts project (DemoProjectID), which the task
+// list serves, so that the demo can discover it:
 //
 //	backend-api           cycles, always succeeds          (offset   0s)
 //	web-frontend          cycles, always succeeds          (offset  90s)
@@ -16,6 +17,10 @@ import (
 //	notification-service  cycles, always fails             (offset 120s)
 //	mobile-app            cycles, succeeds on even cycles and fails on odd
 //	                      ones; reports free text while checking (offset 60s)
+//	search-service        cycles, always succeeds          (offset 150s);
+//	                      every 4th progress request for it fails with
+//	                      HTTP 200 CC.00050012 (retry later), so the demo
+//	                      shows API errors; the retry that follows succeeds
 //	data-pipeline         never checked: task_status null, ratio/info null
 //	legacy-monolith       stopped: task_status 3, ratio/info null
 //
@@ -33,7 +38,10 @@ import (
 // at every moment — including the first minute — at least one task reports
 // succeeded and at least one failed. State is computed from the clock on
 // each request: there is no background goroutine, and a given clock always
-// yields the same answers.
+// yields the same answers. search-service's failures count its requests
+// instead, so they are as frequent at any scrape interval: with eight
+// tasks, about 3% of the demo's requests fail, below the 5% at which
+// CodeArtsCheckAPIErrors fires.
 const (
 	demoPeriod   = 180 * time.Second
 	demoStep     = 5 * time.Second
@@ -41,7 +49,8 @@ const (
 	demoChecking = (demoSteps + 1) * demoStep
 )
 
-const demoProjectID = "7d3e5c1a9b2f4e6d8c0a1b3c5d7e9f20"
+// DemoProjectID is the CodeArts project of every demo task.
+const DemoProjectID = "7d3e5c1a9b2f4e6d8c0a1b3c5d7e9f20"
 
 type demoOutcome int
 
@@ -57,13 +66,19 @@ type demoTask struct {
 	offset       time.Duration
 	outcome      demoOutcome
 	checkingInfo string
+	failEvery    int // > 0: every failEvery-th progress request answers demoFault
 }
+
+// demoFault is how a flaky demo task fails: an error the exporter retries,
+// inside an HTTP 200 body as the service sends it.
+const demoFault = FaultRetryLater
 
 type demoSpec struct {
 	id, name, branch string
 	offset           time.Duration
 	outcome          demoOutcome
 	checkingInfo     string
+	failEvery        int
 	static           *Task // non-nil: a task that never changes
 }
 
@@ -75,6 +90,7 @@ var demoSpecs = []demoSpec{
 	{id: "a41b7e9d2c5f8a0b3e6d9c1f4a7b0e2d", name: "payment-service", branch: "release/2.3", offset: 30 * time.Second, outcome: demoFails, checkingInfo: "running"},
 	{id: "5d0f2b8e6a4c1e9d7b3f5a2c8e0d6b4a", name: "notification-service", branch: "master", offset: 120 * time.Second, outcome: demoFails, checkingInfo: "running"},
 	{id: "e7c3a9f1d5b2e8c4a0f6d2b9e5c1a7f3", name: "mobile-app", branch: "develop", offset: 60 * time.Second, outcome: demoAlternates, checkingInfo: "Performing the check..."},
+	{id: "c8f2d4b6a0e1c3f5d7b9a2e4c6f8d0b1", name: "search-service", branch: "main", offset: 150 * time.Second, outcome: demoSucceeds, checkingInfo: "running", failEvery: 4},
 	{id: "1b6d8f0a2c4e6b8d0f1a3c5e7b9d2f4a", name: "data-pipeline", branch: "main",
 		static: &Task{}},
 	{id: "9e4c6a2f8d0b5e1c7a3f9d6b2e8c4a0f", name: "legacy-monolith", branch: "trunk",
@@ -86,17 +102,30 @@ var demoSpecs = []demoSpec{
 func NewDemo(now func() time.Time) *Server {
 	s := New(Options{Now: now})
 	s.demoStart = s.now()
+	s.AddProject(DemoProjectID)
 	for _, sp := range demoSpecs {
-		base := Task{ID: sp.id, Name: sp.name, ProjectID: demoProjectID, GitBranch: sp.branch}
+		base := Task{ID: sp.id, Name: sp.name, ProjectID: DemoProjectID, GitBranch: sp.branch}
 		if sp.static != nil {
 			t := *sp.static
 			t.ID, t.Name, t.ProjectID, t.GitBranch = base.ID, base.Name, base.ProjectID, base.GitBranch
 			s.tasks[t.ID] = t
 			continue
 		}
-		s.demo[sp.id] = demoTask{base: base, offset: sp.offset, outcome: sp.outcome, checkingInfo: sp.checkingInfo}
+		s.demo[sp.id] = demoTask{base: base, offset: sp.offset, outcome: sp.outcome, checkingInfo: sp.checkingInfo, failEvery: sp.failEvery}
 	}
 	return s
+}
+
+// demoFaultFor is the failure a flaky demo task's progress request meets,
+// FaultNone for others. It counts on the task's requests in the stats,
+// this one included, so the 4th, 8th, ... request fails and the retry after
+// it does not. The caller holds s.mu.
+func (s *Server) demoFaultFor(taskID string) FaultKind {
+	d, ok := s.demo[taskID]
+	if ok && d.failEvery > 0 && s.st.taskRequests[taskID]%d.failEvery == 0 {
+		return demoFault
+	}
+	return FaultNone
 }
 
 // DemoTaskIDs returns the demo's task IDs in a stable order.

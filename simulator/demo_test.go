@@ -192,3 +192,52 @@ func TestDemoOverHTTP(t *testing.T) {
 	e.sim.RemoveTask(byName["web-frontend"])
 	wantErr(t, e.progress(byName["web-frontend"], tok), http.StatusOK, "CC.00050014", false)
 }
+
+// The demo's project is listed with every demo task, named and with its
+// branch, so that --demo can discover it.
+func TestDemoProjectIsListed(t *testing.T) {
+	e := serve(t, NewDemo(newFakeClock(demoStart).Now))
+	b := decodeList(t, e.list(e.token(), DemoProjectID, "?offset=0&limit=100"))
+	if b.Total != len(DemoTaskIDs()) {
+		t.Fatalf("total %d, want the %d demo tasks: %+v", b.Total, len(DemoTaskIDs()), b)
+	}
+	names := DemoTaskNames()
+	for _, task := range b.Tasks {
+		if names[task.TaskID] == "" || task.TaskName != names[task.TaskID] || task.GitBranch == "" {
+			t.Errorf("listed %+v, want a demo task with its name and branch", task)
+		}
+	}
+}
+
+// search-service fails every 4th progress request with CC.00050012 in an
+// HTTP 200 body, and only that task does: the request after a failure (the
+// exporter's retry) succeeds.
+func TestDemoFlakyTask(t *testing.T) {
+	e := serve(t, NewDemo(newFakeClock(demoStart).Now))
+	tok := e.token()
+	byName := map[string]string{}
+	for id, n := range DemoTaskNames() {
+		byName[n] = id
+	}
+	flaky := byName["search-service"]
+	for n := 1; n <= 12; n++ {
+		r := e.progress(flaky, tok)
+		if n%4 == 0 {
+			wantErr(t, r, http.StatusOK, "CC.00050012", false)
+			continue
+		}
+		if r.status != http.StatusOK || strings.Contains(string(r.body), "error_code") {
+			t.Fatalf("request %d: %d %s, want a valid answer", n, r.status, r.body)
+		}
+	}
+	for _, id := range DemoTaskIDs() {
+		if id == flaky {
+			continue
+		}
+		for n := 1; n <= 4; n++ {
+			if r := e.progress(id, tok); strings.Contains(string(r.body), "error_code") {
+				t.Fatalf("%s request %d: %s; only search-service is flaky", DemoTaskNames()[id], n, r.body)
+			}
+		}
+	}
+}

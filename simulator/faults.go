@@ -137,7 +137,7 @@ func (s *Server) takeFault(taskID string) FaultKind {
 			return k
 		}
 	}
-	return FaultNone
+	return s.demoFaultFor(taskID)
 }
 
 func (s *Server) takeIAMFault() FaultKind {

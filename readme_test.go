@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v2"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+)
+
+// The README's examples are what a newcomer copies first, so they are
+// tested like code:
+//
+//   - a ```yaml block whose first key is a top-level key of the
+//     configuration file is an exporter configuration, whole or a part: it
+//     is laid over the example file (its keys replace the example's) and the
+//     result must pass the binary's --config.check. Any other yaml block
+//     (the web configuration) is told apart by its first key.
+//   - a ```promql block holds expressions separated by blank lines (comment
+//     lines allowed); each must parse, which promtool checks as a recording
+//     rule.
+//
+// The example configuration file itself must pass --config.check as it is.
+
+const exampleConfig = "codearts_check_exporter.example.yml"
+
+func TestReadmeExamples(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, configs, exprs := readmeProblems(t, string(readme))
+	for _, p := range problems {
+		t.Error("README.md: " + p)
+	}
+	// The README has these; a test that found none would pass vacuously.
+	if configs < 5 || exprs < 5 {
+		t.Errorf("checked %d configuration blocks and %d PromQL expressions; the README has more: is the fence syntax still ```yaml / ```promql?", configs, exprs)
+	}
+	t.Logf("%d configuration blocks and %d PromQL expressions checked", configs, exprs)
+}
+
+// The README's first run copies the example file: it must be valid as it
+// is, its secret file aside (the user writes that one).
+func TestExampleConfigIsValid(t *testing.T) {
+	example, err := os.ReadFile(exampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := configCheck(t, string(example)); err != nil {
+		t.Errorf("%s fails --config.check: %v\n%s", exampleConfig, err, out)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "cp "+exampleConfig+" codearts_check_exporter.yml") {
+		t.Errorf("README.md's first run does not start from %s", exampleConfig)
+	}
+}
+
+// The check catches what broke the README before: a config block with an
+// invalid value and a PromQL expression that does not parse; and it leaves
+// yaml that is not an exporter configuration alone.
+func TestReadmeCheckCatchesBrokenExamples(t *testing.T) {
+	md := "# Title\n\n```yaml\nauth:\n  token_file: /run/secrets/token\n```\n\n" + // line 3: valid part
+		"```yaml\ntasks:\n  - id: abc\n    job_id: \"...\"\n```\n\n" + // line 8: the old README's job_id
+		"```yaml\ntls_server_config:\n  cert_file: x\nbasic_auth_users: {a: b}\n```\n\n" + // line 14: a web config
+		"```promql\n# fine\nup\n\n# the old README's first example\ncodearts_check_task_status == 1\n  * on(task_id) group_left(task_name) codearts_check_task_info\n```\n" // line 20; the failing expression starts on line 24
+	problems, configs, exprs := readmeProblems(t, md)
+	if configs != 2 || exprs != 2 {
+		t.Errorf("checked %d configuration blocks and %d expressions, want 2 and 2", configs, exprs)
+	}
+	all := strings.Join(problems, "\n")
+	if len(problems) != 2 {
+		t.Fatalf("%d problems, want 2 (the job_id block and the expression):\n%s", len(problems), all)
+	}
+	for i, want := range [][]string{
+		{"line 8", "--config.check", "tasks[0].job_id"},
+		{"readme_line_24", "vector matching only allowed between instant vectors"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(problems[i], w) {
+				t.Errorf("problem %d does not say %q:\n%s", i, w, problems[i])
+			}
+		}
+	}
+}
+
+// fence is one fenced code block of a Markdown text.
+type fence struct {
+	lang string
+	line int // of the opening ```, 1-based
+	text string
+}
+
+func fences(md string) []fence {
+	var (
+		out  []fence
+		cur  *fence
+		body strings.Builder
+	)
+	sc := bufio.NewScanner(strings.NewReader(md))
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "```") {
+			if cur != nil {
+				body.WriteString(line + "\n")
+			}
+			continue
+		}
+		if cur == nil {
+			cur = &fence{lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), line: n}
+			body.Reset()
+			continue
+		}
+		cur.text = body.String()
+		out = append(out, *cur)
+		cur = nil
+	}
+	return out
+}
+
+// configKeys are the top-level keys of the configuration file, from the
+// yaml tags of config.Config (inline structs included), so that a key added
+// later is recognised without touching this test.
+func configKeys() map[string]bool {
+	keys := map[string]bool{}
+	var walk func(reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := range t.NumField() {
+			name, opts, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			switch {
+			case strings.Contains(opts, "inline"):
+				walk(t.Field(i).Type)
+			case name != "" && name != "-":
+				keys[name] = true
+			}
+		}
+	}
+	walk(reflect.TypeFor[config.Config]())
+	return keys
+}
+
+// readmeProblems checks the yaml and promql blocks of md as described at
+// the top of this file and returns what is wrong, each naming the line, and
+// how many configuration blocks and expressions it checked.
+func readmeProblems(t *testing.T, md string) (problems []string, configs, exprs int) {
+	t.Helper()
+	raw, err := os.ReadFile(exampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var example yaml.MapSlice
+	if err := yaml.Unmarshal(raw, &example); err != nil {
+		t.Fatalf("%s: %v", exampleConfig, err)
+	}
+	keys := configKeys()
+	var rules []promRule
+	for _, f := range fences(md) {
+		switch f.lang {
+		case "yaml":
+			var block yaml.MapSlice
+			if err := yaml.Unmarshal([]byte(f.text), &block); err != nil || len(block) == 0 {
+				problems = append(problems, fmt.Sprintf("line %d: the yaml block is not a YAML mapping: %v", f.line, err))
+				continue
+			}
+			if !keys[fmt.Sprint(block[0].Key)] {
+				continue // not an exporter configuration
+			}
+			configs++
+			merged, err := yaml.Marshal(overlay(example, block))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, err := configCheck(t, string(merged)); err != nil {
+				problems = append(problems, fmt.Sprintf("line %d: the configuration block, laid over %s, fails --config.check: %v\n%s", f.line, exampleConfig, err, out))
+			}
+		case "promql":
+			rules = append(rules, promqlRules(f)...)
+		}
+	}
+	exprs = len(rules)
+	if len(rules) > 0 {
+		if out, err := promtoolCheckRules(t, rules); err != nil {
+			problems = append(problems, fmt.Sprintf("a PromQL expression does not parse (readme_line_N is the README line it starts on): %v\n%s", err, out))
+		}
+	}
+	return problems, configs, exprs
+}
+
+// overlay returns base with every key of top replaced or added.
+func overlay(base, top yaml.MapSlice) yaml.MapSlice {
+	out := append(yaml.MapSlice{}, base...)
+	for _, item := range top {
+		replaced := false
+		for i := range out {
+			if out[i].Key == item.Key {
+				out[i].Value, replaced = item.Value, true
+			}
+		}
+		if !replaced {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+var secretFileKey = regexp.MustCompile(`(?m)_file:\s*(\S+)`)
+
+// configCheck runs the binary's --config.check on cfg, with the secret
+// files it names pointed at dummy files.
+func configCheck(t *testing.T, cfg string) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for n, m := range secretFileKey.FindAllStringSubmatch(cfg, -1) {
+		local := filepath.Join(dir, fmt.Sprintf("secret-%d", n))
+		if err := os.WriteFile(local, []byte("dummy-secret\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg = strings.ReplaceAll(cfg, m[1], local)
+	}
+	file := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(exporterBinary(t), "--config.check", "--config.file="+file).CombinedOutput()
+	return string(out), err
+}
+
+type promRule struct {
+	Record string `yaml:"record"`
+	Expr   string `yaml:"expr"`
+}
+
+// promqlRules makes a recording rule of every paragraph of a promql block
+// that is more than comments, named after the README line it starts on.
+func promqlRules(f fence) []promRule {
+	var rules []promRule
+	lines := strings.Split(f.text, "\n")
+	for i := 0; i < len(lines); {
+		if strings.TrimSpace(lines[i]) == "" {
+			i++
+			continue
+		}
+		start, code := i, false
+		for ; i < len(lines) && strings.TrimSpace(lines[i]) != ""; i++ {
+			code = code || !strings.HasPrefix(strings.TrimSpace(lines[i]), "#")
+		}
+		if code {
+			rules = append(rules, promRule{
+				Record: fmt.Sprintf("readme_line_%d", f.line+1+start),
+				Expr:   strings.Join(lines[start:i], "\n"),
+			})
+		}
+	}
+	return rules
+}
+
+// promtoolCheckRules parses the rules' expressions with a real PromQL
+// parser: promtool's, which the project's scripts install.
+func promtoolCheckRules(t *testing.T, rules []promRule) (string, error) {
+	t.Helper()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		msg := "promtool is not on PATH (make tools installs it): the README's PromQL is not checked"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	file := map[string]any{"groups": []map[string]any{{"name": "readme", "rules": rules}}}
+	data, err := yaml.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "readme_rules.yml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(promtool, "check", "rules", "--lint=none", path).CombinedOutput()
+	return string(out), err
+}
