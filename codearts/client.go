@@ -1,5 +1,6 @@
 // Package codearts is the client for the CodeArts Check API: it asks for a
-// task's progress and decodes the answer, trusting none of its fields.
+// task's progress, the project's task list and a check's report (defects
+// and code quality), and decodes the answers, trusting none of their fields.
 package codearts
 
 import (
@@ -129,20 +130,26 @@ func verdict(err error) auth.Verdict {
 	return auth.Unknown
 }
 
-// progressURL builds /v2/tasks/{task_id}/progress. The task ID is escaped as
-// one path segment and job_id is encoded as a query value, so neither can
-// change the path or the query whatever it contains (config validation
-// already rejects such IDs; this is the second line).
+// progressURL builds /v2/tasks/{task_id}/progress, job_id encoded as a
+// query value so that it cannot change the path or the query whatever it
+// contains.
 func (c *Client) progressURL(taskID, jobID string) string {
+	u := c.taskURL(taskID, "progress")
+	if jobID != "" {
+		u += "?" + url.Values{"job_id": {jobID}}.Encode()
+	}
+	return u
+}
+
+// taskURL builds /v2/tasks/{task_id}/{call}. The task ID is escaped as one
+// path segment, so it cannot change the path whatever it contains (config
+// validation already rejects such IDs; this is the second line).
+func (c *Client) taskURL(taskID, call string) string {
 	escaped := url.PathEscape(taskID)
 	if taskID == "." || taskID == ".." {
 		// PathEscape leaves dots alone, and every proxy on the way would
 		// resolve a dot segment: /v2/tasks/../progress is /v2/progress.
 		escaped = strings.ReplaceAll(taskID, ".", "%2E")
 	}
-	u := c.tasksURL + escaped + "/progress"
-	if jobID != "" {
-		u += "?" + url.Values{"job_id": {jobID}}.Encode()
-	}
-	return u
+	return c.tasksURL + escaped + "/" + call
 }

@@ -28,7 +28,12 @@ type retryEnv struct {
 
 func newRetryEnv(t *testing.T) *retryEnv {
 	t.Helper()
-	sim := simulator.New(simulator.Options{})
+	return newRetryEnvFor(t, simulator.New(simulator.Options{}))
+}
+
+// newRetryEnvFor is newRetryEnv for a simulator of the test's own.
+func newRetryEnvFor(t *testing.T, sim *simulator.Server) *retryEnv {
+	t.Helper()
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
 	t.Cleanup(sim.Close) // runs first: releases hung handlers before ts.Close waits for them

@@ -7,7 +7,9 @@
 //   - CodeArts Check's ShowProgressDetailV2, GET /v2/tasks/{task_id}/progress
 //     (progress.go);
 //   - CodeArts Check's ShowTaskListByProjectIdV2, GET /v2/{project_id}/tasks
-//     (tasklist.go), for discovery.
+//     (tasklist.go), for discovery;
+//   - CodeArts Check's report calls, GET /v2/tasks/{task_id}/defects-statistic
+//     and /defects-summary (report.go).
 //
 // CodeArts Check calls accept an IAM token or an AK/SK signature, which is
 // verified as API Gateway does (aksk.go).
@@ -119,6 +121,7 @@ type Server struct {
 	shape       ErrorShape    // body of CodeArts and gateway errors (shape.go)
 	omitNulls   bool          // progress answers leave null fields out (shape.go)
 	lists       taskListState // task list endpoint (tasklist.go)
+	reports     reportState   // report calls (report.go)
 
 	projects map[string][]string // IAM project IDs by name (projects.go)
 }
@@ -282,6 +285,7 @@ func (s *Server) ResetStats() {
 	defer s.mu.Unlock()
 	inFlight := s.st.inFlight
 	s.st = newStats()
+	s.reports.requests = nil
 	s.st.inFlight = inFlight
 	s.st.maxInFlight = inFlight
 }
@@ -322,6 +326,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if id, ok := parseTaskListPath(path); ok && r.Method == http.MethodGet {
 		s.serveTaskList(w, r, id)
+		return
+	}
+	if s.serveReport(w, r, path) {
 		return
 	}
 	// API Gateway matches method and path together: anything else is an
