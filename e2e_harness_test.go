@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // The end-to-end tests run the real binary (exporterBinary, main_test.go)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 const (

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // No password, secret key or token may ever show: the exporter runs at

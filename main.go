@@ -26,12 +26,12 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/discovery"
-	"github.com/codearts-check-exporter/codearts_check_exporter/shard"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 )
 
 // defaultPort is outside 9100-9999, which Prometheus' default port

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // The binary with AK/SK auth and discovery: it lists the project at

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // --config.check names the hosts in force, defaulted from the region or

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/shard"
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // --shard / --total-shards: the binary exports its shard and queries only

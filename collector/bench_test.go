@@ -35,9 +35,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // benchSimulatorEnv, when set to "<tasks>/<latency>", turns this test

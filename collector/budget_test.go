@@ -11,7 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // gateway stands in front of the simulator like Huawei Cloud's API Gateway:

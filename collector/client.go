@@ -1,6 +1,6 @@
 package collector
 
-import "github.com/codearts-check-exporter/codearts_check_exporter/codearts"
+import "github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 
 // Client returns the CodeArts Check client of the configuration in force,
 // the one scrapes use. Task discovery lists tasks through it, so that its

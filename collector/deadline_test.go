@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // A scrape-timeout header that is not a finite positive number, or is

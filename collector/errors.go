@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"sort"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
 // errorSummary groups a scrape's failed task queries by error code, so that

@@ -19,7 +19,7 @@ import (
 	"google.golang.org/protobuf/encoding/protodelim"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // get requests path from the exporter with the given headers, without the

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // listSource is a TaskSource serving a fixed list, duplicates and all.

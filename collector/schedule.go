@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 

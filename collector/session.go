@@ -8,9 +8,9 @@ import (
 	promconfig "github.com/prometheus/common/config"
 	"golang.org/x/time/rate"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/auth"
-	"github.com/codearts-check-exporter/codearts_check_exporter/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
 // Every error shape the SDK reads, through the real stack: a revoked token

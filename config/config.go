@@ -19,7 +19,7 @@ import (
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v2"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/auth"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 )
 
 // Defaults for keys the file leaves out.

@@ -8,7 +8,7 @@ import (
 
 // Task and job IDs travel in the request path and query. Anything that
 // could change either is refused when the file is loaded (the client
-// escapes them anyway: codearts/escape_test.go).
+// escapes them anyway: internal/codearts/escape_test.go).
 func TestHostileIDsRejectedAtLoad(t *testing.T) {
 	const head = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n"
 	for _, id := range []string{

@@ -29,7 +29,7 @@ const (
 )
 
 // alertsOnDemo says what each alert's expression returns against the demo
-// (simulator/demo.go), and why. A new alert must be added here.
+// (internal/simulator/demo.go), and why. A new alert must be added here.
 var alertsOnDemo = map[string]struct {
 	want expectation
 	why  string

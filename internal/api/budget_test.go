@@ -1,0 +1,104 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/goleak"
+	"golang.org/x/time/rate"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+)
+
+// A call the budget cannot fit before the deadline is not sent and fails
+// at once as a timeout wrapping ErrBudget, counted once, not as a request.
+func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	sim := simulator.New(simulator.Options{})
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	defer sim.Close()
+
+	metrics := api.NewMetrics()
+	// One call a minute: the second call's token is 60 s away.
+	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limiter: rate.NewLimiter(rate.Every(time.Minute), 1)}
+	call := func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v3/auth/tokens", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return caller.Do(req, "iam_token", func(*api.Response) error { return nil })
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// The first call is sent (the simulator answers a GET on the token
+	// path with an error, which is beside the point here).
+	if err := call(ctx); errors.Is(err, api.ErrBudget) {
+		t.Fatalf("first call: %v, want it sent", err)
+	}
+	start := time.Now()
+	err := call(ctx)
+	// Failing at once is the behaviour under test; the bound is generous.
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("the refused call took %v: it waited for the budget instead of failing fast", elapsed)
+	}
+	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeBudget {
+		t.Fatalf("second call: err %v (code %q), want code budget wrapping ErrBudget", err, api.Code(err))
+	}
+	if got := sim.IAMRequests(); got != 1 {
+		t.Errorf("requests that reached the API = %d, want 1", got)
+	}
+	if got := counterValue(t, metrics, "codearts_check_api_requests_total", ""); got != 1 {
+		t.Errorf("api_requests_total = %v, want 1 (the sent call only)", got)
+	}
+	// The first call's answer is an error; the call the budget refused is
+	// not an API error and is not counted.
+	if got := counterValue(t, metrics, "codearts_check_api_errors_total", ""); got != 1 {
+		t.Errorf("api_errors_total = %v, want 1 (the sent call's error only)", got)
+	}
+	if got := counterValue(t, metrics, "codearts_check_api_errors_total", api.CodeBudget); got != 0 {
+		t.Errorf("api_errors_total{budget} = %v, want 0", got)
+	}
+
+	// A caller that goes away while waiting gets canceled, still ErrBudget.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	cancel2()
+	err = call(ctx2)
+	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeCanceled {
+		t.Errorf("cancelled: err %v (code %q), want canceled wrapping ErrBudget", err, api.Code(err))
+	}
+}
+
+// counterValue sums the series of counter name that have a label whose
+// value is value ("" for every series).
+func counterValue(t *testing.T, c prometheus.Collector, name, value string) float64 {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range families {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if value == "" || lp.GetValue() == value {
+					sum += m.GetCounter().GetValue()
+					break
+				}
+			}
+		}
+	}
+	return sum
+}

@@ -1,0 +1,165 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+)
+
+// newBackoffIAM is an IAM source on the simulator with counted calls and
+// a test clock.
+func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *manualClock, *api.Metrics) {
+	t.Helper()
+	srv := httptest.NewServer(sim)
+	cfg.Endpoint = srv.URL
+	cfg.DomainName, cfg.Username, cfg.ProjectName = simulator.DefaultDomain, simulator.DefaultUser, simulator.DefaultProject
+	metrics := api.NewMetrics()
+	iam := NewIAM(cfg, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	clock := &manualClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	iam.now = clock.now
+	t.Cleanup(func() {
+		iam.Close()
+		sim.Close()
+		srv.Close()
+	})
+	return iam, clock, metrics
+}
+
+// scrapeInterval and replicas model an HA pair of Prometheus servers, each
+// scraping every 15 s: 480 scrapes an hour that all want a token.
+const (
+	scrapeInterval = 15 * time.Second
+	replicas       = 2
+)
+
+// scrapeFor asks for a token as the scrapes of d would, and returns the
+// offsets (from the start) at which IAM was called.
+func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *manualClock, d time.Duration, wantErr bool) []time.Duration {
+	t.Helper()
+	var calls []time.Duration
+	for elapsed := time.Duration(0); elapsed < d; elapsed += scrapeInterval {
+		for range replicas {
+			before := sim.IAMRequests()
+			_, err := iam.Token(context.Background())
+			if got := sim.IAMRequests(); got != before {
+				calls = append(calls, elapsed)
+			}
+			if wantErr {
+				var backoff *BackoffError
+				if !errors.As(err, &backoff) || api.Code(err) != "http_401" {
+					t.Fatalf("at %v: Token error %v, want a back-off after IAM's 401 (error_code http_401)", elapsed, err)
+				}
+			}
+		}
+		clock.advance(scrapeInterval)
+	}
+	return calls
+}
+
+// Wrong credentials: IAM is asked after 15 s, 30 s, 1 min, 2 min, 4 min,
+// then every 5 min (±10%), never per scrape, so the account cannot be
+// locked; each refusal is counted under IAM's error code.
+func TestWrongPasswordBacksOffExponentially(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	iam, clock, metrics := newBackoffIAM(t, sim, IAMConfig{Password: "wrong-password"})
+
+	calls := scrapeFor(t, iam, sim, clock, time.Hour, true)
+	t.Logf("IAM requests at %v", calls)
+	if len(calls) > 20 {
+		t.Fatalf("%d IAM requests in an hour of %d scrapes, want at most 20: %v", len(calls), replicas*int(time.Hour/scrapeInterval), calls)
+	}
+	for n := 1; n < len(calls); n++ {
+		want := min(credentialBackoffBase<<(n-1), maxBackoff)
+		gap := calls[n] - calls[n-1]
+		// The attempt is made by the first scrape after the pause, so the
+		// gap is the jittered pause rounded up to the scrape interval.
+		if lo, hi := want*9/10, want*11/10+scrapeInterval; gap < lo || gap > hi {
+			t.Errorf("pause before IAM request %d: %v, want %v ±10%% (up to one scrape interval later)", n+1, gap, want)
+		}
+	}
+	if got := apitest.ErrorCount(t, metrics, "http_401"); got != float64(len(calls)) {
+		t.Errorf("codearts_check_api_errors_total{error_code=\"http_401\"} = %v, want one per IAM request (%d)", got, len(calls))
+	}
+
+	// The account's password is changed to the configured one: the next
+	// attempt, at most one (capped) pause later, succeeds with no reload.
+	sim.SetPassword(simulator.DefaultDomain, simulator.DefaultUser, "wrong-password")
+	before := sim.IAMRequests()
+	recovered := false
+	for elapsed := time.Duration(0); elapsed <= maxBackoff*11/10+scrapeInterval; elapsed += scrapeInterval {
+		if _, err := iam.Token(context.Background()); err == nil {
+			recovered = true
+			break
+		}
+		clock.advance(scrapeInterval)
+	}
+	if !recovered {
+		t.Fatal("no token within one capped pause after the password was fixed")
+	}
+	if got := sim.IAMRequests() - before; got != 1 {
+		t.Errorf("%d IAM requests to recover, want 1", got)
+	}
+	// And the failure streak is forgotten: a token is served from cache.
+	if _, err := iam.Token(context.Background()); err != nil || sim.IAMRequests()-before != 1 {
+		t.Errorf("after recovery: err %v, IAM requests %d, want the cached token", err, sim.IAMRequests()-before)
+	}
+}
+
+// With password_file, fixing the file is enough: it is read again on the
+// next attempt.
+func TestWrongPasswordFileRecoversWhenFixed(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	file := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(file, []byte("wrong-password\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	iam, clock, _ := newBackoffIAM(t, sim, IAMConfig{PasswordFile: file})
+	calls := scrapeFor(t, iam, sim, clock, 10*time.Minute, true)
+	if len(calls) == 0 || len(calls) > 7 {
+		t.Fatalf("%d IAM requests in 10 minutes, want 1..7", len(calls))
+	}
+	if err := os.WriteFile(file, []byte(simulator.DefaultPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for elapsed := time.Duration(0); ; elapsed += scrapeInterval {
+		if _, err := iam.Token(context.Background()); err == nil {
+			break
+		}
+		if elapsed > maxBackoff*11/10+scrapeInterval {
+			t.Fatal("no token within one capped pause after the password file was fixed")
+		}
+		clock.advance(scrapeInterval)
+	}
+}
+
+// IAM being down is not a credential problem: it is retried sooner (from
+// 1 s), yet still not once per scrape.
+func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultServiceUnavailable})
+	iam, clock, metrics := newBackoffIAM(t, sim, IAMConfig{Password: simulator.DefaultPassword})
+	if _, err := iam.Token(context.Background()); api.Code(err) != "APIGW.0613" {
+		t.Fatalf("Token error %v, want APIGW.0613", err)
+	}
+	if _, err := iam.Token(context.Background()); api.Code(err) != "APIGW.0613" || sim.IAMRequests() != 1 {
+		t.Fatalf("second Token: %v after %d IAM requests, want the back-off and 1 request", err, sim.IAMRequests())
+	}
+	clock.advance(transientBackoffBase * 11 / 10)
+	sim.ClearFaults()
+	if _, err := iam.Token(context.Background()); err != nil {
+		t.Fatalf("Token after IAM came back: %v", err)
+	}
+	if got := apitest.ErrorCount(t, metrics, "APIGW.0613"); got != 1 {
+		t.Errorf("codearts_check_api_errors_total{error_code=\"APIGW.0613\"} = %v, want 1", got)
+	}
+}

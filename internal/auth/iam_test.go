@@ -1,0 +1,206 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+)
+
+func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*IAMConfig)) (*IAM, *logBuffer) {
+	t.Helper()
+	srv := httptest.NewServer(sim)
+	logs := &logBuffer{}
+	cfg := IAMConfig{
+		Endpoint:    srv.URL,
+		DomainName:  simulator.DefaultDomain,
+		Username:    simulator.DefaultUser,
+		Password:    simulator.DefaultPassword,
+		ProjectName: simulator.DefaultProject,
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	iam := NewIAM(cfg, &api.Caller{Client: srv.Client()}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(func() {
+		iam.Close()
+		sim.Close()
+		srv.Close()
+	})
+	return iam, logs
+}
+
+// logBuffer collects log output.
+type logBuffer struct{ strings.Builder }
+
+func (b *logBuffer) Write(p []byte) (int, error) { return b.Builder.Write(p) }
+
+func TestTokenIsCachedAndUsedOnRequests(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	iam, logs := newTestIAM(t, sim, nil)
+	first, err := iam.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		req, _ := http.NewRequest(http.MethodGet, "http://unused/", nil)
+		if err := iam.Authorize(context.Background(), req); err != nil {
+			t.Fatal(err)
+		}
+		if req.Header.Get(TokenHeader) != first {
+			t.Fatal("Authorize did not put the cached token on the request")
+		}
+	}
+	if got := sim.IAMRequests(); got != 1 {
+		t.Errorf("IAM requests = %d, want 1", got)
+	}
+	if strings.Contains(logs.String(), first) || strings.Contains(logs.String(), simulator.DefaultPassword) {
+		t.Errorf("a credential was logged:\n%s", logs)
+	}
+}
+
+func TestProjectIDScopeAndPasswordFile(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	file := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(file, []byte(simulator.DefaultPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	iam, _ := newTestIAM(t, sim, func(c *IAMConfig) {
+		c.Password, c.PasswordFile = "", file
+		c.ProjectName, c.ProjectID = "", simulator.DefaultProjectID
+	})
+	if _, err := iam.Token(context.Background()); err != nil {
+		t.Fatalf("token with password_file and project_id: %v", err)
+	}
+}
+
+// A token close to expiry is renewed in the background while callers keep
+// using the old one: no scrape waits for a renewal.
+func TestRenewalAheadOfExpiry(t *testing.T) {
+	defer func(old float64) { renewAheadShare = old }(renewAheadShare)
+	renewAheadShare = 0.9 // renew once a tenth of the lifetime has passed
+	sim := simulator.New(simulator.Options{TokenTTL: 3 * time.Second})
+	iam, _ := newTestIAM(t, sim, nil)
+	first, err := iam.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond) // past renewAt, well before expiry
+	sim.SetLatency(0)
+	again, err := iam.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != first {
+		t.Error("during renewal the still-valid token should be served without waiting")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for sim.IAMRequests() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := sim.IAMRequests(); got != 2 {
+		t.Fatalf("IAM requests = %d, want 2 (one renewal)", got)
+	}
+	var renewed string
+	for time.Now().Before(deadline) {
+		if renewed, _ = iam.Token(context.Background()); renewed != first {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if renewed == first {
+		t.Error("the renewed token was never served")
+	}
+}
+
+// A rejected token is dropped once: rejections carrying an older token do
+// not throw away the fresh one.
+func TestRejectDropsOnlyTheRefusedToken(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	iam, _ := newTestIAM(t, sim, nil)
+	old, _ := iam.Token(context.Background())
+	refused, _ := http.NewRequest(http.MethodGet, "http://unused/", nil)
+	refused.Header.Set(TokenHeader, old)
+	iam.Done(refused, Refused)
+	fresh, err := iam.Token(context.Background())
+	if err != nil || fresh == old {
+		t.Fatalf("after Reject: %v, new token %v", err, fresh != old)
+	}
+	iam.Done(refused, Refused) // a late rejection of the old token
+	if again, _ := iam.Token(context.Background()); again != fresh {
+		t.Error("a late rejection of the old token dropped the fresh one")
+	}
+	if got := sim.IAMRequests(); got != 2 {
+		t.Errorf("IAM requests = %d, want 2", got)
+	}
+}
+
+// IAM hangs: the waiting caller gives up at its own deadline, and Close
+// ends the token request so no goroutine is left behind.
+func TestHungIAMDoesNotHoldCallersOrLeak(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	sim := simulator.New(simulator.Options{})
+	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultHang})
+	srv := httptest.NewServer(sim)
+	client := &http.Client{Transport: &http.Transport{}}
+	iam := NewIAM(IAMConfig{Endpoint: srv.URL, DomainName: "d", Username: "u", Password: "p", ProjectName: "cn-north-4"},
+		&api.Caller{Client: client}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := iam.Token(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the caller's deadline", err)
+	}
+	iam.Close()
+	// After Close the token request ends with an error and is backed off.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := iam.Token(context.Background()); err != nil {
+			var be *BackoffError
+			if errors.As(err, &be) {
+				break
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	client.CloseIdleConnections()
+	sim.Close()
+	srv.Close()
+}
+
+// Errors say what failed, never with which credentials.
+func TestWrongPasswordErrorHasNoSecret(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	iam, logs := newTestIAM(t, sim, func(c *IAMConfig) { c.Password = "Wr0ng-Secret" })
+	_, err := iam.Token(context.Background())
+	if err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	if got := api.Code(err); got != "http_401" {
+		t.Errorf("code = %q, want http_401", got)
+	}
+	for _, s := range []string{err.Error(), logs.String()} {
+		if strings.Contains(s, "Wr0ng-Secret") {
+			t.Errorf("the password appears in %q", s)
+		}
+	}
+	var be *BackoffError
+	if _, err := iam.Token(context.Background()); !errors.As(err, &be) {
+		t.Errorf("second call: %v, want a BackoffError without a new IAM request", err)
+	}
+	if got := sim.IAMRequests(); got != 1 {
+		t.Errorf("IAM requests = %d, want 1", got)
+	}
+}

@@ -1,0 +1,146 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+)
+
+// manualClock is a clock tests move by hand.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *manualClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *manualClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTokenFileMissingOrEmptyAtStartup(t *testing.T) {
+	dir := t.TempDir()
+	_, err := NewTokenFile(filepath.Join(dir, "absent"))
+	if err == nil || !strings.Contains(err.Error(), "token_file") || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing file: err = %v, want a token_file error saying it does not exist", err)
+	}
+	empty := filepath.Join(dir, "empty")
+	writeFile(t, empty, " \n\t\n")
+	_, err = NewTokenFile(empty)
+	if err == nil || !strings.Contains(err.Error(), "token_file: "+empty+" is empty") {
+		t.Errorf("empty file: err = %v, want one saying it is empty", err)
+	}
+}
+
+// The file is checked at most once per statInterval, not on every request,
+// and re-read only when it changed.
+func TestTokenFileReadOnChangeOnly(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	writeFile(t, file, "token-A\n")
+	f, err := NewTokenFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &manualClock{t: time.Now()}
+	f.now = clock.now
+
+	if tok, _ := f.Token(); tok != "token-A" {
+		t.Fatalf("token = %q, want token-A (trailing newline trimmed)", tok)
+	}
+	writeFile(t, file, "token-BB\n")
+	for range 100 {
+		if tok, _ := f.Token(); tok != "token-A" {
+			t.Fatalf("token = %q within statInterval: the file was read on a request", tok)
+		}
+	}
+	clock.advance(statInterval)
+	if tok, _ := f.Token(); tok != "token-BB" {
+		t.Fatalf("token = %q after statInterval, want the new token-BB", tok)
+	}
+
+	// A file that disappears is an error from the next check on, and a
+	// file that comes back is read again.
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(statInterval)
+	if _, err := f.Token(); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Fatalf("removed file: err = %v", err)
+	}
+	writeFile(t, file, "token-C\n")
+	clock.advance(statInterval)
+	if tok, err := f.Token(); err != nil || tok != "token-C" {
+		t.Fatalf("restored file: %q, %v", tok, err)
+	}
+}
+
+// Against the simulator: a token from the file is accepted; when the API
+// refuses it, Reject makes the next request read the rotated file at once.
+func TestTokenFileRequestsAndRotation(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	t.Cleanup(sim.Close)
+	sim.SetTask(simulator.Task{ID: akskTask, Status: simulator.IntPtr(2)})
+	iam, _ := newTestIAM(t, sim, nil)
+	good, err := iam.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller := &api.Caller{Client: ts.Client()}
+
+	file := filepath.Join(t.TempDir(), "token")
+	writeFile(t, file, "not-a-token-the-API-knows\n")
+	f, err := NewTokenFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := &manualClock{t: time.Now()}
+	f.now = clock.now
+	call := func() (*http.Request, error) {
+		req, err := http.NewRequest(http.MethodGet, ts.URL+"/v2/tasks/"+akskTask+"/progress", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Authorize(context.Background(), req); err != nil {
+			return req, err
+		}
+		return req, caller.Do(req, "progress", func(*api.Response) error { return nil })
+	}
+
+	req, err := call()
+	if api.Code(err) != "APIGW.0301" {
+		t.Fatalf("unknown token: err = %v, want APIGW.0301", err)
+	}
+	writeFile(t, file, good+"\n")
+	// No clock move: the refusal alone makes the change visible, and says
+	// the request is worth sending again.
+	if !f.Done(req, Refused) {
+		t.Error("Done(Refused) after the file changed = false, want a retry")
+	}
+	if _, err := call(); err != nil {
+		t.Fatalf("rotated token: %v", err)
+	}
+}

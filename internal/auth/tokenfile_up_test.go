@@ -1,0 +1,94 @@
+package auth_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
+	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+)
+
+// A token file that goes away after startup is not fatal: scrapes report
+// codearts_check_up 0 until it is back.
+func TestTokenFileGoneMeansUpZero(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	t.Cleanup(sim.Close)
+	sim.SetTask(simulator.Task{ID: "task-1", Status: simulator.IntPtr(2)})
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	iam := auth.NewIAM(auth.IAMConfig{Endpoint: ts.URL, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
+		Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject}, &api.Caller{Client: ts.Client()}, logger)
+	t.Cleanup(iam.Close)
+	token, err := iam.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	cfg := &config.Config{Endpoint: ts.URL, Auth: config.Auth{TokenFile: file},
+		Tasks: []config.Task{{ID: "task-1"}}, Timeout: model.Duration(10 * time.Second)}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	metrics := api.NewMetrics()
+	coll := collector.New(func() *config.Config { return cfg }, collector.StaticTasks{}, metrics, logger)
+	t.Cleanup(coll.Close)
+	static := prometheus.NewRegistry()
+	static.MustRegister(metrics)
+	exporter := httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))
+	t.Cleanup(exporter.Close)
+	scrape := func() string {
+		resp, err := http.Get(exporter.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	if body := scrape(); !strings.Contains(body, "codearts_check_up 1") {
+		t.Fatalf("with the token file: want up 1\n%s", body)
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	// The file is checked about once a second; poll rather than sleep.
+	deadline := time.Now().Add(20 * time.Second)
+	for body := scrape(); !strings.Contains(body, "codearts_check_up 0"); body = scrape() {
+		if time.Now().After(deadline) {
+			t.Fatalf("token file removed: want up 0\n%s", body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for body := scrape(); !strings.Contains(body, "codearts_check_up 1"); body = scrape() {
+		if time.Now().After(deadline.Add(20 * time.Second)) {
+			t.Fatalf("token file back: want up 1\n%s", body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

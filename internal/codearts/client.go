@@ -1,0 +1,155 @@
+// Package codearts is the client for the CodeArts Check API: it asks for a
+// task's progress, the project's task list and a check's report (defects
+// and code quality), and decodes the answers, trusting none of their fields.
+package codearts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
+)
+
+// Client talks to one CodeArts Check endpoint. It is safe for concurrent use.
+type Client struct {
+	endpoint *url.URL
+	// tasksURL is endpoint + "/v2/tasks/", escaped, built once: building
+	// it for every progress call from endpoint was a visible share of the
+	// CPU time per task query (BENCHMARKS.md).
+	tasksURL string
+	caller   *api.Caller
+	auth     auth.Authenticator
+}
+
+// NewClient returns a client for endpoint (https://codearts-check.{region}.myhuaweicloud.com).
+func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator) (*Client, error) {
+	u, err := url.Parse(strings.TrimSuffix(endpoint, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("endpoint %q: %w", endpoint, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("endpoint %q: want http(s)://host", endpoint)
+	}
+	tasks := *u
+	tasks.RawQuery, tasks.Fragment = "", ""
+	return &Client{endpoint: u, tasksURL: tasks.String() + "/v2/tasks/", caller: caller, auth: authn}, nil
+}
+
+// tokenRefused reports whether err is the API refusing the credentials.
+// Any HTTP 401 is, whatever its body says and in whichever shape: API
+// Gateway answers 401 only when it did not accept the request's token or
+// signature. A few codes say the same with another status:
+// CC.00050007 ("IAM authentication failed") is documented with HTTP 200.
+// A 403 is not a refusal of the credentials but a missing permission: it
+// fails under its own code, and no token renewal would change it.
+func tokenRefused(err error) bool {
+	var apiErr *api.Error
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	if apiErr.HTTPStatus == http.StatusUnauthorized {
+		return true
+	}
+	switch apiErr.Code {
+	case "CC.00000003", "APIGW.0301", "APIGW.0307", "CC.00050007":
+		return true
+	}
+	return false
+}
+
+// Progress asks for a task's progress (ShowProgressDetailV2). jobID may be
+// empty. When the API refuses the credentials and fresh ones can be had
+// (a renewed IAM token), the request is made once more with them (see call).
+// Failures that say "try again" are retried as retry.go describes.
+func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
+	u := c.progressURL(taskID, jobID)
+	var p Progress
+	err := withRetries(ctx, func() error {
+		var err error
+		p, err = c.progress(ctx, u)
+		return err
+	})
+	return p, err
+}
+
+// progress makes one attempt at the progress call u.
+func (c *Client) progress(ctx context.Context, u string) (Progress, error) {
+	var p Progress
+	err := c.call(ctx, u, "progress", func(resp *api.Response) error {
+		var err error
+		p, err = DecodeProgress(resp.Body)
+		return err
+	})
+	return p, err
+}
+
+// call sends GET u with credentials and decodes the answer, telling the
+// authenticator what each answer said of the credentials. A request the
+// API refused is sent once more if fresh credentials can be had (a renewed
+// IAM token); never for AK/SK, where a second refusal only brings the key
+// closer to being locked.
+func (c *Client) call(ctx context.Context, u, endpoint string, decode func(*api.Response) error) error {
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Accept", "application/json")
+		if err := c.auth.Authorize(ctx, req); err != nil {
+			return err
+		}
+		err = c.caller.Do(req, endpoint, decode)
+		v := verdict(err)
+		retry := c.auth.Done(req, v)
+		if err != nil && v == auth.Refused && retry && attempt == 0 {
+			continue
+		}
+		return err
+	}
+}
+
+// verdict reads what an answer says of the request's credentials. Only an
+// answer from behind the gateway's authentication counts as Accepted: no
+// answer, and 5xx from a proxy or a gateway in trouble, say nothing.
+func verdict(err error) auth.Verdict {
+	if err == nil {
+		return auth.Accepted
+	}
+	if tokenRefused(err) {
+		return auth.Refused
+	}
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) && apiErr.HTTPStatus > 0 && apiErr.HTTPStatus < 500 {
+		return auth.Accepted
+	}
+	return auth.Unknown
+}
+
+// progressURL builds /v2/tasks/{task_id}/progress, job_id encoded as a
+// query value so that it cannot change the path or the query whatever it
+// contains.
+func (c *Client) progressURL(taskID, jobID string) string {
+	u := c.taskURL(taskID, "progress")
+	if jobID != "" {
+		u += "?" + url.Values{"job_id": {jobID}}.Encode()
+	}
+	return u
+}
+
+// taskURL builds /v2/tasks/{task_id}/{call}. The task ID is escaped as one
+// path segment, so it cannot change the path whatever it contains (config
+// validation already rejects such IDs; this is the second line).
+func (c *Client) taskURL(taskID, call string) string {
+	escaped := url.PathEscape(taskID)
+	if taskID == "." || taskID == ".." {
+		// PathEscape leaves dots alone, and every proxy on the way would
+		// resolve a dot segment: /v2/tasks/../progress is /v2/progress.
+		escaped = strings.ReplaceAll(taskID, ".", "%2E")
+	}
+	return c.tasksURL + escaped + "/" + call
+}

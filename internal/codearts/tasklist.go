@@ -1,0 +1,106 @@
+package codearts
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+)
+
+// MaxTaskListLimit is the largest page ShowTaskListByProjectIdV2 serves.
+const MaxTaskListLimit = 100
+
+// ListedTask is one entry of a task list page. Only what the exporter
+// uses is kept; the IDs are as the API sent them, unchecked.
+type ListedTask struct {
+	ID        string
+	Name      string
+	GitBranch string
+}
+
+// TaskPage is one decoded ShowTaskListByProjectIdV2 answer.
+type TaskPage struct {
+	Tasks []ListedTask
+	// Total is the number of tasks in the project, across all pages.
+	Total int
+}
+
+// TaskList asks for one page of a CodeArts project's tasks
+// (ShowTaskListByProjectIdV2). projectID is the CodeArts project, not the
+// IAM project. What offset counts is left open by the API reference; the
+// caller (package discovery) copes with every reading. Credentials refused
+// and "try again" failures are handled as for Progress.
+func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit int) (TaskPage, error) {
+	u := c.taskListURL(projectID, offset, limit)
+	var page TaskPage
+	err := withRetries(ctx, func() error {
+		var err error
+		page, err = c.taskList(ctx, u)
+		return err
+	})
+	return page, err
+}
+
+func (c *Client) taskList(ctx context.Context, u string) (TaskPage, error) {
+	var page TaskPage
+	err := c.call(ctx, u, "task_list", func(resp *api.Response) error {
+		var err error
+		page, err = DecodeTaskList(resp.Body)
+		return err
+	})
+	return page, err
+}
+
+// taskListURL builds /v2/{project_id}/tasks?offset=&limit=, the project ID
+// escaped as one path segment.
+func (c *Client) taskListURL(projectID string, offset, limit int) string {
+	u := *c.endpoint
+	u.Path = c.endpoint.Path + "/v2/" + projectID + "/tasks"
+	u.RawPath = c.endpoint.EscapedPath() + "/v2/" + url.PathEscape(projectID) + "/tasks"
+	u.RawQuery = url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}.Encode()
+	return u.String()
+}
+
+type taskListBody struct {
+	Tasks *[]struct {
+		TaskID    string `json:"task_id"`
+		TaskName  string `json:"task_name"`
+		GitBranch string `json:"git_branch"`
+	} `json:"tasks"`
+	Total json.RawMessage `json:"total"`
+}
+
+// DecodeTaskList decodes a 200 body of the task list call (error_code
+// already ruled out by api.CheckResponse). A body without an integer total,
+// or without tasks while total is not 0, is an error rather than an empty
+// project: an empty project makes every discovered task's series go.
+func DecodeTaskList(body []byte) (TaskPage, error) {
+	var b taskListBody
+	if err := json.Unmarshal(body, &b); err != nil {
+		return TaskPage{}, fmt.Errorf("task list answer: %w", err)
+	}
+	if b.Total == nil || bytes.Equal(b.Total, jsonNull) {
+		return TaskPage{}, errors.New("task list answer has no total")
+	}
+	var page TaskPage
+	if err := json.Unmarshal(b.Total, &page.Total); err != nil || page.Total < 0 {
+		return TaskPage{}, fmt.Errorf("task list answer: total %s is not a count", truncate(b.Total))
+	}
+	if b.Tasks == nil {
+		// A null or absent list is believable for an empty project only.
+		if page.Total == 0 {
+			return page, nil
+		}
+		return TaskPage{}, fmt.Errorf("task list answer has no tasks but a total of %d", page.Total)
+	}
+	page.Tasks = make([]ListedTask, 0, len(*b.Tasks))
+	for _, t := range *b.Tasks {
+		page.Tasks = append(page.Tasks, ListedTask{ID: t.TaskID, Name: t.TaskName, GitBranch: t.GitBranch})
+	}
+	return page, nil
+}

@@ -1,0 +1,151 @@
+package codearts
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+)
+
+const (
+	listProject = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	listAK      = "AKLIST00000000000001"
+	listSK      = "sk-list-secret"
+)
+
+// newListClient is a Client for a simulator with project listProject
+// holding n tasks, signing its requests with an access key.
+func newListClient(t *testing.T, n int) (*Client, *simulator.Server, *api.Metrics) {
+	t.Helper()
+	sim := simulator.New(simulator.Options{})
+	ts := httptest.NewServer(sim)
+	t.Cleanup(ts.Close)
+	t.Cleanup(sim.Close)
+	sim.AddAccessKey(simulator.AccessKey{ID: listAK, Secret: listSK, ProjectID: simulator.DefaultProjectID})
+	sim.AddProject(listProject)
+	for i := range n {
+		sim.SetTask(simulator.Task{ID: fmt.Sprintf("t%03d", i), Name: fmt.Sprintf("name-%d", i), ProjectID: listProject, GitBranch: "main"})
+	}
+	signer, err := auth.NewAKSK(auth.AKSKConfig{AccessKey: listAK, SecretKey: listSK, ProjectID: simulator.DefaultProjectID},
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := api.NewMetrics()
+	client, err := NewClient(ts.URL, &api.Caller{Client: ts.Client(), Metrics: metrics}, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, sim, metrics
+}
+
+// The signed query (offset, limit) passes the gateway's check: the SDK
+// signer was handed the query values in the form it reads.
+func TestTaskListSignedPage(t *testing.T) {
+	client, sim, metrics := newListClient(t, 12)
+	page, err := client.TaskList(context.Background(), listProject, 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 12 || len(page.Tasks) != 5 || page.Tasks[0] != (ListedTask{ID: "t005", Name: "name-5", GitBranch: "main"}) {
+		t.Errorf("page = %+v", page)
+	}
+	if sim.SignedRequests() != 1 || sim.SignatureFailures() != 0 {
+		t.Errorf("signed %d, refused %d; want 1, 0", sim.SignedRequests(), sim.SignatureFailures())
+	}
+	if got := apitest.Counter(t, metrics, "codearts_check_api_requests_total", "endpoint", "task_list", "status_class", "2xx"); got != 1 {
+		t.Errorf("task_list 2xx requests = %v, want 1", got)
+	}
+}
+
+// An unknown project is an error with HTTP 200, counted under its code.
+func TestTaskListUnknownProject(t *testing.T) {
+	client, sim, metrics := newListClient(t, 1)
+	sim.RemoveProject(listProject)
+	_, err := client.TaskList(context.Background(), listProject, 0, 100)
+	if got := api.Code(err); got != "CC.00050013" {
+		t.Fatalf("err = %v (code %q), want CC.00050013", err, got)
+	}
+	if got := apitest.ErrorCount(t, metrics, "CC.00050013"); got != 1 {
+		t.Errorf("CC.00050013 counted %v times, want 1", got)
+	}
+}
+
+func TestTaskListURLEscapesProject(t *testing.T) {
+	client, _, _ := newListClient(t, 0)
+	got := client.taskListURL("a/b?c", 2, 100)
+	if want := client.endpoint.String() + "/v2/a%2Fb%3Fc/tasks?limit=100&offset=2"; got != want {
+		t.Errorf("url = %s, want %s", got, want)
+	}
+}
+
+func TestDecodeTaskList(t *testing.T) {
+	cases := []struct {
+		name     string
+		body     string
+		want     TaskPage
+		wantFail bool
+	}{
+		{"page", `{"tasks":[{"task_id":"a","task_name":"web","git_branch":"main","creator_id":"c","git_url":"u","created_at":"2026-01-01T00:00:00Z","last_check_time":"2026-01-01T00:00:00Z"}],"total":3}`,
+			TaskPage{Tasks: []ListedTask{{ID: "a", Name: "web", GitBranch: "main"}}, Total: 3}, false},
+		{"empty page", `{"tasks":[],"total":3}`, TaskPage{Tasks: []ListedTask{}, Total: 3}, false},
+		{"empty project, tasks null", `{"tasks":null,"total":0}`, TaskPage{}, false},
+		{"null names", `{"tasks":[{"task_id":"a","task_name":null,"git_branch":null}],"total":1}`, TaskPage{Tasks: []ListedTask{{ID: "a"}}, Total: 1}, false},
+		{"no total", `{"tasks":[]}`, TaskPage{}, true},
+		{"null total", `{"tasks":[],"total":null}`, TaskPage{}, true},
+		{"total as string", `{"tasks":[],"total":"3"}`, TaskPage{}, true},
+		{"negative total", `{"tasks":[],"total":-1}`, TaskPage{}, true},
+		{"fractional total", `{"tasks":[],"total":1.5}`, TaskPage{}, true},
+		{"no tasks but a total", `{"total":4}`, TaskPage{}, true},
+		{"tasks not a list", `{"tasks":{},"total":0}`, TaskPage{}, true},
+		{"task_id not a string", `{"tasks":[{"task_id":7}],"total":1}`, TaskPage{}, true},
+		{"not json", `<html>`, TaskPage{}, true},
+		{"empty object", `{}`, TaskPage{}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := DecodeTaskList([]byte(c.body))
+			if c.wantFail {
+				if err == nil {
+					t.Fatalf("accepted %s as %+v", c.body, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Total != c.want.Total || len(got.Tasks) != len(c.want.Tasks) {
+				t.Fatalf("got %+v, want %+v", got, c.want)
+			}
+			for i := range got.Tasks {
+				if got.Tasks[i] != c.want.Tasks[i] {
+					t.Errorf("task %d = %+v, want %+v", i, got.Tasks[i], c.want.Tasks[i])
+				}
+			}
+		})
+	}
+}
+
+// FuzzDecodeTaskList: any body decodes to a page or an error, never a
+// panic, and a page always has a count that is not negative.
+func FuzzDecodeTaskList(f *testing.F) {
+	for _, seed := range []string{
+		`{"tasks":[{"task_id":"a","task_name":"web","git_branch":"main"}],"total":1}`,
+		`{"tasks":[],"total":0}`, `{"tasks":null,"total":0}`, `{"total":-1}`, `[]`, `null`, ``,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		page, err := DecodeTaskList(body)
+		if err == nil && page.Total < 0 {
+			t.Fatalf("negative total %d from %q", page.Total, body)
+		}
+	})
+}

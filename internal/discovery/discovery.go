@@ -1,0 +1,248 @@
+// Package discovery owns task discovery: it lists the tasks of the
+// configured CodeArts projects (ShowTaskListByProjectIdV2) in the
+// background, every discovery.refresh_interval and right after a reload,
+// keeps each project's last good list when a listing fails, and serves the
+// static tasks merged with the discovered ones to the collector. Listing
+// never happens on the scrape path: a scrape reads the last lists.
+package discovery
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+)
+
+var (
+	lastSuccessDesc = prometheus.NewDesc("codearts_check_discovery_last_success_timestamp_seconds",
+		"Unix time of the last successful listing of the CodeArts project's tasks; 0 if none succeeded yet. While listings fail, the last good list stays in use.",
+		[]string{"project_id"}, nil)
+	discoveredDesc = prometheus.NewDesc("codearts_check_discovered_tasks",
+		"Tasks of the project's last good listing that pass discovery.include and discovery.exclude.",
+		[]string{"project_id"}, nil)
+)
+
+// ClientFunc returns the CodeArts Check client of the configuration in
+// force: the collector's, so that listing shares its credentials, token,
+// HTTP client and API budget.
+type ClientFunc func() (*codearts.Client, error)
+
+// Discoverer lists projects' tasks in the background and is the
+// collector's TaskSource. It is safe for concurrent use.
+type Discoverer struct {
+	config func() *config.Config
+	client ClientFunc
+	logger *slog.Logger
+	now    func() time.Time
+
+	reload chan struct{} // a refresh is wanted now
+
+	mu       sync.Mutex
+	projects map[string]*project // by CodeArts project ID
+}
+
+// project is the last good listing of one project.
+type project struct {
+	tasks       []codearts.ListedTask
+	lastSuccess time.Time // zero: no listing succeeded yet
+}
+
+// New returns a Discoverer reading the configuration in force from cfg and
+// listing through the client that client returns. Nothing is listed until
+// Run.
+func New(cfg func() *config.Config, client ClientFunc, logger *slog.Logger) *Discoverer {
+	return &Discoverer{
+		config:   cfg,
+		client:   client,
+		logger:   logger,
+		now:      time.Now,
+		reload:   make(chan struct{}, 1),
+		projects: map[string]*project{},
+	}
+}
+
+// Run lists the projects at once, then every refresh_interval and after
+// each Reload, until ctx ends. Without discovery in the configuration it
+// only waits for a Reload that brings some.
+func (d *Discoverer) Run(ctx context.Context) {
+	for {
+		d.Refresh(ctx)
+		var (
+			timer *time.Timer
+			tick  <-chan time.Time // nil without discovery: wait for a reload
+		)
+		if cfg := d.config(); cfg != nil && cfg.Discovery != nil {
+			timer = time.NewTimer(time.Duration(cfg.Discovery.RefreshInterval))
+			tick = timer.C
+		}
+		select {
+		case <-ctx.Done():
+		case <-tick:
+		case <-d.reload:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// Reload asks Run for a listing now, for a configuration just put in
+// force. It never blocks.
+func (d *Discoverer) Reload() {
+	select {
+	case d.reload <- struct{}{}:
+	default: // a refresh is already pending
+	}
+}
+
+// Refresh lists every configured project once. A project whose listing
+// fails keeps its last good list; its error has been counted in
+// codearts_check_api_errors_total by the API client and is logged here.
+func (d *Discoverer) Refresh(ctx context.Context) {
+	cfg := d.config()
+	if cfg == nil || cfg.Discovery == nil {
+		d.forgetAllBut(nil)
+		return
+	}
+	d.forgetAllBut(cfg.Discovery.Projects)
+	client, err := d.client()
+	if err != nil {
+		d.logger.Error("Task discovery cannot reach the API; the last discovered tasks stay in use", "err", err)
+		return
+	}
+	for _, id := range cfg.Discovery.Projects {
+		if ctx.Err() != nil {
+			return
+		}
+		tasks, err := listAll(ctx, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
+			ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
+			defer cancel()
+			return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
+		})
+		if err != nil {
+			d.logger.Warn("Listing a project's tasks failed; its last discovered tasks stay in use",
+				"project_id", id, "error_code", api.Code(err), "err", err)
+			continue
+		}
+		tasks = d.validIDs(id, tasks)
+		d.mu.Lock()
+		p := d.projects[id]
+		if p == nil {
+			p = &project{}
+			d.projects[id] = p
+		}
+		p.tasks, p.lastSuccess = tasks, d.now()
+		d.mu.Unlock()
+		d.logger.Debug("Listed a project's tasks", "project_id", id, "tasks", len(tasks))
+	}
+}
+
+// validIDs drops tasks whose ID would not be accepted in the configuration:
+// IDs become URL path segments and label values.
+func (d *Discoverer) validIDs(projectID string, tasks []codearts.ListedTask) []codearts.ListedTask {
+	valid := tasks[:0:0]
+	for _, t := range tasks {
+		if err := config.CheckTaskID(t.ID); err != nil {
+			d.logger.Warn("Ignoring a listed task with an unusable ID", "project_id", projectID, "err", err)
+			continue
+		}
+		valid = append(valid, t)
+	}
+	return valid
+}
+
+// forgetAllBut drops the lists of projects no longer configured, so that a
+// project added back later starts afresh.
+func (d *Discoverer) forgetAllBut(keep []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	kept := make(map[string]bool, len(keep))
+	for _, id := range keep {
+		kept[id] = true
+	}
+	for id := range d.projects {
+		if !kept[id] {
+			delete(d.projects, id)
+		}
+	}
+}
+
+// Tasks implements collector.TaskSource: the configured tasks, then the
+// discovered ones that pass include/exclude and are not configured. A
+// configured task keeps its name and job_id; discovery only adds what the
+// file cannot say, its project and branch. A task in several projects is
+// taken from the first one listed in discovery.projects.
+func (d *Discoverer) Tasks(cfg *config.Config) []config.Task {
+	if cfg.Discovery == nil {
+		return cfg.Tasks
+	}
+	tasks := append([]config.Task(nil), cfg.Tasks...)
+	index := make(map[string]int, len(tasks))
+	for i, t := range tasks {
+		index[t.ID] = i
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, projectID := range cfg.Discovery.Projects {
+		p := d.projects[projectID]
+		if p == nil {
+			continue
+		}
+		for _, lt := range p.tasks {
+			if i, ok := index[lt.ID]; ok {
+				if tasks[i].ProjectID == "" {
+					tasks[i].ProjectID, tasks[i].GitBranch = projectID, lt.GitBranch
+				}
+				continue
+			}
+			if !cfg.Discovery.Keep(lt.Name) {
+				continue
+			}
+			index[lt.ID] = len(tasks)
+			tasks = append(tasks, config.Task{ID: lt.ID, Name: lt.Name, ProjectID: projectID, GitBranch: lt.GitBranch})
+		}
+	}
+	return tasks
+}
+
+// Describe implements prometheus.Collector.
+func (d *Discoverer) Describe(ch chan<- *prometheus.Desc) {
+	ch <- lastSuccessDesc
+	ch <- discoveredDesc
+}
+
+// Collect implements prometheus.Collector: one series of each per project
+// of the configuration in force, none without discovery.
+func (d *Discoverer) Collect(ch chan<- prometheus.Metric) {
+	cfg := d.config()
+	if cfg == nil || cfg.Discovery == nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, projectID := range cfg.Discovery.Projects {
+		var last float64
+		kept := 0
+		if p := d.projects[projectID]; p != nil {
+			if !p.lastSuccess.IsZero() {
+				last = float64(p.lastSuccess.UnixNano()) / 1e9
+			}
+			for _, t := range p.tasks {
+				if cfg.Discovery.Keep(t.Name) {
+					kept++
+				}
+			}
+		}
+		ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, last, projectID)
+		ch <- prometheus.MustNewConstMetric(discoveredDesc, prometheus.GaugeValue, float64(kept), projectID)
+	}
+}
