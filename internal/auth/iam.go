@@ -308,7 +308,32 @@ type nameOrID struct {
 type tokenResponse struct {
 	Token struct {
 		ExpiresAt string `json:"expires_at"`
+		IssuedAt  string `json:"issued_at"`
 	} `json:"token"`
+}
+
+// localExpiry is when a token answered at now stops working, by this host's
+// clock. IAM's expires_at is by IAM's clock: with a host clock a day off it
+// is already past (or far off) here, and a token taken as expired on arrival
+// would be requested again at once, over and over, which can lock the
+// account. So the token's lifetime (expires_at - issued_at, both IAM's)
+// counts from now; expires_at alone is used only when issued_at is missing.
+func localExpiry(tr tokenResponse, now time.Time) (time.Time, error) {
+	expiresAt, err := time.Parse(time.RFC3339Nano, tr.Token.ExpiresAt)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %q: %w", tr.Token.ExpiresAt, err)
+	}
+	if issuedAt, err := time.Parse(time.RFC3339Nano, tr.Token.IssuedAt); err == nil {
+		if lifetime := expiresAt.Sub(issuedAt); lifetime > 0 {
+			return now.Add(lifetime), nil
+		}
+		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %s is not after issued_at %s", tr.Token.ExpiresAt, tr.Token.IssuedAt)
+	}
+	if !expiresAt.After(now) {
+		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %s is already past by this host's clock (%s), and no issued_at tells the token's lifetime: check the clock",
+			tr.Token.ExpiresAt, now.UTC().Format(time.RFC3339))
+	}
+	return expiresAt, nil
 }
 
 // request makes the token call: POST /v3/auth/tokens, 201 with the token in
@@ -347,11 +372,8 @@ func (s *IAM) request(ctx context.Context) (token string, expiresAt time.Time, e
 		if err := json.Unmarshal(resp.Body, &tr); err != nil {
 			return fmt.Errorf("IAM answer body: %w", err)
 		}
-		expiresAt, err = time.Parse(time.RFC3339Nano, tr.Token.ExpiresAt)
-		if err != nil {
-			return fmt.Errorf("IAM answer token.expires_at %q: %w", tr.Token.ExpiresAt, err)
-		}
-		return nil
+		expiresAt, err = localExpiry(tr, s.now())
+		return err
 	})
 	return token, expiresAt, err
 }

@@ -204,3 +204,53 @@ func TestWrongPasswordErrorHasNoSecret(t *testing.T) {
 		t.Errorf("IAM requests = %d, want 1", got)
 	}
 }
+
+// A token is good for its lifetime from when it arrives, whatever IAM's
+// clock says: with IAM's clock two days behind this host's, expires_at is
+// already past here, and a client that believed it would ask IAM again on
+// every call, which can lock the account.
+func TestTokenLifetimeIsCountedFromArrival(t *testing.T) {
+	sim := simulator.New(simulator.Options{Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }})
+	iam, _ := newTestIAM(t, sim, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for range 20 {
+		if _, err := iam.Token(ctx); err != nil {
+			t.Fatalf("%v (after %d IAM requests)", err, sim.IAMRequests())
+		}
+	}
+	if got := sim.IAMRequests(); got != 1 {
+		t.Errorf("IAM requests = %d, want 1: a token past expires_at by this host's clock was taken as expired", got)
+	}
+}
+
+func TestLocalExpiry(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	answer := func(expires, issued string) tokenResponse {
+		var tr tokenResponse
+		tr.Token.ExpiresAt, tr.Token.IssuedAt = expires, issued
+		return tr
+	}
+	for _, tc := range []struct {
+		name string
+		tr   tokenResponse
+		want time.Time // zero: an error
+	}{
+		{"lifetime from now", answer("2024-01-02T00:00:00.000000Z", "2024-01-01T00:00:00.000000Z"), now.Add(24 * time.Hour)},
+		{"no issued_at, future", answer("2026-12-01T12:00:00Z", ""), now.Add(12 * time.Hour)},
+		{"no issued_at, past", answer("2026-11-30T12:00:00Z", ""), time.Time{}},
+		{"issued after expiry", answer("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z"), time.Time{}},
+		{"no expires_at", answer("", "2026-12-01T13:00:00Z"), time.Time{}},
+	} {
+		got, err := localExpiry(tc.tr, now)
+		if tc.want.IsZero() {
+			if err == nil {
+				t.Errorf("%s: got %v, want an error", tc.name, got)
+			}
+			continue
+		}
+		if err != nil || !got.Equal(tc.want) {
+			t.Errorf("%s: got %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+}
