@@ -16,9 +16,9 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
 const namespace = "codearts_check"

@@ -7,8 +7,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
 type lockedBuffer struct {

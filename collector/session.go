@@ -8,10 +8,10 @@ import (
 	promconfig "github.com/prometheus/common/config"
 	"golang.org/x/time/rate"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
 // session is the API client built from one configuration. It lives until
