@@ -1,20 +1,18 @@
 # syntax=docker/dockerfile:1
 #
 # Builds the codearts_check_exporter image in two stages: a Go toolchain stage
-# that runs the Makefile's release build, and a distroless final stage that
-# holds nothing but the static binary, CA certificates and a non-root user.
+# that runs `make release`, so that the image holds the very binary the
+# release build makes, and a distroless final stage that holds nothing but
+# the static binary, CA certificates and a non-root user.
 #
 #   docker build \
 #     --build-arg VERSION="$(cat VERSION)" \
 #     --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg BRANCH="$(git rev-parse --abbrev-ref HEAD)" \
 #     -t ghcr.io/codearts-check-exporter/codearts_check_exporter:v"$(cat VERSION)" .
-#
-# The go build command below must stay identical to RELEASE_ENV and
-# RELEASE_FLAGS in the Makefile, so that `make release` produces the very
-# binary that ships in the image. deploy/deploy_test.go fails when they drift.
 
-# Keep in step with the go directive in go.mod (checked by the test as well).
+# Keep in step with the go directive in go.mod (a test checks it). The image
+# has make.
 FROM golang:1.26 AS build
 
 WORKDIR /src
@@ -26,27 +24,22 @@ RUN go mod download
 
 COPY . .
 
-# Version information for github.com/prometheus/common/version, the same
-# values the Makefile derives from VERSION and git (which is not in the
-# build context, see .dockerignore).
+# Version information for github.com/prometheus/common/version. The Makefile
+# derives it from VERSION and git, but git's data is not in the build
+# context (see .dockerignore), so it comes in as build arguments.
 ARG VERSION=0.0.0
 ARG REVISION=unknown
 ARG BRANCH=unknown
 
-RUN CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w \
-      -X github.com/prometheus/common/version.Version=${VERSION} \
-      -X github.com/prometheus/common/version.Revision=${REVISION} \
-      -X github.com/prometheus/common/version.Branch=${BRANCH} \
-      -X github.com/prometheus/common/version.BuildUser=codearts_check_exporter \
-      -X github.com/prometheus/common/version.BuildDate=unknown" \
-    -o /out/codearts_check_exporter .
+RUN make release VERSION="${VERSION}" REVISION="${REVISION}" BRANCH="${BRANCH}"
 
 # static-debian12 has CA certificates (the exporter talks HTTPS to Huawei
 # Cloud), tzdata and a "nonroot" user (65532), and no shell or package
 # manager: the binary is static, it needs nothing else.
 FROM gcr.io/distroless/static-debian12:nonroot
 
-COPY --from=build /out/codearts_check_exporter /bin/codearts_check_exporter
+# make release writes $(BINARY) in the working directory.
+COPY --from=build /src/codearts_check_exporter /bin/codearts_check_exporter
 
 USER 65532:65532
 EXPOSE 10139

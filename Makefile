@@ -8,9 +8,9 @@ VERSION   ?= $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
 
-# The release build. The Dockerfile runs the very same command with the same
-# flags (a test in deploy_test.go checks they agree), so a binary built here
-# is the binary in the image.
+# The release build, static. The Dockerfile runs `make release` with VERSION,
+# REVISION and BRANCH from its build arguments, so a binary built here is the
+# binary in the image.
 RELEASE_ENV   := CGO_ENABLED=0
 RELEASE_FLAGS := -trimpath -buildvcs=false -ldflags "-s -w -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) -X $(PKG).Branch=$(BRANCH) -X $(PKG).BuildUser=codearts_check_exporter -X $(PKG).BuildDate=unknown"
 

@@ -46,9 +46,9 @@ var alertsOnDemo = map[string]struct {
 	"CodeArtsCheckAPIThrottled":     {noData, "the demo never throttles"},
 	// The demo exporter does not read reports, so the series these need do
 	// not exist: all that can be checked is that they evaluate.
-	"CodeArtsCheckNewCriticalDefects": {evaluates, "the exporter does not read reports yet"},
-	"CodeArtsCheckQualityGateFailed":  {evaluates, "the exporter does not read reports yet"},
-	"CodeArtsCheckNoRecentCheck":      {evaluates, "the exporter does not read reports yet"},
+	"CodeArtsCheckNewCriticalDefects": {evaluates, "the exporter does not read reports"},
+	"CodeArtsCheckQualityGateFailed":  {evaluates, "the exporter does not read reports"},
+	"CodeArtsCheckNoRecentCheck":      {evaluates, "the exporter does not read reports"},
 }
 
 // dashboardNotOnDemo lists the dashboard queries that may return nothing

@@ -18,9 +18,9 @@ import (
 // Client talks to one CodeArts Check endpoint. It is safe for concurrent use.
 type Client struct {
 	endpoint *url.URL
-	// tasksURL is endpoint + "/v2/tasks/", escaped, built once: building
-	// it for every progress call from endpoint was a visible share of the
-	// CPU time per task query (BENCHMARKS.md).
+	// tasksURL is endpoint + "/v2/tasks/", escaped and without query or
+	// fragment: the prefix of every per-task call, to which taskURL adds
+	// the escaped task ID.
 	tasksURL string
 	caller   *api.Caller
 	auth     auth.Authenticator

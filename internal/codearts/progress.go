@@ -7,7 +7,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Task states as the API reports them in task_status.
@@ -22,7 +21,7 @@ const (
 // Progress is a decoded ShowProgressDetailV2 answer.
 type Progress struct {
 	// Status is task_status, or StatusNeverChecked when it is null.
-	// Values the reference does not list yet are passed on as they are.
+	// Values the API reference does not list are passed on as they are.
 	Status int
 	// Ratio is progress.ratio as 0..1; HasRatio is false when the ratio is
 	// null, absent or not a percentage.
@@ -57,16 +56,9 @@ func DecodeProgress(body []byte) (Progress, error) {
 		return Progress{}, fmt.Errorf("progress answer: %w", err)
 	}
 	p := Progress{Status: StatusNeverChecked}
-	switch {
-	case b.TaskStatus == nil, bytes.Equal(b.TaskStatus, jsonNull):
-	default:
-		// Unmarshal has checked that the value is valid JSON, and of valid
-		// JSON Atoi accepts exactly what json.Unmarshal into an int does:
-		// integers. Strings, fractions, exponents and booleans fail both.
-		// (A second Unmarshal per field was a visible share of the CPU
-		// time per task query, BENCHMARKS.md.)
-		status, err := strconv.Atoi(string(b.TaskStatus))
-		if err != nil || status < 0 {
+	if b.TaskStatus != nil && !bytes.Equal(b.TaskStatus, jsonNull) {
+		var status int
+		if err := json.Unmarshal(b.TaskStatus, &status); err != nil || status < 0 {
 			return Progress{}, fmt.Errorf("progress answer: task_status %s is not a status", truncate(b.TaskStatus))
 		}
 		p.Status = status
@@ -75,8 +67,8 @@ func DecodeProgress(body []byte) (Progress, error) {
 		return p, nil
 	}
 	// A ratio or info of the wrong type is dropped, not fatal: the status is
-	// what alerts depend on, and the reference already shows these fields
-	// changing between deployments.
+	// what alerts depend on, and the API reference already shows these
+	// fields changing between deployments.
 	if ratio, ok := jsonString(b.Progress.Ratio); ok {
 		p.Ratio, p.HasRatio = ParseRatio(ratio)
 	}
@@ -86,14 +78,9 @@ func DecodeProgress(body []byte) (Progress, error) {
 	return p, nil
 }
 
-// jsonString decodes raw, a value json.Unmarshal has checked, as a JSON
-// string, as json.Unmarshal into a string would (null is ""). Most values
-// ("50%", "running") have no escape and are valid UTF-8: their content is
-// the bytes between the quotes, taken as they are without a second decoder.
+// jsonString decodes raw as json.Unmarshal into a string does (null is "");
+// false when raw is absent or not a string.
 func jsonString(raw json.RawMessage) (string, bool) {
-	if len(raw) >= 2 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
-		return string(raw[1 : len(raw)-1]), true
-	}
 	var s string
 	return s, json.Unmarshal(raw, &s) == nil
 }

@@ -12,12 +12,13 @@ import (
 )
 
 // Decoding of a check's report: ShowTaskDefectsStatisticV2 and
-// ShowTaskDetailV2 (reference §6). Both answers are read field by field and
-// nothing is taken on trust: a field that is absent, null, or not what the
-// reference says is unknown, never 0, so that the exporter leaves the
-// series out instead of reporting a clean task. Only an answer that is not a
-// JSON object, or that has none of the call's fields (which is what an
-// error body or an unrelated page looks like), is an error.
+// ShowTaskDetailV2 (CodeArts Check API reference). Both answers are read
+// field by field and nothing is taken on trust: a field that is absent,
+// null, or not what the API reference says is unknown, never 0, so that the
+// exporter leaves the series out instead of reporting a clean task. Only an
+// answer that is not a JSON object, or that has none of the call's fields
+// (which is what an error body or an unrelated page looks like), is an
+// error.
 
 // Severities are the defect levels of codearts_check_task_defects, in the
 // API's order; DefectStatuses the statuses of
@@ -44,7 +45,7 @@ type DefectsStatistic struct {
 }
 
 // DefectsSummary is a decoded ShowTaskDetailV2 answer, in either of the
-// shapes the reference documents (see DecodeDefectsSummary).
+// shapes the API reference documents (see DecodeDefectsSummary).
 type DefectsSummary struct {
 	// TaskName and GitBranch are "" when the answer has none.
 	TaskName, GitBranch string
@@ -104,7 +105,7 @@ func DecodeDefectsStatistic(body []byte) (DefectsStatistic, error) {
 }
 
 // summaryFields are the names of each DefectsSummary field in the schema
-// shape (snake_case, first) and in the example shape (camelCase). The
+// shape (snake_case, first) and in the example shape (camelCase). The API
 // reference's example shows codeLine, lastCheckTime and branch; the other
 // camelCase names follow the same rule.
 var summaryFields = struct {
@@ -131,10 +132,10 @@ var summaryKnownKeys = strings.Fields(`task_id task_name creator_id git_url git_
 	riskCoefficient duplicationRatio commentRatio isAccess defectInfo defectStatusInfo`)
 
 // DecodeDefectsSummary decodes a 200 body of the defects-summary call
-// (error_code already ruled out). It reads both shapes of the reference:
-// the schema's flat snake_case object with typed fields, and the example's
-// {"result":{"info":{...}}} with camelCase names and every number a
-// string. Counts may be numbers or strings either way; ratios must be
+// (error_code already ruled out). It reads both shapes of the API
+// reference: the schema's flat snake_case object with typed fields, and the
+// example's {"result":{"info":{...}}} with camelCase names and every number
+// a string. Counts may be numbers or strings either way; ratios must be
 // percentages ("3.25%"): a bare number could be a percentage or a
 // fraction, so it is unknown. Times are read as parseTime says.
 func DecodeDefectsSummary(body []byte) (DefectsSummary, error) {
@@ -293,8 +294,8 @@ func parseGate(raw json.RawMessage) (passed, known bool) {
 }
 
 // ParseQualityGate reads the quality gate's verdict, is_access ("门禁质量是否
-// 通过", whether the quality gate passed; a string in the reference and the
-// SDK model, whose values neither lists). Ignoring case and surrounding
+// 通过", whether the quality gate passed; a string in the API reference and
+// the SDK model, whose values neither lists). Ignoring case and surrounding
 // space:
 //
 //	passed: "1", "true", "yes", "y", "pass", "passed", "success", "通过"

@@ -12,7 +12,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 )
 
-// Retry policy of progress calls.
+// Retry policy of CodeArts Check calls (progress, task list, reports).
 //
 // A failed call is retried only when the failure says "try again": the
 // service is busy (CC.00000000, CC.00050012), the gateway throttles
@@ -40,8 +40,8 @@ var (
 	retryBaseDelay = 100 * time.Millisecond
 )
 
-// retryable reports whether a failed progress call may succeed if made
-// again shortly.
+// retryable reports whether a failed call may succeed if made again
+// shortly.
 func retryable(err error) bool {
 	// A token the IAM source is backing off from will not come sooner for
 	// asking; the source already paces its own retries.

@@ -12,9 +12,9 @@ import (
 	"time"
 )
 
-// API Gateway's AK/SK signature check (SDK-HMAC-SHA256), written from the
-// signing guide (shared/reference/huawei-cloud-api.md §4) and NOT from the
-// SDK: it is the oracle the exporter's SDK-signed requests are tested
+// API Gateway's AK/SK signature check (SDK-HMAC-SHA256), written from
+// API Gateway's public signing guide ("AK/SK-based authentication") and NOT
+// from the SDK: it is the oracle the exporter's SDK-signed requests are tested
 // against, so sharing code with the signer would prove nothing.
 // aksk_test.go checks it against the SDK signer once more.
 
@@ -87,11 +87,13 @@ func (s *Server) LastSignedHeaders() []string {
 	return append([]string(nil), s.aksk.lastSignedHeaders...)
 }
 
-// authorizeRequest is the authorizer New installs: a request carrying an
-// SDK-HMAC-SHA256 Authorization header is checked as signed; any other
-// goes to the token check, which refuses it when it has no token either
-// (so a request with neither is refused with APIGW.0301).
-func (s *Server) authorizeRequest(r *http.Request) *apiError {
+// authorize checks the credentials of a CodeArts Check request and returns
+// the error to send, or nil to let it through. As API Gateway does, it
+// tells the two ways to authenticate apart by the request itself: one
+// carrying an SDK-HMAC-SHA256 Authorization header is checked as signed;
+// any other goes to the token check, which refuses it when it has no token
+// either (so a request with neither is refused with APIGW.0301).
+func (s *Server) authorize(r *http.Request) *apiError {
 	if isSigned(r) {
 		return s.authorizeSignature(r)
 	}

@@ -204,7 +204,7 @@ func TestTokenStillAccepted(t *testing.T) {
 	}
 }
 
-// The canonical request follows the reference's layout byte for byte.
+// The canonical request follows the signing guide's layout byte for byte.
 func TestCanonicalRequestLayout(t *testing.T) {
 	req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/v2/tasks/t%201/progress?job_id=b&a=x%2Fy", nil)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 // IAM side of the simulator: POST /v3/auth/tokens with the password method,
 // the token store, and the calls tests use to invalidate tokens.
 //
-// Choices where the reference leaves room:
+// Choices where the IAM API reference (KeystoneCreateUserTokenByPassword)
+// leaves room:
 //   - A scope is required (project by name or id, or domain by name or id).
 //     Real IAM would issue an unscoped token, but such a token cannot call a
 //     regional service, so a request without a scope is a client bug and is
@@ -317,7 +318,7 @@ func (s *Server) ExpireTokens() {
 	}
 }
 
-// authorizeToken is the X-Auth-Token implementation of authorizer.
+// authorizeToken checks the X-Auth-Token of a request (see authorize).
 func (s *Server) authorizeToken(r *http.Request) *apiError {
 	tok := r.Header.Get("X-Auth-Token")
 	if tok == "" {

@@ -10,22 +10,10 @@ import (
 // CodeArts Check side of the simulator: ShowProgressDetailV2,
 // GET /v2/tasks/{task_id}/progress[?job_id=...].
 //
-// A request goes through, in order: stats, authentication (authorizer),
+// A request goes through, in order: stats, authentication (authorize),
 // task lookup (unknown task: HTTP 200 + CC.00050014, as the service reports
 // its errors in 200 bodies), fault injection, latency, and finally the
 // task's state. Faults and errors are answered without latency.
-
-// authorizer checks the credentials of a CodeArts Check request and returns
-// the error to send, or nil to let it through.
-//
-// SEAM for AK/SK signing: today New installs authorizeToken (X-Auth-Token,
-// see iam.go). To support SDK-HMAC-SHA256 signing, add an authorizer that,
-// when the request has an "Authorization: SDK-HMAC-SHA256 Access=..., ..."
-// header, rebuilds the canonical request (reference §4), checks X-Sdk-Date
-// skew (15 min) and the signature against known AK/SK pairs, and answers
-// 401 APIGW.0301 on failure; otherwise it delegates to authorizeToken.
-// Install it in New. Handlers need no change.
-type authorizer func(r *http.Request) *apiError
 
 // progressBody is the 200 answer. Progress is raw so that it can be absent
 // (NoProgress), null (NullProgress) or an object.

@@ -7,9 +7,9 @@ import (
 
 // IAM's project list, GET /v3/projects[?name=...]: what the SDK (and the
 // exporter) calls to find the IAM project ID of a region for AK/SK
-// requests that have none (reference §3, "Project-id lookup").
+// requests that have none (IAM API reference, KeystoneListProjects).
 //
-// Choices where the reference leaves room:
+// Choices where the API reference leaves room:
 //   - A signed request is checked as every other signed request, except
 //     that it need not carry X-Project-Id: it is how a client learns it. A
 //     request with a token is let through if the token is valid.

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// listedProjects is the answer as the reference §3 gives it.
+// listedProjects is the answer as the IAM API reference gives it.
 type listedProjects struct {
 	Projects []struct {
 		ID       string `json:"id"`

@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// CodeArts Check's report calls (reference §6):
+// CodeArts Check's report calls (CodeArts Check API reference):
 //
 //   - ShowTaskDefectsStatisticV2, GET /v2/tasks/{task_id}/defects-statistic
 //     [?time_info_switch=true]: open defects by severity and status, and
 //     the latest check's start and end (only with time_info_switch=true);
 //   - ShowTaskDetailV2, GET /v2/tasks/{task_id}/defects-summary: code size
-//     and quality, in one of the two shapes the reference documents
+//     and quality, in one of the two shapes its API reference page shows
 //     (SetSummaryShape).
 //
 // A request goes through, in order: the count (ReportRequests),
@@ -32,10 +32,10 @@ import (
 type SummaryShape int
 
 const (
-	// SummarySchema is the reference's schema and the SDK's model: a flat
+	// SummarySchema is the API reference's schema and the SDK's model: a flat
 	// object, snake_case names, typed fields (the default).
 	SummarySchema SummaryShape = iota
-	// SummaryExample is the reference's example: {"result":{"info":{...}}},
+	// SummaryExample is the API reference's example: {"result":{"info":{...}}},
 	// camelCase names, every number a string, and the last check's time in
 	// Beijing time without a zone.
 	SummaryExample

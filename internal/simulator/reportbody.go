@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// The bodies of the report calls (report.go), as reference §6 shows them.
+// The bodies of the report calls (report.go), as the CodeArts Check API
+// reference shows them (ShowTaskDefectsStatisticV2, ShowTaskDetailV2).
 
 // statisticBody is the defects-statistic answer. The status object carries
 // the newer answers' fixed and solved next to resolved (their sum).

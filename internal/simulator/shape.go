@@ -49,7 +49,7 @@ func (s *Server) SetErrorShape(sh ErrorShape) {
 // SetOmitNulls makes progress answers leave out null fields instead of
 // sending null, as a service whose model is omitempty does: a never-checked
 // task (Status, Ratio and Info nil) then answers {}. The default sends
-// "task_status": null, as the reference's example does.
+// "task_status": null, as the API reference's example does.
 func (s *Server) SetOmitNulls(omit bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

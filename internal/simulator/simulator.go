@@ -14,17 +14,22 @@
 // CodeArts Check calls accept an IAM token or an AK/SK signature, which is
 // verified as API Gateway does (aksk.go).
 //
-// It owns the wire format of those calls as documented in
-// shared/reference/huawei-cloud-api.md: status codes, header names, the
-// error-body dialects (keystone, IAM, API Gateway, and the code/message and
-// nested shapes the SDK also reads, switchable in shape.go) and the
-// CodeArts habit of reporting errors inside HTTP 200 bodies. Tests wrap a *Server in
-// httptest.NewServer and drive it through the exporter's real HTTP client, so
-// the client's parsing, timeouts and retries are exercised against the same
-// bytes the real service sends. Faults (faults.go) inject the failures a
-// production exporter must survive: hangs, TCP resets, HTML error pages,
-// throttling, malformed or enormous bodies. NewDemo (demo.go) preloads tasks
-// whose state moves with the clock, for the exporter's --demo mode.
+// It owns the wire format of those calls as Huawei Cloud's public API
+// references document them (the IAM API reference, the CodeArts Check API
+// reference, API Gateway's error codes and AK/SK signing guide): status
+// codes, header names, the error-body dialects (keystone, IAM, API Gateway,
+// and the code/message and nested shapes the SDK also reads, switchable in
+// shape.go) and the CodeArts habit of reporting errors inside HTTP 200
+// bodies. Where the references leave room, the file serving the call says
+// which reading it chose.
+//
+// Tests wrap a *Server in httptest.NewServer and drive it through the
+// exporter's real HTTP client, so the client's parsing, timeouts and retries
+// are exercised against the same bytes the real service sends. Faults
+// (faults.go) inject the failures a production exporter must survive: hangs,
+// TCP resets, HTML error pages, throttling, malformed or enormous bodies.
+// NewDemo (demo.go) preloads tasks whose state moves with the clock, for the
+// exporter's --demo mode.
 //
 // A Server is safe for concurrent use. Call Close before closing the
 // surrounding httptest.Server: Close releases requests held by FaultHang and
@@ -74,7 +79,7 @@ type Options struct {
 type Task struct {
 	ID           string
 	Name         string
-	ProjectID    string // CodeArts project the task belongs to (for a later task-list endpoint)
+	ProjectID    string // CodeArts project the task belongs to, whose task list includes it
 	GitBranch    string
 	Status       *int    // nil = JSON null ("never checked")
 	Ratio        *string // nil = JSON null, e.g. "50%", "33.3%", " 7 %", "garbage"
@@ -97,11 +102,6 @@ type Server struct {
 	now      func() time.Time
 	tokenTTL time.Duration
 
-	// authorize checks the credentials of a CodeArts Check call. It is a
-	// field, not a method, so that AK/SK signing can be slotted in later
-	// without touching the handlers — see authorizer in progress.go.
-	authorize authorizer
-
 	// closed is closed by Close; every wait in a handler selects on it.
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -116,7 +116,7 @@ type Server struct {
 	iamFault    *faultState
 	latency     time.Duration
 	taskLatency map[string]time.Duration
-	st          stats
+	st          stats         // request counters (stats.go)
 	aksk        akskState     // AK/SK signature check (aksk.go)
 	shape       ErrorShape    // body of CodeArts and gateway errors (shape.go)
 	omitNulls   bool          // progress answers leave null fields out (shape.go)
@@ -124,26 +124,6 @@ type Server struct {
 	reports     reportState   // report calls (report.go)
 
 	projects map[string][]string // IAM project IDs by name (projects.go)
-}
-
-// stats are the counters behind the Stats accessors, guarded by Server.mu.
-type stats struct {
-	iamRequests      int
-	progressRequests int
-	taskRequests     map[string]int
-	inFlight         int
-	maxInFlight      int
-	lastQuery        map[string]url.Values
-	lastRawPath      map[string]string
-	projects         projectStats
-}
-
-func newStats() stats {
-	return stats{
-		taskRequests: map[string]int{},
-		lastQuery:    map[string]url.Values{},
-		lastRawPath:  map[string]string{},
-	}
 }
 
 // New returns a Server with no tasks, no faults and no latency.
@@ -174,8 +154,6 @@ func New(opts Options) *Server {
 	for _, u := range users {
 		s.users[userKey{u.Domain, u.Name}] = u.Password
 	}
-	// Signed requests are checked as such, the rest by token (aksk.go).
-	s.authorize = s.authorizeRequest
 	return s
 }
 
@@ -219,83 +197,6 @@ func (s *Server) lookupTask(id string) (Task, bool) {
 	}
 	t, ok := s.tasks[id]
 	return t, ok
-}
-
-// IAMRequests reports how many token requests arrived (any outcome).
-func (s *Server) IAMRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.iamRequests
-}
-
-// ProgressRequests reports how many progress requests arrived (any outcome).
-func (s *Server) ProgressRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.progressRequests
-}
-
-// TaskRequests reports how many progress requests named taskID (any outcome,
-// including unknown tasks and rejected credentials).
-func (s *Server) TaskRequests(taskID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.taskRequests[taskID]
-}
-
-// InFlight reports how many progress requests are being served right now.
-func (s *Server) InFlight() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.inFlight
-}
-
-// MaxInFlight reports the highest InFlight seen since New or ResetStats, so
-// tests can assert the exporter's concurrency limit.
-func (s *Server) MaxInFlight() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.maxInFlight
-}
-
-// LastQuery returns a copy of the query of the last progress request for
-// taskID, or nil if there was none.
-func (s *Server) LastQuery(taskID string) url.Values {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, ok := s.st.lastQuery[taskID]
-	if !ok {
-		return nil
-	}
-	return cloneValues(q)
-}
-
-// LastRawPath returns the escaped path (as sent on the wire) of the last
-// progress request for taskID, or "" if there was none.
-func (s *Server) LastRawPath(taskID string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.lastRawPath[taskID]
-}
-
-// ResetStats zeroes every counter. Requests still in flight keep counting
-// in InFlight, so MaxInFlight restarts from the current InFlight, not 0.
-func (s *Server) ResetStats() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	inFlight := s.st.inFlight
-	s.st = newStats()
-	s.reports.requests = nil
-	s.st.inFlight = inFlight
-	s.st.maxInFlight = inFlight
-}
-
-func cloneValues(v url.Values) url.Values {
-	out := make(url.Values, len(v))
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
 }
 
 const (

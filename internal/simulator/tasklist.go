@@ -11,7 +11,7 @@ import (
 // CodeArts Check's ShowTaskListByProjectIdV2,
 // GET /v2/{project_id}/tasks?offset=&limit=, for discovery.
 //
-// The reference leaves the meaning of offset open (a page index, 0- or
+// The API reference leaves the meaning of offset open (a page index, 0- or
 // 1-based, or an item offset), so the simulator serves each reading
 // (SetOffsetMode) and the exporter is tested against all of them. A
 // request goes through: stats, authentication, project lookup (unknown:
@@ -27,7 +27,7 @@ const (
 	OffsetItems                   // item offset: offset=100 starts at the 101st task
 )
 
-// Limits of the task list's query parameters, from the reference.
+// Limits of the task list's query parameters, from the API reference.
 const (
 	defaultListLimit = 10
 	maxListLimit     = 100
