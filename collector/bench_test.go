@@ -35,8 +35,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
@@ -200,7 +200,7 @@ func benchScrape(b *testing.B, tasks int, latency time.Duration) {
 	apiMetrics := api.NewMetrics()
 	static.MustRegister(apiMetrics)
 	logger := slog.New(slog.DiscardHandler)
-	coll := New(func() *config.Config { return cfg }, StaticTasks{}, apiMetrics, logger)
+	coll := newStaticCollector(b, cfg, apiMetrics, logger)
 	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
 	b.Cleanup(func() {
 		exporter.Close()

@@ -13,8 +13,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
 // Staleness-aware scheduling. When the API budget or the deadline cannot
