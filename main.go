@@ -3,19 +3,17 @@
 // configured task and exports the answers as metrics.
 //
 // This file only wires the packages together: config loads and holds the
-// configuration, collector serves /metrics, codearts/auth/api talk to the
-// API, simulator stands in for the API in --demo mode.
+// configuration, session (over codearts/auth/api) talks to the API for
+// discovery and collector, collector serves /metrics, simulator stands in
+// for the API in --demo mode; web.go serves the rest.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,14 +21,13 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 )
 
@@ -67,47 +64,25 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	// The tasks are the static ones merged with the discovered ones. The
-	// discoverer reads the configuration and lists through the collector's
-	// client, both made further down.
-	var (
-		sc   *config.SafeConfig
-		coll *collector.Collector
-	)
-	disc := discovery.New(func() *config.Config { return sc.Get() },
-		func() (*codearts.Client, error) { return coll.Client() }, logger)
-	// Every task source is wrapped, so static and discovered tasks are
-	// sharded alike.
+	// One API session, built from each configuration put in force, serves
+	// both discovery and the collector. The tasks are the static ones
+	// merged with the discovered ones; every task source is wrapped, so
+	// static and discovered tasks are sharded alike.
+	apiMetrics := api.NewMetrics()
+	sess := session.New(apiMetrics, logger)
+	defer sess.Close() // last: after discovery and the collector stopped
+	disc := discovery.New(sess, logger)
 	tasks, err := shard.New(disc, *shardOrdinal, *totalShards)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-
 	if *configCheck {
-		cfg, err := config.Load(*configFile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		fmt.Printf("%s is valid: %d task(s)", *configFile, len(cfg.Tasks))
-		if cfg.Discovery != nil {
-			fmt.Printf(", discovery in %d project(s)", len(cfg.Discovery.Projects))
-		}
-		// The hosts in force, defaulted from the region or not: a region
-		// served through another region's host is no surprise later.
-		fmt.Printf("; API endpoint %s", cfg.Endpoint)
-		if iam := cfg.IAMEndpoint(); iam != "" {
-			fmt.Printf(", IAM endpoint %s", iam)
-		}
-		fmt.Println()
-		return 0
+		return checkConfig(*configFile)
 	}
 
 	logger.Info("Starting codearts_check_exporter", "version", version.Info(), "build_context", version.BuildContext())
-
 	registry := prometheus.NewRegistry()
-	apiMetrics := api.NewMetrics()
 	registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -116,9 +91,26 @@ func run() int {
 		tasks,
 		disc,
 	)
-	sc = config.NewSafeConfig(registry)
-
-	reload := func() error { return sc.ReloadConfig(*configFile) }
+	sc := config.NewSafeConfig(registry)
+	// load reads the configuration file and puts it in force; reload does
+	// so on SIGHUP and POST /-/reload, and has discovery list at once.
+	load := func() error {
+		if err := sc.ReloadConfig(*configFile); err != nil {
+			return err
+		}
+		updateSession(sess, sc.Get(), logger)
+		return nil
+	}
+	reload := func() error {
+		if *demo {
+			return errors.New("reload is not available in --demo mode")
+		}
+		if err := load(); err != nil {
+			return err
+		}
+		disc.Reload()
+		return nil
+	}
 	if *demo {
 		stop, err := startDemo(sc, logger)
 		if err != nil {
@@ -126,8 +118,8 @@ func run() int {
 			return 1
 		}
 		defer stop()
-		reload = func() error { return errors.New("reload is not available in --demo mode") }
-	} else if err := reload(); err != nil {
+		updateSession(sess, sc.Get(), logger)
+	} else if err := load(); err != nil {
 		logger.Error("Cannot load the configuration", "err", err)
 		return 1
 	}
@@ -135,24 +127,8 @@ func run() int {
 	if *totalShards > 1 {
 		logger.Info("Sharded: querying only this shard's tasks", "shard", *shardOrdinal, "total_shards", *totalShards)
 	}
-	coll = collector.New(sc.Get, tasks, apiMetrics, logger)
+	coll := collector.New(sess, tasks, apiMetrics, logger)
 	defer coll.Close()
-	// Build the API session now and after every reload, not at the next
-	// scrape, so that its warnings (TLS verification off) show at startup.
-	if err := coll.Prepare(); err != nil {
-		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
-	}
-	load := reload
-	reload = func() error {
-		if err := load(); err != nil {
-			return err
-		}
-		if err := coll.Prepare(); err != nil {
-			logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
-		}
-		disc.Reload()
-		return nil
-	}
 	// Discovery lists in the background, at once and then on its interval;
 	// it stops before the collector closes (defers run last first).
 	discCtx, stopDiscovery := context.WithCancel(context.Background())
@@ -166,78 +142,44 @@ func run() int {
 		<-discDone
 	}()
 
-	mux := http.NewServeMux()
-	mux.Handle(*metricsPath, promhttp.InstrumentMetricHandler(registry,
-		collector.Handler(coll, registry, logger, collector.HandlerOpts{MaxRequestsInFlight: *maxRequests})))
-	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
-	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
-		if sc.Get() == nil {
-			http.Error(w, "no configuration loaded", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "Ready")
-	})
+	metricsHandler := promhttp.InstrumentMetricHandler(registry,
+		collector.Handler(coll, registry, logger, collector.HandlerOpts{MaxRequestsInFlight: *maxRequests}))
 	reloader := newReloads(reload)
-	mux.Handle("/-/reload", reloadHandler(reloader, logger))
-	mux.Handle("/config", sc)
-	handlePprof(mux)
-	if *metricsPath != "/" {
-		landing, err := web.NewLandingPage(web.LandingConfig{
-			Name:        "CodeArts Check Exporter",
-			Description: "Prometheus exporter for Huawei Cloud CodeArts Check",
-			Version:     version.Info(),
-			Links: []web.LandingLinks{
-				{Address: *metricsPath, Text: "Metrics"},
-				{Address: "/config", Text: "Configuration (secrets hidden)"},
-				{Address: "/-/healthy", Text: "Health"},
-				{Address: "/-/ready", Text: "Readiness"},
-			},
-		})
-		if err != nil {
-			logger.Error("Cannot build the landing page", "err", err)
-			return 1
-		}
-		mux.Handle("/", landing)
-	}
-
-	server := &http.Server{
-		Handler: mux,
-		// Bound how long a client may take to send its headers, so slow or
-		// idle connections cannot pile up.
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
-
-	term := make(chan os.Signal, 1)
-	signal.Notify(term, os.Interrupt, syscall.SIGTERM)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		for range hup {
-			if err := reloader.do(context.Background()); err != nil {
-				logger.Error("Reload failed; the previous configuration stays in force", "err", err)
-				continue
-			}
-			logger.Info("Configuration reloaded")
-		}
-	}()
-
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- web.ListenAndServe(server, toolkitFlags, logger) }()
-	select {
-	case err := <-serveErr:
-		logger.Error("HTTP server failed", "err", err)
+	mux, err := newMux(*metricsPath, metricsHandler, sc, reloader, logger)
+	if err != nil {
+		logger.Error("Cannot build the landing page", "err", err)
 		return 1
-	case sig := <-term:
-		logger.Info("Shutting down: finishing scrapes in flight", "signal", sig.String())
 	}
-	// Scrapes in flight are bounded by their deadline; past this, they are
-	// cut off so that the process exits promptly when asked to.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := server.Shutdown(ctx); err != nil {
-		logger.Warn("Scrapes still in flight were cut off", "err", err)
-		server.Close()
+	return serve(mux, toolkitFlags, reloader, logger)
+}
+
+// checkConfig is --config.check: it validates file and says what is in
+// force, or what is wrong.
+func checkConfig(file string) int {
+	cfg, err := config.Load(file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
+	fmt.Printf("%s is valid: %d task(s)", file, len(cfg.Tasks))
+	if cfg.Discovery != nil {
+		fmt.Printf(", discovery in %d project(s)", len(cfg.Discovery.Projects))
+	}
+	// The hosts in force, defaulted from the region or not: a region
+	// served through another region's host is no surprise later.
+	fmt.Printf("; API endpoint %s", cfg.Endpoint)
+	if iam := cfg.IAMEndpoint(); iam != "" {
+		fmt.Printf(", IAM endpoint %s", iam)
+	}
+	fmt.Println()
 	return 0
+}
+
+// updateSession puts cfg in force in sess. A session that cannot be built
+// is not fatal: the configuration is valid, and scrapes report the failure
+// (and try again) until what is missing, a file or a certificate, is there.
+func updateSession(sess *session.Session, cfg *config.Config, logger *slog.Logger) {
+	if err := sess.Update(cfg); err != nil {
+		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
+	}
 }

@@ -5,7 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/signal"
 	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
 // reloads serializes configuration reloads, from POST /-/reload and SIGHUP
@@ -98,4 +107,88 @@ func reloadHandler(r *reloads, logger *slog.Logger) http.Handler {
 		logger.Info("Configuration reloaded")
 		fmt.Fprintln(w, "Configuration reloaded")
 	})
+}
+
+// newMux routes the exporter's endpoints: metrics at metricsPath, the
+// health, readiness and reload endpoints, the configuration in force
+// (secrets hidden), the runtime profiles and, unless metrics are served at
+// the root, the landing page.
+func newMux(metricsPath string, metrics http.Handler, sc *config.SafeConfig, reloader *reloads, logger *slog.Logger) (*http.ServeMux, error) {
+	mux := http.NewServeMux()
+	mux.Handle(metricsPath, metrics)
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "Healthy") })
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if sc.Get() == nil {
+			http.Error(w, "no configuration loaded", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "Ready")
+	})
+	mux.Handle("/-/reload", reloadHandler(reloader, logger))
+	mux.Handle("/config", sc)
+	handlePprof(mux)
+	if metricsPath != "/" {
+		landing, err := web.NewLandingPage(web.LandingConfig{
+			Name:        "CodeArts Check Exporter",
+			Description: "Prometheus exporter for Huawei Cloud CodeArts Check",
+			Version:     version.Info(),
+			Links: []web.LandingLinks{
+				{Address: metricsPath, Text: "Metrics"},
+				{Address: "/config", Text: "Configuration (secrets hidden)"},
+				{Address: "/-/healthy", Text: "Health"},
+				{Address: "/-/ready", Text: "Readiness"},
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/", landing)
+	}
+	return mux, nil
+}
+
+// serve serves handler as exporter-toolkit's flags say (address, TLS,
+// basic auth) until SIGTERM or SIGINT, reloading on SIGHUP, and returns
+// the exit code.
+func serve(handler http.Handler, flags *web.FlagConfig, reloader *reloads, logger *slog.Logger) int {
+	server := &http.Server{
+		Handler: handler,
+		// Bound how long a client may take to send its headers, so slow or
+		// idle connections cannot pile up.
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, os.Interrupt, syscall.SIGTERM)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			if err := reloader.do(context.Background()); err != nil {
+				logger.Error("Reload failed; the previous configuration stays in force", "err", err)
+				continue
+			}
+			logger.Info("Configuration reloaded")
+		}
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- web.ListenAndServe(server, flags, logger) }()
+	select {
+	case err := <-serveErr:
+		logger.Error("HTTP server failed", "err", err)
+		return 1
+	case sig := <-term:
+		logger.Info("Shutting down: finishing scrapes in flight", "signal", sig.String())
+	}
+	// Scrapes in flight are bounded by their deadline; past this, they are
+	// cut off so that the process exits promptly when asked to.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := server.Shutdown(ctx); err != nil {
+		logger.Warn("Scrapes still in flight were cut off", "err", err)
+		server.Close()
+	}
+	return 0
 }

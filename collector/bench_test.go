@@ -200,7 +200,7 @@ func benchScrape(b *testing.B, tasks int, latency time.Duration) {
 	apiMetrics := api.NewMetrics()
 	static.MustRegister(apiMetrics)
 	logger := slog.New(slog.DiscardHandler)
-	coll := New(func() *config.Config { return cfg }, StaticTasks{}, apiMetrics, logger)
+	coll := newStaticCollector(b, cfg, apiMetrics, logger)
 	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
 	b.Cleanup(func() {
 		exporter.Close()

@@ -14,11 +14,10 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 const namespace = "codearts_check"
@@ -50,18 +49,17 @@ var (
 // scrape the snapshot of a collection bound by that scrape's deadline and
 // shared with overlapping scrapes (share.go).
 type Collector struct {
-	config  func() *config.Config
+	config  func() *config.Config // the configuration in force: the session's
+	session *session.Session
 	tasks   TaskSource
 	metrics *api.Metrics
 	logger  *slog.Logger
 
-	budget *rate.Limiter // API budget of the whole process (budget.go)
-	share  share         // collections shared between scrapes (share.go)
+	share share // collections shared between scrapes (share.go)
 
-	mu      sync.Mutex
-	session *session
-	last    map[string]taskState // last valid answer per task ID
-	sched   schedule             // which tasks go first (schedule.go)
+	mu    sync.Mutex
+	last  map[string]taskState // last valid answer per task ID
+	sched schedule             // which tasks go first (schedule.go)
 }
 
 // taskState is what the exporter keeps of the last valid answer for a
@@ -79,55 +77,17 @@ type TaskSource interface {
 	Tasks(cfg *config.Config) []config.Task
 }
 
-// StaticTasks is the TaskSource of the tasks listed in the configuration.
-type StaticTasks struct{}
-
-// Tasks implements TaskSource.
-func (StaticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
-
-// New returns a Collector reading the configuration in force from cfg on
-// every scrape, so that a reload takes effect at the next scrape, and
-// querying the tasks that source gives for it.
-func New(cfg func() *config.Config, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
-	return &Collector{config: cfg, tasks: source, metrics: metrics, logger: logger, last: map[string]taskState{},
-		budget: newBudget(), share: share{now: time.Now}}
+// New returns a Collector querying, through sess, the tasks that source
+// gives for the configuration in force at each scrape, so that a reload
+// takes effect at the next scrape. The Collector does not own sess: its
+// creator closes it after the Collector.
+func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
+	return &Collector{config: sess.Config, session: sess, tasks: source, metrics: metrics, logger: logger,
+		last: map[string]taskState{}, share: share{now: time.Now}}
 }
 
-// Close ends the collection in flight, if any, and releases the session of
-// the configuration in force.
-func (c *Collector) Close() {
-	c.share.stop()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session != nil {
-		c.session.close()
-		c.session = nil
-	}
-}
-
-// currentSession returns the session for the configuration in force,
-// building a new one when the configuration changed.
-func (c *Collector) currentSession() (*session, error) {
-	cfg := c.config()
-	if cfg == nil {
-		return nil, errors.New("no configuration loaded")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.session != nil && c.session.cfg == cfg {
-		return c.session, nil
-	}
-	s, err := newSession(cfg, c.session, c.metrics, c.budget, c.logger)
-	if err != nil {
-		return nil, err
-	}
-	setBudget(c.budget, cfg)
-	if c.session != nil && c.session.authn != s.authn {
-		c.session.close()
-	}
-	c.session = s
-	return s, nil
-}
+// Close ends the collection in flight, if any.
+func (c *Collector) Close() { c.share.stop() }
 
 // result is the outcome of one task query in one scrape.
 type result struct {
@@ -139,12 +99,12 @@ type result struct {
 // collect queries every task and returns the snapshot of the collection,
 // but for its duration.
 func (c *Collector) collect(ctx context.Context) *snapshot {
-	sess, err := c.currentSession()
+	sess, err := c.session.Current()
 	if err != nil {
 		c.logger.Error("cannot query the API", "err", err)
 		return &snapshot{}
 	}
-	tasks := c.byStaleness(c.tasks.Tasks(sess.cfg))
+	tasks := c.byStaleness(c.tasks.Tasks(sess.Config))
 	results := c.queryAll(ctx, sess, tasks)
 
 	errs := newErrorSummary()

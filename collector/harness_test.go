@@ -59,7 +59,7 @@ func newTestEnv(t *testing.T, sim *simulator.Server, taskIDs []string, edit func
 	metrics := api.NewMetrics()
 	static.MustRegister(metrics)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	coll := New(func() *config.Config { return cfg }, StaticTasks{}, metrics, logger)
+	coll := newStaticCollector(t, cfg, metrics, logger)
 	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
 	t.Cleanup(func() {
 		exporter.Close()

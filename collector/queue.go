@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 // queryAll queries every task with at most cfg.Concurrency queries in
@@ -17,11 +18,11 @@ import (
 //
 // The queue is an index the workers advance themselves: no feeder
 // goroutine to wake for every task, nothing to drain when ctx ends.
-func (c *Collector) queryAll(ctx context.Context, sess *session, tasks []config.Task) []result {
+func (c *Collector) queryAll(ctx context.Context, sess session.API, tasks []config.Task) []result {
 	results := make([]result, len(tasks))
 	var next atomic.Int64 // the index of the next task to query
 	var wg sync.WaitGroup
-	for range min(sess.cfg.Concurrency, len(tasks)) {
+	for range min(sess.Config.Concurrency, len(tasks)) {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
@@ -29,7 +30,7 @@ func (c *Collector) queryAll(ctx context.Context, sess *session, tasks []config.
 					return
 				}
 				start := time.Now()
-				p, err := sess.client.Progress(ctx, tasks[i].ID, tasks[i].JobID)
+				p, err := sess.Client.Progress(ctx, tasks[i].ID, tasks[i].JobID)
 				results[i] = result{progress: p, err: err, duration: time.Since(start)}
 			}
 		})

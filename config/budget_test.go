@@ -14,7 +14,7 @@ func TestBudgetDefaultsOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.MaxRequestsPerSecond != 0 || cfg.MinInterval != 0 {
-		t.Errorf("budget = %+v, want both off by default", cfg.Budget)
+		t.Errorf("max_requests_per_second = %v, min_interval = %v; want both off by default", cfg.MaxRequestsPerSecond, cfg.MinInterval)
 	}
 }
 

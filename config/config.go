@@ -18,8 +18,6 @@ import (
 	promconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v2"
-
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 )
 
 // Defaults for keys the file leaves out.
@@ -38,6 +36,9 @@ const (
 	// transport keeps per host (1000): beyond, every scrape would open new
 	// connections instead of reusing them.
 	maxConcurrency = 1000
+	// maxMinInterval bounds min_interval: a result older than this is not
+	// "recent" in any sense an alert rule would accept.
+	maxMinInterval = model.Duration(time.Hour)
 )
 
 // Config is the whole configuration file.
@@ -50,8 +51,14 @@ type Config struct {
 	Concurrency      int                         `yaml:"concurrency,omitempty"`
 	Timeout          model.Duration              `yaml:"timeout,omitempty"`
 	HTTPClientConfig promconfig.HTTPClientConfig `yaml:"http_client_config,omitempty"`
-	// Budget's keys (max_requests_per_second, min_interval) are top-level.
+	// Budget's key (max_requests_per_second) is top-level.
 	Budget `yaml:",inline"`
+	// MinInterval lets a scrape that comes less than this long after the
+	// last collection started serve that collection's result instead of
+	// querying the API again. 0, the default, is off: every scrape that does
+	// not overlap another one queries the API. For HA pairs of Prometheus
+	// servers, set it a little below the scrape interval.
+	MinInterval model.Duration `yaml:"min_interval,omitempty"`
 }
 
 // Auth holds exactly one way to authenticate.
@@ -202,7 +209,13 @@ func (c *Config) Validate() error {
 	if err := c.HTTPClientConfig.Validate(); err != nil {
 		return fieldErr("http_client_config", "%v", err)
 	}
-	return c.Budget.validate()
+	if err := c.Budget.validate(); err != nil {
+		return err
+	}
+	if c.MinInterval < 0 || c.MinInterval > maxMinInterval {
+		return fieldErr("min_interval", "%v is outside 0s..%v", c.MinInterval, maxMinInterval)
+	}
+	return nil
 }
 
 // validate checks the auth section. iamEndpoint is the region's IAM, ""
@@ -317,15 +330,6 @@ func checkURL(path, raw string) error {
 		return fieldErr(path, "%q has no host", raw)
 	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
 		return fieldErr(path, "%q: no query, fragment or user info allowed", raw)
-	}
-	return nil
-}
-
-// checkSecretFile reports a secret file that cannot be read or is empty.
-// The content itself never appears in the error.
-func checkSecretFile(path, filename string) error {
-	if _, err := auth.ReadSecretFile(filename); err != nil {
-		return fieldErr(path, "%v", err)
 	}
 	return nil
 }

@@ -13,10 +13,16 @@ import (
 const MaxFileSize = 16 << 20
 
 // readFile reads a configuration file that must be a regular file (after
-// symlinks) of at most MaxFileSize bytes. Anything else is refused before a
-// byte is read: /dev/zero never ends and a FIFO blocks until a writer
-// comes, which would hang startup or a reload.
+// symlinks) of at most MaxFileSize bytes.
 func readFile(filename string) ([]byte, error) {
+	return readBounded(filename, MaxFileSize, "16 MiB")
+}
+
+// readBounded reads a file that must be a regular file (after symlinks) of
+// at most limit bytes (limitText says it for people). Anything else is
+// refused before a byte is read: /dev/zero never ends and a FIFO blocks
+// until a writer comes, which would hang startup or a reload.
+func readBounded(filename string, limit int64, limitText string) ([]byte, error) {
 	// O_NONBLOCK: should the path be swapped for a FIFO between a check and
 	// the open, the open still returns at once; the check below, on the
 	// opened file, then refuses it. Regular files ignore the flag.
@@ -32,16 +38,16 @@ func readFile(filename string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file (%s)", filename, fileKind(fi.Mode()))
 	}
-	if fi.Size() > MaxFileSize {
-		return nil, fmt.Errorf("%s is %d bytes, more than the limit of %d (16 MiB)", filename, fi.Size(), MaxFileSize)
+	if fi.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than the limit of %d (%s)", filename, fi.Size(), limit, limitText)
 	}
 	// The file may grow between Stat and the read: the reader is bounded too.
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxFileSize {
-		return nil, fmt.Errorf("%s is more than the limit of %d bytes (16 MiB)", filename, MaxFileSize)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is more than the limit of %d bytes (%s)", filename, limit, limitText)
 	}
 	return data, nil
 }

@@ -10,8 +10,8 @@ import (
 
 // The configuration file must be a regular file (after symlinks) within
 // MaxFileSize: anything else is refused at once, before a byte is read.
-// Without the checks, /dev/zero was read until memory ran out and a FIFO
-// blocked Load forever (a test that hangs here is that defect back).
+// Without the checks, /dev/zero would be read until memory ran out and a
+// FIFO would block Load forever: a test that hangs here has lost them.
 func TestLoadRefusesWhatIsNotAConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "zero.yml")

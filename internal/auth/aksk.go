@@ -13,6 +13,7 @@ import (
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
@@ -22,34 +23,16 @@ const (
 	SecurityTokenHeader = "X-Security-Token"
 )
 
-// AKSKConfig is an access key pair. Secrets come either inline or from a
-// file; a file is re-read when it changes, so rotated keys and renewed
-// temporary credentials are picked up without a restart.
-type AKSKConfig struct {
-	AccessKey         string
-	SecretKey         string // used when SecretKeyFile is empty
-	SecretKeyFile     string
-	ProjectID         string // IAM project ID, sent as X-Project-Id; "" = look it up
-	SecurityToken     string // optional (temporary credentials); used when SecurityTokenFile is empty
-	SecurityTokenFile string
-
-	// Without ProjectID, the project named Region is looked up on
-	// IAMEndpoint through Caller (aksk_project.go).
-	Region      string
-	IAMEndpoint string
-	Caller      *api.Caller
-}
-
 // AKSK signs every request with an access key pair (SDK-HMAC-SHA256). The
 // signing itself is the official SDK's signer: a hand-written copy could
 // drift from what API Gateway checks, and every wrong signature counts
 // towards the access key's lock-out. No token is ever fetched.
 type AKSK struct {
 	accessKey, projectID string
-	secretKey            string     // when secretKeyFile is nil
-	secretKeyFile        *TokenFile // nil: secretKey is inline
-	securityToken        string     // when securityTokenFile is nil; "" = none
-	securityTokenFile    *TokenFile
+	secretKey            string      // when secretKeyFile is nil
+	secretKeyFile        *SecretFile // nil: secretKey is inline
+	securityToken        string      // when securityTokenFile is nil; "" = none
+	securityTokenFile    *SecretFile
 	now                  func() time.Time
 	logger               *slog.Logger
 
@@ -83,36 +66,41 @@ type AKSK struct {
 // errSignatureRefused is what a paused AK/SK signer reports.
 var errSignatureRefused = &api.Error{Code: api.CodeCredentials, Message: "the API refused the AK/SK signature (APIGW.0301)"}
 
-// NewAKSK returns a signer. It reads the secret files once and fails if one
-// is missing or empty, so a broken deployment is reported at startup.
-func NewAKSK(cfg AKSKConfig, logger *slog.Logger) (*AKSK, error) {
+// NewAKSK returns a signer for cfg, a validated auth.aksk. Without a
+// project ID, the project named cfg.ProjectName (the region) is looked up
+// on cfg.IAMEndpoint through caller (aksk_project.go). Secrets come either
+// inline or from a file; a file is re-read when it changes, so rotated
+// keys and renewed temporary credentials are picked up without a restart.
+// NewAKSK reads the secret files once and fails if one is missing or
+// empty, so a broken deployment is reported at startup.
+func NewAKSK(cfg config.AKSK, caller *api.Caller, logger *slog.Logger) (*AKSK, error) {
 	if cfg.AccessKey == "" {
 		return nil, errors.New("aksk: access key is required")
 	}
-	if cfg.ProjectID == "" && (cfg.Region == "" || cfg.IAMEndpoint == "" || cfg.Caller == nil) {
+	if cfg.ProjectID == "" && (cfg.ProjectName == "" || cfg.IAMEndpoint == "" || caller == nil) {
 		return nil, errors.New("aksk: project ID, or region, IAM endpoint and caller to look it up, are required")
 	}
 	a := &AKSK{
 		accessKey:     cfg.AccessKey,
 		projectID:     cfg.ProjectID,
-		secretKey:     cfg.SecretKey,
-		securityToken: cfg.SecurityToken,
+		secretKey:     string(cfg.SecretKey),
+		securityToken: string(cfg.SecurityToken),
 		now:           time.Now,
 		logger:        logger,
 	}
 	if cfg.ProjectID == "" {
-		a.lookup = &projectLookup{region: cfg.Region, endpoint: cfg.IAMEndpoint, caller: cfg.Caller}
+		a.lookup = &projectLookup{region: cfg.ProjectName, endpoint: cfg.IAMEndpoint, caller: caller}
 	}
 	var err error
 	if cfg.SecretKeyFile != "" {
-		if a.secretKeyFile, err = newSecretFile(cfg.SecretKeyFile, "secret_key_file"); err != nil {
+		if a.secretKeyFile, err = NewSecretFile(cfg.SecretKeyFile, "secret_key_file"); err != nil {
 			return nil, err
 		}
 	} else if cfg.SecretKey == "" {
 		return nil, errors.New("aksk: no secret key")
 	}
 	if cfg.SecurityTokenFile != "" {
-		if a.securityTokenFile, err = newSecretFile(cfg.SecurityTokenFile, "security_token_file"); err != nil {
+		if a.securityTokenFile, err = NewSecretFile(cfg.SecurityTokenFile, "security_token_file"); err != nil {
 			return nil, err
 		}
 	}
@@ -211,13 +199,13 @@ func (a *AKSK) signWith(req *http.Request, projectID, sk, token string) error {
 func (a *AKSK) secrets() (sk, token string, err error) {
 	sk = a.secretKey
 	if a.secretKeyFile != nil {
-		if sk, err = a.secretKeyFile.Token(); err != nil {
+		if sk, err = a.secretKeyFile.Value(); err != nil {
 			return "", "", err
 		}
 	}
 	token = a.securityToken
 	if a.securityTokenFile != nil {
-		if token, err = a.securityTokenFile.Token(); err != nil {
+		if token, err = a.securityTokenFile.Value(); err != nil {
 			return "", "", err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
@@ -20,13 +21,13 @@ import (
 
 // lookupSigner is a signer with no project ID: it looks up region's on the
 // simulator. Its clock is clock, which moves only when the test says.
-func (e *akskEnv) lookupSigner(t *testing.T, cfg AKSKConfig, region string, clock *time.Time) *AKSK {
+func (e *akskEnv) lookupSigner(t *testing.T, cfg config.AKSK, region string, clock *time.Time) *AKSK {
 	t.Helper()
 	if cfg.AccessKey == "" {
 		cfg.AccessKey = testAK
 	}
-	cfg.Region, cfg.IAMEndpoint, cfg.Caller = region, e.url, e.caller
-	a, err := NewAKSK(cfg, slog.New(slog.NewTextHandler(e.logs, nil)))
+	cfg.ProjectName, cfg.IAMEndpoint = region, e.url
+	a, err := NewAKSK(cfg, e.caller, slog.New(slog.NewTextHandler(e.logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func (e *akskEnv) lookups(t *testing.T, statusClass string) float64 {
 func TestAKSKProjectLookup(t *testing.T) {
 	e := newAKSKEnv(t)
 	clock := time.Now()
-	a := e.lookupSigner(t, AKSKConfig{SecretKey: testSK}, simulator.DefaultProject, &clock)
+	a := e.lookupSigner(t, config.AKSK{SecretKey: testSK}, simulator.DefaultProject, &clock)
 	for range 5 {
 		req, err := e.progress(t, a, "")
 		if err != nil {
@@ -75,7 +76,7 @@ func TestAKSKProjectLookupRegion(t *testing.T) {
 	e.sim.SetProjects("cn-north-1", id)
 	e.sim.AddAccessKey(simulator.AccessKey{ID: "AKNORTH1", Secret: testSK, ProjectID: id})
 	clock := time.Now()
-	a := e.lookupSigner(t, AKSKConfig{AccessKey: "AKNORTH1", SecretKey: testSK}, "cn-north-1", &clock)
+	a := e.lookupSigner(t, config.AKSK{AccessKey: "AKNORTH1", SecretKey: testSK}, "cn-north-1", &clock)
 	req, err := e.progress(t, a, "")
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +102,7 @@ func TestAKSKProjectLookupZeroOrSeveral(t *testing.T) {
 			e := newAKSKEnv(t)
 			e.sim.SetProjects("cn-east-3", c.ids...)
 			clock := time.Now()
-			a := e.lookupSigner(t, AKSKConfig{SecretKey: testSK}, "cn-east-3", &clock)
+			a := e.lookupSigner(t, config.AKSK{SecretKey: testSK}, "cn-east-3", &clock)
 			for range 3 {
 				_, err := e.progress(t, a, "")
 				if api.Code(err) != CodeProjectLookup {
@@ -140,7 +141,7 @@ func TestAKSKProjectLookupFailureCounted(t *testing.T) {
 	e := newAKSKEnv(t)
 	e.sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultServiceUnavailable, Times: 1})
 	clock := time.Now()
-	a := e.lookupSigner(t, AKSKConfig{SecretKey: testSK}, simulator.DefaultProject, &clock)
+	a := e.lookupSigner(t, config.AKSK{SecretKey: testSK}, simulator.DefaultProject, &clock)
 	_, err := e.progress(t, a, "")
 	if api.Code(err) != "APIGW.0613" || !strings.Contains(err.Error(), "region "+simulator.DefaultProject) {
 		t.Fatalf("err = %v, want APIGW.0613 naming the region", err)
@@ -169,7 +170,7 @@ func TestAKSKProjectLookupCachedUntilCredentialsChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := time.Now()
-	a := e.lookupSigner(t, AKSKConfig{SecretKeyFile: file}, simulator.DefaultProject, &clock)
+	a := e.lookupSigner(t, config.AKSK{SecretKeyFile: file}, simulator.DefaultProject, &clock)
 	for range 3 {
 		if _, err := e.progress(t, a, ""); err != nil {
 			t.Fatal(err)
@@ -202,7 +203,7 @@ func TestAKSKProjectLookupCachedUntilCredentialsChange(t *testing.T) {
 func TestAKSKProjectLookupRefusedSignaturePauses(t *testing.T) {
 	e := newAKSKEnv(t)
 	clock := time.Now()
-	a := e.lookupSigner(t, AKSKConfig{SecretKey: "wrong-Secret-value"}, simulator.DefaultProject, &clock)
+	a := e.lookupSigner(t, config.AKSK{SecretKey: "wrong-Secret-value"}, simulator.DefaultProject, &clock)
 	if _, err := e.progress(t, a, ""); api.Code(err) != "APIGW.0301" {
 		t.Fatalf("err = %v, want APIGW.0301", err)
 	}
@@ -249,7 +250,7 @@ func TestAKSKProjectLookupOnceForConcurrentRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := time.Now()
-	a := e.lookupSigner(t, AKSKConfig{SecretKeyFile: file}, simulator.DefaultProject, &clock)
+	a := e.lookupSigner(t, config.AKSK{SecretKeyFile: file}, simulator.DefaultProject, &clock)
 	e.concurrentProgress(t, a, 20)
 	if e.sim.ProjectRequests() != 1 || e.sim.ProgressRequests() != 20 {
 		t.Errorf("fresh signer: %d lookups, %d progress; want 1, 20", e.sim.ProjectRequests(), e.sim.ProgressRequests())

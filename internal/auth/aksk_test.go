@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
@@ -46,7 +47,7 @@ func newAKSKEnv(t *testing.T) *akskEnv {
 	return &akskEnv{sim: sim, url: ts.URL, caller: &api.Caller{Client: ts.Client(), Metrics: metrics}, metrics: metrics, logs: &logBuffer{}}
 }
 
-func (e *akskEnv) signer(t *testing.T, cfg AKSKConfig) *AKSK {
+func (e *akskEnv) signer(t *testing.T, cfg config.AKSK) *AKSK {
 	t.Helper()
 	if cfg.AccessKey == "" {
 		cfg.AccessKey = testAK
@@ -54,7 +55,7 @@ func (e *akskEnv) signer(t *testing.T, cfg AKSKConfig) *AKSK {
 	if cfg.ProjectID == "" {
 		cfg.ProjectID = simulator.DefaultProjectID
 	}
-	a, err := NewAKSK(cfg, slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	a, err := NewAKSK(cfg, e.caller, slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func (e *akskEnv) progress(t *testing.T, a *AKSK, jobID string) (*http.Request, 
 
 func TestAKSKSignedRequestPasses(t *testing.T) {
 	e := newAKSKEnv(t)
-	a := e.signer(t, AKSKConfig{SecretKey: testSK})
+	a := e.signer(t, config.AKSK{SecretKey: testSK})
 	req, err := e.progress(t, a, "")
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +115,7 @@ func TestAKSKSignedRequestPasses(t *testing.T) {
 // refuse every request for a task with a job_id.
 func TestAKSKSignsTheQuery(t *testing.T) {
 	e := newAKSKEnv(t)
-	a := e.signer(t, AKSKConfig{SecretKey: testSK})
+	a := e.signer(t, config.AKSK{SecretKey: testSK})
 	for _, jobID := range []string{"job-42", "with space/and~tilde"} {
 		if _, err := e.progress(t, a, jobID); err != nil {
 			t.Fatalf("job_id %q: %v", jobID, err)
@@ -133,7 +134,7 @@ func TestAKSKSignsTheQuery(t *testing.T) {
 // that follow fail at once without reaching it.
 func TestAKSKWrongSecretIsCountedLoggedOnceAndPaused(t *testing.T) {
 	e := newAKSKEnv(t)
-	a := e.signer(t, AKSKConfig{SecretKey: "wrong-Secret-value"})
+	a := e.signer(t, config.AKSK{SecretKey: "wrong-Secret-value"})
 	if _, err := e.progress(t, a, "job-1"); api.Code(err) != "APIGW.0301" {
 		t.Fatalf("err = %v, want APIGW.0301", err)
 	}
@@ -163,7 +164,7 @@ func TestAKSKWrongSecretIsCountedLoggedOnceAndPaused(t *testing.T) {
 
 func TestAKSKClockSkew(t *testing.T) {
 	e := newAKSKEnv(t)
-	a := e.signer(t, AKSKConfig{SecretKey: testSK})
+	a := e.signer(t, config.AKSK{SecretKey: testSK})
 	a.now = func() time.Time { return time.Now().Add(-20 * time.Minute) }
 	if _, err := e.progress(t, a, ""); api.Code(err) != "APIGW.0301" {
 		t.Fatalf("a clock 20 minutes slow: err = %v, want APIGW.0301", err)
@@ -177,7 +178,7 @@ func TestAKSKSecretKeyFileRotation(t *testing.T) {
 	if err := os.WriteFile(file, []byte("old-secret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := e.signer(t, AKSKConfig{SecretKeyFile: file})
+	a := e.signer(t, config.AKSK{SecretKeyFile: file})
 	if _, err := e.progress(t, a, ""); api.Code(err) != "APIGW.0301" {
 		t.Fatalf("old secret: err = %v, want APIGW.0301", err)
 	}
@@ -199,7 +200,7 @@ func TestAKSKTemporaryCredentials(t *testing.T) {
 	if err := os.WriteFile(file, []byte("sts-T0ken\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := e.signer(t, AKSKConfig{AccessKey: "AKTEMP", SecretKey: "sk-temp", SecurityTokenFile: file})
+	a := e.signer(t, config.AKSK{AccessKey: "AKTEMP", SecretKey: "sk-temp", SecurityTokenFile: file})
 	req, err := e.progress(t, a, "")
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +213,7 @@ func TestAKSKTemporaryCredentials(t *testing.T) {
 	}
 
 	// Without the token, temporary credentials are refused.
-	b := e.signer(t, AKSKConfig{AccessKey: "AKTEMP", SecretKey: "sk-temp"})
+	b := e.signer(t, config.AKSK{AccessKey: "AKTEMP", SecretKey: "sk-temp"})
 	if _, err := e.progress(t, b, ""); api.Code(err) != "APIGW.0301" {
 		t.Fatalf("no security token: err = %v, want APIGW.0301", err)
 	}
@@ -225,16 +226,16 @@ func TestNewAKSKFileErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		cfg  AKSKConfig
+		cfg  config.AKSK
 		want string
 	}{
-		{AKSKConfig{SecretKeyFile: filepath.Join(dir, "absent")}, "secret_key_file: stat"},
-		{AKSKConfig{SecretKeyFile: empty}, "secret_key_file: " + empty + " is empty"},
-		{AKSKConfig{SecretKey: testSK, SecurityTokenFile: filepath.Join(dir, "absent")}, "security_token_file: stat"},
-		{AKSKConfig{}, "no secret key"},
+		{config.AKSK{SecretKeyFile: filepath.Join(dir, "absent")}, "secret_key_file: stat"},
+		{config.AKSK{SecretKeyFile: empty}, "secret_key_file: " + empty + " is empty"},
+		{config.AKSK{SecretKey: testSK, SecurityTokenFile: filepath.Join(dir, "absent")}, "security_token_file: stat"},
+		{config.AKSK{}, "no secret key"},
 	} {
 		c.cfg.AccessKey, c.cfg.ProjectID = testAK, "p1"
-		_, err := NewAKSK(c.cfg, slog.New(slog.NewTextHandler(&logBuffer{}, nil)))
+		_, err := NewAKSK(c.cfg, nil, slog.New(slog.NewTextHandler(&logBuffer{}, nil)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("NewAKSK(%+v) error = %v, want %q", c.cfg, err, c.want)
 		}
@@ -244,7 +245,7 @@ func TestNewAKSKFileErrors(t *testing.T) {
 // Requests with a body are refused rather than signed wrongly.
 func TestAKSKRefusesBodies(t *testing.T) {
 	e := newAKSKEnv(t)
-	a := e.signer(t, AKSKConfig{SecretKey: testSK})
+	a := e.signer(t, config.AKSK{SecretKey: testSK})
 	req, err := http.NewRequest(http.MethodPost, e.url+"/x", strings.NewReader("{}"))
 	if err != nil {
 		t.Fatal(err)

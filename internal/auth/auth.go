@@ -12,11 +12,9 @@ package auth
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
-	"strings"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
@@ -47,48 +45,10 @@ type Authenticator interface {
 // TokenHeader carries an IAM token on CodeArts Check requests.
 const TokenHeader = "X-Auth-Token"
 
-// maxSecretFileSize bounds what is read from a secret file. IAM tokens are
-// up to 100,000 characters; a larger file is a mistake (a path to a device
-// or a log file), and reading it whole could hang or exhaust memory.
-const maxSecretFileSize = 256 << 10
-
-// ReadSecretFile returns the content of a file holding a password, key or
-// token, without its line ending. Its errors name the file, never the
-// content.
-func ReadSecretFile(path string) (string, error) {
-	// Only regular files (Kubernetes' secret symlinks lead to one): opening
-	// a FIFO would block, and a device is never a secret.
-	fi, err := os.Stat(path)
-	if err != nil {
-		return "", err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxSecretFileSize+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > maxSecretFileSize {
-		return "", fmt.Errorf("%s is larger than %d bytes", path, maxSecretFileSize)
-	}
-	// Only the line ending is cut: a password may begin or end with a space.
-	s := strings.TrimRight(string(b), "\r\n")
-	if strings.TrimSpace(s) == "" {
-		return "", fmt.Errorf("%s is empty", path)
-	}
-	return s, nil
-}
-
-// readSecret is ReadSecretFile for use at run time: label is the config key
-// naming the file, and failures are credentials errors.
+// readSecret is config.ReadSecretFile for use at run time: label is the
+// config key naming the file, and failures are credentials errors.
 func readSecret(label, path string) (string, error) {
-	s, err := ReadSecretFile(path)
+	s, err := config.ReadSecretFile(path)
 	if err != nil {
 		return "", credentialsError(fmt.Errorf("%s: %w", label, err))
 	}

@@ -13,19 +13,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
-
-// IAMConfig says how to ask IAM for a token.
-type IAMConfig struct {
-	Endpoint     string // https://iam.{region}.myhuaweicloud.com
-	DomainName   string
-	Username     string
-	Password     string // used when PasswordFile is empty
-	PasswordFile string // re-read on every token request, so a rotated password is picked up
-	ProjectName  string // scope: exactly one of ProjectName and ProjectID
-	ProjectID    string
-}
 
 // Timing of token requests. Variables, not constants, so tests can shorten them.
 var (
@@ -50,7 +40,7 @@ var (
 // IAM gets tokens from IAM with a password and caches them. It is safe for
 // concurrent use.
 type IAM struct {
-	cfg    IAMConfig
+	cfg    config.IAM
 	caller *api.Caller
 	logger *slog.Logger
 	now    func() time.Time
@@ -88,8 +78,11 @@ type IAM struct {
 // maxBackoff, which tests change.
 func refusalMemory() time.Duration { return 2 * maxBackoff }
 
-// NewIAM returns a token source. No request is made until a token is needed.
-func NewIAM(cfg IAMConfig, caller *api.Caller, logger *slog.Logger) *IAM {
+// NewIAM returns a token source for cfg, a validated auth.iam (its
+// endpoint and project defaulted). No request is made until a token is
+// needed. A password_file is read again on every token request, so a
+// rotated password is picked up.
+func NewIAM(cfg config.IAM, caller *api.Caller, logger *slog.Logger) *IAM {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &IAM{cfg: cfg, caller: caller, logger: logger, now: time.Now, ctx: ctx, cancel: cancel}
 }
@@ -380,7 +373,7 @@ func (s *IAM) request(ctx context.Context) (token string, expiresAt time.Time, e
 
 func (s *IAM) password() (string, error) {
 	if s.cfg.PasswordFile == "" {
-		return s.cfg.Password, nil
+		return string(s.cfg.Password), nil
 	}
 	return readSecret("password_file", s.cfg.PasswordFile)
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
@@ -18,7 +19,7 @@ import (
 
 // newBackoffIAM is an IAM source on the simulator with counted calls and
 // a test clock.
-func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg IAMConfig) (*IAM, *manualClock, *api.Metrics) {
+func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *manualClock, *api.Metrics) {
 	t.Helper()
 	srv := httptest.NewServer(sim)
 	cfg.Endpoint = srv.URL
@@ -71,7 +72,7 @@ func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *manualClock
 // locked; each refusal is counted under IAM's error code.
 func TestWrongPasswordBacksOffExponentially(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	iam, clock, metrics := newBackoffIAM(t, sim, IAMConfig{Password: "wrong-password"})
+	iam, clock, metrics := newBackoffIAM(t, sim, config.IAM{Password: "wrong-password"})
 
 	calls := scrapeFor(t, iam, sim, clock, time.Hour, true)
 	t.Logf("IAM requests at %v", calls)
@@ -123,7 +124,7 @@ func TestWrongPasswordFileRecoversWhenFixed(t *testing.T) {
 	if err := os.WriteFile(file, []byte("wrong-password\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	iam, clock, _ := newBackoffIAM(t, sim, IAMConfig{PasswordFile: file})
+	iam, clock, _ := newBackoffIAM(t, sim, config.IAM{PasswordFile: file})
 	calls := scrapeFor(t, iam, sim, clock, 10*time.Minute, true)
 	if len(calls) == 0 || len(calls) > 7 {
 		t.Fatalf("%d IAM requests in 10 minutes, want 1..7", len(calls))
@@ -147,7 +148,7 @@ func TestWrongPasswordFileRecoversWhenFixed(t *testing.T) {
 func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultServiceUnavailable})
-	iam, clock, metrics := newBackoffIAM(t, sim, IAMConfig{Password: simulator.DefaultPassword})
+	iam, clock, metrics := newBackoffIAM(t, sim, config.IAM{Password: simulator.DefaultPassword})
 	if _, err := iam.Token(context.Background()); api.Code(err) != "APIGW.0613" {
 		t.Fatalf("Token error %v, want APIGW.0613", err)
 	}

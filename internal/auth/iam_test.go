@@ -15,15 +15,16 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
-func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*IAMConfig)) (*IAM, *logBuffer) {
+func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*IAM, *logBuffer) {
 	t.Helper()
 	srv := httptest.NewServer(sim)
 	logs := &logBuffer{}
-	cfg := IAMConfig{
+	cfg := config.IAM{
 		Endpoint:    srv.URL,
 		DomainName:  simulator.DefaultDomain,
 		Username:    simulator.DefaultUser,
@@ -77,7 +78,7 @@ func TestProjectIDScopeAndPasswordFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(simulator.DefaultPassword+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	iam, _ := newTestIAM(t, sim, func(c *IAMConfig) {
+	iam, _ := newTestIAM(t, sim, func(c *config.IAM) {
 		c.Password, c.PasswordFile = "", file
 		c.ProjectName, c.ProjectID = "", simulator.DefaultProjectID
 	})
@@ -155,7 +156,7 @@ func TestHungIAMDoesNotHoldCallersOrLeak(t *testing.T) {
 	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultHang})
 	srv := httptest.NewServer(sim)
 	client := &http.Client{Transport: &http.Transport{}}
-	iam := NewIAM(IAMConfig{Endpoint: srv.URL, DomainName: "d", Username: "u", Password: "p", ProjectName: "cn-north-4"},
+	iam := NewIAM(config.IAM{Endpoint: srv.URL, DomainName: "d", Username: "u", Password: "p", ProjectName: "cn-north-4"},
 		&api.Caller{Client: client}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -183,7 +184,7 @@ func TestHungIAMDoesNotHoldCallersOrLeak(t *testing.T) {
 // Errors say what failed, never with which credentials.
 func TestWrongPasswordErrorHasNoSecret(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	iam, logs := newTestIAM(t, sim, func(c *IAMConfig) { c.Password = "Wr0ng-Secret" })
+	iam, logs := newTestIAM(t, sim, func(c *config.IAM) { c.Password = "Wr0ng-Secret" })
 	_, err := iam.Token(context.Background())
 	if err == nil {
 		t.Fatal("wrong password accepted")

@@ -42,13 +42,13 @@ func writeFile(t *testing.T, path, content string) {
 
 func TestTokenFileMissingOrEmptyAtStartup(t *testing.T) {
 	dir := t.TempDir()
-	_, err := NewTokenFile(filepath.Join(dir, "absent"))
+	_, err := NewFileToken(filepath.Join(dir, "absent"))
 	if err == nil || !strings.Contains(err.Error(), "token_file") || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("missing file: err = %v, want a token_file error saying it does not exist", err)
 	}
 	empty := filepath.Join(dir, "empty")
 	writeFile(t, empty, " \n\t\n")
-	_, err = NewTokenFile(empty)
+	_, err = NewFileToken(empty)
 	if err == nil || !strings.Contains(err.Error(), "token_file: "+empty+" is empty") {
 		t.Errorf("empty file: err = %v, want one saying it is empty", err)
 	}
@@ -59,24 +59,24 @@ func TestTokenFileMissingOrEmptyAtStartup(t *testing.T) {
 func TestTokenFileReadOnChangeOnly(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "token")
 	writeFile(t, file, "token-A\n")
-	f, err := NewTokenFile(file)
+	f, err := NewSecretFile(file, "token_file")
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &manualClock{t: time.Now()}
 	f.now = clock.now
 
-	if tok, _ := f.Token(); tok != "token-A" {
+	if tok, _ := f.Value(); tok != "token-A" {
 		t.Fatalf("token = %q, want token-A (trailing newline trimmed)", tok)
 	}
 	writeFile(t, file, "token-BB\n")
 	for range 100 {
-		if tok, _ := f.Token(); tok != "token-A" {
+		if tok, _ := f.Value(); tok != "token-A" {
 			t.Fatalf("token = %q within statInterval: the file was read on a request", tok)
 		}
 	}
 	clock.advance(statInterval)
-	if tok, _ := f.Token(); tok != "token-BB" {
+	if tok, _ := f.Value(); tok != "token-BB" {
 		t.Fatalf("token = %q after statInterval, want the new token-BB", tok)
 	}
 
@@ -86,12 +86,12 @@ func TestTokenFileReadOnChangeOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.advance(statInterval)
-	if _, err := f.Token(); err == nil || !strings.Contains(err.Error(), "no such file") {
+	if _, err := f.Value(); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Fatalf("removed file: err = %v", err)
 	}
 	writeFile(t, file, "token-C\n")
 	clock.advance(statInterval)
-	if tok, err := f.Token(); err != nil || tok != "token-C" {
+	if tok, err := f.Value(); err != nil || tok != "token-C" {
 		t.Fatalf("restored file: %q, %v", tok, err)
 	}
 }
@@ -113,12 +113,12 @@ func TestTokenFileRequestsAndRotation(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "token")
 	writeFile(t, file, "not-a-token-the-API-knows\n")
-	f, err := NewTokenFile(file)
+	f, err := NewFileToken(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	clock := &manualClock{t: time.Now()}
-	f.now = clock.now
+	f.file.now = clock.now
 	call := func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodGet, ts.URL+"/v2/tasks/"+akskTask+"/progress", nil)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
@@ -40,7 +41,7 @@ func newRetryEnvFor(t *testing.T, sim *simulator.Server) *retryEnv {
 	metrics := api.NewMetrics()
 	caller := &api.Caller{Client: &http.Client{Transport: &http.Transport{}}, Metrics: metrics}
 	t.Cleanup(caller.Client.CloseIdleConnections)
-	iam := auth.NewIAM(auth.IAMConfig{
+	iam := auth.NewIAM(config.IAM{
 		Endpoint:    ts.URL,
 		DomainName:  simulator.DefaultDomain,
 		Username:    simulator.DefaultUser,

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
@@ -33,8 +34,8 @@ func newListClient(t *testing.T, n int) (*Client, *simulator.Server, *api.Metric
 	for i := range n {
 		sim.SetTask(simulator.Task{ID: fmt.Sprintf("t%03d", i), Name: fmt.Sprintf("name-%d", i), ProjectID: listProject, GitBranch: "main"})
 	}
-	signer, err := auth.NewAKSK(auth.AKSKConfig{AccessKey: listAK, SecretKey: listSK, ProjectID: simulator.DefaultProjectID},
-		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	signer, err := auth.NewAKSK(config.AKSK{AccessKey: listAK, SecretKey: listSK, ProjectID: simulator.DefaultProjectID},
+		nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 var (
@@ -28,18 +29,12 @@ var (
 		[]string{"project_id"}, nil)
 )
 
-// ClientFunc returns the CodeArts Check client of the configuration in
-// force: the collector's, so that listing shares its credentials, token,
-// HTTP client and API budget.
-type ClientFunc func() (*codearts.Client, error)
-
 // Discoverer lists projects' tasks in the background and is the
 // collector's TaskSource. It is safe for concurrent use.
 type Discoverer struct {
-	config func() *config.Config
-	client ClientFunc
-	logger *slog.Logger
-	now    func() time.Time
+	session *session.Session
+	logger  *slog.Logger
+	now     func() time.Time
 
 	reload chan struct{} // a refresh is wanted now
 
@@ -53,13 +48,13 @@ type project struct {
 	lastSuccess time.Time // zero: no listing succeeded yet
 }
 
-// New returns a Discoverer reading the configuration in force from cfg and
-// listing through the client that client returns. Nothing is listed until
-// Run.
-func New(cfg func() *config.Config, client ClientFunc, logger *slog.Logger) *Discoverer {
+// New returns a Discoverer listing the projects of the configuration in
+// force in sess through sess: the session the collector queries through,
+// so that listing shares the scrapes' credentials, token, HTTP client and
+// API budget. Nothing is listed until Run.
+func New(sess *session.Session, logger *slog.Logger) *Discoverer {
 	return &Discoverer{
-		config:   cfg,
-		client:   client,
+		session:  sess,
 		logger:   logger,
 		now:      time.Now,
 		reload:   make(chan struct{}, 1),
@@ -77,7 +72,7 @@ func (d *Discoverer) Run(ctx context.Context) {
 			timer *time.Timer
 			tick  <-chan time.Time // nil without discovery: wait for a reload
 		)
-		if cfg := d.config(); cfg != nil && cfg.Discovery != nil {
+		if cfg := d.session.Config(); cfg != nil && cfg.Discovery != nil {
 			timer = time.NewTimer(time.Duration(cfg.Discovery.RefreshInterval))
 			tick = timer.C
 		}
@@ -108,13 +103,13 @@ func (d *Discoverer) Reload() {
 // fails keeps its last good list; its error has been counted in
 // codearts_check_api_errors_total by the API client and is logged here.
 func (d *Discoverer) Refresh(ctx context.Context) {
-	cfg := d.config()
+	cfg := d.session.Config()
 	if cfg == nil || cfg.Discovery == nil {
 		d.forgetAllBut(nil)
 		return
 	}
 	d.forgetAllBut(cfg.Discovery.Projects)
-	client, err := d.client()
+	sess, err := d.session.Current()
 	if err != nil {
 		d.logger.Error("Task discovery cannot reach the API; the last discovered tasks stay in use", "err", err)
 		return
@@ -126,7 +121,7 @@ func (d *Discoverer) Refresh(ctx context.Context) {
 		tasks, err := listAll(ctx, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
 			ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
 			defer cancel()
-			return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
+			return sess.Client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
 		})
 		if err != nil {
 			d.logger.Warn("Listing a project's tasks failed; its last discovered tasks stay in use",
@@ -223,7 +218,7 @@ func (d *Discoverer) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector: one series of each per project
 // of the configuration in force, none without discovery.
 func (d *Discoverer) Collect(ch chan<- prometheus.Metric) {
-	cfg := d.config()
+	cfg := d.session.Config()
 	if cfg == nil || cfg.Discovery == nil {
 		return
 	}

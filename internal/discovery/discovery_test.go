@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,7 +21,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
@@ -42,7 +41,7 @@ const (
 type env struct {
 	t        *testing.T
 	sim      *simulator.Server
-	cfg      atomic.Pointer[config.Config]
+	sess     *session.Session
 	disc     *Discoverer
 	metrics  *api.Metrics
 	exporter *httptest.Server
@@ -61,25 +60,26 @@ func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 		sim.SetTask(simulator.Task{ID: fmt.Sprintf("a-%04d", i), Name: fmt.Sprintf("web-%d", i), ProjectID: projectA,
 			GitBranch: "main", Status: simulator.IntPtr(2)})
 	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, sim: sim, metrics: api.NewMetrics()}
+	e.sess = session.New(e.metrics, logger)
 	e.setConfig(func(c *config.Config) {
 		c.Endpoint = api1.URL
 		if edit != nil {
 			edit(c)
 		}
 	})
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// As in main: the discoverer lists through the collector's client and
-	// is the collector's task source.
-	var coll *collector.Collector
-	e.disc = New(e.cfg.Load, func() (*codearts.Client, error) { return coll.Client() }, logger)
-	coll = collector.New(e.cfg.Load, e.disc, e.metrics, logger)
+	// As in main: the discoverer and the collector share one session, and
+	// the discoverer is the collector's task source.
+	e.disc = New(e.sess, logger)
+	coll := collector.New(e.sess, e.disc, e.metrics, logger)
 	static := prometheus.NewRegistry()
 	static.MustRegister(e.metrics, e.disc)
 	e.exporter = httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))
 	t.Cleanup(func() {
 		e.exporter.Close()
 		coll.Close()
+		e.sess.Close()
 		sim.Close()
 		api1.Close()
 	})
@@ -97,19 +97,21 @@ func (e *env) setConfig(edit func(*config.Config)) {
 		Discovery: &config.Discovery{Projects: []string{projectA}},
 		Timeout:   model.Duration(10 * time.Second),
 	}
-	if prev := e.cfg.Load(); prev != nil {
+	if prev := e.sess.Config(); prev != nil {
 		c.Endpoint = prev.Endpoint
 	}
 	edit(c)
 	if err := c.Validate(); err != nil {
 		e.t.Fatalf("test config: %v", err)
 	}
-	e.cfg.Store(c)
+	if err := e.sess.Update(c); err != nil {
+		e.t.Fatalf("test session: %v", err)
+	}
 }
 
 func (e *env) taskIDs() []string {
 	var ids []string
-	for _, task := range e.disc.Tasks(e.cfg.Load()) {
+	for _, task := range e.disc.Tasks(e.sess.Config()) {
 		ids = append(ids, task.ID)
 	}
 	return ids
@@ -217,14 +219,14 @@ func TestStaticTasksWin(t *testing.T) {
 	})
 	e.sim.SetTask(simulator.Task{ID: "static-only", Status: simulator.IntPtr(0)})
 	e.disc.Refresh(context.Background())
-	tasks := e.disc.Tasks(e.cfg.Load())
+	tasks := e.disc.Tasks(e.sess.Config())
 	if len(tasks) != 4 {
 		t.Fatalf("tasks = %+v, want 4", tasks)
 	}
 	if got := tasks[0]; got != (config.Task{ID: "a-0001", Name: "configured", JobID: "job-7", ProjectID: projectA, GitBranch: "main"}) {
 		t.Errorf("configured task = %+v", got)
 	}
-	if e.cfg.Load().Tasks[0].ProjectID != "" {
+	if e.sess.Config().Tasks[0].ProjectID != "" {
 		t.Error("Tasks changed the configuration in force")
 	}
 	f := e.scrape()
@@ -381,7 +383,7 @@ func TestRunRefreshesOnInterval(t *testing.T) {
 	e := newEnv(t, 1, nil)
 	// Far below the minimum a file may set (config.MinRefreshInterval), to
 	// keep the test short: set after validation, before Run reads it.
-	e.cfg.Load().Discovery.RefreshInterval = model.Duration(10 * time.Millisecond)
+	e.sess.Config().Discovery.RefreshInterval = model.Duration(10 * time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
@@ -36,25 +31,22 @@ func TestShardsPartitionRealDiscovery(t *testing.T) {
 	cfg := serveConfig(t, sim, static, func(c *config.Config) {
 		c.Discovery = &config.Discovery{Projects: []string{project}}
 	})
-	getConfig := func() *config.Config { return cfg }
 
 	for _, total := range []int{1, 3} {
 		t.Run(fmt.Sprintf("total=%d", total), func(t *testing.T) {
 			var replicas []replica
 			for s := range total {
-				var coll *collector.Collector
 				logger := slog.New(slog.DiscardHandler)
-				disc := discovery.New(getConfig, func() (*codearts.Client, error) { return coll.Client() }, logger)
+				metrics := api.NewMetrics()
+				sess := newSession(t, cfg, metrics, logger)
+				disc := discovery.New(sess, logger)
 				src, err := shard.New(disc, s, total)
 				if err != nil {
+					sess.Close()
 					t.Fatal(err)
 				}
-				metrics := api.NewMetrics()
-				static := prometheus.NewRegistry()
-				static.MustRegister(metrics, src)
-				coll = collector.New(getConfig, src, metrics, logger)
 				disc.Refresh(context.Background())
-				r := replica{coll: coll, server: httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))}
+				r := newReplica(t, sess, src, metrics, logger)
 				defer r.close()
 				replicas = append(replicas, r)
 			}

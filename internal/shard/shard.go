@@ -15,7 +15,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
@@ -26,12 +25,18 @@ func Of(taskID string, total int) int {
 	return int(h.Sum64() % uint64(total))
 }
 
+// Tasks is a source of the tasks to query under a configuration: the
+// method of collector.TaskSource, which Source both wraps and implements.
+type Tasks interface {
+	Tasks(cfg *config.Config) []config.Task
+}
+
 // Source is a collector.TaskSource that keeps, of the tasks another source
 // gives, those of one shard. Wrapping the source rather than filtering the
 // configuration means static and discovered tasks are partitioned alike.
 // It also reports its shard as metrics (it is a prometheus.Collector).
 type Source struct {
-	source       collector.TaskSource
+	source       Tasks
 	shard, total int
 	ordinal      prometheus.Metric
 	totalShards  prometheus.Metric
@@ -45,7 +50,7 @@ var (
 )
 
 // New returns the tasks of source that fall in shard, out of total shards.
-func New(source collector.TaskSource, shard, total int) (*Source, error) {
+func New(source Tasks, shard, total int) (*Source, error) {
 	if total < 1 {
 		return nil, fmt.Errorf("--total-shards=%d: want 1 or more", total)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
@@ -47,7 +48,7 @@ func TestOfIsFNV1a64(t *testing.T) {
 
 func TestNewRejectsBadFlags(t *testing.T) {
 	for _, c := range []struct{ shard, total int }{{0, 0}, {-1, 2}, {2, 2}, {5, 3}} {
-		if _, err := shard.New(collector.StaticTasks{}, c.shard, c.total); err == nil {
+		if _, err := shard.New(staticTasks{}, c.shard, c.total); err == nil {
 			t.Errorf("New(shard %d, total %d): no error", c.shard, c.total)
 		}
 	}
@@ -86,10 +87,37 @@ func (s *listSource) Tasks(*config.Config) []config.Task {
 
 var taskIDLabel = regexp.MustCompile(`^codearts_check_task_query_success\{task_id="([^"]+)"\} 1$`)
 
+// staticTasks is the task source of the tasks listed in the configuration.
+type staticTasks struct{}
+
+func (staticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
+
 // replica is one exporter process of a sharded deployment.
 type replica struct {
+	sess   *session.Session
 	coll   *collector.Collector
 	server *httptest.Server
+}
+
+// newReplica serves the collector of src over an API session of cfg of its
+// own, as main wires them.
+func newReplica(t *testing.T, sess *session.Session, src *shard.Source, metrics *api.Metrics, logger *slog.Logger) replica {
+	t.Helper()
+	static := prometheus.NewRegistry()
+	static.MustRegister(metrics, src)
+	coll := collector.New(sess, src, metrics, logger)
+	return replica{sess: sess, coll: coll, server: httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))}
+}
+
+// newSession returns an API session with cfg in force.
+func newSession(t *testing.T, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *session.Session {
+	t.Helper()
+	sess := session.New(metrics, logger)
+	if err := sess.Update(cfg); err != nil {
+		sess.Close()
+		t.Fatal(err)
+	}
+	return sess
 }
 
 // serveConfig serves sim on loopback for the test and returns a valid
@@ -120,23 +148,21 @@ func serveConfig(t *testing.T, sim *simulator.Server, static []string, edit func
 	return cfg
 }
 
-func startReplica(t *testing.T, cfg *config.Config, source collector.TaskSource, shardOrdinal, total int) replica {
+func startReplica(t *testing.T, cfg *config.Config, source shard.Tasks, shardOrdinal, total int) replica {
 	t.Helper()
 	src, err := shard.New(source, shardOrdinal, total)
 	if err != nil {
 		t.Fatal(err)
 	}
-	static := prometheus.NewRegistry()
 	metrics := api.NewMetrics()
-	static.MustRegister(metrics, src)
 	logger := slog.New(slog.DiscardHandler)
-	coll := collector.New(func() *config.Config { return cfg }, src, metrics, logger)
-	return replica{coll: coll, server: httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))}
+	return newReplica(t, newSession(t, cfg, metrics, logger), src, metrics, logger)
 }
 
 func (r replica) close() {
 	r.server.Close()
 	r.coll.Close()
+	r.sess.Close()
 }
 
 // scrape returns the IDs of the tasks answered and the shard gauges.
@@ -222,7 +248,7 @@ func TestShardsPartitionTheTaskSet(t *testing.T) {
 		t.Run(fmt.Sprintf("static/total=%d", total), func(t *testing.T) {
 			var replicas []replica
 			for s := range total {
-				r := startReplica(t, cfg, collector.StaticTasks{}, s, total)
+				r := startReplica(t, cfg, staticTasks{}, s, total)
 				defer r.close()
 				replicas = append(replicas, r)
 			}

@@ -1,4 +1,4 @@
-package collector
+package session
 
 import (
 	"golang.org/x/time/rate"
@@ -7,7 +7,7 @@ import (
 )
 
 // newBudget returns the API budget of the whole process: one token bucket
-// that every api.Caller the Collector builds waits on, so that overlapping
+// that every api.Caller the Session builds waits on, so that overlapping
 // scrapes, IAM token requests and retries all draw from it. It starts
 // without a cap; setBudget applies the configuration.
 //

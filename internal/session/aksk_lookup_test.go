@@ -1,4 +1,4 @@
-package collector
+package session
 
 import (
 	"context"
@@ -17,6 +17,10 @@ import (
 // credentials alone, and looked up again when they change: another access
 // key, or another region (even with the same IAM endpoint written out).
 func TestAKSKProjectLookupAcrossReloads(t *testing.T) {
+	const (
+		testAK = "AKSESSIONTEST0000001"
+		testSK = "session-test-Secret"
+	)
 	sim := simulator.New(simulator.Options{})
 	ts := httptest.NewServer(sim)
 	t.Cleanup(ts.Close)
@@ -26,29 +30,31 @@ func TestAKSKProjectLookupAcrossReloads(t *testing.T) {
 	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK})
 	sim.AddAccessKey(simulator.AccessKey{ID: "AKSECOND", Secret: testSK})
 	sim.SetProjects("cn-north-1", "11111111111111111111111111111111")
-	ids := addTasks(sim, 1, simulator.Task{Status: simulator.IntPtr(2)})
-	metrics := api.NewMetrics()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	const task = "2b31ed5200000000ebedb6e570000000"
+	sim.SetTask(simulator.Task{ID: task, Status: simulator.IntPtr(2)})
+	sess := New(api.NewMetrics(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(sess.Close)
 
 	load := func(region, ak string, concurrency int) *config.Config {
 		t.Helper()
 		cfg, err := config.Parse([]byte("region: " + region + "\nendpoint: " + ts.URL +
 			"\nauth:\n  aksk:\n    access_key: " + ak + "\n    secret_key: " + testSK + "\n    iam_endpoint: " + ts.URL +
-			"\ntasks:\n  - id: " + ids[0] + "\nconcurrency: " + strconv.Itoa(concurrency) + "\n"))
+			"\ntasks:\n  - id: " + task + "\nconcurrency: " + strconv.Itoa(concurrency) + "\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return cfg
 	}
-	var s *session
 	step := func(name string, cfg *config.Config, wantLookups int, wantRegion string) {
 		t.Helper()
-		next, err := newSession(cfg, s, metrics, nil, logger)
+		if err := sess.Update(cfg); err != nil {
+			t.Fatal(err)
+		}
+		a, err := sess.Current()
 		if err != nil {
 			t.Fatal(err)
 		}
-		s = next
-		if _, err := s.client.Progress(context.Background(), ids[0], ""); err != nil {
+		if _, err := a.Client.Progress(context.Background(), task, ""); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		region, withHeader := sim.LastProjectQuery()

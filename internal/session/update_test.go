@@ -1,4 +1,4 @@
-package collector
+package session
 
 import (
 	"bytes"
@@ -29,26 +29,26 @@ func (b *lockedBuffer) String() string {
 }
 
 // The warning that TLS verification is off comes when the session is built,
-// which Prepare does before any scrape; with verification on there is none.
-func TestPrepareWarnsAboutInsecureTLSBeforeAnyScrape(t *testing.T) {
+// which Update does before any scrape; with verification on there is none.
+func TestUpdateWarnsAboutInsecureTLSBeforeAnyScrape(t *testing.T) {
 	for _, insecure := range []bool{true, false} {
 		cfg := &config.Config{
 			Endpoint: "https://127.0.0.1:1",
 			Auth: config.Auth{IAM: &config.IAM{
 				Endpoint: "https://127.0.0.1:1", DomainName: "d", Username: "u", Password: "p", ProjectName: "cn-north-4",
 			}},
-			Tasks: []config.Task{{ID: taskID(0)}},
+			Tasks: []config.Task{{ID: "2b31ed5200000000ebedb6e570000000"}},
 		}
 		cfg.HTTPClientConfig.TLSConfig.InsecureSkipVerify = insecure
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
 		logs := &lockedBuffer{}
-		coll := New(func() *config.Config { return cfg }, StaticTasks{}, api.NewMetrics(), slog.New(slog.NewTextHandler(logs, nil)))
-		if err := coll.Prepare(); err != nil {
-			t.Fatalf("Prepare: %v", err)
+		sess := New(api.NewMetrics(), slog.New(slog.NewTextHandler(logs, nil)))
+		if err := sess.Update(cfg); err != nil {
+			t.Fatalf("Update: %v", err)
 		}
-		coll.Close()
+		sess.Close()
 		warned := strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), "insecure_skip_verify")
 		if warned != insecure {
 			t.Errorf("insecure_skip_verify %v: warned %v; logs:\n%s", insecure, warned, logs)

@@ -1,4 +1,4 @@
-package auth_test
+package collector
 
 import (
 	"context"
@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
@@ -31,7 +30,7 @@ func TestTokenFileGoneMeansUpZero(t *testing.T) {
 	t.Cleanup(sim.Close)
 	sim.SetTask(simulator.Task{ID: "task-1", Status: simulator.IntPtr(2)})
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	iam := auth.NewIAM(auth.IAMConfig{Endpoint: ts.URL, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
+	iam := auth.NewIAM(config.IAM{Endpoint: ts.URL, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
 		Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject}, &api.Caller{Client: ts.Client()}, logger)
 	t.Cleanup(iam.Close)
 	token, err := iam.Token(context.Background())
@@ -49,11 +48,11 @@ func TestTokenFileGoneMeansUpZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	metrics := api.NewMetrics()
-	coll := collector.New(func() *config.Config { return cfg }, collector.StaticTasks{}, metrics, logger)
+	coll := newStaticCollector(t, cfg, metrics, logger)
 	t.Cleanup(coll.Close)
 	static := prometheus.NewRegistry()
 	static.MustRegister(metrics)
-	exporter := httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))
+	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
 	t.Cleanup(exporter.Close)
 	scrape := func() string {
 		resp, err := http.Get(exporter.URL + "/metrics")
