@@ -227,3 +227,30 @@ type countingWriter struct {
 func (w *countingWriter) Header() http.Header         { return w.header }
 func (w *countingWriter) WriteHeader(int)             {}
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+// The process-wide and collection families are concatenated in name
+// order; a name in both is an error, and is served once.
+func TestDisjointGather(t *testing.T) {
+	gauge := func(name string, v float64) prometheus.Collector {
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: "h"})
+		g.Set(v)
+		return g
+	}
+	static, collection := prometheus.NewRegistry(), prometheus.NewRegistry()
+	static.MustRegister(gauge("b", 1), gauge("d", 1))
+	collection.MustRegister(gauge("a", 2), gauge("c", 2), gauge("d", 2))
+	mfs, err := disjoint{static, collection}.Gather()
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	if want := []string{"a", "b", "c", "d"}; !slices.Equal(names, want) {
+		t.Errorf("families %v, want %v", names, want)
+	}
+	if err == nil || !strings.Contains(err.Error(), "two metric families are named d") {
+		t.Errorf("err = %v, want one naming d", err)
+	}
+	if got := mfs[3].GetMetric()[0].GetGauge().GetValue(); got != 1 {
+		t.Errorf("d = %v, want the first gatherer's 1", got)
+	}
+}
