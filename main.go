@@ -143,7 +143,7 @@ func run() int {
 	}()
 
 	metricsHandler := promhttp.InstrumentMetricHandler(registry,
-		collector.Handler(coll, registry, logger, collector.HandlerOpts{MaxRequestsInFlight: *maxRequests}))
+		collector.Handler(coll, registry, logger, collector.HandlerOpts{MaxRequestsInFlight: *maxRequests, Registry: registry}))
 	reloader := newReloads(reload)
 	mux, err := newMux(*metricsPath, metricsHandler, sc, reloader, logger)
 	if err != nil {

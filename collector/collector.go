@@ -2,7 +2,8 @@
 // CodeArts Check for the progress of every configured task through a
 // bounded work queue, within the scrape's deadline, and turns the answers
 // into metrics. It also owns the /metrics HTTP handler, which derives that
-// deadline from Prometheus' scrape timeout header.
+// deadline from Prometheus' scrape timeout header and leaves the answer
+// (formats, compression, name[]) to promhttp.
 package collector
 
 import (
@@ -14,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
@@ -22,32 +25,10 @@ import (
 
 const namespace = "codearts_check"
 
-// The collector's metrics, all gauges. The task families have a task_id
-// label; task_info also task_name, project_id and git_branch (families.go
-// builds them).
-var (
-	taskStatusFamily = metricFamily{namespace + "_task_status",
-		"Last task_status read from the API: 0 checking, 1 check failed, 2 check succeeded, 3 stopped, -1 never checked (null). Served from the last successful query when this scrape's query failed; see codearts_check_task_query_success and codearts_check_task_last_success_timestamp_seconds."}
-	taskRatioFamily = metricFamily{namespace + "_task_progress_ratio",
-		"Last progress.ratio read from the API as 0..1 (\"50%\" is 0.5). Absent while the ratio is null or not a percentage."}
-	taskInfoFamily = metricFamily{namespace + "_task_info",
-		"Always 1, for every task; join on task_id to label other series with task_name, project_id (the CodeArts project) and git_branch. Labels are empty where unknown: project_id and git_branch are only known for tasks discovery has listed."}
-	querySuccessFamily = metricFamily{namespace + "_task_query_success",
-		"1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is."}
-	queryDurationFamily = metricFamily{namespace + "_task_query_duration_seconds",
-		"Time the collection this scrape served spent querying the task, retries included."}
-	lastSuccessFamily = metricFamily{namespace + "_task_last_success_timestamp_seconds",
-		"Unix time of the last valid answer for the task; how old the served task_status and progress are."}
-	upFamily = metricFamily{namespace + "_up",
-		"1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served."}
-	scrapeDurationFamily = metricFamily{namespace + "_scrape_duration_seconds",
-		"Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."}
-)
-
 // Collector queries CodeArts Check for the tasks of the configuration in
-// force. One Collector lives for the whole process; Handler serves each
-// scrape the snapshot of a collection bound by that scrape's deadline and
-// shared with overlapping scrapes (share.go).
+// force. It is a prometheus.Collector; one lives for the whole process.
+// Handler serves each scrape the snapshot of a collection bound by that
+// scrape's deadline and shared with overlapping scrapes (share.go).
 type Collector struct {
 	config  func() *config.Config // the configuration in force: the session's
 	session *session.Session
@@ -89,6 +70,20 @@ func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger 
 // Close ends the collection in flight, if any.
 func (c *Collector) Close() { c.share.stop() }
 
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) { describe(ch) }
+
+// Collect implements prometheus.Collector: it serves the snapshot of a
+// collection bound by the configured timeout, shared with the scrapes and
+// collections that overlap it as Handler's are (share.go). Handler does
+// not gather the Collector itself, because a Collect cannot know the
+// deadline of the scrape it answers; it collects that snapshot instead.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.configuredTimeout())
+	defer cancel()
+	c.shared(ctx).Collect(ch)
+}
+
 // result is the outcome of one task query in one scrape.
 type result struct {
 	progress codearts.Progress
@@ -113,7 +108,8 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	current := make(map[string]taskState, len(tasks))
-	// In task ID order, the order of the series (families.go).
+	// In task ID order, so that snapshot.add sees a task listed twice
+	// as two neighbours and keeps the first entry.
 	for _, i := range byID(tasks) {
 		task, r := tasks[i], results[i]
 		state, known := c.last[task.ID]

@@ -5,42 +5,49 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
 // A collection keeps its results as a snapshot: one small row of values per
-// task. Metric families are built from it only while a scrape is answered,
-// one family at a time, each encoded and dropped before the next is built
-// (expose.go). With 10,000 tasks a collection is 60,000 series: as built
-// families they took ~14 MiB for as long as the collection was served,
-// which set the exporter's peak memory; as rows they take ~1 MiB, and a
-// scrape holds one family at a time (BENCHMARKS.md).
-//
-// Families are built directly, not through prometheus.MustNewConstMetric and
-// a registry, which made each series several times over: label pairs built
-// and validated per series, copied into a fresh dto.Metric, hashed to check
-// it against every other, then sorted by label values. Here the series of a
-// family are allocated together, label values point into the rows, the
-// series of one task share one task_id label pair, and rows are sorted by
-// task ID when the collection ends, so series come out in the order a
-// registry would have sorted them into.
+// task (~1 MiB at 10,000 tasks), not built metrics. Metrics are made from
+// the rows only while a scrape is answered (snapshot.Collect), so between
+// scrapes the exporter holds the rows alone.
 
-// metricFamily names a gauge family the collector exports.
-type metricFamily struct {
-	name, help string
-}
-
-var gaugeType = dto.MetricType_GAUGE
-
-// Label names, as pointers to share: a dto.LabelPair points to its name.
+// The collector's metrics, all gauges. The task families have a task_id
+// label; task_info also task_name, project_id and git_branch.
 var (
-	taskIDLabel    = "task_id"
-	taskNameLabel  = "task_name"
-	projectIDLabel = "project_id"
-	gitBranchLabel = "git_branch"
+	taskStatusDesc     = prometheus.NewDesc(namespace+"_task_status", taskStatusHelp, []string{"task_id"}, nil)
+	taskRatioDesc      = prometheus.NewDesc(namespace+"_task_progress_ratio", taskRatioHelp, []string{"task_id"}, nil)
+	taskInfoDesc       = prometheus.NewDesc(namespace+"_task_info", taskInfoHelp, []string{"task_id", "task_name", "project_id", "git_branch"}, nil)
+	querySuccessDesc   = prometheus.NewDesc(namespace+"_task_query_success", querySuccessHelp, []string{"task_id"}, nil)
+	queryDurationDesc  = prometheus.NewDesc(namespace+"_task_query_duration_seconds", queryDurationHelp, []string{"task_id"}, nil)
+	lastSuccessDesc    = prometheus.NewDesc(namespace+"_task_last_success_timestamp_seconds", lastSuccessHelp, []string{"task_id"}, nil)
+	upDesc             = prometheus.NewDesc(namespace+"_up", upHelp, nil, nil)
+	scrapeDurationDesc = prometheus.NewDesc(namespace+"_scrape_duration_seconds", scrapeDurationHelp, nil, nil)
 )
+
+// Help texts of the metrics, also used by the tests.
+const (
+	taskStatusHelp     = "Last task_status read from the API: 0 checking, 1 check failed, 2 check succeeded, 3 stopped, -1 never checked (null). Served from the last successful query when this scrape's query failed; see codearts_check_task_query_success and codearts_check_task_last_success_timestamp_seconds."
+	taskRatioHelp      = "Last progress.ratio read from the API as 0..1 (\"50%\" is 0.5). Absent while the ratio is null or not a percentage."
+	taskInfoHelp       = "Always 1, for every task; join on task_id to label other series with task_name, project_id (the CodeArts project) and git_branch. Labels are empty where unknown: project_id and git_branch are only known for tasks discovery has listed."
+	querySuccessHelp   = "1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is."
+	queryDurationHelp  = "Time the collection this scrape served spent querying the task, retries included."
+	lastSuccessHelp    = "Unix time of the last valid answer for the task; how old the served task_status and progress are."
+	upHelp             = "1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served."
+	scrapeDurationHelp = "Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."
+)
+
+// describe sends the descriptions of every metric the collector exports.
+func describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{taskStatusDesc, taskRatioDesc, taskInfoDesc, querySuccessDesc,
+		queryDurationDesc, lastSuccessDesc, upDesc, scrapeDurationDesc} {
+		ch <- d
+	}
+}
 
 // taskRow is what a collection keeps of one task.
 type taskRow struct {
@@ -58,12 +65,12 @@ type taskRow struct {
 
 // snapshot is the result of one collection. It is read-only once the
 // collection ends: every scrape that shares the collection serves it
-// (share.go).
+// (share.go), so several registries may collect it at once.
 type snapshot struct {
 	rows     []taskRow // sorted by task ID, each ID once
 	up       bool
 	duration float64 // seconds the collection took
-	err      error   // a task listed twice; logged by every scrape served
+	err      error   // a task listed twice; reported by every scrape served
 	// noCollection marks what a scrape serves when it had no collection
 	// at all: up 0 and nothing else.
 	noCollection bool
@@ -73,8 +80,8 @@ type snapshot struct {
 func upOnly() *snapshot { return &snapshot{noCollection: true} }
 
 // add appends the row of a task. Tasks must come sorted by ID. Of a task
-// listed twice the first entry is kept: a registry would have refused the
-// second set of series too.
+// listed twice the first entry is kept: a registry refuses a second set of
+// series with the same labels, and would drop the whole family.
 func (s *snapshot) add(row taskRow) {
 	if n := len(s.rows); n > 0 && s.rows[n-1].task.ID == row.task.ID {
 		s.err = fmt.Errorf("task %s is listed more than once; only its first entry is exported", row.task.ID)
@@ -82,7 +89,7 @@ func (s *snapshot) add(row taskRow) {
 	}
 	// Label values come from the configuration and from API answers,
 	// which are valid UTF-8 as parsed; anything else would make the
-	// exposition unreadable, so it is repaired here rather than trusted.
+	// registry refuse the series, so it is repaired here rather than trusted.
 	for _, v := range []*string{&row.task.ID, &row.task.Name, &row.task.ProjectID, &row.task.GitBranch} {
 		if !utf8.ValidString(*v) {
 			*v = strings.ToValidUTF8(*v, string(utf8.RuneError))
@@ -91,135 +98,113 @@ func (s *snapshot) add(row taskRow) {
 	s.rows = append(s.rows, row)
 }
 
-// lazyFamily is a family to serve, built only when it is encoded.
-type lazyFamily struct {
-	name  string
-	build func() *dto.MetricFamily // nil: no series
-}
+// Describe implements prometheus.Collector.
+func (s *snapshot) Describe(ch chan<- *prometheus.Desc) { describe(ch) }
 
-// families returns the families of the snapshot for one scrape, in no
-// particular order. The task families built from them share one task_id
-// label pair per task.
-func (s *snapshot) families() []lazyFamily {
-	up := single(&upFamily, boolValue(s.up))
+// Collect implements prometheus.Collector: the series of the snapshot. A
+// task listed twice is reported as an error of the collection (the
+// registry's gather error, which the /metrics handler logs), next to the
+// series of its first entry.
+func (s *snapshot) Collect(ch chan<- prometheus.Metric) {
+	b := newSeriesBuilder(len(s.rows))
+	ch <- b.gauge(upDesc, boolValue(s.up), nil)
 	if s.noCollection {
-		return []lazyFamily{up}
+		return
 	}
-	ids := &taskIDs{rows: s.rows}
-	gauge := func(f *metricFamily, value func(*taskRow) (float64, bool)) lazyFamily {
-		return lazyFamily{f.name, func() *dto.MetricFamily { return s.gauge(f, ids, value) }}
+	ch <- b.gauge(scrapeDurationDesc, s.duration, nil)
+	if s.err != nil {
+		ch <- prometheus.NewInvalidMetric(taskInfoDesc, s.err)
 	}
-	return []lazyFamily{
-		up,
-		single(&scrapeDurationFamily, s.duration),
-		{taskInfoFamily.name, func() *dto.MetricFamily { return s.info(ids) }},
-		gauge(&querySuccessFamily, func(r *taskRow) (float64, bool) { return boolValue(r.success), true }),
-		gauge(&queryDurationFamily, func(r *taskRow) (float64, bool) { return r.duration, true }),
-		gauge(&taskStatusFamily, func(r *taskRow) (float64, bool) { return r.status, r.known }),
-		gauge(&taskRatioFamily, func(r *taskRow) (float64, bool) { return r.ratio, r.known && r.hasRatio }),
-		gauge(&lastSuccessFamily, func(r *taskRow) (float64, bool) { return r.lastSuccess, r.known }),
-	}
-}
-
-// gauge builds the family of f with a series for every row that value
-// says has one.
-func (s *snapshot) gauge(f *metricFamily, ids *taskIDs, value func(*taskRow) (float64, bool)) *dto.MetricFamily {
-	b := newFamilyBuilder(f, len(s.rows))
 	for i := range s.rows {
-		if v, ok := value(&s.rows[i]); ok {
-			b.add(ids.of(i), v)
+		r := &s.rows[i]
+		id, info := b.labels(&r.task)
+		ch <- b.gauge(taskInfoDesc, 1, info)
+		ch <- b.gauge(querySuccessDesc, boolValue(r.success), id)
+		ch <- b.gauge(queryDurationDesc, r.duration, id)
+		if !r.known {
+			continue
 		}
-	}
-	return b.family()
-}
-
-// info builds codearts_check_task_info: 1 for every task, with its labels.
-func (s *snapshot) info(ids *taskIDs) *dto.MetricFamily {
-	const perTask = 4
-	b := newFamilyBuilder(&taskInfoFamily, len(s.rows))
-	pairs := make([]dto.LabelPair, 3*len(s.rows))
-	labels := make([]*dto.LabelPair, perTask*len(s.rows))
-	for i := range s.rows {
-		task := &s.rows[i].task
-		p := pairs[3*i : 3*i+3]
-		p[0].Name, p[0].Value = &gitBranchLabel, &task.GitBranch
-		p[1].Name, p[1].Value = &projectIDLabel, &task.ProjectID
-		p[2].Name, p[2].Value = &taskNameLabel, &task.Name
-		l := labels[perTask*i : perTask*(i+1) : perTask*(i+1)]
-		// Sorted by label name, as the text format and promlint expect.
-		l[0], l[1], l[2], l[3] = &p[0], &p[1], ids.of(i)[0], &p[2]
-		b.add(l, 1)
-	}
-	return b.family()
-}
-
-// taskIDs holds the task_id label pairs of the rows, built the first time
-// a family needs them and shared by the families of one scrape.
-type taskIDs struct {
-	rows   []taskRow
-	labels []*dto.LabelPair
-}
-
-// of returns the labels of row i: its task_id pair alone. The slice's
-// capacity is one, so nothing can append into a neighbour.
-func (t *taskIDs) of(i int) []*dto.LabelPair {
-	if t.labels == nil {
-		pairs := make([]dto.LabelPair, len(t.rows))
-		t.labels = make([]*dto.LabelPair, len(t.rows))
-		for j := range t.rows {
-			pairs[j].Name, pairs[j].Value = &taskIDLabel, &t.rows[j].task.ID
-			t.labels[j] = &pairs[j]
+		ch <- b.gauge(taskStatusDesc, r.status, id)
+		if r.hasRatio {
+			ch <- b.gauge(taskRatioDesc, r.ratio, id)
 		}
+		ch <- b.gauge(lastSuccessDesc, r.lastSuccess, id)
 	}
-	return t.labels[i : i+1 : i+1]
 }
 
-// single is a family of one series without labels.
-func single(f *metricFamily, value float64) lazyFamily {
-	return lazyFamily{f.name, func() *dto.MetricFamily {
-		b := newFamilyBuilder(f, 1)
-		b.add(nil, value)
-		return b.family()
-	}}
+// A scrape of 10,000 tasks collects 60,000 series, and the registry holds
+// every one of them, written out, until the answer is sent: that is the
+// exporter's peak memory. So the series are built as
+// prometheus.NewConstMetric's are (a value and labels that never change),
+// but in a few large allocations rather than several small ones per series,
+// and the series of one task share their label pairs, whose values point
+// into the snapshot's rows. At 10,000 tasks that keeps the peak resident
+// set below 60 MiB, which const metrics built one by one exceeded
+// (BENCHMARKS.md).
+
+// Label names, shared by every label pair that names them.
+var (
+	taskIDLabel    = "task_id"
+	taskNameLabel  = "task_name"
+	projectIDLabel = "project_id"
+	gitBranchLabel = "git_branch"
+)
+
+// seriesBuilder makes the series of one Collect.
+type seriesBuilder struct {
+	series    []gaugeSeries    // every series, allocated up front
+	pairs     []dto.LabelPair  // four per task
+	labelSets []*dto.LabelPair // five per task: task_id alone, then all four
 }
 
-// gaugeSeries is one series and everything it points to.
+func newSeriesBuilder(tasks int) *seriesBuilder {
+	return &seriesBuilder{
+		series:    make([]gaugeSeries, 0, 2+6*tasks),
+		pairs:     make([]dto.LabelPair, 0, 4*tasks),
+		labelSets: make([]*dto.LabelPair, 0, 5*tasks),
+	}
+}
+
+// labels returns the labels of task's series: task_id alone, and all four
+// of task_info, each sorted by name as the registry wants them. Their
+// capacity is their length, so nothing can append into a neighbour.
+func (b *seriesBuilder) labels(task *config.Task) (id, info []*dto.LabelPair) {
+	n := len(b.pairs)
+	b.pairs = b.pairs[:n+4]
+	p := b.pairs[n : n+4]
+	p[0].Name, p[0].Value = &gitBranchLabel, &task.GitBranch
+	p[1].Name, p[1].Value = &projectIDLabel, &task.ProjectID
+	p[2].Name, p[2].Value = &taskIDLabel, &task.ID
+	p[3].Name, p[3].Value = &taskNameLabel, &task.Name
+	m := len(b.labelSets)
+	b.labelSets = append(b.labelSets, &p[2], &p[0], &p[1], &p[2], &p[3])
+	return b.labelSets[m : m+1 : m+1], b.labelSets[m+1 : m+5 : m+5]
+}
+
+// gauge returns a new series of d with value v and labels (nil: none).
+func (b *seriesBuilder) gauge(d *prometheus.Desc, v float64, labels []*dto.LabelPair) prometheus.Metric {
+	n := len(b.series)
+	b.series = b.series[:n+1]
+	s := &b.series[n]
+	s.desc, s.labels, s.value = d, labels, v
+	s.gauge.Value = &s.value
+	return s
+}
+
+// gaugeSeries is a gauge whose value and labels never change.
 type gaugeSeries struct {
-	metric dto.Metric
+	desc   *prometheus.Desc
+	labels []*dto.LabelPair // sorted by name; shared, never modified
 	gauge  dto.Gauge
 	value  float64
 }
 
-// familyBuilder builds one gauge family; its series are allocated
-// together, up front.
-type familyBuilder struct {
-	mf     dto.MetricFamily
-	series []gaugeSeries
-}
+// Desc implements prometheus.Metric.
+func (s *gaugeSeries) Desc() *prometheus.Desc { return s.desc }
 
-func newFamilyBuilder(f *metricFamily, capacity int) *familyBuilder {
-	b := &familyBuilder{series: make([]gaugeSeries, capacity)}
-	b.mf.Name, b.mf.Help, b.mf.Type = &f.name, &f.help, &gaugeType
-	b.mf.Metric = make([]*dto.Metric, 0, capacity)
-	return b
-}
-
-// add appends a series with labels (sorted by name; shared, never
-// modified) and value.
-func (b *familyBuilder) add(labels []*dto.LabelPair, value float64) {
-	s := &b.series[len(b.mf.Metric)]
-	s.value = value
-	s.gauge.Value = &s.value
-	s.metric.Label = labels
-	s.metric.Gauge = &s.gauge
-	b.mf.Metric = append(b.mf.Metric, &s.metric)
-}
-
-// family returns the family, or nil if it has no series: the text format
-// has no way to write an empty family.
-func (b *familyBuilder) family() *dto.MetricFamily {
-	if len(b.mf.Metric) == 0 {
-		return nil
-	}
-	return &b.mf
+// Write implements prometheus.Metric. The registry only reads what it is
+// given, so out may point into the series.
+func (s *gaugeSeries) Write(out *dto.Metric) error {
+	out.Label, out.Gauge = s.labels, &s.gauge
+	return nil
 }

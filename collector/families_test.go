@@ -2,10 +2,15 @@ package collector
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
@@ -55,9 +60,9 @@ func TestTaskSeriesSortedByID(t *testing.T) {
 	}
 }
 
-// A task listed twice gets one set of series, not a broken answer, as a
-// registry would have had it; a name that is not UTF-8 is repaired rather
-// than written as it is.
+// A task listed twice gets one set of series and an error in the log, not
+// a broken answer; a name that is not UTF-8 is repaired rather than
+// written as it is.
 func TestTaskListedTwiceAndBadName(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	for _, id := range []string{"a1", "b2"} {
@@ -65,8 +70,11 @@ func TestTaskListedTwiceAndBadName(t *testing.T) {
 	}
 	env := newTestEnv(t, sim, []string{"unused"}, nil)
 	env.coll.tasks = listSource{{ID: "b2", Name: "bad\xffname"}, {ID: "a1"}, {ID: "b2", Name: "again"}}
+	var logs syncBuffer
+	logged := httptest.NewServer(Handler(env.coll, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(&logs, nil)), HandlerOpts{}))
+	t.Cleanup(logged.Close)
 
-	resp, err := http.Get(env.exporter.URL + "/metrics")
+	resp, err := http.Get(logged.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,8 +93,59 @@ func TestTaskListedTwiceAndBadName(t *testing.T) {
 	if strings.Contains(text, `task_name="again"`) {
 		t.Errorf("the second entry of b2 is exported:\n%s", text)
 	}
+	if !strings.Contains(logs.String(), "task b2 is listed more than once") {
+		t.Errorf("the task listed twice is not logged:\n%s", logs.String())
+	}
 	res := env.scrape(0)
 	if got := res.mustValue("codearts_check_up"); got != 1 {
 		t.Errorf("up = %v, want 1", got)
+	}
+}
+
+// Collector is a prometheus.Collector like any other: registered, linted
+// and compared with the library's testutil, it collects the configured
+// tasks.
+func TestCollectorIsACollector(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	sim.SetTask(simulator.Task{ID: "a1", Status: simulator.IntPtr(1), Ratio: simulator.StrPtr("50%")})
+	sim.SetTask(simulator.Task{ID: "b2", Status: simulator.IntPtr(2)})
+	env := newTestEnv(t, sim, []string{"a1", "b2"}, nil)
+	env.cfg.Tasks[1].Name = "second"
+
+	// Three task families with a series per task, three with a series
+	// per answered task but progress_ratio, whose b2 is null; up and
+	// scrape_duration_seconds.
+	if got, want := testutil.CollectAndCount(env.coll), 3*2+2*2+1+2; got != want {
+		t.Errorf("CollectAndCount = %d, want %d", got, want)
+	}
+	problems, err := testutil.CollectAndLint(env.coll)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+	want := `# HELP codearts_check_task_info ` + taskInfoHelp + `
+# TYPE codearts_check_task_info gauge
+codearts_check_task_info{git_branch="",project_id="",task_id="a1",task_name=""} 1
+codearts_check_task_info{git_branch="",project_id="",task_id="b2",task_name="second"} 1
+# HELP codearts_check_task_progress_ratio ` + taskRatioHelp + `
+# TYPE codearts_check_task_progress_ratio gauge
+codearts_check_task_progress_ratio{task_id="a1"} 0.5
+# HELP codearts_check_task_status ` + taskStatusHelp + `
+# TYPE codearts_check_task_status gauge
+codearts_check_task_status{task_id="a1"} 1
+codearts_check_task_status{task_id="b2"} 2
+# HELP codearts_check_up ` + upHelp + `
+# TYPE codearts_check_up gauge
+codearts_check_up 1
+`
+	if err := testutil.CollectAndCompare(env.coll, strings.NewReader(want), "codearts_check_task_info",
+		"codearts_check_task_progress_ratio", "codearts_check_task_status", "codearts_check_up"); err != nil {
+		t.Error(err)
+	}
+
+	// Registered next to the API counters, it is gathered with them.
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(env.coll, env.coll.metrics)
+	if n, err := testutil.GatherAndCount(reg, "codearts_check_task_query_success"); err != nil || n != 2 {
+		t.Errorf("gathered %d task_query_success series, %v; want 2", n, err)
 	}
 }

@@ -69,10 +69,9 @@ func (c *Collector) shared(ctx context.Context) *snapshot {
 		} else {
 			runCtx, cancel = context.WithCancel(runCtx)
 		}
-		// The last collection's snapshot is dropped now rather than when
-		// this one is done: only min_interval reuses it, which it no
-		// longer will. (When snapshots were built metric families, holding
-		// two doubled the peak memory with 10,000 tasks, BENCHMARKS.md.)
+		// The last collection's snapshot is dropped as this one starts:
+		// only min_interval reuses it, which a new collection rules out,
+		// and the exporter need not hold two snapshots at once.
 		s.inFlight, s.cancel, s.last = col, cancel, nil
 		go c.run(runCtx, col)
 	}
@@ -80,7 +79,7 @@ func (c *Collector) shared(ctx context.Context) *snapshot {
 
 	// A scrape whose deadline is not before the collection's waits for it:
 	// the collection ends at its deadline, plus the moments it takes to
-	// turn the answers into metrics. One with an earlier deadline (a
+	// turn the answers into rows. One with an earlier deadline (a
 	// shorter scrape timeout joining a longer one) stops waiting at its own
 	// deadline and answers on time with codearts_check_up 0 and no task
 	// series: better a visible gap than a scrape Prometheus gives up on.

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -54,7 +56,7 @@ func twoTaskEnv(t *testing.T) *testEnv {
 
 // Prometheus with native histograms asks for protobuf; it gets protobuf,
 // with every task family, gzipped when asked.
-func TestExposeProtobuf(t *testing.T) {
+func TestMetricsProtobuf(t *testing.T) {
 	env := twoTaskEnv(t)
 	accept := "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3"
 	resp, body := env.get("/metrics", map[string]string{"Accept": accept, "Accept-Encoding": "gzip"})
@@ -98,7 +100,7 @@ func TestExposeProtobuf(t *testing.T) {
 }
 
 // Without Accept-Encoding, or with gzip refused, the answer is plain text.
-func TestExposeIdentity(t *testing.T) {
+func TestMetricsIdentity(t *testing.T) {
 	env := twoTaskEnv(t)
 	for _, enc := range []string{"", "identity", "gzip;q=0", "br, *;q=0", "gzip;q=0, *"} {
 		resp, body := env.get("/metrics", map[string]string{"Accept-Encoding": enc})
@@ -117,8 +119,8 @@ func TestExposeIdentity(t *testing.T) {
 	}
 }
 
-// name[] selects families, as promhttp's handler does.
-func TestExposeNameFilter(t *testing.T) {
+// name[] selects families.
+func TestMetricsNameFilter(t *testing.T) {
 	env := twoTaskEnv(t)
 	_, body := env.get("/metrics?name[]=codearts_check_task_status&name[]=codearts_check_api_requests_total", nil)
 	parser := expfmt.NewTextParser(model.UTF8Validation)
@@ -136,48 +138,58 @@ func TestExposeNameFilter(t *testing.T) {
 	}
 }
 
-func TestAcceptsGzip(t *testing.T) {
-	for header, want := range map[string]bool{
-		"":                              false,
-		"gzip":                          true,
-		"GZIP":                          true,
-		"gzip, deflate, br":             true,
-		"br;q=1.0, gzip;q=0.8, *;q=0.1": true,
-		"gzip;q=0":                      false,
-		"gzip;q=0.000":                  false,
-		"gzip;q=0.001":                  true,
-		"gzip; Q=0.5":                   true,
-		"gzip;q=abc":                    false,
-		"gzip;q=2":                      false,
-		"*":                             true,
-		"*;q=0":                         false,
-		"gzip;q=0, *":                   false,
-		"identity":                      false,
-		"x-gzip":                        false,
-		"deflate, gzip;level=1":         true,
-	} {
-		if got := acceptsGzip([]string{header}); got != want {
-			t.Errorf("acceptsGzip(%q) = %v, want %v", header, got, want)
-		}
+// Prometheus asks for gzip; it gets gzipped text that parses, with the
+// task series and the process-wide ones.
+func TestMetricsGzip(t *testing.T) {
+	env := twoTaskEnv(t)
+	resp, body := env.get("/metrics", map[string]string{"Accept-Encoding": "gzip"})
+	if got := resp.Header.Get("Content-Encoding"); got != "gzip" {
+		t.Fatalf("Content-Encoding %q, want gzip", got)
 	}
-	if !acceptsGzip([]string{"br", "gzip"}) {
-		t.Error("gzip in a second Accept-Encoding header is not seen")
+	if got := expfmt.ResponseFormat(resp.Header); got.FormatType() != expfmt.TypeTextPlain {
+		t.Errorf("Content-Type %q, want text", resp.Header.Get("Content-Type"))
 	}
+	gz, err := gzip.NewReader(strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(gz)
+	if err != nil {
+		t.Fatalf("the inflated answer does not parse: %v", err)
+	}
+	res := scrapeResult{t: t, families: families}
+	if got := res.mustValue("codearts_check_task_status", "task_id", "a1"); got != 1 {
+		t.Errorf("task_status{a1} = %v, want 1", got)
+	}
+	res.mustValue("codearts_check_api_requests_total", "endpoint", "progress", "status_class", "2xx")
 }
 
-// The header comes from whoever scrapes: nothing in it may panic, and
-// gzip is only chosen when the header names it or a wildcard.
-func FuzzAcceptsGzip(f *testing.F) {
-	for _, seed := range []string{"gzip", "gzip;q=0.5, *;q=0", "*", ";;,,q=", "gzip;q=1e400", "gzip;q=NaN"} {
-		f.Add(seed)
-	}
-	f.Fuzz(func(t *testing.T, header string) {
-		got := acceptsGzip([]string{header})
-		lower := strings.ToLower(header)
-		if got && !strings.Contains(lower, "gzip") && !strings.Contains(header, "*") {
-			t.Errorf("acceptsGzip(%q) = true without gzip or *", header)
-		}
+// Prometheus prefers OpenMetrics; it gets OpenMetrics: its content type,
+// counters typed by their name without _total, and the closing # EOF.
+func TestMetricsOpenMetrics(t *testing.T) {
+	env := twoTaskEnv(t)
+	resp, body := env.get("/metrics", map[string]string{
+		"Accept": "application/openmetrics-text;version=1.0.0;q=0.9,text/plain;version=0.0.4;q=0.5",
 	})
+	if got := expfmt.ResponseFormat(resp.Header); got.FormatType() != expfmt.TypeOpenMetrics {
+		t.Fatalf("Content-Type %q, want OpenMetrics", resp.Header.Get("Content-Type"))
+	}
+	text := string(body)
+	for _, want := range []string{
+		"# TYPE codearts_check_task_status gauge\n",
+		`codearts_check_task_status{task_id="a1"} 1.0` + "\n",
+		`codearts_check_task_progress_ratio{task_id="b2"} 1.0` + "\n",
+		"# TYPE codearts_check_api_requests counter\n",
+		`codearts_check_api_requests_total{endpoint="progress",`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("no %q in the answer:\n%s", want, text)
+		}
+	}
+	if !strings.HasSuffix(text, "# EOF\n") {
+		t.Errorf("the answer does not end with # EOF:\n%s", text)
+	}
 }
 
 // BenchmarkExpose writes the answer for a collection of 10,000 tasks, as
@@ -193,13 +205,14 @@ func BenchmarkExpose(b *testing.B) {
 			status: 2, hasRatio: true, ratio: 1, lastSuccess: 1.8e9,
 		})
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	opts := promhttp.HandlerOpts{ErrorLog: errorLog{slog.New(slog.DiscardHandler)}, EnableOpenMetrics: true}
+	static := prometheus.NewRegistry()
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	var size int
 	for b.Loop() {
 		w := &countingWriter{header: http.Header{}}
-		expose(w, req, snap.families(), logger)
+		respond(w, req, static, snap, opts)
 		size = w.n
 	}
 	b.ReportMetric(float64(size)/tasks, "bytes/task")
@@ -214,3 +227,30 @@ type countingWriter struct {
 func (w *countingWriter) Header() http.Header         { return w.header }
 func (w *countingWriter) WriteHeader(int)             {}
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
+
+// The process-wide and collection families are concatenated in name
+// order; a name in both is an error, and is served once.
+func TestDisjointGather(t *testing.T) {
+	gauge := func(name string, v float64) prometheus.Collector {
+		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: "h"})
+		g.Set(v)
+		return g
+	}
+	static, collection := prometheus.NewRegistry(), prometheus.NewRegistry()
+	static.MustRegister(gauge("b", 1), gauge("d", 1))
+	collection.MustRegister(gauge("a", 2), gauge("c", 2), gauge("d", 2))
+	mfs, err := disjoint{static, collection}.Gather()
+	var names []string
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	if want := []string{"a", "b", "c", "d"}; !slices.Equal(names, want) {
+		t.Errorf("families %v, want %v", names, want)
+	}
+	if err == nil || !strings.Contains(err.Error(), "two metric families are named d") {
+		t.Errorf("err = %v, want one naming d", err)
+	}
+	if got := mfs[3].GetMetric()[0].GetGauge().GetValue(); got != 1 {
+		t.Errorf("d = %v, want the first gatherer's 1", got)
+	}
+}
