@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -335,11 +336,31 @@ func checkURL(path, raw string) error {
 }
 
 // String renders the configuration as YAML with every secret shown as
-// <secret>, for --config.check and logs.
+// <secret>, for the /config page. The task list comes last, marshalled a
+// chunk at a time: yaml.v2 holds a whole document's events until it is
+// written, so 10,000 tasks in one document took ~58 MB for a moment, which
+// set the process's peak memory at startup; in chunks it takes a few
+// hundred KB (BENCHMARKS.md, "Measuring the real binary's RSS").
 func (c *Config) String() string {
-	b, err := yaml.Marshal(c)
+	const chunk = 256
+	head := *c
+	head.Tasks = nil
+	b, err := yaml.Marshal(&head)
 	if err != nil {
 		return fmt.Sprintf("<config: %v>", err)
 	}
-	return string(b)
+	if len(c.Tasks) == 0 {
+		return string(b)
+	}
+	var out strings.Builder
+	out.Write(b)
+	out.WriteString("tasks:\n")
+	for i := 0; i < len(c.Tasks); i += chunk {
+		b, err := yaml.Marshal(c.Tasks[i:min(i+chunk, len(c.Tasks))])
+		if err != nil {
+			return fmt.Sprintf("<config: %v>", err)
+		}
+		out.Write(b)
+	}
+	return out.String()
 }

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v2"
 )
 
 func TestLoadValidAppliesDefaults(t *testing.T) {
@@ -122,5 +125,25 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := Load(filepath.Join(t.TempDir(), "absent.yml"))
 	if err == nil || !strings.Contains(err.Error(), "absent.yml") {
 		t.Fatalf("err = %v, want one naming the file", err)
+	}
+}
+
+// The page shows every task, in order, across the chunks it is written in.
+func TestStringShowsEveryTask(t *testing.T) {
+	var doc strings.Builder
+	doc.WriteString("region: cn-north-4\nauth:\n  iam:\n    domain_name: d\n    username: u\n    password: p\ntasks:\n")
+	for i := range 600 {
+		fmt.Fprintf(&doc, "  - id: task-%03d\n    name: name-%03d\n", i, i)
+	}
+	cfg, err := Parse([]byte(doc.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Config
+	if err := yaml.Unmarshal([]byte(cfg.String()), &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back.Tasks) != 600 || back.Tasks[0].ID != "task-000" || back.Tasks[599].Name != "name-599" || back.Region != "cn-north-4" {
+		t.Errorf("String() shows %d tasks (first %+v), region %q", len(back.Tasks), back.Tasks[0], back.Region)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"regexp"
+	"slices"
 	"testing"
 
 	promconfig "github.com/prometheus/common/config"
@@ -37,6 +38,9 @@ func FuzzParse(f *testing.F) {
 		var back Config
 		if err := yaml.Unmarshal([]byte(shown), &back); err != nil {
 			t.Fatalf("String() of Parse(%q) is not YAML: %v\n%s", data, err, shown)
+		}
+		if !slices.EqualFunc(cfg.Tasks, back.Tasks, func(a, b Task) bool { return a.ID == b.ID && a.Name == b.Name && a.JobID == b.JobID }) {
+			t.Fatalf("String() of Parse(%q) shows tasks %v, want %v", data, back.Tasks, cfg.Tasks)
 		}
 		for _, s := range secretPairs(cfg, &back) {
 			if s.orig != "" && s.shown != "<secret>" {
