@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,8 +14,8 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 const (
@@ -38,9 +37,7 @@ type akskEnv struct {
 func newAKSKEnv(t *testing.T) *akskEnv {
 	t.Helper()
 	sim := simulator.New(simulator.Options{})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close)
+	ts := testkit.Simulator(t, sim)
 	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK, ProjectID: simulator.DefaultProjectID})
 	sim.SetTask(simulator.Task{ID: akskTask, Status: simulator.IntPtr(2)})
 	metrics := api.NewMetrics()
@@ -151,7 +148,7 @@ func TestAKSKWrongSecretIsCountedLoggedOnceAndPaused(t *testing.T) {
 	if got := e.sim.SignatureFailures(); got != 1 {
 		t.Errorf("refused signatures at the gateway = %d, want 1", got)
 	}
-	if got := apitest.ErrorCount(t, e.metrics, "APIGW.0301"); got != 1 {
+	if got := testkit.ErrorCount(t, e.metrics, "APIGW.0301"); got != 1 {
 		t.Errorf("codearts_check_api_errors_total{error_code=APIGW.0301} = %v, want 1", got)
 	}
 	if n := strings.Count(e.logs.String(), "refused the AK/SK signature"); n != 1 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,26 +12,23 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // newBackoffIAM is an IAM source on the simulator with counted calls and
-// a test clock.
+// a test clock. It logs in as the simulator's user with the password (or
+// password file) of cfg, the one thing these tests vary.
 func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *manualClock, *api.Metrics) {
 	t.Helper()
-	srv := httptest.NewServer(sim)
-	cfg.Endpoint = srv.URL
-	cfg.DomainName, cfg.Username, cfg.ProjectName = simulator.DefaultDomain, simulator.DefaultUser, simulator.DefaultProject
+	srv := testkit.Simulator(t, sim)
+	login := testkit.IAM(srv.URL)
+	login.Password, login.PasswordFile = cfg.Password, cfg.PasswordFile
 	metrics := api.NewMetrics()
-	iam := NewIAM(cfg, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	iam := NewIAM(*login, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	clock := &manualClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	iam.now = clock.now
-	t.Cleanup(func() {
-		iam.Close()
-		sim.Close()
-		srv.Close()
-	})
+	t.Cleanup(iam.Close)
 	return iam, clock, metrics
 }
 
@@ -88,7 +84,7 @@ func TestWrongPasswordBacksOffExponentially(t *testing.T) {
 			t.Errorf("pause before IAM request %d: %v, want %v ±10%% (up to one scrape interval later)", n+1, gap, want)
 		}
 	}
-	if got := apitest.ErrorCount(t, metrics, "http_401"); got != float64(len(calls)) {
+	if got := testkit.ErrorCount(t, metrics, "http_401"); got != float64(len(calls)) {
 		t.Errorf("codearts_check_api_errors_total{error_code=\"http_401\"} = %v, want one per IAM request (%d)", got, len(calls))
 	}
 
@@ -160,7 +156,7 @@ func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
 	if _, err := iam.Token(context.Background()); err != nil {
 		t.Fatalf("Token after IAM came back: %v", err)
 	}
-	if got := apitest.ErrorCount(t, metrics, "APIGW.0613"); got != 1 {
+	if got := testkit.ErrorCount(t, metrics, "APIGW.0613"); got != 1 {
 		t.Errorf("codearts_check_api_errors_total{error_code=\"APIGW.0613\"} = %v, want 1", got)
 	}
 }

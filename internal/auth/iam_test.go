@@ -18,28 +18,19 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*IAM, *logBuffer) {
 	t.Helper()
-	srv := httptest.NewServer(sim)
+	srv := testkit.Simulator(t, sim)
 	logs := &logBuffer{}
-	cfg := config.IAM{
-		Endpoint:    srv.URL,
-		DomainName:  simulator.DefaultDomain,
-		Username:    simulator.DefaultUser,
-		Password:    simulator.DefaultPassword,
-		ProjectName: simulator.DefaultProject,
-	}
+	cfg := testkit.IAM(srv.URL)
 	if edit != nil {
-		edit(&cfg)
+		edit(cfg)
 	}
-	iam := NewIAM(cfg, &api.Caller{Client: srv.Client()}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() {
-		iam.Close()
-		sim.Close()
-		srv.Close()
-	})
+	iam := NewIAM(*cfg, &api.Caller{Client: srv.Client()}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(iam.Close)
 	return iam, logs
 }
 

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // manualClock is a clock tests move by hand.
@@ -100,9 +100,7 @@ func TestTokenFileReadOnChangeOnly(t *testing.T) {
 // refuses it, Reject makes the next request read the rotated file at once.
 func TestTokenFileRequestsAndRotation(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close)
+	ts := testkit.Simulator(t, sim)
 	sim.SetTask(simulator.Task{ID: akskTask, Status: simulator.IntPtr(2)})
 	iam, _ := newTestIAM(t, sim, nil)
 	good, err := iam.Token(context.Background())
