@@ -9,6 +9,8 @@
 package testkit
 
 import (
+	"io"
+	"log"
 	"net/http/httptest"
 	"testing"
 
@@ -26,6 +28,21 @@ import (
 func Simulator(t testing.TB, sim *simulator.Server) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(sim)
+	t.Cleanup(func() {
+		sim.Close()
+		srv.Close()
+	})
+	return srv
+}
+
+// SimulatorTLS is Simulator over HTTPS with httptest's certificate, which
+// clients do not trust unless given srv.Client(). The server's log of
+// failed handshakes is dropped: tests that use it expect them.
+func SimulatorTLS(t testing.TB, sim *simulator.Server) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(sim)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
 	t.Cleanup(func() {
 		sim.Close()
 		srv.Close()

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +110,25 @@ func TestSeriesLookup(t *testing.T) {
 	if got := ErrorCount(t, reg, "X.1"); got != 7 {
 		t.Errorf("ErrorCount(X.1) = %v, want 7", got)
 	}
+}
+
+// Over HTTPS the simulator answers a client that trusts httptest's
+// certificate, and no other.
+func TestSimulatorTLS(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	srv := SimulatorTLS(t, sim)
+	if !strings.HasPrefix(srv.URL, "https://") {
+		t.Fatalf("URL %s is not HTTPS", srv.URL)
+	}
+	untrusting := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(untrusting.CloseIdleConnections)
+	if resp, err := untrusting.Get(srv.URL + "/v3/projects"); err == nil {
+		resp.Body.Close()
+		t.Error("a client without the test certificate got an answer")
+	}
+	resp, err := srv.Client().Get(srv.URL + "/v3/projects")
+	if err != nil {
+		t.Fatalf("trusting client: %v", err)
+	}
+	resp.Body.Close()
 }
