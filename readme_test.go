@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v2"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // The README's examples are what a newcomer copies first, so they are
@@ -232,7 +233,7 @@ func configCheck(t *testing.T, cfg string) (string, error) {
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(exporterBinary(t), "--config.check", "--config.file="+file).CombinedOutput()
+	out, err := exec.Command(testkit.Binary(t), "--config.check", "--config.file="+file).CombinedOutput()
 	return string(out), err
 }
 
