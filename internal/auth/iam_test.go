@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,11 +141,13 @@ func TestRejectDropsOnlyTheRefusedToken(t *testing.T) {
 // IAM hangs: the waiting caller gives up at its own deadline, and Close
 // ends the token request so no goroutine is left behind.
 func TestHungIAMDoesNotHoldCallersOrLeak(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // registered first, so it runs after the servers are closed
 	sim := simulator.New(simulator.Options{})
 	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultHang})
-	srv := httptest.NewServer(sim)
+	srv := testkit.Simulator(t, sim)
 	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
 	iam := NewIAM(config.IAM{Endpoint: srv.URL, DomainName: "d", Username: "u", Password: "p", ProjectName: "cn-north-4"},
 		&api.Caller{Client: client}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
@@ -167,9 +168,6 @@ func TestHungIAMDoesNotHoldCallersOrLeak(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	client.CloseIdleConnections()
-	sim.Close()
-	srv.Close()
 }
 
 // Errors say what failed, never with which credentials.
