@@ -76,7 +76,7 @@ type e2eExporter struct {
 	cmd    *exec.Cmd
 	base   string // scheme://127.0.0.1:port
 	client *http.Client
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 	done   chan struct{} // closed when the process has exited
 }
 
@@ -86,7 +86,7 @@ type e2eExporter struct {
 func launchExporter(t *testing.T, scheme string, client *http.Client, args ...string) *e2eExporter {
 	t.Helper()
 	addr := testkit.FreeAddr(t)
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	cmd := exec.Command(testkit.Binary(t), append(args, "--web.listen-address="+addr)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

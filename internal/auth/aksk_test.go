@@ -31,7 +31,7 @@ type akskEnv struct {
 	url     string
 	caller  *api.Caller
 	metrics *api.Metrics
-	logs    *logBuffer
+	logs    *testkit.Buffer
 }
 
 func newAKSKEnv(t *testing.T) *akskEnv {
@@ -41,7 +41,7 @@ func newAKSKEnv(t *testing.T) *akskEnv {
 	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK, ProjectID: simulator.DefaultProjectID})
 	sim.SetTask(simulator.Task{ID: akskTask, Status: simulator.IntPtr(2)})
 	metrics := api.NewMetrics()
-	return &akskEnv{sim: sim, url: ts.URL, caller: &api.Caller{Client: ts.Client(), Metrics: metrics}, metrics: metrics, logs: &logBuffer{}}
+	return &akskEnv{sim: sim, url: ts.URL, caller: &api.Caller{Client: ts.Client(), Metrics: metrics}, metrics: metrics, logs: &testkit.Buffer{}}
 }
 
 func (e *akskEnv) signer(t *testing.T, cfg config.AKSK) *AKSK {
@@ -232,7 +232,7 @@ func TestNewAKSKFileErrors(t *testing.T) {
 		{config.AKSK{}, "no secret key"},
 	} {
 		c.cfg.AccessKey, c.cfg.ProjectID = testAK, "p1"
-		_, err := NewAKSK(c.cfg, nil, slog.New(slog.NewTextHandler(&logBuffer{}, nil)))
+		_, err := NewAKSK(c.cfg, nil, slog.New(slog.NewTextHandler(&testkit.Buffer{}, nil)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("NewAKSK(%+v) error = %v, want %q", c.cfg, err, c.want)
 		}

@@ -20,10 +20,10 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*IAM, *logBuffer) {
+func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*IAM, *testkit.Buffer) {
 	t.Helper()
 	srv := testkit.Simulator(t, sim)
-	logs := &logBuffer{}
+	logs := &testkit.Buffer{}
 	cfg := testkit.IAM(srv.URL)
 	if edit != nil {
 		edit(cfg)
@@ -32,11 +32,6 @@ func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*I
 	t.Cleanup(iam.Close)
 	return iam, logs
 }
-
-// logBuffer collects log output.
-type logBuffer struct{ strings.Builder }
-
-func (b *logBuffer) Write(p []byte) (int, error) { return b.Builder.Write(p) }
 
 func TestTokenIsCachedAndUsedOnRequests(t *testing.T) {
 	sim := simulator.New(simulator.Options{})

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,4 +132,25 @@ func TestSimulatorTLS(t *testing.T) {
 		t.Fatalf("trusting client: %v", err)
 	}
 	resp.Body.Close()
+}
+
+// Writes from many goroutines all land (the race detector checks the
+// locking).
+func TestBufferConcurrentWrites(t *testing.T) {
+	var b Buffer
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				b.Write([]byte("x"))
+				_ = b.String()
+			}
+		}()
+	}
+	wg.Wait()
+	if got := len(b.String()); got != 800 {
+		t.Errorf("%d bytes written, want 800", got)
+	}
 }
