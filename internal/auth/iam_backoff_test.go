@@ -19,15 +19,15 @@ import (
 // newBackoffIAM is an IAM source on the simulator with counted calls and
 // a test clock. It logs in as the simulator's user with the password (or
 // password file) of cfg, the one thing these tests vary.
-func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *manualClock, *api.Metrics) {
+func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *testkit.Clock, *api.Metrics) {
 	t.Helper()
 	srv := testkit.Simulator(t, sim)
 	login := testkit.IAM(srv.URL)
 	login.Password, login.PasswordFile = cfg.Password, cfg.PasswordFile
 	metrics := api.NewMetrics()
 	iam := NewIAM(*login, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	clock := &manualClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	iam.now = clock.now
+	clock := testkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	iam.now = clock.Now
 	t.Cleanup(iam.Close)
 	return iam, clock, metrics
 }
@@ -41,7 +41,7 @@ const (
 
 // scrapeFor asks for a token as the scrapes of d would, and returns the
 // offsets (from the start) at which IAM was called.
-func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *manualClock, d time.Duration, wantErr bool) []time.Duration {
+func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *testkit.Clock, d time.Duration, wantErr bool) []time.Duration {
 	t.Helper()
 	var calls []time.Duration
 	for elapsed := time.Duration(0); elapsed < d; elapsed += scrapeInterval {
@@ -58,7 +58,7 @@ func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *manualClock
 				}
 			}
 		}
-		clock.advance(scrapeInterval)
+		clock.Advance(scrapeInterval)
 	}
 	return calls
 }
@@ -98,7 +98,7 @@ func TestWrongPasswordBacksOffExponentially(t *testing.T) {
 			recovered = true
 			break
 		}
-		clock.advance(scrapeInterval)
+		clock.Advance(scrapeInterval)
 	}
 	if !recovered {
 		t.Fatal("no token within one capped pause after the password was fixed")
@@ -135,7 +135,7 @@ func TestWrongPasswordFileRecoversWhenFixed(t *testing.T) {
 		if elapsed > maxBackoff*11/10+scrapeInterval {
 			t.Fatal("no token within one capped pause after the password file was fixed")
 		}
-		clock.advance(scrapeInterval)
+		clock.Advance(scrapeInterval)
 	}
 }
 
@@ -151,7 +151,7 @@ func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
 	if _, err := iam.Token(context.Background()); api.Code(err) != "APIGW.0613" || sim.IAMRequests() != 1 {
 		t.Fatalf("second Token: %v after %d IAM requests, want the back-off and 1 request", err, sim.IAMRequests())
 	}
-	clock.advance(transientBackoffBase * 11 / 10)
+	clock.Advance(transientBackoffBase * 11 / 10)
 	sim.ClearFaults()
 	if _, err := iam.Token(context.Background()); err != nil {
 		t.Fatalf("Token after IAM came back: %v", err)

@@ -154,3 +154,15 @@ func TestBufferConcurrentWrites(t *testing.T) {
 		t.Errorf("%d bytes written, want 800", got)
 	}
 }
+
+func TestClockMovesOnlyWhenAdvanced(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := NewClock(start)
+	if got := c.Now(); !got.Equal(start) {
+		t.Fatalf("Now = %v, want %v", got, start)
+	}
+	c.Advance(90 * time.Second)
+	if got := c.Now(); !got.Equal(start.Add(90 * time.Second)) {
+		t.Errorf("after Advance(90s) Now = %v, want %v", got, start.Add(90*time.Second))
+	}
+}
