@@ -21,8 +21,8 @@ import (
 
 // A configuration file that is not a regular file is refused at once: at
 // startup with exit status 1, at reload with 400 and the old configuration
-// kept. /dev/zero was read until memory ran out; a FIFO hung startup and
-// reloads forever (the deadlines below turn that back into a failure).
+// kept. Read, /dev/zero would fill memory and a FIFO would hang startup
+// and reloads forever (the deadlines below turn a hang into a failure).
 func TestE2EConfigFileMustBeRegular(t *testing.T) {
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "zero.yml")
