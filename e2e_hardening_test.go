@@ -16,12 +16,13 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // A configuration file that is not a regular file is refused at once: at
 // startup with exit status 1, at reload with 400 and the old configuration
-// kept. /dev/zero was read until memory ran out; a FIFO hung startup and
-// reloads forever (the deadlines below turn that back into a failure).
+// kept. Read, /dev/zero would fill memory and a FIFO would hang startup
+// and reloads forever (the deadlines below turn a hang into a failure).
 func TestE2EConfigFileMustBeRegular(t *testing.T) {
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "zero.yml")
@@ -34,7 +35,7 @@ func TestE2EConfigFileMustBeRegular(t *testing.T) {
 	}
 	for _, file := range []string{zero, fifo} {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		out, err := exec.CommandContext(ctx, exporterBinary(t), "--config.file="+file, "--web.listen-address="+freeAddr(t)).CombinedOutput()
+		out, err := exec.CommandContext(ctx, testkit.Binary(t), "--config.file="+file, "--web.listen-address="+testkit.FreeAddr(t)).CombinedOutput()
 		cancel()
 		if code := exitCode(err); code != 1 || !strings.Contains(string(out), file+" is not a regular file") {
 			t.Errorf("start with %s: exit %d (%v), want 1 and the reason:\n%s", file, code, err, out)

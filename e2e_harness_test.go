@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -14,9 +13,10 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// The end-to-end tests run the real binary (exporterBinary, main_test.go)
+// The end-to-end tests run the real binary (testkit.Binary)
 // against the simulator, which the test process itself serves on
 // 127.0.0.1, and talk to the binary over HTTP and signals like an operator
 // and Prometheus would.
@@ -30,12 +30,7 @@ type e2eAPI struct {
 func newE2EAPI(t *testing.T, opts simulator.Options) *e2eAPI {
 	t.Helper()
 	sim := simulator.New(opts)
-	srv := httptest.NewServer(sim)
-	t.Cleanup(func() {
-		sim.Close() // first: releases hung requests that srv.Close would wait for
-		srv.Close()
-	})
-	return &e2eAPI{sim: sim, url: srv.URL}
+	return &e2eAPI{sim: sim, url: testkit.Simulator(t, sim).URL}
 }
 
 // e2eConfig is the exporter's configuration file.
@@ -81,7 +76,7 @@ type e2eExporter struct {
 	cmd    *exec.Cmd
 	base   string // scheme://127.0.0.1:port
 	client *http.Client
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 	done   chan struct{} // closed when the process has exited
 }
 
@@ -90,9 +85,9 @@ type e2eExporter struct {
 // reach it (https and a client trusting its certificate with a web config).
 func launchExporter(t *testing.T, scheme string, client *http.Client, args ...string) *e2eExporter {
 	t.Helper()
-	addr := freeAddr(t)
-	logs := &syncBuffer{}
-	cmd := exec.Command(exporterBinary(t), append(args, "--web.listen-address="+addr)...)
+	addr := testkit.FreeAddr(t)
+	logs := &testkit.Buffer{}
+	cmd := exec.Command(testkit.Binary(t), append(args, "--web.listen-address="+addr)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

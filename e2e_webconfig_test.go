@@ -10,11 +10,9 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
-	"log"
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,6 +21,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // selfSigned writes a certificate and key for 127.0.0.1 into dir and
@@ -137,13 +136,7 @@ func TestE2EWebConfigTLSAndBasicAuth(t *testing.T) {
 func TestE2EInsecureSkipVerifyWarnsAtStartup(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	sim.SetTask(simulator.Task{ID: e2eTaskA, Status: simulator.IntPtr(2)})
-	tlsAPI := httptest.NewUnstartedServer(sim)
-	tlsAPI.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are expected
-	tlsAPI.StartTLS()
-	t.Cleanup(func() {
-		sim.Close()
-		tlsAPI.Close()
-	})
+	tlsAPI := testkit.SimulatorTLS(t, sim)
 	dir := t.TempDir()
 	for _, insecure := range []bool{false, true} {
 		t.Run(fmt.Sprintf("insecure_skip_verify=%v", insecure), func(t *testing.T) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // The binary with AK/SK auth and discovery: it lists the project at
@@ -22,9 +22,7 @@ func TestBinaryAKSKAndDiscovery(t *testing.T) {
 		project = "cccccccccccccccccccccccccccccccc"
 	)
 	sim := simulator.New(simulator.Options{})
-	api := httptest.NewServer(sim)
-	t.Cleanup(api.Close)
-	t.Cleanup(sim.Close)
+	api := testkit.Simulator(t, sim)
 	sim.AddAccessKey(simulator.AccessKey{ID: ak, Secret: sk, ProjectID: simulator.DefaultProjectID})
 	sim.AddProject(project)
 	sim.SetTask(simulator.Task{ID: "task-web", Name: "web", ProjectID: project, GitBranch: "main", Status: simulator.IntPtr(2)})

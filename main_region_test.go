@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // --config.check names the hosts in force, defaulted from the region or
@@ -29,7 +30,7 @@ func TestConfigCheckShowsHosts(t *testing.T) {
 	} {
 		file := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yml")
 		writeFile(t, file, c.yaml)
-		out, err := exec.Command(exporterBinary(t), "--config.check", "--config.file="+file).Output()
+		out, err := exec.Command(testkit.Binary(t), "--config.check", "--config.file="+file).Output()
 		if err != nil {
 			t.Errorf("%s: %v\n%s", c.name, err, out)
 			continue
@@ -46,7 +47,7 @@ func TestConfigCheckShowsHosts(t *testing.T) {
 
 	file := filepath.Join(dir, "misspelt.yml")
 	writeFile(t, file, "region: cn-nort-4\nauth:\n  iam:\n    domain_name: a\n    username: b\n    password: hunter2\n"+tasks)
-	out, err := exec.Command(exporterBinary(t), "--config.check", "--config.file="+file).CombinedOutput()
+	out, err := exec.Command(testkit.Binary(t), "--config.check", "--config.file="+file).CombinedOutput()
 	if err == nil {
 		t.Fatalf("misspelt region accepted:\n%s", out)
 	}

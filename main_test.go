@@ -4,81 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// These tests build the real binary and run it as a user would.
-
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// exporterBinary builds the exporter once per test run.
-func exporterBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "codearts_check_exporter-test")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "codearts_check_exporter")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+// These tests build the real binary (testkit.Binary) and run it as a user
+// would.
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if binPath != "" {
-		os.RemoveAll(filepath.Dir(binPath))
-	}
+	testkit.RemoveBinary()
 	os.Exit(code)
-}
-
-// freeAddr returns a loopback address nothing listens on yet.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // startExporter runs the binary with args over plain HTTP and waits until
@@ -172,11 +115,11 @@ func TestConfigCheck(t *testing.T) {
 	os.WriteFile(good, []byte("region: cn-north-4\nauth:\n  iam:\n    domain_name: a\n    username: b\n    password: hunter2\ntasks:\n  - id: abc\n"), 0o600)
 	os.WriteFile(bad, []byte("region: cn-north-4\nauth:\n  iam:\n    domain_name: a\n    username: b\n    password: hunter2\ntasks:\n  - id: ../etc\n"), 0o600)
 
-	out, err := exec.Command(exporterBinary(t), "--config.check", "--config.file="+good).CombinedOutput()
+	out, err := exec.Command(testkit.Binary(t), "--config.check", "--config.file="+good).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "is valid") {
 		t.Errorf("valid file: %v\n%s", err, out)
 	}
-	out, err = exec.Command(exporterBinary(t), "--config.check", "--config.file="+bad).CombinedOutput()
+	out, err = exec.Command(testkit.Binary(t), "--config.check", "--config.file="+bad).CombinedOutput()
 	if err == nil {
 		t.Fatalf("invalid file accepted:\n%s", out)
 	}
@@ -193,7 +136,7 @@ func TestConfigCheck(t *testing.T) {
 func TestStartupFailsOnBadConfig(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, exporterBinary(t), "--config.file="+filepath.Join(t.TempDir(), "missing.yml"), "--web.listen-address="+freeAddr(t))
+	cmd := exec.CommandContext(ctx, testkit.Binary(t), "--config.file="+filepath.Join(t.TempDir(), "missing.yml"), "--web.listen-address="+testkit.FreeAddr(t))
 	out, err := cmd.CombinedOutput()
 	if err == nil {
 		t.Fatalf("started without a config file:\n%s", out)
@@ -204,7 +147,7 @@ func TestStartupFailsOnBadConfig(t *testing.T) {
 }
 
 func TestVersionFlag(t *testing.T) {
-	out, err := exec.Command(exporterBinary(t), "--version").CombinedOutput()
+	out, err := exec.Command(testkit.Binary(t), "--version").CombinedOutput()
 	if err != nil {
 		t.Fatal(err, string(out))
 	}

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v2"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // The README's examples are what a newcomer copies first, so they are
@@ -67,14 +68,14 @@ func TestExampleConfigIsValid(t *testing.T) {
 	}
 }
 
-// The check catches what broke the README before: a config block with an
-// invalid value and a PromQL expression that does not parse; and it leaves
-// yaml that is not an exporter configuration alone.
+// The check catches a config block the exporter refuses (a key it does
+// not know) and a PromQL expression that does not parse, naming the line
+// of each; and it leaves yaml that is not an exporter configuration alone.
 func TestReadmeCheckCatchesBrokenExamples(t *testing.T) {
 	md := "# Title\n\n```yaml\nauth:\n  token_file: /run/secrets/token\n```\n\n" + // line 3: valid part
-		"```yaml\ntasks:\n  - id: abc\n    job_id: \"...\"\n```\n\n" + // line 8: the old README's job_id
+		"```yaml\ntasks:\n  - id: abc\n    job_id: \"...\"\n```\n\n" + // line 8: job_id is no task key
 		"```yaml\ntls_server_config:\n  cert_file: x\nbasic_auth_users: {a: b}\n```\n\n" + // line 14: a web config
-		"```promql\n# fine\nup\n\n# the old README's first example\ncodearts_check_task_status == 1\n  * on(task_id) group_left(task_name) codearts_check_task_info\n```\n" // line 20; the failing expression starts on line 24
+		"```promql\n# fine\nup\n\n# * binds tighter than ==, so on() meets the scalar 1\ncodearts_check_task_status == 1\n  * on(task_id) group_left(task_name) codearts_check_task_info\n```\n" // line 20; the failing expression starts on line 24
 	problems, configs, exprs := readmeProblems(t, md)
 	if configs != 2 || exprs != 2 {
 		t.Errorf("checked %d configuration blocks and %d expressions, want 2 and 2", configs, exprs)
@@ -232,7 +233,7 @@ func configCheck(t *testing.T, cfg string) (string, error) {
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(exporterBinary(t), "--config.check", "--config.file="+file).CombinedOutput()
+	out, err := exec.Command(testkit.Binary(t), "--config.check", "--config.file="+file).CombinedOutput()
 	return string(out), err
 }
 

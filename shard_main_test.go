@@ -8,6 +8,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // --shard / --total-shards: the binary exports its shard and queries only
@@ -45,7 +46,7 @@ func TestBadShardFlagsExit2(t *testing.T) {
 		{"--shard=-1"},
 		{"--total-shards=0"},
 	} {
-		out, err := exec.Command(exporterBinary(t), append(args, "--demo")...).CombinedOutput()
+		out, err := exec.Command(testkit.Binary(t), append(args, "--demo")...).CombinedOutput()
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 2 {
 			t.Errorf("%v: %v, want exit status 2\n%s", args, err, out)

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // A plain `go build` (exporterBinary builds with no -ldflags) reports the
@@ -21,7 +23,7 @@ func TestPlainBuildReportsVersion(t *testing.T) {
 	if want == "" {
 		t.Fatal("VERSION is empty")
 	}
-	bin := exporterBinary(t)
+	bin := testkit.Binary(t)
 
 	// What the go command recorded, read the way `go version -m` shows it.
 	info, err := exec.Command("go", "version", "-m", bin).Output()

@@ -38,6 +38,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // benchSimulatorEnv, when set to "<tasks>/<latency>", turns this test
@@ -182,11 +183,8 @@ func BenchmarkScrape(b *testing.B) {
 func benchScrape(b *testing.B, tasks int, latency time.Duration) {
 	sim := startBenchSimulator(b, tasks, latency)
 	cfg := &config.Config{
-		Endpoint: sim.url,
-		Auth: config.Auth{IAM: &config.IAM{
-			Endpoint: sim.url, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
-			Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject,
-		}},
+		Endpoint:    sim.url,
+		Auth:        config.Auth{IAM: testkit.IAM(sim.url)},
 		Concurrency: benchConcurrency,
 		Timeout:     model.Duration(5 * time.Minute),
 	}

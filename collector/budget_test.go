@@ -12,6 +12,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // gateway stands in front of the simulator like Huawei Cloud's API Gateway:
@@ -202,8 +203,8 @@ func TestBudgetRefreshesStalestFirst(t *testing.T) {
 		t.Errorf("%d calls arrived within one second, budget %d/s", busiest, budget)
 	}
 	// Every call, IAM included, is counted by endpoint and status class.
-	counted := sumFamily(res, "codearts_check_api_requests_total")
-	unanswered := sumFamily(res, "codearts_check_api_requests_total", "status_class", "error")
+	counted := testkit.Sum(res.families, "codearts_check_api_requests_total")
+	unanswered := testkit.Sum(res.families, "codearts_check_api_requests_total", "status_class", "error")
 	if counted < float64(calls) || counted > float64(calls)+unanswered {
 		t.Errorf("api_requests_total = %v (%v without an answer), the API saw %d calls", counted, unanswered, calls)
 	}
@@ -258,20 +259,4 @@ func TestFailingTasksDoNotStarveTheRest(t *testing.T) {
 			}
 		}
 	}
-}
-
-// sumFamily adds up the series of a family that have the given label
-// pairs (all of them when none are given).
-func sumFamily(r scrapeResult, name string, labels ...string) float64 {
-	sum := 0.0
-	mf := r.families[name]
-	if mf == nil {
-		return 0
-	}
-	for _, m := range mf.GetMetric() {
-		if matchLabels(m, labels) {
-			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return sum
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // listSource is a TaskSource serving a fixed list, duplicates and all.
@@ -70,7 +71,7 @@ func TestTaskListedTwiceAndBadName(t *testing.T) {
 	}
 	env := newTestEnv(t, sim, []string{"unused"}, nil)
 	env.coll.tasks = listSource{{ID: "b2", Name: "bad\xffname"}, {ID: "a1"}, {ID: "b2", Name: "again"}}
-	var logs syncBuffer
+	var logs testkit.Buffer
 	logged := httptest.NewServer(Handler(env.coll, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(&logs, nil)), HandlerOpts{}))
 	t.Cleanup(logged.Close)
 

@@ -1,8 +1,6 @@
 package collector
 
 import (
-	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -16,6 +14,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // The fault suite: one subtest per way the API can fail. Each asserts that
@@ -98,11 +97,7 @@ var faultCases = []faultCase{
 		}},
 	{name: "TLS with an untrusted certificate", everyTask: true, code: api.CodeTLS, count: faultTasks,
 		inject: func(t *testing.T, sim *simulator.Server, _ string) func(*config.Config) {
-			ts := httptest.NewUnstartedServer(sim)
-			// The handshake failures are the point; keep them out of the output.
-			ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-			ts.StartTLS()
-			t.Cleanup(ts.Close)
+			ts := testkit.SimulatorTLS(t, sim)
 			return func(c *config.Config) { c.Endpoint = ts.URL }
 		}},
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // testEnv is the real exporter stack — handler, collector, client, IAM
@@ -34,17 +35,11 @@ type testEnv struct {
 // taskIDs. edit, if not nil, changes the configuration before validation.
 func newTestEnv(t *testing.T, sim *simulator.Server, taskIDs []string, edit func(*config.Config)) *testEnv {
 	t.Helper()
-	apiServer := httptest.NewServer(sim)
+	apiServer := testkit.Simulator(t, sim)
 	cfg := &config.Config{
 		Endpoint: apiServer.URL,
-		Auth: config.Auth{IAM: &config.IAM{
-			Endpoint:    apiServer.URL,
-			DomainName:  simulator.DefaultDomain,
-			Username:    simulator.DefaultUser,
-			Password:    simulator.DefaultPassword,
-			ProjectName: simulator.DefaultProject,
-		}},
-		Timeout: model.Duration(10 * time.Second),
+		Auth:     config.Auth{IAM: testkit.IAM(apiServer.URL)},
+		Timeout:  model.Duration(10 * time.Second),
 	}
 	for _, id := range taskIDs {
 		cfg.Tasks = append(cfg.Tasks, config.Task{ID: id})
@@ -64,8 +59,6 @@ func newTestEnv(t *testing.T, sim *simulator.Server, taskIDs []string, edit func
 	t.Cleanup(func() {
 		exporter.Close()
 		coll.Close()
-		sim.Close()
-		apiServer.Close()
 	})
 	return &testEnv{t: t, sim: sim, api: apiServer, exporter: exporter, cfg: cfg, coll: coll}
 }
@@ -120,23 +113,7 @@ type scrapeResult struct {
 
 // value returns the value of the series name{labels}, and whether it exists.
 func (r scrapeResult) value(name string, labels ...string) (float64, bool) {
-	mf := r.families[name]
-	if mf == nil {
-		return 0, false
-	}
-	for _, m := range mf.GetMetric() {
-		if matchLabels(m, labels) {
-			switch {
-			case m.GetGauge() != nil:
-				return m.GetGauge().GetValue(), true
-			case m.GetCounter() != nil:
-				return m.GetCounter().GetValue(), true
-			case m.GetUntyped() != nil:
-				return m.GetUntyped().GetValue(), true
-			}
-		}
-	}
-	return 0, false
+	return testkit.Value(r.families, name, labels...)
 }
 
 // mustValue is value, failing the test when the series is absent.
@@ -155,20 +132,4 @@ func (r scrapeResult) count(name string) int {
 		return len(mf.GetMetric())
 	}
 	return 0
-}
-
-func matchLabels(m *dto.Metric, labels []string) bool {
-	for i := 0; i+1 < len(labels); i += 2 {
-		found := false
-		for _, lp := range m.GetLabel() {
-			if lp.GetName() == labels[i] && lp.GetValue() == labels[i+1] {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
 }

@@ -1,14 +1,13 @@
 package collector
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // Every error shape the SDK reads, through the real stack: a revoked token
@@ -100,7 +99,7 @@ func TestEncodedAuthorizationMessageOnlyInDebugLog(t *testing.T) {
 	sim.SetTask(simulator.Task{ID: "t", Status: simulator.IntPtr(2)})
 	sim.SetFault("t", simulator.Fault{Kind: simulator.FaultForbidden})
 	env := newTestEnv(t, sim, []string{"t"}, nil)
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	env.coll.logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	res := env.scrape(0)
 	for name, mf := range res.families {
@@ -126,24 +125,6 @@ func TestEncodedAuthorizationMessageOnlyInDebugLog(t *testing.T) {
 	if debug != 1 || other != 0 {
 		t.Errorf("encoded message in %d debug lines with the failure (want 1) and %d other lines (want 0):\n%s", debug, other, logs)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the collector's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // oneTaskRefused sets up n tasks of which the first answers 401 CC.00000003

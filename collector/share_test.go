@@ -14,6 +14,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // gate holds progress calls while it is shut, so a test can keep a
@@ -169,24 +170,6 @@ func TestOverlappingScrapesShareOneCollection(t *testing.T) {
 	}
 }
 
-// A clock the test moves.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // With min_interval, two scrapers hitting the exporter in any order see
 // one collection per interval: the API gets one query per task per
 // interval, and a new interval queries again.
@@ -199,7 +182,7 @@ func TestMinIntervalOneQueryPerTaskPerInterval(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	ids := addTasks(sim, tasks, simulator.Task{Status: simulator.IntPtr(2)})
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.MinInterval = model.Duration(minInterval) })
-	clock := &manualClock{t: time.Unix(1_800_000_000, 0)}
+	clock := testkit.NewClock(time.Unix(1_800_000_000, 0))
 	env.coll.share.mu.Lock()
 	env.coll.share.now = clock.Now
 	env.coll.share.mu.Unlock()

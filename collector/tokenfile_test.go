@@ -19,19 +19,17 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // A token file that goes away after startup is not fatal: scrapes report
 // codearts_check_up 0 until it is back.
 func TestTokenFileGoneMeansUpZero(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close)
+	ts := testkit.Simulator(t, sim)
 	sim.SetTask(simulator.Task{ID: "task-1", Status: simulator.IntPtr(2)})
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	iam := auth.NewIAM(config.IAM{Endpoint: ts.URL, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
-		Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject}, &api.Caller{Client: ts.Client()}, logger)
+	iam := auth.NewIAM(*testkit.IAM(ts.URL), &api.Caller{Client: ts.Client()}, logger)
 	t.Cleanup(iam.Close)
 	token, err := iam.Token(context.Background())
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // expectation is what an expression must return against the demo.
@@ -190,7 +192,7 @@ type promQuery struct {
 // user's Prometheus does.
 func TestExpressionsAgainstDemo(t *testing.T) {
 	prometheus := requireTool(t, "prometheus")
-	exporter := exporterBinary(t)
+	exporter := testkit.Binary(t)
 	dir := t.TempDir()
 	start := time.Now()
 
@@ -198,7 +200,7 @@ func TestExpressionsAgainstDemo(t *testing.T) {
 	// (service discovery updates are throttled to every 5s), and the demo's
 	// clock starts with the exporter, whose first state change (5s in)
 	// the table's "Last change" column needs to see.
-	exporterPort, promPort := freePort(t), freePort(t)
+	exporterAddr, promAddr := testkit.FreeAddr(t), testkit.FreeAddr(t)
 	alertsFile, err := filepath.Abs("prometheus/alerts.yml")
 	if err != nil {
 		t.Fatal(err)
@@ -212,8 +214,8 @@ rule_files:
 scrape_configs:
   - job_name: %q
     static_configs:
-      - targets: ["127.0.0.1:%s"]
-`, alertsFile, jobName, exporterPort)
+      - targets: [%q]
+`, alertsFile, jobName, exporterAddr)
 	configFile := filepath.Join(dir, "prometheus.yml")
 	if err := os.WriteFile(configFile, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -221,10 +223,10 @@ scrape_configs:
 	promOutput := startProcess(t, dir, prometheus,
 		"--config.file="+configFile,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address=127.0.0.1:"+promPort,
+		"--web.listen-address="+promAddr,
 		"--log.level=warn",
 	)
-	api := promAPI("http://127.0.0.1:" + promPort)
+	api := promAPI("http://" + promAddr)
 	waitFor(t, start.Add(20*time.Second), "prometheus scraping", func() error {
 		samples, err := api.query(fmt.Sprintf("up{job=%q}", jobName))
 		if err == nil && len(samples) == 0 {
@@ -234,9 +236,9 @@ scrape_configs:
 	}, promOutput)
 
 	exporterStart := time.Now()
-	exporterOutput := startProcess(t, dir, exporter, "--demo", "--web.listen-address=127.0.0.1:"+exporterPort)
+	exporterOutput := startProcess(t, dir, exporter, "--demo", "--web.listen-address="+exporterAddr)
 	waitFor(t, exporterStart.Add(10*time.Second), "exporter ready",
-		func() error { return httpOK("http://127.0.0.1:" + exporterPort + "/-/ready") }, exporterOutput)
+		func() error { return httpOK("http://" + exporterAddr + "/-/ready") }, exporterOutput)
 
 	// All data must be there within this. The demo changes a task's state
 	// 5s after it starts and another's 35s after; everything else takes a

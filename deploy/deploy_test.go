@@ -16,17 +16,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v2"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // The facts every artifact must agree on.
@@ -47,18 +47,9 @@ const (
 // The test runs in deploy/, so the repository root is one level up.
 const repoRoot = ".."
 
-// buildDir holds binaries built by the tests; TestMain removes it.
-var buildDir string
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "deploy_test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	buildDir = dir
 	code := m.Run()
-	os.RemoveAll(dir)
+	testkit.RemoveBinary()
 	os.Exit(code)
 }
 
@@ -77,31 +68,6 @@ func requireTool(t *testing.T, name string) string {
 	}
 	t.Skip(msg)
 	return ""
-}
-
-var (
-	buildOnce   sync.Once
-	buildBinary string
-	buildErr    error
-)
-
-// exporterBinary builds the exporter once for all tests that run it.
-func exporterBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		out := filepath.Join(buildDir, "codearts_check_exporter")
-		cmd := exec.Command("go", "build", "-o", out, ".")
-		cmd.Dir = repoRoot
-		if output, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, output)
-			return
-		}
-		buildBinary = out
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBinary
 }
 
 // readFile returns a file's content, failing the test if it cannot be read.
@@ -757,7 +723,7 @@ func checkWorkload(t *testing.T, file string, w workload, cm configMap, sec secr
 // configuration, with its secret files pointed at dummy files.
 func checkExampleConfig(t *testing.T, cfg string) {
 	t.Helper()
-	bin := exporterBinary(t)
+	bin := testkit.Binary(t)
 	dir := t.TempDir()
 	for _, file := range regexp.MustCompile(`(?m)_file:\s*(\S+)`).FindAllStringSubmatch(cfg, -1) {
 		local := filepath.Join(dir, filepath.Base(file[1]))
@@ -808,16 +774,4 @@ func subset(sel, labels map[string]string) bool {
 		}
 	}
 	return true
-}
-
-// freePort returns a loopback port nobody listens on right now.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, p, _ := net.SplitHostPort(l.Addr().String())
-	return p
 }

@@ -4,26 +4,23 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // A call the budget cannot fit before the deadline is not sent and fails
 // at once as a timeout wrapping ErrBudget, counted once, not as a request.
 func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, so it runs after the servers are closed
 	sim := simulator.New(simulator.Options{})
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	defer sim.Close()
+	srv := testkit.Simulator(t, sim)
 
 	metrics := api.NewMetrics()
 	// One call a minute: the second call's token is 60 s away.
@@ -55,15 +52,15 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 	if got := sim.IAMRequests(); got != 1 {
 		t.Errorf("requests that reached the API = %d, want 1", got)
 	}
-	if got := counterValue(t, metrics, "codearts_check_api_requests_total", ""); got != 1 {
+	if got := testkit.Counter(t, metrics, "codearts_check_api_requests_total"); got != 1 {
 		t.Errorf("api_requests_total = %v, want 1 (the sent call only)", got)
 	}
 	// The first call's answer is an error; the call the budget refused is
 	// not an API error and is not counted.
-	if got := counterValue(t, metrics, "codearts_check_api_errors_total", ""); got != 1 {
+	if got := testkit.Counter(t, metrics, "codearts_check_api_errors_total"); got != 1 {
 		t.Errorf("api_errors_total = %v, want 1 (the sent call's error only)", got)
 	}
-	if got := counterValue(t, metrics, "codearts_check_api_errors_total", api.CodeBudget); got != 0 {
+	if got := testkit.ErrorCount(t, metrics, api.CodeBudget); got != 0 {
 		t.Errorf("api_errors_total{budget} = %v, want 0", got)
 	}
 
@@ -74,31 +71,4 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeCanceled {
 		t.Errorf("cancelled: err %v (code %q), want canceled wrapping ErrBudget", err, api.Code(err))
 	}
-}
-
-// counterValue sums the series of counter name that have a label whose
-// value is value ("" for every series).
-func counterValue(t *testing.T, c prometheus.Collector, name, value string) float64 {
-	t.Helper()
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := 0.0
-	for _, mf := range families {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if value == "" || lp.GetValue() == value {
-					sum += m.GetCounter().GetValue()
-					break
-				}
-			}
-		}
-	}
-	return sum
 }

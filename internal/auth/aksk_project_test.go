@@ -15,8 +15,8 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // lookupSigner is a signer with no project ID: it looks up region's on the
@@ -37,7 +37,7 @@ func (e *akskEnv) lookupSigner(t *testing.T, cfg config.AKSK, region string, clo
 
 func (e *akskEnv) lookups(t *testing.T, statusClass string) float64 {
 	t.Helper()
-	return apitest.Counter(t, e.metrics, "codearts_check_api_requests_total", "endpoint", ProjectLookupEndpoint, "status_class", statusClass)
+	return testkit.Counter(t, e.metrics, "codearts_check_api_requests_total", "endpoint", ProjectLookupEndpoint, "status_class", statusClass)
 }
 
 // Without a project ID, the first request looks the project up (signed,
@@ -117,7 +117,7 @@ func TestAKSKProjectLookupZeroOrSeveral(t *testing.T) {
 			if e.sim.ProjectRequests() != 1 || e.sim.ProgressRequests() != 0 {
 				t.Errorf("%d lookups, %d progress requests; want 1, 0", e.sim.ProjectRequests(), e.sim.ProgressRequests())
 			}
-			if got := apitest.ErrorCount(t, e.metrics, CodeProjectLookup); got != 1 {
+			if got := testkit.ErrorCount(t, e.metrics, CodeProjectLookup); got != 1 {
 				t.Errorf("codearts_check_api_errors_total{error_code=%s} = %v, want 1", CodeProjectLookup, got)
 			}
 			// The answer was signed correctly: signing is not paused, and
@@ -146,8 +146,8 @@ func TestAKSKProjectLookupFailureCounted(t *testing.T) {
 	if api.Code(err) != "APIGW.0613" || !strings.Contains(err.Error(), "region "+simulator.DefaultProject) {
 		t.Fatalf("err = %v, want APIGW.0613 naming the region", err)
 	}
-	if apitest.ErrorCount(t, e.metrics, "APIGW.0613") != 1 || e.lookups(t, "5xx") != 1 {
-		t.Errorf("errors %v, 5xx lookups %v; want 1, 1", apitest.ErrorCount(t, e.metrics, "APIGW.0613"), e.lookups(t, "5xx"))
+	if testkit.ErrorCount(t, e.metrics, "APIGW.0613") != 1 || e.lookups(t, "5xx") != 1 {
+		t.Errorf("errors %v, 5xx lookups %v; want 1, 1", testkit.ErrorCount(t, e.metrics, "APIGW.0613"), e.lookups(t, "5xx"))
 	}
 	if _, err := e.progress(t, a, ""); api.Code(err) != "APIGW.0613" || e.sim.ProjectRequests() != 1 {
 		t.Fatalf("within the back-off: err = %v, %d lookups; want the same error, no new lookup", err, e.sim.ProjectRequests())
@@ -218,7 +218,7 @@ func TestAKSKProjectLookupRefusedSignaturePauses(t *testing.T) {
 		t.Errorf("simulator: %d refused, %d lookups, %d progress; want 1, 1, 0",
 			e.sim.SignatureFailures(), e.sim.ProjectRequests(), e.sim.ProgressRequests())
 	}
-	if got := apitest.ErrorCount(t, e.metrics, "APIGW.0301"); got != 1 {
+	if got := testkit.ErrorCount(t, e.metrics, "APIGW.0301"); got != 1 {
 		t.Errorf("codearts_check_api_errors_total{error_code=APIGW.0301} = %v, want 1", got)
 	}
 	if n := strings.Count(e.logs.String(), "refused the AK/SK signature"); n != 1 || strings.Contains(e.logs.String(), "wrong-Secret-value") {

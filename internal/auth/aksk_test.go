@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,8 +14,8 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 const (
@@ -32,19 +31,17 @@ type akskEnv struct {
 	url     string
 	caller  *api.Caller
 	metrics *api.Metrics
-	logs    *logBuffer
+	logs    *testkit.Buffer
 }
 
 func newAKSKEnv(t *testing.T) *akskEnv {
 	t.Helper()
 	sim := simulator.New(simulator.Options{})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close)
+	ts := testkit.Simulator(t, sim)
 	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK, ProjectID: simulator.DefaultProjectID})
 	sim.SetTask(simulator.Task{ID: akskTask, Status: simulator.IntPtr(2)})
 	metrics := api.NewMetrics()
-	return &akskEnv{sim: sim, url: ts.URL, caller: &api.Caller{Client: ts.Client(), Metrics: metrics}, metrics: metrics, logs: &logBuffer{}}
+	return &akskEnv{sim: sim, url: ts.URL, caller: &api.Caller{Client: ts.Client(), Metrics: metrics}, metrics: metrics, logs: &testkit.Buffer{}}
 }
 
 func (e *akskEnv) signer(t *testing.T, cfg config.AKSK) *AKSK {
@@ -151,7 +148,7 @@ func TestAKSKWrongSecretIsCountedLoggedOnceAndPaused(t *testing.T) {
 	if got := e.sim.SignatureFailures(); got != 1 {
 		t.Errorf("refused signatures at the gateway = %d, want 1", got)
 	}
-	if got := apitest.ErrorCount(t, e.metrics, "APIGW.0301"); got != 1 {
+	if got := testkit.ErrorCount(t, e.metrics, "APIGW.0301"); got != 1 {
 		t.Errorf("codearts_check_api_errors_total{error_code=APIGW.0301} = %v, want 1", got)
 	}
 	if n := strings.Count(e.logs.String(), "refused the AK/SK signature"); n != 1 {
@@ -235,7 +232,7 @@ func TestNewAKSKFileErrors(t *testing.T) {
 		{config.AKSK{}, "no secret key"},
 	} {
 		c.cfg.AccessKey, c.cfg.ProjectID = testAK, "p1"
-		_, err := NewAKSK(c.cfg, nil, slog.New(slog.NewTextHandler(&logBuffer{}, nil)))
+		_, err := NewAKSK(c.cfg, nil, slog.New(slog.NewTextHandler(&testkit.Buffer{}, nil)))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("NewAKSK(%+v) error = %v, want %q", c.cfg, err, c.want)
 		}

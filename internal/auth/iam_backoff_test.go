@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,26 +12,23 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // newBackoffIAM is an IAM source on the simulator with counted calls and
-// a test clock.
-func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *manualClock, *api.Metrics) {
+// a test clock. It logs in as the simulator's user with the password (or
+// password file) of cfg, the one thing these tests vary.
+func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *testkit.Clock, *api.Metrics) {
 	t.Helper()
-	srv := httptest.NewServer(sim)
-	cfg.Endpoint = srv.URL
-	cfg.DomainName, cfg.Username, cfg.ProjectName = simulator.DefaultDomain, simulator.DefaultUser, simulator.DefaultProject
+	srv := testkit.Simulator(t, sim)
+	login := testkit.IAM(srv.URL)
+	login.Password, login.PasswordFile = cfg.Password, cfg.PasswordFile
 	metrics := api.NewMetrics()
-	iam := NewIAM(cfg, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	clock := &manualClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	iam.now = clock.now
-	t.Cleanup(func() {
-		iam.Close()
-		sim.Close()
-		srv.Close()
-	})
+	iam := NewIAM(*login, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	clock := testkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	iam.now = clock.Now
+	t.Cleanup(iam.Close)
 	return iam, clock, metrics
 }
 
@@ -45,7 +41,7 @@ const (
 
 // scrapeFor asks for a token as the scrapes of d would, and returns the
 // offsets (from the start) at which IAM was called.
-func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *manualClock, d time.Duration, wantErr bool) []time.Duration {
+func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *testkit.Clock, d time.Duration, wantErr bool) []time.Duration {
 	t.Helper()
 	var calls []time.Duration
 	for elapsed := time.Duration(0); elapsed < d; elapsed += scrapeInterval {
@@ -62,7 +58,7 @@ func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *manualClock
 				}
 			}
 		}
-		clock.advance(scrapeInterval)
+		clock.Advance(scrapeInterval)
 	}
 	return calls
 }
@@ -88,7 +84,7 @@ func TestWrongPasswordBacksOffExponentially(t *testing.T) {
 			t.Errorf("pause before IAM request %d: %v, want %v ±10%% (up to one scrape interval later)", n+1, gap, want)
 		}
 	}
-	if got := apitest.ErrorCount(t, metrics, "http_401"); got != float64(len(calls)) {
+	if got := testkit.ErrorCount(t, metrics, "http_401"); got != float64(len(calls)) {
 		t.Errorf("codearts_check_api_errors_total{error_code=\"http_401\"} = %v, want one per IAM request (%d)", got, len(calls))
 	}
 
@@ -102,7 +98,7 @@ func TestWrongPasswordBacksOffExponentially(t *testing.T) {
 			recovered = true
 			break
 		}
-		clock.advance(scrapeInterval)
+		clock.Advance(scrapeInterval)
 	}
 	if !recovered {
 		t.Fatal("no token within one capped pause after the password was fixed")
@@ -139,7 +135,7 @@ func TestWrongPasswordFileRecoversWhenFixed(t *testing.T) {
 		if elapsed > maxBackoff*11/10+scrapeInterval {
 			t.Fatal("no token within one capped pause after the password file was fixed")
 		}
-		clock.advance(scrapeInterval)
+		clock.Advance(scrapeInterval)
 	}
 }
 
@@ -155,12 +151,12 @@ func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
 	if _, err := iam.Token(context.Background()); api.Code(err) != "APIGW.0613" || sim.IAMRequests() != 1 {
 		t.Fatalf("second Token: %v after %d IAM requests, want the back-off and 1 request", err, sim.IAMRequests())
 	}
-	clock.advance(transientBackoffBase * 11 / 10)
+	clock.Advance(transientBackoffBase * 11 / 10)
 	sim.ClearFaults()
 	if _, err := iam.Token(context.Background()); err != nil {
 		t.Fatalf("Token after IAM came back: %v", err)
 	}
-	if got := apitest.ErrorCount(t, metrics, "APIGW.0613"); got != 1 {
+	if got := testkit.ErrorCount(t, metrics, "APIGW.0613"); got != 1 {
 		t.Errorf("codearts_check_api_errors_total{error_code=\"APIGW.0613\"} = %v, want 1", got)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,35 +17,21 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*IAM, *logBuffer) {
+func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*IAM, *testkit.Buffer) {
 	t.Helper()
-	srv := httptest.NewServer(sim)
-	logs := &logBuffer{}
-	cfg := config.IAM{
-		Endpoint:    srv.URL,
-		DomainName:  simulator.DefaultDomain,
-		Username:    simulator.DefaultUser,
-		Password:    simulator.DefaultPassword,
-		ProjectName: simulator.DefaultProject,
-	}
+	srv := testkit.Simulator(t, sim)
+	logs := &testkit.Buffer{}
+	cfg := testkit.IAM(srv.URL)
 	if edit != nil {
-		edit(&cfg)
+		edit(cfg)
 	}
-	iam := NewIAM(cfg, &api.Caller{Client: srv.Client()}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	t.Cleanup(func() {
-		iam.Close()
-		sim.Close()
-		srv.Close()
-	})
+	iam := NewIAM(*cfg, &api.Caller{Client: srv.Client()}, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	t.Cleanup(iam.Close)
 	return iam, logs
 }
-
-// logBuffer collects log output.
-type logBuffer struct{ strings.Builder }
-
-func (b *logBuffer) Write(p []byte) (int, error) { return b.Builder.Write(p) }
 
 func TestTokenIsCachedAndUsedOnRequests(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
@@ -151,11 +136,13 @@ func TestRejectDropsOnlyTheRefusedToken(t *testing.T) {
 // IAM hangs: the waiting caller gives up at its own deadline, and Close
 // ends the token request so no goroutine is left behind.
 func TestHungIAMDoesNotHoldCallersOrLeak(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, before) }) // registered first, so it runs after the servers are closed
 	sim := simulator.New(simulator.Options{})
 	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultHang})
-	srv := httptest.NewServer(sim)
+	srv := testkit.Simulator(t, sim)
 	client := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(client.CloseIdleConnections)
 	iam := NewIAM(config.IAM{Endpoint: srv.URL, DomainName: "d", Username: "u", Password: "p", ProjectName: "cn-north-4"},
 		&api.Caller{Client: client}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 
@@ -176,9 +163,6 @@ func TestHungIAMDoesNotHoldCallersOrLeak(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	client.CloseIdleConnections()
-	sim.Close()
-	srv.Close()
 }
 
 // Errors say what failed, never with which credentials.

@@ -4,21 +4,12 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
-
-// fakeClock is a settable clock for the refusal back-off.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // refuse reports a refusal of a request that carried the current token, as
 // codearts.Client does after a 401.
@@ -40,8 +31,8 @@ func refusePath(t *testing.T, iam *IAM, task string) bool {
 func TestRenewedTokenRefusedAgainBacksOff(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	iam, logs := newTestIAM(t, sim, nil)
-	clock := &fakeClock{t: time.Now()}
-	iam.now = clock.now
+	clock := testkit.NewClock(time.Now())
+	iam.now = clock.Now
 
 	if !refuse(t, iam) {
 		t.Fatal("first refusal: want the request sent again with a new token")
@@ -54,7 +45,7 @@ func TestRenewedTokenRefusedAgainBacksOff(t *testing.T) {
 	if got := sim.IAMRequests(); got != 2 {
 		t.Fatalf("IAM requests = %d, want 2", got)
 	}
-	clock.add(credentialBackoffBase * 2)
+	clock.Advance(credentialBackoffBase * 2)
 	if !refuse(t, iam) {
 		t.Fatal("after the back-off: want one more renewal")
 	}
@@ -64,7 +55,7 @@ func TestRenewedTokenRefusedAgainBacksOff(t *testing.T) {
 	if got := sim.IAMRequests(); got != 3 {
 		t.Fatalf("IAM requests = %d, want 3", got)
 	}
-	clock.add(refusalMemory() + time.Second)
+	clock.Advance(refusalMemory() + time.Second)
 	if !refuse(t, iam) {
 		t.Fatal("a refusal after a quiet time: want a renewal at once")
 	}

@@ -3,35 +3,16 @@ package auth
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
-
-// manualClock is a clock tests move by hand.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()
@@ -63,8 +44,8 @@ func TestTokenFileReadOnChangeOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &manualClock{t: time.Now()}
-	f.now = clock.now
+	clock := testkit.NewClock(time.Now())
+	f.now = clock.Now
 
 	if tok, _ := f.Value(); tok != "token-A" {
 		t.Fatalf("token = %q, want token-A (trailing newline trimmed)", tok)
@@ -75,7 +56,7 @@ func TestTokenFileReadOnChangeOnly(t *testing.T) {
 			t.Fatalf("token = %q within statInterval: the file was read on a request", tok)
 		}
 	}
-	clock.advance(statInterval)
+	clock.Advance(statInterval)
 	if tok, _ := f.Value(); tok != "token-BB" {
 		t.Fatalf("token = %q after statInterval, want the new token-BB", tok)
 	}
@@ -85,12 +66,12 @@ func TestTokenFileReadOnChangeOnly(t *testing.T) {
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
-	clock.advance(statInterval)
+	clock.Advance(statInterval)
 	if _, err := f.Value(); err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Fatalf("removed file: err = %v", err)
 	}
 	writeFile(t, file, "token-C\n")
-	clock.advance(statInterval)
+	clock.Advance(statInterval)
 	if tok, err := f.Value(); err != nil || tok != "token-C" {
 		t.Fatalf("restored file: %q, %v", tok, err)
 	}
@@ -100,9 +81,7 @@ func TestTokenFileReadOnChangeOnly(t *testing.T) {
 // refuses it, Reject makes the next request read the rotated file at once.
 func TestTokenFileRequestsAndRotation(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close)
+	ts := testkit.Simulator(t, sim)
 	sim.SetTask(simulator.Task{ID: akskTask, Status: simulator.IntPtr(2)})
 	iam, _ := newTestIAM(t, sim, nil)
 	good, err := iam.Token(context.Background())
@@ -117,8 +96,8 @@ func TestTokenFileRequestsAndRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &manualClock{t: time.Now()}
-	f.file.now = clock.now
+	clock := testkit.NewClock(time.Now())
+	f.file.now = clock.Now
 	call := func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodGet, ts.URL+"/v2/tasks/"+akskTask+"/progress", nil)
 		if err != nil {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 var simReport = simulator.Report{
@@ -52,7 +52,7 @@ func TestReportBothShapes(t *testing.T) {
 		}
 	}
 	for _, endpoint := range []string{EndpointDefectsStatistic, EndpointDefectsSummary} {
-		if got := apitest.Counter(t, e.metrics, "codearts_check_api_requests_total", "endpoint", endpoint, "status_class", "2xx"); got != 2 {
+		if got := testkit.Counter(t, e.metrics, "codearts_check_api_requests_total", "endpoint", endpoint, "status_class", "2xx"); got != 2 {
 			t.Errorf("%s 2xx requests = %v, want 2", endpoint, got)
 		}
 	}
@@ -105,7 +105,7 @@ func TestReportRefused(t *testing.T) {
 			if got := e.sim.ReportRequests(retryTask); got != 1 {
 				t.Errorf("simulator saw %d report calls, want 1 (no retry, no second call)", got)
 			}
-			if got := apitest.ErrorCount(t, e.metrics, tc.code); got != 1 {
+			if got := testkit.ErrorCount(t, e.metrics, tc.code); got != 1 {
 				t.Errorf("%s counted %v times, want 1", tc.code, got)
 			}
 			// The credentials were good: progress still works, with no

@@ -8,15 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // retryEnv is a Client talking to the simulator over loopback, with its
@@ -35,19 +33,11 @@ func newRetryEnv(t *testing.T) *retryEnv {
 // newRetryEnvFor is newRetryEnv for a simulator of the test's own.
 func newRetryEnvFor(t *testing.T, sim *simulator.Server) *retryEnv {
 	t.Helper()
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close) // runs first: releases hung handlers before ts.Close waits for them
+	ts := testkit.Simulator(t, sim)
 	metrics := api.NewMetrics()
 	caller := &api.Caller{Client: &http.Client{Transport: &http.Transport{}}, Metrics: metrics}
 	t.Cleanup(caller.Client.CloseIdleConnections)
-	iam := auth.NewIAM(config.IAM{
-		Endpoint:    ts.URL,
-		DomainName:  simulator.DefaultDomain,
-		Username:    simulator.DefaultUser,
-		Password:    simulator.DefaultPassword,
-		ProjectName: simulator.DefaultProject,
-	}, caller, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	iam := auth.NewIAM(*testkit.IAM(ts.URL), caller, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(iam.Close)
 	client, err := NewClient(ts.URL, caller, iam)
 	if err != nil {
@@ -55,8 +45,6 @@ func newRetryEnvFor(t *testing.T, sim *simulator.Server) *retryEnv {
 	}
 	return &retryEnv{sim: sim, client: client, metrics: metrics}
 }
-
-// errorCount is codearts_check_api_errors_total{error_code=code}.
 
 // setRetryTiming replaces the retry timing for one test.
 func setRetryTiming(t *testing.T, base time.Duration) {
@@ -108,7 +96,7 @@ func TestProgressRetriesOnlyWhatIsRetryable(t *testing.T) {
 				t.Errorf("simulator saw %d progress requests, want %d", got, want)
 			}
 			// Every failed attempt is counted, each exactly once.
-			if got := apitest.ErrorCount(t, e.metrics, tc.code); got != float64(tc.requests) {
+			if got := testkit.ErrorCount(t, e.metrics, tc.code); got != float64(tc.requests) {
 				t.Errorf("codearts_check_api_errors_total{error_code=%q} = %v, want %d", tc.code, got, tc.requests)
 			}
 		})
@@ -192,7 +180,7 @@ func TestProgressRetryStopsOnCancel(t *testing.T) {
 	}()
 	// The first attempt has been answered once its error is counted; the
 	// client is then in its hour-long pause.
-	for apitest.ErrorCount(t, e.metrics, "CC.00000000") == 0 {
+	for testkit.ErrorCount(t, e.metrics, "CC.00000000") == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()

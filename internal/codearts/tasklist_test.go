@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api/apitest"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 const (
@@ -26,9 +25,7 @@ const (
 func newListClient(t *testing.T, n int) (*Client, *simulator.Server, *api.Metrics) {
 	t.Helper()
 	sim := simulator.New(simulator.Options{})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close)
+	ts := testkit.Simulator(t, sim)
 	sim.AddAccessKey(simulator.AccessKey{ID: listAK, Secret: listSK, ProjectID: simulator.DefaultProjectID})
 	sim.AddProject(listProject)
 	for i := range n {
@@ -61,7 +58,7 @@ func TestTaskListSignedPage(t *testing.T) {
 	if sim.SignedRequests() != 1 || sim.SignatureFailures() != 0 {
 		t.Errorf("signed %d, refused %d; want 1, 0", sim.SignedRequests(), sim.SignatureFailures())
 	}
-	if got := apitest.Counter(t, metrics, "codearts_check_api_requests_total", "endpoint", "task_list", "status_class", "2xx"); got != 1 {
+	if got := testkit.Counter(t, metrics, "codearts_check_api_requests_total", "endpoint", "task_list", "status_class", "2xx"); got != 1 {
 		t.Errorf("task_list 2xx requests = %v, want 1", got)
 	}
 }
@@ -74,7 +71,7 @@ func TestTaskListUnknownProject(t *testing.T) {
 	if got := api.Code(err); got != "CC.00050013" {
 		t.Fatalf("err = %v (code %q), want CC.00050013", err, got)
 	}
-	if got := apitest.ErrorCount(t, metrics, "CC.00050013"); got != 1 {
+	if got := testkit.ErrorCount(t, metrics, "CC.00050013"); got != 1 {
 		t.Errorf("CC.00050013 counted %v times, want 1", got)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -53,7 +54,7 @@ type env struct {
 func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 	t.Helper()
 	sim := simulator.New(simulator.Options{})
-	api1 := httptest.NewServer(sim)
+	api1 := testkit.Simulator(t, sim)
 	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK, ProjectID: simulator.DefaultProjectID})
 	sim.AddProject(projectA)
 	for i := range n {
@@ -80,8 +81,6 @@ func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 		e.exporter.Close()
 		coll.Close()
 		e.sess.Close()
-		sim.Close()
-		api1.Close()
 	})
 	return e
 }
@@ -309,10 +308,8 @@ func TestTaskDisappearsWithItsSeries(t *testing.T) {
 	f = e.scrape()
 	for name, mf := range f {
 		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "task_id" && l.GetValue() == "a-0001" {
-					t.Errorf("%s still has a series for the removed task", name)
-				}
+			if testkit.HasLabels(m, "task_id", "a-0001") {
+				t.Errorf("%s still has a series for the removed task", name)
 			}
 		}
 	}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // The AK/SK project looked up is kept across reloads that leave the
@@ -22,9 +22,7 @@ func TestAKSKProjectLookupAcrossReloads(t *testing.T) {
 		testSK = "session-test-Secret"
 	)
 	sim := simulator.New(simulator.Options{})
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close)
+	ts := testkit.Simulator(t, sim)
 	// Keys bound to no project: the gateway accepts any X-Project-Id, so
 	// the test can move between regions with one key.
 	sim.AddAccessKey(simulator.AccessKey{ID: testAK, Secret: testSK})

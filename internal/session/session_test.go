@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,18 +15,10 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 const testTask = "2b31ed5200000000ebedb6e570000000"
-
-// serve starts sim over loopback HTTP; it stops before the server closes.
-func serve(t *testing.T, sim *simulator.Server) string {
-	t.Helper()
-	ts := httptest.NewServer(sim)
-	t.Cleanup(ts.Close)
-	t.Cleanup(sim.Close)
-	return ts.URL
-}
 
 func newTestSession(t *testing.T) *Session {
 	t.Helper()
@@ -40,10 +31,11 @@ func newTestSession(t *testing.T) *Session {
 // user with the simulator's password.
 func iamConfig(t *testing.T, url, user string, concurrency int) *config.Config {
 	t.Helper()
+	login := testkit.IAM(url)
+	login.Username = user
 	cfg := &config.Config{
-		Endpoint: url,
-		Auth: config.Auth{IAM: &config.IAM{Endpoint: url, DomainName: simulator.DefaultDomain, Username: user,
-			Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject}},
+		Endpoint:    url,
+		Auth:        config.Auth{IAM: login},
 		Tasks:       []config.Task{{ID: testTask}},
 		Concurrency: concurrency,
 		Timeout:     model.Duration(10 * time.Second),
@@ -68,7 +60,7 @@ func TestCurrentWithoutConfiguration(t *testing.T) {
 // token: no second login. Other credentials log in again.
 func TestUpdateKeepsTheTokenWhileCredentialsStay(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
-	url := serve(t, sim)
+	url := testkit.Simulator(t, sim).URL
 	sim.SetTask(simulator.Task{ID: testTask, Status: simulator.IntPtr(2)})
 	s := newTestSession(t)
 	query := func(cfg *config.Config) *config.Config {

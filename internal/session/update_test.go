@@ -1,32 +1,14 @@
 package session
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // The warning that TLS verification is off comes when the session is built,
 // which Update does before any scrape; with verification on there is none.
@@ -43,7 +25,7 @@ func TestUpdateWarnsAboutInsecureTLSBeforeAnyScrape(t *testing.T) {
 		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
-		logs := &lockedBuffer{}
+		logs := &testkit.Buffer{}
 		sess := New(api.NewMetrics(), slog.New(slog.NewTextHandler(logs, nil)))
 		if err := sess.Update(cfg); err != nil {
 			t.Fatalf("Update: %v", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -125,15 +126,10 @@ func newSession(t *testing.T, cfg *config.Config, metrics *api.Metrics, logger *
 // its tasks. edit, if not nil, changes it before validation.
 func serveConfig(t *testing.T, sim *simulator.Server, static []string, edit func(*config.Config)) *config.Config {
 	t.Helper()
-	apiServer := httptest.NewServer(sim)
-	t.Cleanup(apiServer.Close)
-	t.Cleanup(sim.Close) // runs first: cleanups run last added, first called
+	apiServer := testkit.Simulator(t, sim)
 	cfg := &config.Config{
-		Endpoint: apiServer.URL,
-		Auth: config.Auth{IAM: &config.IAM{
-			Endpoint: apiServer.URL, DomainName: simulator.DefaultDomain, Username: simulator.DefaultUser,
-			Password: simulator.DefaultPassword, ProjectName: simulator.DefaultProject,
-		}},
+		Endpoint:    apiServer.URL,
+		Auth:        config.Auth{IAM: testkit.IAM(apiServer.URL)},
 		Concurrency: 32,
 	}
 	for _, id := range static {
