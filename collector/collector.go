@@ -1,9 +1,12 @@
 // Package collector owns scrapes: for each scrape of /metrics it asks
 // CodeArts Check for the progress of every configured task through a
 // bounded work queue, within the scrape's deadline, and turns the answers
-// into metrics. It also owns the /metrics HTTP handler, which derives that
-// deadline from Prometheus' scrape timeout header and leaves the answer
-// (formats, compression, name[]) to promhttp.
+// into metrics; after the progress queries, with what the deadline and the
+// API budget leave, it reads the reports (defects, quality gate, code
+// size) of the tasks whose check finished (quality.go). It also owns the
+// /metrics HTTP handler, which derives that deadline from Prometheus'
+// scrape timeout header and leaves the answer (formats, compression,
+// name[]) to promhttp.
 package collector
 
 import (
