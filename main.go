@@ -1,6 +1,7 @@
 // Command codearts_check_exporter is a Prometheus exporter for Huawei Cloud
 // CodeArts Check: on every scrape it asks the API for the progress of each
-// configured task and exports the answers as metrics.
+// configured task and exports the answers as metrics, with each task's
+// latest report (defects, quality gate), read when a check finishes.
 //
 // This file only wires the packages together: config loads and holds the
 // configuration, session (over codearts/auth/api) talks to the API for

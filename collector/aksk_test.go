@@ -46,7 +46,8 @@ func TestAKSKWrongSecretCostsTwoRefusals(t *testing.T) {
 }
 
 // With the right key, the first request goes alone and the rest follow
-// once it is accepted.
+// once it is accepted; the report reads of the tasks, first seen, are
+// signed too.
 func TestAKSKRightSecretQueriesEveryTask(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	ids := akskTasks(sim, 50)
@@ -57,8 +58,11 @@ func TestAKSKRightSecretQueriesEveryTask(t *testing.T) {
 			t.Errorf("%s: query_success = %v, want 1", id, got)
 		}
 	}
-	if got := sim.SignedRequests(); got != 50 {
-		t.Errorf("signed requests = %d, want 50", got)
+	if got := sim.ReportRequests(""); got != 2*50 {
+		t.Errorf("report requests = %d, want 100 (two per task first seen)", got)
+	}
+	if got := sim.SignedRequests(); got != 50+2*50 {
+		t.Errorf("signed requests = %d, want 150 (50 progress, 100 report)", got)
 	}
 	if got := sim.SignatureFailures(); got != 0 {
 		t.Errorf("refused signatures = %d, want 0", got)

@@ -60,6 +60,7 @@ func benchTaskID(i int) string { return fmt.Sprintf("%016x%016x", uint64(i)*0x9e
 type benchStats struct {
 	Conns    int64 // TCP connections accepted
 	Progress int   // progress requests served
+	Reports  int   // report requests served
 }
 
 // serveBenchSimulator serves a simulator with the tasks and latency of spec
@@ -82,7 +83,7 @@ func serveBenchSimulator(spec string) int {
 	mux := http.NewServeMux()
 	mux.Handle("/", sim)
 	mux.HandleFunc("/bench/stats", func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(benchStats{Conns: conns.Load(), Progress: sim.ProgressRequests()})
+		_ = json.NewEncoder(w).Encode(benchStats{Conns: conns.Load(), Progress: sim.ProgressRequests(), Reports: sim.ReportRequests("")})
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -170,23 +171,34 @@ func (s *benchSimulator) read(b *testing.B) benchStats {
 // per task query (the /metrics answer included), conns/scrape the TCP
 // connections opened per scrape once warm, peak-heap-MiB and peak-RSS-MiB
 // the highest heap and resident set seen during the timed scrapes.
+//
+// Reports are on (the default): the warm-up scrapes read every task's
+// report once, and the timed scrapes, in steady state, read none (checked).
 func BenchmarkScrape(b *testing.B) {
 	for _, tasks := range []int{10, 100, 1000, 10000} {
 		for _, latency := range []time.Duration{0, 50 * time.Millisecond} {
 			b.Run(fmt.Sprintf("tasks=%d/latency=%v", tasks, latency), func(b *testing.B) {
-				benchScrape(b, tasks, latency)
+				benchScrape(b, tasks, latency, true)
 			})
 		}
 	}
 }
 
-func benchScrape(b *testing.B, tasks int, latency time.Duration) {
+// BenchmarkScrapeQualityOff is BenchmarkScrape's 10,000 tasks at latency
+// 0 with quality.enabled false, to compare: what serving the reports of
+// 10,000 tasks costs a scrape.
+func BenchmarkScrapeQualityOff(b *testing.B) {
+	b.Run("tasks=10000/latency=0s", func(b *testing.B) { benchScrape(b, 10000, 0, false) })
+}
+
+func benchScrape(b *testing.B, tasks int, latency time.Duration, quality bool) {
 	sim := startBenchSimulator(b, tasks, latency)
 	cfg := &config.Config{
 		Endpoint:    sim.url,
 		Auth:        config.Auth{IAM: testkit.IAM(sim.url)},
 		Concurrency: benchConcurrency,
 		Timeout:     model.Duration(5 * time.Minute),
+		Quality:     config.Quality{Enabled: &quality},
 	}
 	for i := range tasks {
 		cfg.Tasks = append(cfg.Tasks, config.Task{ID: benchTaskID(i), Name: "task-" + strconv.Itoa(i)})
@@ -270,6 +282,9 @@ func benchScrape(b *testing.B, tasks int, latency time.Duration) {
 	queries := float64(after.Progress - before.Progress)
 	if want := scrapes * float64(tasks); queries != want {
 		b.Fatalf("%v progress queries in %v scrapes of %d tasks", queries, scrapes, tasks)
+	}
+	if n := after.Reports - before.Reports; n != 0 {
+		b.Fatalf("%d report calls in %v steady scrapes: reports are read when a check finishes", n, scrapes)
 	}
 	wall := b.Elapsed().Seconds() / scrapes
 	bound := math.Ceil(float64(tasks)/benchConcurrency) * latency.Seconds()

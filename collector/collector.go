@@ -1,9 +1,12 @@
 // Package collector owns scrapes: for each scrape of /metrics it asks
 // CodeArts Check for the progress of every configured task through a
 // bounded work queue, within the scrape's deadline, and turns the answers
-// into metrics. It also owns the /metrics HTTP handler, which derives that
-// deadline from Prometheus' scrape timeout header and leaves the answer
-// (formats, compression, name[]) to promhttp.
+// into metrics; after the progress queries, with what the deadline and the
+// API budget leave, it reads the reports (defects, quality gate, code
+// size) of the tasks whose check finished (quality.go). It also owns the
+// /metrics HTTP handler, which derives that deadline from Prometheus'
+// scrape timeout header and leaves the answer (formats, compression,
+// name[]) to promhttp.
 package collector
 
 import (
@@ -38,9 +41,10 @@ type Collector struct {
 
 	share share // collections shared between scrapes (share.go)
 
-	mu    sync.Mutex
-	last  map[string]taskState // last valid answer per task ID
-	sched schedule             // which tasks go first (schedule.go)
+	mu      sync.Mutex
+	last    map[string]taskState // last valid answer per task ID
+	sched   schedule             // which tasks go first (schedule.go)
+	quality qualityBook          // reports (quality.go)
 }
 
 // taskState is what the exporter keeps of the last valid answer for a
@@ -64,7 +68,7 @@ type TaskSource interface {
 // creator closes it after the Collector.
 func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
 	return &Collector{config: sess.Config, session: sess, tasks: source, metrics: metrics, logger: logger,
-		last: map[string]taskState{}, share: share{now: time.Now}}
+		last: map[string]taskState{}, share: share{now: time.Now}, quality: qualityBook{now: time.Now}}
 }
 
 // Close ends the collection in flight, if any.
@@ -91,9 +95,11 @@ type result struct {
 	duration time.Duration
 }
 
-// collect queries every task and returns the snapshot of the collection,
+// collect queries every task, then reads the reports that are due with
+// what is left (quality.go), and returns the snapshot of the collection,
 // but for its duration.
 func (c *Collector) collect(ctx context.Context) *snapshot {
+	start := time.Now()
 	sess, err := c.session.Current()
 	if err != nil {
 		c.logger.Error("cannot query the API", "err", err)
@@ -101,12 +107,23 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 	}
 	tasks := c.byStaleness(c.tasks.Tasks(sess.Config))
 	results := c.queryAll(ctx, sess, tasks)
+	quality := sess.Config.Quality.On()
+	var due []int
+	c.mu.Lock()
+	if quality {
+		due = c.quality.plan(tasks, results)
+	} else {
+		c.quality.tasks = nil // turned off: its series go, and a read is due when it is on again
+	}
+	c.mu.Unlock()
+	reads := c.readReports(ctx, sess, tasks, due, start)
 
 	errs := newErrorSummary()
 	successes := 0
 	snap := &snapshot{rows: make([]taskRow, 0, len(tasks))}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.quality.record(tasks, reads, time.Duration(sess.Config.Quality.RefreshInterval), c.logger)
 	current := make(map[string]taskState, len(tasks))
 	// In task ID order, so that snapshot.add sees a task listed twice
 	// as two neighbours and keeps the first entry.
@@ -130,6 +147,17 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 		if known {
 			current[task.ID] = state
 		}
+		report := c.quality.report(task.ID)
+		if report != nil {
+			// Where the configuration and discovery give no name or
+			// branch, the report's fill them.
+			if task.Name == "" {
+				task.Name = report.taskName
+			}
+			if task.GitBranch == "" {
+				task.GitBranch = report.gitBranch
+			}
+		}
 		snap.add(taskRow{
 			task:        task,
 			success:     r.err == nil,
@@ -139,6 +167,7 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 			hasRatio:    state.hasRatio,
 			ratio:       state.ratio,
 			lastSuccess: float64(state.at.UnixNano()) / 1e9,
+			report:      report,
 		})
 	}
 	// Forget tasks that left the configuration, so their series go too.

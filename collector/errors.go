@@ -53,6 +53,20 @@ func (s *errorSummary) log(logger *slog.Logger, total int) {
 	}
 }
 
+// logAs logs one warning per error code under msg.
+func (s *errorSummary) logAs(logger *slog.Logger, msg string, total int) {
+	codes := make([]string, 0, len(s.byCode))
+	for code := range s.byCode {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		cs := s.byCode[code]
+		logger.Warn(msg, "error_code", code, "failed_tasks", cs.tasks, "total_tasks", total,
+			"example_task_id", cs.exampleTask, "err", cs.exampleErr)
+	}
+}
+
 // logEncodedAuthorization logs, at debug level, the encoded diagnostic a
 // gateway may send with a refused permission (403). Only the account's
 // administrator can decode it; it is long and different on every answer,

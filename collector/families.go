@@ -47,6 +47,9 @@ func describe(ch chan<- *prometheus.Desc) {
 		queryDurationDesc, lastSuccessDesc, upDesc, scrapeDurationDesc} {
 		ch <- d
 	}
+	for _, d := range qualityDescs {
+		ch <- d
+	}
 }
 
 // taskRow is what a collection keeps of one task.
@@ -61,6 +64,9 @@ type taskRow struct {
 	hasRatio    bool
 	ratio       float64
 	lastSuccess float64 // Unix seconds
+	// report is the task's last good report, nil if none (or quality is
+	// off); shared with the Collector, never modified.
+	report *reportValues
 }
 
 // snapshot is the result of one collection. It is read-only once the
@@ -106,7 +112,13 @@ func (s *snapshot) Describe(ch chan<- *prometheus.Desc) { describe(ch) }
 // registry's gather error, which the /metrics handler logs), next to the
 // series of its first entry.
 func (s *snapshot) Collect(ch chan<- prometheus.Metric) {
-	b := newSeriesBuilder(len(s.rows))
+	reports := 0
+	for i := range s.rows {
+		if s.rows[i].report != nil {
+			reports++
+		}
+	}
+	b := newSeriesBuilder(len(s.rows), reports)
 	ch <- b.gauge(upDesc, boolValue(s.up), nil)
 	if s.noCollection {
 		return
@@ -121,6 +133,9 @@ func (s *snapshot) Collect(ch chan<- prometheus.Metric) {
 		ch <- b.gauge(taskInfoDesc, 1, info)
 		ch <- b.gauge(querySuccessDesc, boolValue(r.success), id)
 		ch <- b.gauge(queryDurationDesc, r.duration, id)
+		if r.report != nil {
+			b.reportSeries(ch, r.report, id)
+		}
 		if !r.known {
 			continue
 		}
@@ -157,11 +172,13 @@ type seriesBuilder struct {
 	labelSets []*dto.LabelPair // five per task: task_id alone, then all four
 }
 
-func newSeriesBuilder(tasks int) *seriesBuilder {
+// newSeriesBuilder returns a builder for the series of tasks tasks, of
+// which reports have a report.
+func newSeriesBuilder(tasks, reports int) *seriesBuilder {
 	return &seriesBuilder{
-		series:    make([]gaugeSeries, 0, 2+6*tasks),
+		series:    make([]gaugeSeries, 0, 2+6*tasks+maxQualitySeries*reports),
 		pairs:     make([]dto.LabelPair, 0, 4*tasks),
-		labelSets: make([]*dto.LabelPair, 0, 5*tasks),
+		labelSets: make([]*dto.LabelPair, 0, 5*tasks+2*maxQualityLabelSets*reports),
 	}
 }
 

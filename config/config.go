@@ -60,6 +60,8 @@ type Config struct {
 	// not overlap another one queries the API. For HA pairs of Prometheus
 	// servers, set it a little below the scrape interval.
 	MinInterval model.Duration `yaml:"min_interval,omitempty"`
+	// Quality says whether each task's report is read (quality.go).
+	Quality Quality `yaml:"quality,omitempty"`
 }
 
 // Auth holds exactly one way to authenticate.
@@ -216,7 +218,7 @@ func (c *Config) Validate() error {
 	if c.MinInterval < 0 || c.MinInterval > maxMinInterval {
 		return fieldErr("min_interval", "%v is outside 0s..%v", c.MinInterval, maxMinInterval)
 	}
-	return nil
+	return c.Quality.validate()
 }
 
 // validate checks the auth section. iamEndpoint is the region's IAM, ""

@@ -72,3 +72,50 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 		t.Errorf("cancelled: err %v (code %q), want canceled wrapping ErrBudget", err, api.Code(err))
 	}
 }
+
+// Under WithBudgetDeadline a call whose token comes after the budget
+// deadline is not sent and fails at once with ErrBudget, uncounted, even
+// though the context's own deadline would have left room for it.
+func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, so it runs after the servers are closed
+	sim := simulator.New(simulator.Options{})
+	srv := testkit.Simulator(t, sim)
+
+	metrics := api.NewMetrics()
+	// A token every 2 s, the bucket full: the first call goes at once,
+	// the second's token is 2 s away.
+	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limiter: rate.NewLimiter(rate.Every(2*time.Second), 1)}
+	call := func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v3/auth/tokens", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return caller.Do(req, "iam_token", func(*api.Response) error { return nil })
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// The budget deadline is a second away: the second call's token is not.
+	ctx = api.WithBudgetDeadline(ctx, time.Now().Add(time.Second))
+	if err := call(ctx); errors.Is(err, api.ErrBudget) {
+		t.Fatalf("first call: %v, want it sent", err)
+	}
+	err := call(ctx)
+	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeBudget {
+		t.Fatalf("second call: err %v (code %q), want code budget wrapping ErrBudget", err, api.Code(err))
+	}
+	if got := sim.IAMRequests(); got != 1 {
+		t.Errorf("requests that reached the API = %d, want 1", got)
+	}
+	if got := testkit.ErrorCount(t, metrics, api.CodeBudget); got != 0 {
+		t.Errorf("api_errors_total{budget} = %v, want 0", got)
+	}
+	// Without the budget deadline the same context waits for the token.
+	plain, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel2()
+	if err := call(plain); errors.Is(err, api.ErrBudget) {
+		t.Errorf("without a budget deadline: %v, want the call sent", err)
+	}
+	if got := sim.IAMRequests(); got != 2 {
+		t.Errorf("requests that reached the API = %d, want 2", got)
+	}
+}

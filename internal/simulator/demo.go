@@ -22,7 +22,16 @@ import (
 //	                      HTTP 200 CC.00050012 (retry later), so the demo
 //	                      shows API errors; the retry that follows succeeds
 //	data-pipeline         never checked: task_status null, ratio/info null
-//	legacy-monolith       stopped: task_status 3, ratio/info null
+//	legacy-monolith       stopped: task_status 3, ratio/info null; its
+//	                      last check ended 30 days before the demo
+//	                      started and failed its quality gate with 4
+//	                      critical defects (demoStaleReport)
+//
+// The cycling tasks' reports change each time a check of theirs ends
+// (report.go). legacy-monolith's fixed report makes the quality alerts
+// deterministic: at every moment one quality gate has failed
+// (CodeArtsCheckQualityGateFailed) and one task has not finished a check
+// for more than 7 days (CodeArtsCheckNoRecentCheck).
 //
 // A cycling task's position in its cycle is p = (elapsed + offset) mod
 // 180s, elapsed being the clock minus the time NewDemo was called:
@@ -80,6 +89,7 @@ type demoSpec struct {
 	checkingInfo     string
 	failEvery        int
 	static           *Task // non-nil: a task that never changes
+	stale            bool  // its report is demoStaleReport
 }
 
 // demoSpecs is the demo's fixed content; IDs are 32 lowercase hex like real
@@ -94,7 +104,19 @@ var demoSpecs = []demoSpec{
 	{id: "1b6d8f0a2c4e6b8d0f1a3c5e7b9d2f4a", name: "data-pipeline", branch: "main",
 		static: &Task{}},
 	{id: "9e4c6a2f8d0b5e1c7a3f9d6b2e8c4a0f", name: "legacy-monolith", branch: "trunk",
-		static: &Task{Status: IntPtr(3)}},
+		static: &Task{Status: IntPtr(3)}, stale: true},
+}
+
+// demoStaleReport is the report of a task last checked 30 days before
+// start, which failed its quality gate.
+func demoStaleReport(start time.Time) Report {
+	end := start.Add(-30 * 24 * time.Hour)
+	return Report{
+		Critical: 4, Major: 17, Minor: 52, Suggestion: 130, Unresolved: 203, Resolved: 88, Dismissed: 9,
+		CheckStart: end.Add(-42 * time.Minute), CheckEnd: end,
+		CodeLines: 412000, CodeLinesTotal: 480000,
+		DuplicationRatio: "11.40%", CommentRatio: "6.25%", IsAccess: "0",
+	}
 }
 
 // NewDemo returns a simulator preloaded with the demo tasks described above,
@@ -109,6 +131,9 @@ func NewDemo(now func() time.Time) *Server {
 			t := *sp.static
 			t.ID, t.Name, t.ProjectID, t.GitBranch = base.ID, base.Name, base.ProjectID, base.GitBranch
 			s.tasks[t.ID] = t
+			if sp.stale {
+				initMap(&s.reports.fixed)[t.ID] = demoStaleReport(s.demoStart)
+			}
 			continue
 		}
 		s.demo[sp.id] = demoTask{base: base, offset: sp.offset, outcome: sp.outcome, checkingInfo: sp.checkingInfo, failEvery: sp.failEvery}

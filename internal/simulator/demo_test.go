@@ -241,3 +241,25 @@ func TestDemoFlakyTask(t *testing.T) {
 		}
 	}
 }
+
+// legacy-monolith's report is fixed: its last check ended 30 days before
+// the demo started and failed the quality gate, whatever the clock says,
+// so the demo's quality alerts have data at every moment.
+func TestDemoStaleReport(t *testing.T) {
+	clock := newFakeClock(demoStart)
+	sim := NewDemo(clock.Now)
+	defer sim.Close()
+	var id string
+	for i, n := range DemoTaskNames() {
+		if n == "legacy-monolith" {
+			id = i
+		}
+	}
+	for _, elapsed := range []time.Duration{0, 7 * time.Minute, 25 * time.Hour} {
+		clock.Set(demoStart.Add(elapsed))
+		r, ok := sim.Report(id)
+		if !ok || r.IsAccess != "0" || r.Critical != 4 || !r.CheckEnd.Equal(demoStart.Add(-30*24*time.Hour)) {
+			t.Errorf("at +%v: report %+v (%v), want the failed gate of a check that ended 30 days before the start", elapsed, r, ok)
+		}
+	}
+}
