@@ -3,7 +3,6 @@ package collector
 import (
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,28 +13,11 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// fakeClock is the report bookkeeping's clock in these tests.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock(env *testEnv) *fakeClock {
-	c := &fakeClock{now: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+// newFakeClock gives the report bookkeeping a clock the test moves.
+func newFakeClock(env *testEnv) *testkit.Clock {
+	c := testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	env.coll.quality.now = c.Now // before the first scrape: nothing reads it yet
 	return c
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // qualityFamilies are the families of the report series.
@@ -157,10 +139,10 @@ func TestReportReadRules(t *testing.T) {
 	reads("after a check between scrapes", 3, 1)
 
 	// refresh_interval after each task's last read, and not before.
-	clock.advance(time.Duration(env.cfg.Quality.RefreshInterval) - time.Second)
+	clock.Advance(time.Duration(env.cfg.Quality.RefreshInterval) - time.Second)
 	env.scrape(0)
 	reads("just before refresh_interval", 3, 1)
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	env.scrape(0)
 	reads("at refresh_interval", 4, 2)
 	env.scrape(0)
@@ -215,14 +197,14 @@ func TestReportRefused(t *testing.T) {
 
 	sim.FinishCheck("a1", false) // would call for a read, but a1 was refused
 	check("a check finished", 1, 1)
-	clock.advance(time.Duration(env.cfg.Quality.RefreshInterval))
+	clock.Advance(time.Duration(env.cfg.Quality.RefreshInterval))
 	res = check("refresh_interval later", 2, 1)
 	if got := res.mustValue("codearts_check_api_errors_total", "error_code", "CC.00050010"); got != 2 {
 		t.Errorf("api_errors_total{CC.00050010} = %v, want 2", got)
 	}
 
 	sim.DenyReports("a1", simulator.DenyNone)
-	clock.advance(time.Duration(env.cfg.Quality.RefreshInterval))
+	clock.Advance(time.Duration(env.cfg.Quality.RefreshInterval))
 	res = check("granted", 4, 1)
 	res.mustValue("codearts_check_task_defects", "task_id", "a1", "severity", "critical")
 }
