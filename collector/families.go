@@ -13,21 +13,73 @@ import (
 
 // A collection keeps its results as a snapshot: one small row of values per
 // task (~1 MiB at 10,000 tasks), not built metrics. Metrics are made from
-// the rows only while a scrape is answered (snapshot.Collect), so between
-// scrapes the exporter holds the rows alone.
+// the rows only while a scrape is answered (snapshot.Gather for /metrics,
+// snapshot.Collect for a registry), so between scrapes the exporter holds
+// the rows alone.
 
-// The collector's metrics, all gauges. The task families have a task_id
-// label; task_info also task_name, project_id and git_branch.
-var (
-	taskStatusDesc     = prometheus.NewDesc(namespace+"_task_status", taskStatusHelp, []string{"task_id"}, nil)
-	taskRatioDesc      = prometheus.NewDesc(namespace+"_task_progress_ratio", taskRatioHelp, []string{"task_id"}, nil)
-	taskInfoDesc       = prometheus.NewDesc(namespace+"_task_info", taskInfoHelp, []string{"task_id", "task_name", "project_id", "git_branch"}, nil)
-	querySuccessDesc   = prometheus.NewDesc(namespace+"_task_query_success", querySuccessHelp, []string{"task_id"}, nil)
-	queryDurationDesc  = prometheus.NewDesc(namespace+"_task_query_duration_seconds", queryDurationHelp, []string{"task_id"}, nil)
-	lastSuccessDesc    = prometheus.NewDesc(namespace+"_task_last_success_timestamp_seconds", lastSuccessHelp, []string{"task_id"}, nil)
-	upDesc             = prometheus.NewDesc(namespace+"_up", upHelp, nil, nil)
-	scrapeDurationDesc = prometheus.NewDesc(namespace+"_scrape_duration_seconds", scrapeDurationHelp, nil, nil)
+// The collector's families, all gauges: the one table both Collect and
+// Gather read. The task families have a task_id label; task_info also
+// task_name, project_id and git_branch; the report families are in
+// qualityseries.go. Label names are sorted, as the registry sorts them, so
+// that a series' label pairs come in the order of its family's names.
+type familyID int
+
+const (
+	famUp familyID = iota
+	famScrapeDuration
+	famTaskInfo
+	famQuerySuccess
+	famQueryDuration
+	famTaskStatus
+	famTaskRatio
+	famLastSuccess
+	famDefects
+	famDefectsByStatus
+	famCheckStart
+	famCheckEnd
+	famCodeLines
+	famDuplication
+	famComment
+	famQualityGate
+	famQualitySuccess
+	numFamilies
 )
+
+// family is one metric family: its name, help and label names, and the
+// description Collect sends its series with.
+type family struct {
+	name, help string
+	labels     []string
+	desc       *prometheus.Desc
+}
+
+var families = func() [numFamilies]family {
+	id := []string{"task_id"}
+	f := [numFamilies]family{
+		famUp:              {name: "_up", help: upHelp},
+		famScrapeDuration:  {name: "_scrape_duration_seconds", help: scrapeDurationHelp},
+		famTaskInfo:        {name: "_task_info", help: taskInfoHelp, labels: []string{"git_branch", "project_id", "task_id", "task_name"}},
+		famQuerySuccess:    {name: "_task_query_success", help: querySuccessHelp, labels: id},
+		famQueryDuration:   {name: "_task_query_duration_seconds", help: queryDurationHelp, labels: id},
+		famTaskStatus:      {name: "_task_status", help: taskStatusHelp, labels: id},
+		famTaskRatio:       {name: "_task_progress_ratio", help: taskRatioHelp, labels: id},
+		famLastSuccess:     {name: "_task_last_success_timestamp_seconds", help: lastSuccessHelp, labels: id},
+		famDefects:         {name: "_task_defects", help: defectsHelp, labels: []string{"severity", "task_id"}},
+		famDefectsByStatus: {name: "_task_defects_by_status", help: defectsByStatusHelp, labels: []string{"status", "task_id"}},
+		famCheckStart:      {name: "_task_last_check_start_timestamp_seconds", help: checkStartHelp, labels: id},
+		famCheckEnd:        {name: "_task_last_check_end_timestamp_seconds", help: checkEndHelp, labels: id},
+		famCodeLines:       {name: "_task_code_lines", help: codeLinesHelp, labels: id},
+		famDuplication:     {name: "_task_duplication_ratio", help: duplicationHelp, labels: id},
+		famComment:         {name: "_task_comment_ratio", help: commentHelp, labels: id},
+		famQualityGate:     {name: "_task_quality_gate_passed", help: qualityGateHelp, labels: id},
+		famQualitySuccess:  {name: "_task_quality_last_success_timestamp_seconds", help: qualitySuccessHelp, labels: id},
+	}
+	for i := range f {
+		f[i].name = namespace + f[i].name
+		f[i].desc = prometheus.NewDesc(f[i].name, f[i].help, f[i].labels, nil)
+	}
+	return f
+}()
 
 // Help texts of the metrics, also used by the tests.
 const (
@@ -43,12 +95,8 @@ const (
 
 // describe sends the descriptions of every metric the collector exports.
 func describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{taskStatusDesc, taskRatioDesc, taskInfoDesc, querySuccessDesc,
-		queryDurationDesc, lastSuccessDesc, upDesc, scrapeDurationDesc} {
-		ch <- d
-	}
-	for _, d := range qualityDescs {
-		ch <- d
+	for i := range families {
+		ch <- families[i].desc
 	}
 }
 
@@ -112,50 +160,53 @@ func (s *snapshot) Describe(ch chan<- *prometheus.Desc) { describe(ch) }
 // registry's gather error, which the /metrics handler logs), next to the
 // series of its first entry.
 func (s *snapshot) Collect(ch chan<- prometheus.Metric) {
-	reports := 0
-	for i := range s.rows {
-		if s.rows[i].report != nil {
-			reports++
-		}
+	b := newSeriesBuilder(s, true)
+	s.series(b, func(f familyID, v float64, labels []*dto.LabelPair) {
+		ch <- b.gauge(families[f].desc, v, labels)
+	})
+	if s.err != nil {
+		ch <- prometheus.NewInvalidMetric(families[famTaskInfo].desc, s.err)
 	}
-	b := newSeriesBuilder(len(s.rows), reports)
-	ch <- b.gauge(upDesc, boolValue(s.up), nil)
+}
+
+// series calls emit for every series of the snapshot, with its labels
+// sorted by name; what each row exports is defined here alone, for both
+// Collect and Gather. With a nil b, labels are nil: Gather counts first.
+func (s *snapshot) series(b *seriesBuilder, emit func(f familyID, v float64, labels []*dto.LabelPair)) {
+	emit(famUp, boolValue(s.up), nil)
 	if s.noCollection {
 		return
 	}
-	ch <- b.gauge(scrapeDurationDesc, s.duration, nil)
-	if s.err != nil {
-		ch <- prometheus.NewInvalidMetric(taskInfoDesc, s.err)
-	}
+	emit(famScrapeDuration, s.duration, nil)
 	for i := range s.rows {
 		r := &s.rows[i]
 		id, info := b.labels(&r.task)
-		ch <- b.gauge(taskInfoDesc, 1, info)
-		ch <- b.gauge(querySuccessDesc, boolValue(r.success), id)
-		ch <- b.gauge(queryDurationDesc, r.duration, id)
+		emit(famTaskInfo, 1, info)
+		emit(famQuerySuccess, boolValue(r.success), id)
+		emit(famQueryDuration, r.duration, id)
 		if r.report != nil {
-			b.reportSeries(ch, r.report, id)
+			b.reportSeries(emit, r.report, id)
 		}
 		if !r.known {
 			continue
 		}
-		ch <- b.gauge(taskStatusDesc, r.status, id)
+		emit(famTaskStatus, r.status, id)
 		if r.hasRatio {
-			ch <- b.gauge(taskRatioDesc, r.ratio, id)
+			emit(famTaskRatio, r.ratio, id)
 		}
-		ch <- b.gauge(lastSuccessDesc, r.lastSuccess, id)
+		emit(famLastSuccess, r.lastSuccess, id)
 	}
 }
 
-// A scrape of 10,000 tasks collects 60,000 series, and the registry holds
-// every one of them, written out, until the answer is sent: that is the
-// exporter's peak memory. So the series are built as
-// prometheus.NewConstMetric's are (a value and labels that never change),
-// but in a few large allocations rather than several small ones per series,
-// and the series of one task share their label pairs, whose values point
-// into the snapshot's rows. At 10,000 tasks that keeps the peak resident
-// set below 60 MiB, which const metrics built one by one exceeded
-// (BENCHMARKS.md).
+// Every series of a scrape (60,000 at 10,000 tasks, 200,000 with reports)
+// is held until the answer is sent: that is the exporter's peak memory. So
+// the series are built in a few large allocations rather than several
+// small ones per series, and the series of one task share their label
+// pairs, whose values point into the snapshot's rows. Collect's are built
+// as prometheus.NewConstMetric's are (a value and labels that never
+// change): at 10,000 tasks without reports that kept the peak resident set
+// of a registry's Gather below 60 MiB, which const metrics built one by
+// one exceeded (BENCHMARKS.md).
 
 // Label names, shared by every label pair that names them.
 var (
@@ -172,11 +223,21 @@ type seriesBuilder struct {
 	labelSets []*dto.LabelPair // five per task: task_id alone, then all four
 }
 
-// newSeriesBuilder returns a builder for the series of tasks tasks, of
-// which reports have a report.
-func newSeriesBuilder(tasks, reports int) *seriesBuilder {
+// newSeriesBuilder returns a builder for the series of s; for their
+// labels alone (Gather) unless gauges.
+func newSeriesBuilder(s *snapshot, gauges bool) *seriesBuilder {
+	tasks, reports := len(s.rows), 0
+	for i := range s.rows {
+		if s.rows[i].report != nil {
+			reports++
+		}
+	}
+	var series []gaugeSeries
+	if gauges {
+		series = make([]gaugeSeries, 0, 2+6*tasks+maxQualitySeries*reports)
+	}
 	return &seriesBuilder{
-		series:    make([]gaugeSeries, 0, 2+6*tasks+maxQualitySeries*reports),
+		series:    series,
 		pairs:     make([]dto.LabelPair, 0, 4*tasks),
 		labelSets: make([]*dto.LabelPair, 0, 5*tasks+2*maxQualityLabelSets*reports),
 	}
@@ -186,6 +247,9 @@ func newSeriesBuilder(tasks, reports int) *seriesBuilder {
 // of task_info, each sorted by name as the registry wants them. Their
 // capacity is their length, so nothing can append into a neighbour.
 func (b *seriesBuilder) labels(task *config.Task) (id, info []*dto.LabelPair) {
+	if b == nil {
+		return nil, nil
+	}
 	n := len(b.pairs)
 	b.pairs = b.pairs[:n+4]
 	p := b.pairs[n : n+4]

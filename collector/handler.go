@@ -36,8 +36,8 @@ type HandlerOpts struct {
 //
 // promhttp.Gatherer has no way to learn the request it gathers for, so
 // each request gets the snapshot for its deadline first and then a
-// promhttp handler of its own, over static and a registry holding that
-// snapshot, as blackbox_exporter answers a probe. The collection comes
+// promhttp handler of its own, over static and that snapshot (a Gatherer
+// itself, gather.go), as blackbox_exporter answers a probe. The collection comes
 // before static is gathered, so the API counters show this scrape's calls.
 //
 // The in-flight cap is Handler's own, not promhttp's MaxRequestsInFlight:
@@ -73,9 +73,7 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 
 // respond answers r with the metrics of static and snap.
 func respond(w http.ResponseWriter, r *http.Request, static prometheus.Gatherer, snap *snapshot, opts promhttp.HandlerOpts) {
-	collection := prometheus.NewRegistry()
-	collection.MustRegister(snap) // its descriptions are fixed and valid: no panic
-	promhttp.HandlerFor(disjoint{static, collection}, opts).ServeHTTP(w, r)
+	promhttp.HandlerFor(disjoint{static, snap}, opts).ServeHTTP(w, r)
 }
 
 // disjoint gathers two gatherers whose families have different names: the

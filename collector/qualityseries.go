@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
@@ -10,17 +9,7 @@ import (
 // The series of a task's report (quality.go), served from the last good
 // read like progress values, each absent while unknown.
 var (
-	defectsDesc         = prometheus.NewDesc(namespace+"_task_defects", defectsHelp, []string{"task_id", "severity"}, nil)
-	defectsByStatusDesc = prometheus.NewDesc(namespace+"_task_defects_by_status", defectsByStatusHelp, []string{"task_id", "status"}, nil)
-	checkStartDesc      = prometheus.NewDesc(namespace+"_task_last_check_start_timestamp_seconds", checkStartHelp, []string{"task_id"}, nil)
-	checkEndDesc        = prometheus.NewDesc(namespace+"_task_last_check_end_timestamp_seconds", checkEndHelp, []string{"task_id"}, nil)
-	codeLinesDesc       = prometheus.NewDesc(namespace+"_task_code_lines", codeLinesHelp, []string{"task_id"}, nil)
-	duplicationDesc     = prometheus.NewDesc(namespace+"_task_duplication_ratio", duplicationHelp, []string{"task_id"}, nil)
-	commentDesc         = prometheus.NewDesc(namespace+"_task_comment_ratio", commentHelp, []string{"task_id"}, nil)
-	qualityGateDesc     = prometheus.NewDesc(namespace+"_task_quality_gate_passed", qualityGateHelp, []string{"task_id"}, nil)
-	qualitySuccessDesc  = prometheus.NewDesc(namespace+"_task_quality_last_success_timestamp_seconds", qualitySuccessHelp, []string{"task_id"}, nil)
-	qualityDescs        = []*prometheus.Desc{defectsDesc, defectsByStatusDesc, checkStartDesc, checkEndDesc, codeLinesDesc, duplicationDesc, commentDesc, qualityGateDesc, qualitySuccessDesc}
-	maxQualitySeries    = len(codearts.Severities) + len(codearts.DefectStatuses) + len(qualityDescs) - 2
+	maxQualitySeries    = len(codearts.Severities) + len(codearts.DefectStatuses) + int(famQualitySuccess-famDefects) - 1
 	maxQualityLabelSets = len(codearts.Severities) + len(codearts.DefectStatuses)
 )
 
@@ -54,40 +43,46 @@ func labelPairs(name *string, values []string) []dto.LabelPair {
 
 // reportSeries sends the series of report r of the task labelled id (its
 // task_id pair alone).
-func (b *seriesBuilder) reportSeries(ch chan<- prometheus.Metric, r *reportValues, id []*dto.LabelPair) {
-	taskID := id[0]
+func (b *seriesBuilder) reportSeries(emit func(familyID, float64, []*dto.LabelPair), r *reportValues, id []*dto.LabelPair) {
+	var taskID *dto.LabelPair
+	if id != nil {
+		taskID = id[0]
+	}
 	for i := range r.severity {
 		if r.has&(hasSeverity0<<i) != 0 {
 			// Sorted by name: severity before task_id.
-			ch <- b.gauge(defectsDesc, r.severity[i], b.pair(&severityPairs[i], taskID))
+			emit(famDefects, r.severity[i], b.pair(&severityPairs[i], taskID))
 		}
 	}
 	for i := range r.status {
 		if r.has&(hasStatus0<<i) != 0 {
-			ch <- b.gauge(defectsByStatusDesc, r.status[i], b.pair(&statusPairs[i], taskID))
+			emit(famDefectsByStatus, r.status[i], b.pair(&statusPairs[i], taskID))
 		}
 	}
 	for _, s := range []struct {
-		bit  uint16
-		desc *prometheus.Desc
-		v    float64
+		bit uint16
+		f   familyID
+		v   float64
 	}{
-		{hasCheckStart, checkStartDesc, r.checkStart},
-		{hasCheckEnd, checkEndDesc, r.checkEnd},
-		{hasCodeLines, codeLinesDesc, r.codeLines},
-		{hasDuplication, duplicationDesc, r.duplication},
-		{hasComment, commentDesc, r.comment},
-		{hasGate, qualityGateDesc, r.gate},
+		{hasCheckStart, famCheckStart, r.checkStart},
+		{hasCheckEnd, famCheckEnd, r.checkEnd},
+		{hasCodeLines, famCodeLines, r.codeLines},
+		{hasDuplication, famDuplication, r.duplication},
+		{hasComment, famComment, r.comment},
+		{hasGate, famQualityGate, r.gate},
 	} {
 		if r.has&s.bit != 0 {
-			ch <- b.gauge(s.desc, s.v, id)
+			emit(s.f, s.v, id)
 		}
 	}
-	ch <- b.gauge(qualitySuccessDesc, unixSeconds(r.at), id)
+	emit(famQualitySuccess, unixSeconds(r.at), id)
 }
 
 // pair returns the label set {first, taskID}.
 func (b *seriesBuilder) pair(first, taskID *dto.LabelPair) []*dto.LabelPair {
+	if b == nil {
+		return nil
+	}
 	m := len(b.labelSets)
 	b.labelSets = append(b.labelSets, first, taskID)
 	return b.labelSets[m : m+2 : m+2]
