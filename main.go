@@ -44,10 +44,11 @@ func main() {
 
 // defaultGCPercent replaces Go's default GOGC of 100. Between scrapes the
 // exporter's live heap is small, but while it answers a scrape of 10,000
-// tasks it holds the 60,000 series, and the heap may grow to twice what was
-// live at the last collection: 54-63 MiB peak RSS with 100, 49-51 MiB with
-// 50, for ~5% more CPU, within this machine's noise (BENCHMARKS.md).
-// Prometheus itself lowers its GOGC default (to 75) for the same reason.
+// tasks it holds every series (200,000 with reports), and the heap may grow
+// to twice what was live at the last collection: with reports, 86-102 MiB
+// peak RSS with 100, 83-84 MiB with 50 (without, 48-53 and 46-47), for
+// ~10% more CPU (BENCHMARKS.md). Prometheus itself lowers its GOGC default
+// (to 75) for the same reason.
 const defaultGCPercent = 50
 
 // setGCPercent applies defaultGCPercent unless GOGC is set: the operator's
