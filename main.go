@@ -115,8 +115,12 @@ func run() int {
 	// load reads the configuration file and puts it in force; reload does
 	// so on SIGHUP and POST /-/reload, and has discovery list at once.
 	load := func() error {
-		if err := sc.ReloadConfig(*configFile); err != nil {
+		warnings, err := sc.ReloadConfig(*configFile)
+		if err != nil {
 			return err
+		}
+		for _, w := range warnings {
+			logger.Warn("Configuration warning", "file", *configFile, "warning", w)
 		}
 		updateSession(sess, sc.Get(), logger)
 		return nil
@@ -174,12 +178,16 @@ func run() int {
 }
 
 // checkConfig is --config.check: it validates file and says what is in
-// force, or what is wrong.
+// force, or what is wrong. Like a start, it reads the secret files the
+// file names: a missing or empty one fails the check.
 func checkConfig(file string) int {
-	cfg, err := config.Load(file)
+	cfg, warnings, err := config.Load(file)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "config file %s: warning: %s\n", file, w)
 	}
 	fmt.Printf("%s is valid: %d task(s)", file, len(cfg.Tasks))
 	if cfg.Discovery != nil {

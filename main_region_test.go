@@ -23,7 +23,7 @@ func TestConfigCheckShowsHosts(t *testing.T) {
 			[]string{"API endpoint https://codearts-check.cn-north-4.myhuaweicloud.com", "IAM endpoint https://iam.cn-north-1.myhuaweicloud.com"}},
 		{"aksk lookup on the EU site", "region: eu-west-101\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: hunter2\n" + tasks,
 			[]string{"API endpoint https://check.eu-west-101.myhuaweicloud.eu", "IAM endpoint https://iam.eu-west-101.myhuaweicloud.eu"}},
-		{"aksk with project_id: no IAM", "region: cn-east-3\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: hunter2\n    project_id: p1\n" + tasks,
+		{"aksk with project_id: no IAM", "region: cn-east-3\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: hunter2\n    project_id: 0123456789abcdef0123456789abcdef\n" + tasks,
 			[]string{"API endpoint https://codearts-check.cn-south-1.myhuaweicloud.com\n"}},
 		{"unknown region with endpoint", "region: xx-test-1\nendpoint: http://127.0.0.1:1\nauth:\n  iam:\n    domain_name: a\n    username: b\n    password: hunter2\n" + tasks,
 			[]string{"API endpoint http://127.0.0.1:1", "IAM endpoint https://iam.xx-test-1.myhuaweicloud.com"}},

@@ -28,10 +28,6 @@ type AKSK struct {
 	SecurityTokenFile string            `yaml:"security_token_file,omitempty"`
 }
 
-// maxIAMProjectIDLength is generous: real IAM project IDs are 32 hex
-// characters, and the ID only ever travels in a header.
-const maxIAMProjectIDLength = 64
-
 // accessKeyPattern: real access keys are 20 upper-case letters and digits.
 // Anything that could break the Authorization header it travels in (comma,
 // space, '=') is refused.
@@ -82,7 +78,7 @@ func (k *AKSK) validateProject(region, iamEndpoint string) error {
 		}
 	}
 	if k.ProjectID != "" {
-		return checkID("auth.aksk.project_id", k.ProjectID, maxIAMProjectIDLength)
+		return checkProjectID("auth.aksk.project_id", k.ProjectID, iamProject)
 	}
 	if region == "" {
 		return fieldErr("auth.aksk.project_id", "missing: set it (the IAM project ID of the region, sent as X-Project-Id), or set region to have it looked up")

@@ -34,7 +34,7 @@ func TestAKSKValid(t *testing.T) {
 
 func TestAKSKSecurityTokenHidden(t *testing.T) {
 	cfg, err := Parse([]byte(akskHead +
-		"    secret_key: SK-s3cr3t\n    project_id: p1\n    security_token: STS-s3cr3t\ntasks:\n  - id: abc\n"))
+		"    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n    security_token: STS-s3cr3t\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,19 +55,19 @@ func TestAKSKErrors(t *testing.T) {
 		name, yaml string
 		want       []string
 	}{
-		{"no secret", akskHead + "    project_id: p1\n" + tasks, []string{"line 3", "auth.aksk", "secret_key, secret_key_file"}},
-		{"secret and file", akskHead + "    secret_key: SK-s3cr3t\n    secret_key_file: /x\n    project_id: p1\n" + tasks, []string{"line 3", "exactly one of secret_key, secret_key_file"}},
-		{"missing secret file", akskHead + "    secret_key_file: " + filepath.Join(dir, "nope") + "\n    project_id: p1\n" + tasks, []string{"line 5", "auth.aksk.secret_key_file", "no such file"}},
-		{"empty secret file", akskHead + "    secret_key_file: " + empty + "\n    project_id: p1\n" + tasks, []string{"line 5", "is empty"}},
+		{"no secret", akskHead + "    project_id: 0123456789abcdef0123456789abcdef\n" + tasks, []string{"line 3", "auth.aksk", "secret_key, secret_key_file"}},
+		{"secret and file", akskHead + "    secret_key: SK-s3cr3t\n    secret_key_file: /x\n    project_id: 0123456789abcdef0123456789abcdef\n" + tasks, []string{"line 3", "exactly one of secret_key, secret_key_file"}},
+		{"missing secret file", akskHead + "    secret_key_file: " + filepath.Join(dir, "nope") + "\n    project_id: 0123456789abcdef0123456789abcdef\n" + tasks, []string{"line 5", "auth.aksk.secret_key_file", "no such file"}},
+		{"empty secret file", akskHead + "    secret_key_file: " + empty + "\n    project_id: 0123456789abcdef0123456789abcdef\n" + tasks, []string{"line 5", "is empty"}},
 		{"no project, no region", "endpoint: https://check.example.net\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: SK-s3cr3t\n" + tasks, []string{"auth.aksk.project_id", "X-Project-Id", "set region"}},
 		{"bad iam endpoint", akskHead + "    secret_key: SK-s3cr3t\n    iam_endpoint: iam.example.net\n" + tasks, []string{"line 6", "auth.aksk.iam_endpoint", "http"}},
 		{"bad project", akskHead + "    secret_key: SK-s3cr3t\n    project_id: \"a b\"\n" + tasks, []string{"line 6", "auth.aksk.project_id"}},
-		{"no access key", "region: cn-north-4\nauth:\n  aksk:\n    secret_key: SK-s3cr3t\n    project_id: p1\n" + tasks, []string{"auth.aksk.access_key", "missing"}},
-		{"access key with comma", "region: cn-north-4\nauth:\n  aksk:\n    access_key: \"AK, Signature=x\"\n    secret_key: SK-s3cr3t\n    project_id: p1\n" + tasks, []string{"line 4", "auth.aksk.access_key"}},
-		{"token and token file", akskHead + "    secret_key: SK-s3cr3t\n    project_id: p1\n    security_token: STS-s3cr3t\n    security_token_file: /x\n" + tasks, []string{"at most one of security_token, security_token_file"}},
-		{"empty token file", akskHead + "    secret_key: SK-s3cr3t\n    project_id: p1\n    security_token_file: " + empty + "\n" + tasks, []string{"line 7", "auth.aksk.security_token_file"}},
-		{"aksk and iam", akskHead + "    secret_key: SK-s3cr3t\n    project_id: p1\n  iam:\n    domain_name: a\n    username: b\n    password: c\n" + tasks, []string{"line 2", "exactly one of iam, token_file, aksk"}},
-		{"aksk and token file", akskHead + "    secret_key: SK-s3cr3t\n    project_id: p1\n  token_file: /x\n" + tasks, []string{"line 2", "exactly one of iam, token_file, aksk"}},
+		{"no access key", "region: cn-north-4\nauth:\n  aksk:\n    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n" + tasks, []string{"auth.aksk.access_key", "missing"}},
+		{"access key with comma", "region: cn-north-4\nauth:\n  aksk:\n    access_key: \"AK, Signature=x\"\n    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n" + tasks, []string{"line 4", "auth.aksk.access_key"}},
+		{"token and token file", akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n    security_token: STS-s3cr3t\n    security_token_file: /x\n" + tasks, []string{"at most one of security_token, security_token_file"}},
+		{"empty token file", akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n    security_token_file: " + empty + "\n" + tasks, []string{"line 7", "auth.aksk.security_token_file"}},
+		{"aksk and iam", akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n  iam:\n    domain_name: a\n    username: b\n    password: c\n" + tasks, []string{"line 2", "exactly one of iam, token_file, aksk"}},
+		{"aksk and token file", akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n  token_file: /x\n" + tasks, []string{"line 2", "exactly one of iam, token_file, aksk"}},
 		{"no mode", "region: cn-north-4\nauth: {}\n" + tasks, []string{"auth", "missing", "iam, token_file, aksk"}},
 	}
 	for _, c := range cases {
@@ -107,7 +107,7 @@ func TestAKSKProjectLookupDefaults(t *testing.T) {
 		t.Errorf("/config:\n%s", out)
 	}
 
-	cfg, err = Parse([]byte(akskHead + "    secret_key: SK-s3cr3t\n    project_id: p1\ntasks:\n  - id: abc\n"))
+	cfg, err = Parse([]byte(akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

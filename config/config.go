@@ -9,8 +9,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -101,66 +101,69 @@ var (
 )
 
 // Load reads, defaults and validates a configuration file. Errors name the
-// file and, where it can be found, the line of the key at fault.
-func Load(filename string) (*Config, error) {
+// file and, where it can be found, the line of the key at fault. Relative
+// file paths in it (password_file, token_file, TLS files...) are taken
+// relative to the file's directory, as Prometheus does. Warnings are about
+// what loads but is likely not what was meant; each names its line and key.
+func Load(filename string) (*Config, []string, error) {
 	data, err := readFile(filename)
 	if err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
+		return nil, nil, fmt.Errorf("config file: %w", err)
 	}
-	cfg, err := Parse(data)
+	cfg, warnings, err := parse(data, filepath.Dir(filename))
 	if err != nil {
-		return nil, fmt.Errorf("config file %s: %w", filename, err)
+		return nil, nil, fmt.Errorf("config file %s: %w", filename, err)
 	}
-	return cfg, nil
+	return cfg, warnings, nil
 }
 
-// Parse is Load without the file: it decodes, defaults and validates data.
+// Parse is Load without the file and its warnings: it decodes, defaults and
+// validates data. Relative paths stay relative to the working directory.
 func Parse(data []byte) (*Config, error) {
+	cfg, _, err := parse(data, "")
+	return cfg, err
+}
+
+// parse decodes data, resolves its relative paths against dir ("" leaves
+// them as they are) and validates it.
+func parse(data []byte, dir string) (*Config, []string, error) {
 	cfg := &Config{}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, errors.New("the file is empty")
+		return nil, nil, errors.New("the file is empty")
 	}
 	if err := decode(data, cfg); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if dir != "" {
+		cfg.setDirectory(dir)
 	}
 	if err := cfg.Validate(); err != nil {
 		var fe *FieldError
-		if errors.As(err, &fe) {
+		if errors.As(err, &fe) && fe.Line == 0 {
 			fe.Line = lineOf(data, fe.Path)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return cfg, nil
-}
-
-// decode reads the one YAML document of data into cfg. Strict: an unknown
-// or misspelt key is an error, not a silent default; so is a second
-// document, which would otherwise be ignored.
-func decode(data []byte, cfg *Config) error {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.SetStrict(true)
-	if err := dec.Decode(cfg); err != nil {
-		if fe := explain(data, cfg); fe != nil {
-			return fe
-		}
-		return withoutGoTypes(withLine(data, err))
+	var warnings []string
+	for _, w := range cfg.warnings() {
+		w.Line = lineOf(data, w.Path)
+		warnings = append(warnings, w.Error())
 	}
-	var next any
-	if err := dec.Decode(&next); err != io.EOF {
-		return secondDocument(data)
-	}
-	return nil
+	return cfg, warnings, nil
 }
 
 // FieldError is a validation error about one key.
 type FieldError struct {
-	Path string // dotted key, e.g. tasks[2].id
-	Msg  string
-	Line int // 0 when not known
+	Path   string // dotted key, e.g. tasks[2].id
+	Msg    string
+	Line   int // 0 when not known
+	Column int // 0 when not known; only given where a line holds no key to name
 }
 
 func (e *FieldError) Error() string {
 	switch {
+	case e.Path == "" && e.Line > 0 && e.Column > 0:
+		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
 	case e.Path == "" && e.Line > 0:
 		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
 	case e.Path == "":
@@ -272,6 +275,8 @@ func (i *IAM) validate(region, iamEndpoint string) error {
 	switch {
 	case i.ProjectName != "" && i.ProjectID != "":
 		return fieldErr("auth.iam", "set at most one of project_name, project_id")
+	case i.ProjectID != "":
+		return checkProjectID("auth.iam.project_id", i.ProjectID, iamProject)
 	case i.ProjectName == "" && i.ProjectID == "":
 		if region == "" {
 			return fieldErr("auth.iam.project_name", "missing: set project_name or project_id (or region, its default)")
@@ -291,7 +296,7 @@ func validateTasks(tasks []Task, discovery bool) error {
 	seen := make(map[string]int, len(tasks))
 	for n, t := range tasks {
 		path := fmt.Sprintf("tasks[%d]", n)
-		if err := checkID(path+".id", t.ID, MaxTaskIDLength); err != nil {
+		if err := checkTaskID(path+".id", t.ID); err != nil {
 			return err
 		}
 		if first, dup := seen[t.ID]; dup {
@@ -340,9 +345,9 @@ func checkURL(path, raw string) error {
 // String renders the configuration as YAML with every secret shown as
 // <secret>, for the /config page. The task list comes last, marshalled a
 // chunk at a time: yaml.v2 holds a whole document's events until it is
-// written, so 10,000 tasks in one document took ~58 MB for a moment, which
-// set the process's peak memory at startup; in chunks it takes a few
-// hundred KB (BENCHMARKS.md, "Measuring the real binary's RSS").
+// written, so the tasks of a large file in one document would set the
+// process's peak memory at startup (BENCHMARKS.md, "Measuring the real
+// binary's RSS").
 func (c *Config) String() string {
 	const chunk = 256
 	head := *c

@@ -12,7 +12,7 @@ import (
 )
 
 func TestLoadValidAppliesDefaults(t *testing.T) {
-	cfg, err := Load("testdata/valid.yml")
+	cfg, _, err := Load("testdata/valid.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestLoadValidAppliesDefaults(t *testing.T) {
 }
 
 func TestSecretsNeverShown(t *testing.T) {
-	cfg, err := Load("testdata/valid.yml")
+	cfg, _, err := Load("testdata/valid.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestBadConfigErrors(t *testing.T) {
 			if err := os.WriteFile(file, []byte(c.yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Load(file)
+			_, _, err := Load(file)
 			if err == nil {
 				t.Fatalf("Load accepted:\n%s", c.yaml)
 			}
@@ -122,7 +122,7 @@ func TestBadConfigErrors(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "absent.yml"))
+	_, _, err := Load(filepath.Join(t.TempDir(), "absent.yml"))
 	if err == nil || !strings.Contains(err.Error(), "absent.yml") {
 		t.Fatalf("err = %v, want one naming the file", err)
 	}

@@ -18,10 +18,6 @@ const DefaultRefreshInterval = model.Duration(10 * time.Minute)
 // once, so a shorter interval only spends the account's API budget.
 const MinRefreshInterval = model.Duration(30 * time.Second)
 
-// maxProjectIDLength is generous: the reference gives CodeArts project IDs
-// 32 characters.
-const maxProjectIDLength = 64
-
 // Discovery lists the tasks of CodeArts projects in the background
 // (ShowTaskListByProjectIdV2) and adds them to the static tasks.
 type Discovery struct {
@@ -53,7 +49,7 @@ func (d *Discovery) validate() error {
 	seen := make(map[string]int, len(d.Projects))
 	for n, p := range d.Projects {
 		path := fmt.Sprintf("discovery.projects[%d]", n)
-		if err := checkID(path, p, maxProjectIDLength); err != nil {
+		if err := CheckProjectID(path, p); err != nil {
 			return err
 		}
 		if first, dup := seen[p]; dup {
@@ -83,6 +79,9 @@ func compileAnchored(path, expr string) (*regexp.Regexp, error) {
 		return nil, nil
 	}
 	re, err := regexp.Compile("^(?:" + expr + ")$")
+	if err != nil && globStar.MatchString(expr) {
+		return nil, fieldErr(path, "%v; %s", err, globWarning(expr))
+	}
 	if err != nil {
 		return nil, fieldErr(path, "%v", err)
 	}

@@ -6,10 +6,16 @@ import (
 	"time"
 )
 
+// projectA and projectB are CodeArts project IDs.
+const (
+	projectA = "7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c"
+	projectB = "8e4c1b2d3e4f5a6b7c8d9e0f1a2b3c4d"
+)
+
 const discoveryHead = "region: cn-north-4\nauth:\n  token_file: testdata/valid.yml\n"
 
 func TestDiscoveryAllowsNoStaticTasks(t *testing.T) {
-	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [p1, p2]\n"))
+	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + ", " + projectB + "]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +30,7 @@ func TestDiscoveryAllowsNoStaticTasks(t *testing.T) {
 
 func TestDiscoveryFiltersAreAnchored(t *testing.T) {
 	cfg, err := Parse([]byte(discoveryHead +
-		"discovery:\n  projects: [p1]\n  include: \"web-.*|api\"\n  exclude: \".*-legacy\"\n  refresh_interval: 1m\n"))
+		"discovery:\n  projects: [" + projectA + "]\n  include: \"web-.*|api\"\n  exclude: \".*-legacy\"\n  refresh_interval: 1m\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +53,7 @@ func TestDiscoveryFiltersAreAnchored(t *testing.T) {
 }
 
 func TestDiscoveryNoFiltersKeepsAll(t *testing.T) {
-	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [p1]\n"))
+	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + "]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +70,12 @@ func TestDiscoveryErrors(t *testing.T) {
 		{"no tasks no discovery", discoveryHead, []string{"tasks", "set discovery"}},
 		{"no projects", discoveryHead + "discovery:\n  include: x\n", []string{"line 4", "discovery.projects", "missing"}},
 		{"empty project", discoveryHead + "discovery:\n  projects: [\"\"]\n", []string{"discovery.projects[0]", "empty"}},
-		{"bad project", discoveryHead + "discovery:\n  projects:\n    - ok\n    - ../x\n", []string{"line 7", "discovery.projects[1]"}},
-		{"duplicate project", discoveryHead + "discovery:\n  projects: [p1, p1]\n", []string{"discovery.projects[1]", "already discovery.projects[0]"}},
-		{"bad include", discoveryHead + "discovery:\n  projects: [p1]\n  include: \"web-(\"\n", []string{"line 6", "discovery.include", "missing closing )"}},
-		{"bad exclude", discoveryHead + "discovery:\n  projects: [p1]\n  exclude: \"[z-a]\"\n", []string{"line 6", "discovery.exclude"}},
-		{"negative interval", discoveryHead + "discovery:\n  projects: [p1]\n  refresh_interval: -1m\n", []string{"discovery.refresh_interval"}},
-		{"unknown key", discoveryHead + "discovery:\n  projects: [p1]\n  projcts: [p2]\n", []string{"line 6", "projcts"}},
+		{"bad project", discoveryHead + "discovery:\n  projects:\n    - " + projectA + "\n    - ../x\n", []string{"line 7", "discovery.projects[1]"}},
+		{"duplicate project", discoveryHead + "discovery:\n  projects: [" + projectA + ", " + projectA + "]\n", []string{"discovery.projects[1]", "already discovery.projects[0]"}},
+		{"bad include", discoveryHead + "discovery:\n  projects: [" + projectA + "]\n  include: \"web-(\"\n", []string{"line 6", "discovery.include", "missing closing )"}},
+		{"bad exclude", discoveryHead + "discovery:\n  projects: [" + projectA + "]\n  exclude: \"[z-a]\"\n", []string{"line 6", "discovery.exclude"}},
+		{"negative interval", discoveryHead + "discovery:\n  projects: [" + projectA + "]\n  refresh_interval: -1m\n", []string{"discovery.refresh_interval"}},
+		{"unknown key", discoveryHead + "discovery:\n  projects: [" + projectA + "]\n  projcts: [p2]\n", []string{"line 6", "projcts"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

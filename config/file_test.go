@@ -39,7 +39,7 @@ func TestLoadRefusesWhatIsNotAConfigFile(t *testing.T) {
 		{big, "big.yml is 16777217 bytes, more than the limit of 16777216 (16 MiB)"},
 	}
 	for _, c := range cases {
-		_, err := Load(c.file)
+		_, _, err := Load(c.file)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.HasPrefix(err.Error(), "config file: "+c.file) {
 			t.Errorf("Load(%s) = %v, want an error saying %q", c.file, err, c.want)
 		}

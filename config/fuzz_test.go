@@ -3,6 +3,7 @@ package config
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	promconfig "github.com/prometheus/common/config"
@@ -24,8 +25,9 @@ func FuzzParse(f *testing.F) {
 			if goType.MatchString(err.Error()) {
 				t.Fatalf("Parse(%q): error names a Go type: %v", data, err)
 			}
-			if fe, ok := err.(*FieldError); ok && fe.Line < 0 {
-				t.Fatalf("Parse(%q): line %d", data, fe.Line)
+			// A line given is one of the file's.
+			if fe, ok := err.(*FieldError); ok && (fe.Line < 0 || fe.Line > yamlLines(data)) {
+				t.Fatalf("Parse(%q): line %d of a file of %d lines", data, fe.Line, yamlLines(data))
 			}
 			return
 		}
@@ -48,6 +50,17 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// yamlLines is how many lines YAML sees in data: it also breaks lines at a
+// lone CR, NEL, LS and PS.
+func yamlLines(data []byte) int {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	n := 1
+	for _, brk := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(s, brk)
+	}
+	return n
 }
 
 // goType matches how yaml.v2 names Go types: "in type config.IAM",

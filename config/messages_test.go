@@ -30,7 +30,7 @@ func TestErrorMessagesNameKeyAndLine(t *testing.T) {
 			"line 11: http_client_config.tls_config.insecure_skip_verfy: unknown key (did you mean insecure_skip_verify?)"},
 		{"in http_client_config.http_headers", head + tasks + "http_client_config:\n  http_headers:\n    X-Team:\n      value: [a]\n",
 			"line 12: http_client_config.http_headers.X-Team.value: unknown key (did you mean values?)"},
-		{"in discovery", head + "discovery:\n  projects: [p1]\n  refresh: 1m\n",
+		{"in discovery", head + "discovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  refresh: 1m\n",
 			"line 9: discovery.refresh: unknown key"},
 		{"a key twice", head + tasks + "region: cn-east-3\n",
 			"line 9: region: set twice (first on line 1)"},
@@ -59,8 +59,8 @@ func TestErrorMessagesNameKeyAndLine(t *testing.T) {
 		{"not a duration", head + tasks + "timeout: soon\n",
 			`line 9: timeout: not a valid duration string: "soon"`},
 		{"duration of a number", head + tasks + "min_interval: 5\n",
-			`line 9: min_interval: not a valid duration string: "5"`},
-		{"nested duration", head + "discovery:\n  projects: [p1]\n  refresh_interval: 1x\n",
+			`line 9: min_interval: not a valid duration string: "5"; a duration needs a unit: use 5s`},
+		{"nested duration", head + "discovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  refresh_interval: 1x\n",
 			`line 9: discovery.refresh_interval: unknown unit "x" in duration "1x"`},
 		{"duration for a list", head + tasks + "timeout: [1s]\n",
 			"line 9: timeout: want a duration like 30s or 5m, got a list"},
@@ -78,7 +78,7 @@ func TestErrorMessagesNameKeyAndLine(t *testing.T) {
 			"line 9: a second YAML document starts here: the file must hold one document"},
 
 		// Validation after decoding names key and line alike.
-		{"refresh_interval below the minimum", head + "discovery:\n  projects: [p1]\n  refresh_interval: 1ms\n",
+		{"refresh_interval below the minimum", head + "discovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  refresh_interval: 1ms\n",
 			"line 9: discovery.refresh_interval: 1ms is less than the minimum, 30s"},
 		{"task name too long", head + tasks + "    name: " + strings.Repeat("n", 257) + "\n",
 			"line 9: tasks[0].name: 257 characters, more than 256"},
@@ -104,7 +104,7 @@ func TestErrorMessagesNameKeyAndLine(t *testing.T) {
 func TestLengthAndIntervalBoundsAccepted(t *testing.T) {
 	const head = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\n"
 	name := strings.Repeat("名", MaxTaskNameLength)
-	cfg, err := Parse([]byte(head + "tasks:\n  - id: a1\n    name: " + name + "\ndiscovery:\n  projects: [p1]\n  refresh_interval: 30s\n"))
+	cfg, err := Parse([]byte(head + "tasks:\n  - id: a1\n    name: " + name + "\ndiscovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  refresh_interval: 30s\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,15 +46,16 @@ func (sc *SafeConfig) Get() *Config {
 	return sc.c
 }
 
-// ReloadConfig loads filename and, if it is valid, puts it in force.
-func (sc *SafeConfig) ReloadConfig(filename string) error {
-	cfg, err := Load(filename)
+// ReloadConfig loads filename and, if it is valid, puts it in force. The
+// warnings are Load's, for the caller to log.
+func (sc *SafeConfig) ReloadConfig(filename string) (warnings []string, err error) {
+	cfg, warnings, err := Load(filename)
 	if err != nil {
 		sc.reloadSuccess.Set(0)
-		return err
+		return nil, err
 	}
 	sc.Set(cfg)
-	return nil
+	return warnings, nil
 }
 
 // Set puts an already validated configuration in force (the --demo mode

@@ -1,0 +1,527 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	promconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
+)
+
+// decode reads the one YAML document of data into cfg. Strict: an unknown
+// or misspelt key is an error, not a silent default; so is a second
+// document, which would otherwise be ignored.
+func decode(data []byte, cfg *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil {
+		if err == io.EOF {
+			return errors.New("the file holds no YAML document, only comments")
+		}
+		return explain(data, cfg, err)
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return syntaxError(data, err)
+	}
+	return &FieldError{Line: next.Line, Msg: "a second YAML document starts here: the file must hold one document"}
+}
+
+// explain says why yaml.v3 refused the document, in the file's terms: the
+// key path (auth.iam.username, tasks[3].id) and line, never a Go type.
+// yaml.v3's own errors give a line but name Go types ("field x not found in
+// type config.plain"), and errors of custom unmarshalers (durations, URLs,
+// http_client_config's checks) come with neither line nor key. So the
+// document is walked as a node tree beside the Go type it decodes into:
+// unknown or repeated keys and nodes of the wrong kind are found on the
+// walk; each scalar that needs more than a string, and each mapping whose
+// type checks itself, is decoded alone so the verdict is yaml.v3's own.
+// Only a refused file is walked.
+func explain(data []byte, into any, decodeErr error) error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return syntaxError(data, err)
+	}
+	if len(doc.Content) > 0 {
+		root := doc.Content[0]
+		if root.Kind != yaml.MappingNode {
+			return &FieldError{Line: root.Line, Msg: "the file must be a mapping of keys (region, auth, tasks, ...), got " + describe(root, nil)}
+		}
+		if fe := walk(root, reflect.TypeOf(into), "", root.Line); fe != nil {
+			return fe
+		}
+	}
+	return withoutGoTypes(decodeErr)
+}
+
+var (
+	// goTypes matches the parts of yaml.v3's messages that name Go types.
+	goTypes = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+|field (\\S+) not found in type \\S+")
+	// backquoted is how yaml.v3 quotes values: the last resort drops them,
+	// since it cannot tell whether the value is a secret.
+	backquoted = regexp.MustCompile("`[^`]*`")
+)
+
+// withoutGoTypes is the last resort, for an error the walk could not place:
+// yaml.v3's message without Go types or values.
+func withoutGoTypes(err error) error {
+	msg := goTypes.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		sub := goTypes.FindStringSubmatch(m)
+		if sub[3] != "" {
+			return "unknown key " + sub[3]
+		}
+		return "a value of the wrong type (" + sub[1] + ")"
+	})
+	return errors.New(backquoted.ReplaceAllString(msg, "a value"))
+}
+
+// yamlLine is how yaml.v3 places a syntax error.
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError puts yaml.v3's syntax error in the form of the other errors.
+// Its messages for a tab ("found character that cannot start any token")
+// do not say that a tab is the cause, and give the line before it for an
+// indentation: the tab is looked for on that line and the next.
+func syntaxError(data []byte, err error) error {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	line, _ := strconv.Atoi(m[1])
+	if strings.Contains(m[2], "cannot start any token") || strings.Contains(m[2], "tab character") {
+		lines := strings.Split(string(data), "\n")
+		for l := line; l <= line+1 && l <= len(lines); l++ {
+			if col := strings.IndexByte(lines[l-1], '\t'); col >= 0 {
+				return &FieldError{Line: l, Column: len([]rune(lines[l-1][:col])) + 1,
+					Msg: "a tab character; YAML does not allow tabs for indentation: indent with spaces"}
+			}
+		}
+	}
+	return &FieldError{Line: line, Msg: m[2]}
+}
+
+// obsoleteUnmarshaler is the yaml.v2-style unmarshaler prometheus/common's
+// types implement, which yaml.v3 honours.
+type obsoleteUnmarshaler interface {
+	UnmarshalYAML(unmarshal func(any) error) error
+}
+
+var (
+	obsoleteUnmarshalerType = reflect.TypeOf((*obsoleteUnmarshaler)(nil)).Elem()
+	unmarshalerType         = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+	durationType            = reflect.TypeOf(model.Duration(0))
+	urlType                 = reflect.TypeOf(promconfig.URL{})
+	secretType              = reflect.TypeOf(promconfig.Secret(""))
+)
+
+func unmarshalsItself(t reflect.Type) bool {
+	p := reflect.PointerTo(t)
+	return p.Implements(obsoleteUnmarshalerType) || p.Implements(unmarshalerType)
+}
+
+// walk checks node against type t; path and line name it in errors.
+func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
+	if node.Kind == yaml.AliasNode && node.Alias != nil {
+		node = node.Alias
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if node.Kind == yaml.ScalarNode && node.Style&yaml.TaggedStyle != 0 {
+		// An explicit tag (!!int "abc") the value does not fit fails
+		// whatever the field: decode it alone to see.
+		return decodeAlone(node, t, path, line)
+	}
+	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
+		return nil // the zero value
+	}
+	switch {
+	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
+		if fe := walkStruct(node, t, path); fe != nil {
+			return fe
+		}
+		if unmarshalsItself(t) {
+			// The type's own checks (one of bearer_token, bearer_token_file...).
+			return decodeAlone(node, t, path, line)
+		}
+		return nil
+	case t.Kind() == reflect.Map && node.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k := node.Content[i]
+			if fe := walk(node.Content[i+1], t.Elem(), join(path, k.Value), k.Line); fe != nil {
+				return fe
+			}
+		}
+		return nil
+	case t.Kind() == reflect.Slice && node.Kind == yaml.SequenceNode:
+		for i, item := range node.Content {
+			if fe := walk(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), item.Line); fe != nil {
+				return fe
+			}
+		}
+		return nil
+	case t.Kind() == reflect.String && !unmarshalsItself(t):
+		// Any untagged scalar reads as a string; checking the kind is
+		// enough and keeps the walk of 50,000 task IDs cheap.
+		if node.Kind != yaml.ScalarNode {
+			return &FieldError{Path: path, Line: line, Msg: fmt.Sprintf("want a string, got %s", describe(node, t))}
+		}
+		return nil
+	}
+	return decodeAlone(node, t, path, line)
+}
+
+// walkStruct checks the keys of a mapping against the fields of struct t.
+func walkStruct(node *yaml.Node, t reflect.Type, path string) *FieldError {
+	fields, rest := yamlFields(t)
+	seen := make(map[string]int, len(node.Content)/2)
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		k, v := node.Content[i], node.Content[i+1]
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			// The keys of the merged mappings count as keys here.
+			if fe := walkMerge(v, t, path); fe != nil {
+				return fe
+			}
+			continue
+		}
+		p := join(path, k.Value)
+		if first, dup := seen[k.Value]; dup {
+			return &FieldError{Path: p, Line: k.Line, Msg: fmt.Sprintf("set twice (first on line %d)", first)}
+		}
+		seen[k.Value] = k.Line
+		ft, ok := fields[k.Value]
+		if !ok && rest == nil {
+			return &FieldError{Path: p, Line: k.Line, Msg: unknownKey(k.Value, fields)}
+		}
+		if !ok {
+			ft = rest
+		}
+		if fe := walk(v, ft, p, k.Line); fe != nil {
+			return fe
+		}
+	}
+	return nil
+}
+
+// walkMerge checks what a merge key ("<<: *defaults") brings into a
+// mapping of struct t: a mapping, or a list of them.
+func walkMerge(v *yaml.Node, t reflect.Type, path string) *FieldError {
+	if v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		return walkStruct(v, t, path)
+	case yaml.SequenceNode:
+		for _, m := range v.Content {
+			if fe := walkMerge(m, t, path); fe != nil {
+				return fe
+			}
+		}
+	}
+	return nil
+}
+
+// yamlFields maps the keys yaml.v3 accepts for struct t to their types,
+// following ",inline" structs; rest is the element type of an inline map,
+// which takes every other key.
+func yamlFields(t reflect.Type) (fields map[string]reflect.Type, rest reflect.Type) {
+	fields = map[string]reflect.Type{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.PkgPath != "" && !f.Anonymous {
+			continue // unexported
+		}
+		tag := f.Tag.Get("yaml")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if strings.Contains(","+opts+",", ",inline,") {
+			switch f.Type.Kind() {
+			case reflect.Struct:
+				inner, innerRest := yamlFields(f.Type)
+				for k, v := range inner {
+					fields[k] = v
+				}
+				if innerRest != nil {
+					rest = innerRest
+				}
+			case reflect.Map:
+				rest = f.Type.Elem()
+			}
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name)
+		}
+		fields[name] = f.Type
+	}
+	return fields, rest
+}
+
+// tagMismatch is how yaml.v3 refuses a value its explicit tag does not
+// fit: "cannot decode !!str `abc` as a !!int", "!!binary value contains
+// invalid base64 data".
+var tagMismatch = regexp.MustCompile("^yaml: (cannot decode |!!binary value)")
+
+// decodeAlone has yaml.v3 decode node by itself into a new t and reports
+// its error under path and line. The value of a secret never appears in
+// the message, whatever its tag.
+func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
+	err := node.Decode(reflect.New(t).Interface())
+	if err == nil {
+		return nil
+	}
+	fe := &FieldError{Path: path, Line: line}
+	var typeErr *yaml.TypeError
+	switch {
+	case errors.As(err, &typeErr):
+		// Its text names Go types.
+		fe.Msg = fmt.Sprintf("want %s, got %s", want(t), describe(node, t))
+	case node.Kind != yaml.ScalarNode:
+		// A mapping's own checks name their keys themselves.
+		fe.Msg = err.Error()
+	case tagMismatch.MatchString(err.Error()):
+		value := "the value"
+		if t != secretType {
+			value = strconv.Quote(shorten(node.Value))
+		}
+		fe.Msg = fmt.Sprintf("%s is tagged %s but does not read as one; remove the tag", value, node.Tag)
+	case t == secretType:
+		fe.Msg = "want a string"
+	default:
+		msg := err.Error()
+		if !strings.Contains(msg, node.Value) {
+			// model.Duration says "duration out of range" without the value.
+			msg = fmt.Sprintf("%q: %s", shorten(node.Value), msg)
+		}
+		if len(msg) > 256 {
+			msg = shorten(msg[:256])
+		}
+		if t == durationType {
+			if hint := durationHint(node.Value); hint != "" {
+				msg += "; " + hint
+			}
+		}
+		fe.Msg = msg
+	}
+	return fe
+}
+
+var (
+	// durationParts is a number and a unit as people write them: "20",
+	// "20 sec", "5 Minutes".
+	durationParts = regexp.MustCompile(`^\s*([0-9]+)\s*([A-Za-z]*)\s*$`)
+	unitAliases   = map[string]string{
+		"ms": "ms", "msec": "ms", "millisecond": "ms", "milliseconds": "ms",
+		"s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+		"m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+		"h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+		"d": "d", "day": "d", "days": "d",
+		"w": "w", "week": "w", "weeks": "w",
+	}
+)
+
+// durationHint says how to write a duration that is a number without a
+// unit, or with a unit spelt as people do; "" when it has no better form.
+func durationHint(v string) string {
+	m := durationParts.FindStringSubmatch(v)
+	if m == nil {
+		return ""
+	}
+	if m[2] == "" {
+		return "a duration needs a unit: use " + m[1] + "s"
+	}
+	unit, ok := unitAliases[strings.ToLower(m[2])]
+	if better := m[1] + unit; ok && better != v {
+		if _, err := model.ParseDuration(better); err == nil {
+			return "use " + better
+		}
+	}
+	return ""
+}
+
+// want says in the file's terms what a value of type t looks like.
+func want(t reflect.Type) string {
+	switch t {
+	case durationType:
+		return "a duration like 30s or 5m"
+	case urlType:
+		return "a URL"
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "a mapping"
+	}
+	return "a string"
+}
+
+// describe names what the file has where t was expected. A scalar is
+// quoted, unless t holds secrets.
+func describe(node *yaml.Node, t reflect.Type) string {
+	switch node.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	if t == secretType {
+		return "a value of another kind"
+	}
+	return fmt.Sprintf("%q", shorten(node.Value))
+}
+
+// keyAliases are the names people give keys, from other tools and the
+// console, mapped to the key they mean. One is only suggested where that
+// key exists.
+var keyAliases = map[string]string{
+	"domain": "domain_name", "account": "domain_name", "account_name": "domain_name",
+	"user": "username", "login": "username",
+	"pass": "password", "passwd": "password", "pwd": "password",
+	"pass_file": "password_file", "passwd_file": "password_file",
+	"ak": "access_key", "access_key_id": "access_key", "accesskey": "access_key",
+	"sk": "secret_key", "secret_access_key": "secret_key", "secretkey": "secret_key", "secret": "secret_key",
+	"sk_file": "secret_key_file", "secret_file": "secret_key_file",
+	"sts_token": "security_token", "session_token": "security_token", "token": "token_file",
+	"task_id": "id", "taskid": "id", "task_name": "name",
+	"job": "job_id", "jobid": "job_id",
+	"region_id": "region", "region_name": "region",
+	"url": "endpoint", "api_endpoint": "endpoint", "endpoint_url": "endpoint",
+	"workers": "concurrency", "parallelism": "concurrency", "scrape_timeout": "timeout",
+	"rate_limit": "max_requests_per_second", "qps": "max_requests_per_second", "project_ids": "projects",
+}
+
+// unknownKey says a key is not known, and which known key it is likely
+// meant as: an alias, or a misspelling.
+func unknownKey(key string, fields map[string]reflect.Type) string {
+	if real, ok := keyAliases[strings.ToLower(key)]; ok {
+		if _, known := fields[real]; known {
+			return "unknown key (did you mean " + real + "?)"
+		}
+	}
+	best, bestDist := "", 3 // suggest only within two edits
+	for name := range fields {
+		if d := editDistance(key, name); d < bestDist || (d == bestDist && name < best) {
+			best, bestDist = name, d
+		}
+	}
+	if best == "" {
+		return "unknown key"
+	}
+	return "unknown key (did you mean " + best + "?)"
+}
+
+// editDistance is the Levenshtein distance between two short keys.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func join(path, key string) string {
+	key = shorten(key)
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// shorten cuts what the file has to a length fit for an error message.
+func shorten(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	return strings.ToValidUTF8(s[:max], "") + "..."
+}
+
+// lineOf finds the line of a key given as a FieldError path ("auth.iam",
+// "tasks[2].id") in the YAML document, or 0. Decoding keeps no positions,
+// so the document is read once more as a node tree; this only happens for
+// a file that failed validation or has warnings.
+func lineOf(data []byte, path string) int {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return 0
+	}
+	node, line := doc.Content[0], doc.Content[0].Line
+	for _, part := range strings.Split(path, ".") {
+		key, index, hasIndex := splitIndex(part)
+		next, keyLine := mapValue(node, key)
+		if next == nil {
+			return line
+		}
+		node, line = next, keyLine
+		if hasIndex {
+			if node.Kind != yaml.SequenceNode || index >= len(node.Content) {
+				return line
+			}
+			node = node.Content[index]
+			line = node.Line
+		}
+	}
+	return line
+}
+
+func splitIndex(part string) (key string, index int, ok bool) {
+	open := strings.IndexByte(part, '[')
+	if open < 0 || !strings.HasSuffix(part, "]") {
+		return part, 0, false
+	}
+	n, err := strconv.Atoi(part[open+1 : len(part)-1])
+	if err != nil {
+		return part, 0, false
+	}
+	return part[:open], n, true
+}
+
+// mapValue returns the value node of key in a mapping node, and the line of
+// the key.
+func mapValue(node *yaml.Node, key string) (*yaml.Node, int) {
+	if node.Kind == yaml.AliasNode && node.Alias != nil {
+		node = node.Alias
+	}
+	if node.Kind != yaml.MappingNode {
+		return nil, 0
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if node.Content[i].Value == key {
+			return node.Content[i+1], node.Content[i].Line
+		}
+	}
+	return nil, 0
+}

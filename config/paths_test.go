@@ -1,0 +1,78 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Relative file paths are relative to the configuration file's directory,
+// whatever the working directory; absolute ones are kept. The test changes
+// the working directory, so it does not run in parallel.
+func TestRelativePathsFollowTheConfigFile(t *testing.T) {
+	dir := t.TempDir()
+	abs := filepath.Join(t.TempDir(), "abs-token")
+	for _, f := range []string{"secrets/password", "secrets/sk", "secrets/sts", "tls/ca.pem", abs} {
+		p := f
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, f)
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("content\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(name, content string) string {
+		t.Helper()
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return file
+	}
+	const tail = "tasks:\n  - id: abc\nhttp_client_config:\n  tls_config:\n    ca_file: tls/ca.pem\n"
+	iam := write("iam.yml", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: secrets/password\n"+tail)
+	aksk := write("aksk.yml", "region: cn-north-4\nauth:\n  aksk:\n    access_key: AK1\n    secret_key_file: ./secrets/sk\n    security_token_file: secrets/../secrets/sts\n"+tail)
+	token := write("token.yml", "region: cn-north-4\nauth:\n  token_file: "+abs+"\n"+tail)
+
+	t.Chdir(t.TempDir()) // none of the files is here
+	cfg, _, err := Load(iam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := cfg.Auth.IAM.PasswordFile, filepath.Join(dir, "secrets/password"); got != want {
+		t.Errorf("password_file = %q, want %q", got, want)
+	}
+	if got, want := cfg.HTTPClientConfig.TLSConfig.CAFile, filepath.Join(dir, "tls/ca.pem"); got != want {
+		t.Errorf("tls_config.ca_file = %q, want %q", got, want)
+	}
+	cfg, _, err = Load(aksk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := cfg.Auth.AKSK; k.SecretKeyFile != filepath.Join(dir, "secrets/sk") || k.SecurityTokenFile != filepath.Join(dir, "secrets/sts") {
+		t.Errorf("secret_key_file %q, security_token_file %q", k.SecretKeyFile, k.SecurityTokenFile)
+	}
+	cfg, _, err = Load(token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Auth.TokenFile != abs {
+		t.Errorf("token_file = %q, want the absolute path kept", cfg.Auth.TokenFile)
+	}
+	// /config shows the paths in force.
+	if out := cfg.String(); !strings.Contains(out, "ca_file: "+filepath.Join(dir, "tls/ca.pem")) {
+		t.Errorf("/config does not show the resolved path:\n%s", out)
+	}
+
+	// A missing file is named as resolved, so the error says where it was
+	// looked for.
+	missing := write("missing.yml", "region: cn-north-4\nauth:\n  token_file: secrets/absent\ntasks:\n  - id: abc\n")
+	_, _, err = Load(missing)
+	if want := "line 3: auth.token_file: open " + filepath.Join(dir, "secrets/absent") + ": no such file or directory"; err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("err = %v, want it to end %q", err, want)
+	}
+}

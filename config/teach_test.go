@@ -1,0 +1,209 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The value of a secret key never shows in an error, whatever YAML tag it
+// carries: a tag the value does not fit is named, the value is not. Each
+// case is the exact error.
+func TestSecretValueNeverInAnError(t *testing.T) {
+	const (
+		secret = "S3cr3t-Value-9f2c"
+		tasks  = "tasks:\n  - id: abc\n"
+		iam    = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n"
+		aksk   = "region: cn-north-4\nauth:\n  aksk:\n    access_key: AK1\n"
+		head   = iam + "    password: pw\n" + tasks
+	)
+	var cases []struct{ name, yaml, want string }
+	for _, tag := range []string{"!!int", "!!float", "!!bool", "!!timestamp", "!!null", "!!binary"} {
+		cases = append(cases,
+			struct{ name, yaml, want string }{"password " + tag, iam + "    password: " + tag + " \"" + secret + "\"\n" + tasks,
+				"line 6: auth.iam.password: the value is tagged " + tag + " but does not read as one; remove the tag"},
+			struct{ name, yaml, want string }{"secret_key " + tag, aksk + "    secret_key: " + tag + " " + secret + "\n" + tasks,
+				"line 5: auth.aksk.secret_key: the value is tagged " + tag + " but does not read as one; remove the tag"},
+			struct{ name, yaml, want string }{"security_token " + tag, aksk + "    secret_key: sk\n    security_token: " + tag + " '" + secret + "'\n" + tasks,
+				"line 6: auth.aksk.security_token: the value is tagged " + tag + " but does not read as one; remove the tag"},
+		)
+	}
+	cases = append(cases, []struct{ name, yaml, want string }{
+		{"bearer_token", head + "http_client_config:\n  bearer_token: !!int " + secret + "\n",
+			"line 10: http_client_config.bearer_token: the value is tagged !!int but does not read as one; remove the tag"},
+		{"basic_auth.password", head + "http_client_config:\n  basic_auth:\n    username: u\n    password: !!float " + secret + "\n",
+			"line 12: http_client_config.basic_auth.password: the value is tagged !!float but does not read as one; remove the tag"},
+		{"authorization.credentials", head + "http_client_config:\n  authorization:\n    credentials: !!bool " + secret + "\n",
+			"line 11: http_client_config.authorization.credentials: the value is tagged !!bool but does not read as one; remove the tag"},
+		{"oauth2.client_secret", head + "http_client_config:\n  oauth2:\n    client_id: c\n    client_secret: !!timestamp " + secret + "\n    token_url: http://x/\n",
+			"line 12: http_client_config.oauth2.client_secret: the value is tagged !!timestamp but does not read as one; remove the tag"},
+		{"http_headers secrets", head + "http_client_config:\n  http_headers:\n    X-Key:\n      secrets: [!!null " + secret + "]\n",
+			"line 12: http_client_config.http_headers.X-Key.secrets[0]: the value is tagged !!null but does not read as one; remove the tag"},
+		// A value that is not a secret is shown, to be found.
+		{"username", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: !!int bob\n",
+			`line 5: auth.iam.username: "bob" is tagged !!int but does not read as one; remove the tag`},
+	}...)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.yaml))
+			if err == nil {
+				t.Fatalf("Parse accepted:\n%s", c.yaml)
+			}
+			if got := err.Error(); got != c.want {
+				t.Errorf("error:\n got %s\nwant %s", got, c.want)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error shows the secret: %s", err)
+			}
+		})
+	}
+	// A tag the value fits is no error: the secret is its text.
+	cfg, err := Parse([]byte(iam + "    password: !!int 12345\n" + tasks))
+	if err != nil || cfg.Auth.IAM.Password != "12345" {
+		t.Errorf("password: !!int 12345: %v, %q", err, cfg.Auth.IAM.Password)
+	}
+}
+
+// IDs say what they look like and, where the value holds one, which ID was
+// meant. Each case is the exact error.
+func TestIDErrorsTeach(t *testing.T) {
+	const (
+		iamHead = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\n"
+		task    = "2b31ed5200000000ebedb6e570000001"
+		project = "7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c"
+		url     = "https://devcloud.cn-north-4.huaweicloud.com/codecheck/project/" + project + "/codecheck/task/" + task + "/detail"
+	)
+	cases := []struct{ name, yaml, want string }{
+		{"task ID as a console URL", iamHead + "tasks:\n  - id: https://console.example.com/codecheck/" + task + "\n",
+			`line 8: tasks[0].id: "` + shorten("https://console.example.com/codecheck/"+task) + `": not a task ID; did you mean ` + task + `?`},
+		{"task URL with the project's ID too", iamHead + "tasks:\n  - id: " + url + "\n",
+			`line 8: tasks[0].id: "` + shorten(url) + `": not a task ID; did you mean ` + task + `?`},
+		{"two IDs, neither after task/", iamHead + "tasks:\n  - id: " + task + "," + project + "\n",
+			`line 8: tasks[0].id: "` + shorten(task+","+project) + `": not a task ID; it holds 2 IDs (` + task + ", " + project + `): give the one meant, alone`},
+		{"task ID with a space", iamHead + "tasks:\n  - id: \" " + task + "\"\n",
+			`line 8: tasks[0].id: " ` + task + `": not a task ID; did you mean ` + task + `?`},
+		{"region as a CodeArts project", iamHead + "discovery:\n  projects: [cn-north-4]\n",
+			`line 8: discovery.projects[0]: "cn-north-4" looks like a region name; the CodeArts project ID is 32 hex characters (it is in the project's URL in the CodeArts console)`},
+		{"name as a CodeArts project", iamHead + "discovery:\n  projects:\n    - web-team\n",
+			`line 9: discovery.projects[0]: "web-team": not a CodeArts project ID, which is 32 hex characters (it is in the project's URL in the CodeArts console)`},
+		{"CodeArts project URL", iamHead + "discovery:\n  projects: [\"" + url + "\"]\n",
+			`line 8: discovery.projects[0]: "` + shorten(url) + `": not a CodeArts project ID; did you mean ` + project + `?`},
+		{"short hex", iamHead + "discovery:\n  projects: [7f3b0a1c2d3e]\n",
+			`line 8: discovery.projects[0]: "7f3b0a1c2d3e" is 12 hex characters; the CodeArts project ID is 32 (it is in the project's URL in the CodeArts console)`},
+		{"UUID", iamHead + "discovery:\n  projects: [7f3b0a1c-2d3e-4f5a-6b7c-8d9e0f1a2b3c]\n",
+			`line 8: discovery.projects[0]: "7f3b0a1c-2d3e-4f5a-6b7c-8d9e0f1a2b3c" looks like a UUID; the CodeArts project ID is 32 hex characters, without dashes: did you mean 7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c?`},
+		{"region as the AK/SK project", "region: cn-north-4\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: sk\n    project_id: cn-north-4\n",
+			`line 6: auth.aksk.project_id: "cn-north-4" looks like a region name; the IAM project ID is 32 hex characters (My Credentials > API Credentials in the console lists it per region)`},
+		{"name as the IAM project", iamHead + "    project_id: my-project\n",
+			`line 7: auth.iam.project_id: "my-project": not an IAM project ID, which is 32 hex characters (My Credentials > API Credentials in the console lists it per region)`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.yaml))
+			if err == nil {
+				t.Fatalf("Parse accepted:\n%s", c.yaml)
+			}
+			if got := err.Error(); got != c.want {
+				t.Errorf("error:\n got %s\nwant %s", got, c.want)
+			}
+		})
+	}
+	// Real IDs load: upper-case hex too, and short task IDs (the reference
+	// allows 1 to 32 characters).
+	cfg, err := Parse([]byte(iamHead + "    project_id: 0123456789ABCDEF0123456789abcdef\ntasks:\n  - id: " + task + "\n  - id: a1\ndiscovery:\n  projects: [" + project + "]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Tasks[0].ID != task || cfg.Discovery.Projects[0] != project {
+		t.Errorf("tasks %+v, projects %v", cfg.Tasks, cfg.Discovery.Projects)
+	}
+	if err := CheckProjectID("tasks[3].project_id", "cn-north-4"); err == nil ||
+		!strings.HasPrefix(err.Error(), `tasks[3].project_id: "cn-north-4" looks like a region name`) {
+		t.Errorf("CheckProjectID: %v", err)
+	}
+}
+
+// "Did you mean" knows the names people type for keys; a duration without
+// a unit says how to write it; a tab says it is a tab, and where.
+func TestErrorsTeach(t *testing.T) {
+	const (
+		head  = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\n"
+		tasks = "tasks:\n  - id: a1\n"
+	)
+	cases := []struct{ name, yaml, want string }{
+		{"auth.iam.domain", "region: cn-north-4\nauth:\n  iam:\n    domain: acme\n",
+			"line 4: auth.iam.domain: unknown key (did you mean domain_name?)"},
+		{"auth.iam.user", "region: cn-north-4\nauth:\n  iam:\n    user: monitor\n",
+			"line 4: auth.iam.user: unknown key (did you mean username?)"},
+		{"auth.iam.pass", "region: cn-north-4\nauth:\n  iam:\n    pass: pw\n",
+			"line 4: auth.iam.pass: unknown key (did you mean password?)"},
+		{"tasks[0].task_id", head + "tasks:\n  - task_id: a1\n",
+			"line 8: tasks[0].task_id: unknown key (did you mean id?)"},
+		{"auth.aksk.ak", "region: cn-north-4\nauth:\n  aksk:\n    ak: AK1\n",
+			"line 4: auth.aksk.ak: unknown key (did you mean access_key?)"},
+		{"auth.aksk.sk", "region: cn-north-4\nauth:\n  aksk:\n    access_key: AK1\n    SK: x\n",
+			"line 5: auth.aksk.SK: unknown key (did you mean secret_key?)"},
+		{"region_id", "region_id: cn-north-4\n",
+			"line 1: region_id: unknown key (did you mean region?)"},
+		{"an alias where its key does not exist", head + tasks + "user: x\n",
+			"line 9: user: unknown key"},
+		{"duration as a quoted number", head + tasks + "timeout: \"20\"\n",
+			`line 9: timeout: not a valid duration string: "20"; a duration needs a unit: use 20s`},
+		{"duration as a number", head + tasks + "timeout: 20\n",
+			`line 9: timeout: not a valid duration string: "20"; a duration needs a unit: use 20s`},
+		{"duration with a word for its unit", head + tasks + "timeout: 2 minutes\n",
+			`line 9: timeout: unknown unit " minutes" in duration "2 minutes"; use 2m`},
+		{"tab in indentation", "region: cn-north-4\nauth:\n\tiam:\n    password: x\n",
+			"line 3, column 1: a tab character; YAML does not allow tabs for indentation: indent with spaces"},
+		{"tab after spaces", "region: cn-north-4\nauth:\n  iam:\n  \tpassword: x\n",
+			"line 4, column 3: a tab character; YAML does not allow tabs for indentation: indent with spaces"},
+		{"tab reported on the line before", "auth:\n  iam: {}\n\ttasks: []\n",
+			"line 3, column 1: a tab character; YAML does not allow tabs for indentation: indent with spaces"},
+		{"a leading * in include", head + "discovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  include: \"*-web\"\n",
+			"line 9: discovery.include: error parsing regexp: missing argument to repetition operator: `*`; " +
+				`"*-web" looks like a glob, but it is a regular expression on the whole task name: for a glob's *, write .* (".*-web")`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.yaml))
+			if err == nil {
+				t.Fatalf("Parse accepted:\n%s", c.yaml)
+			}
+			if got := err.Error(); got != c.want {
+				t.Errorf("error:\n got %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}
+
+// include and exclude that look like globs load, with a warning naming
+// line and key; regular expressions get none.
+func TestGlobLikeFiltersWarn(t *testing.T) {
+	const head = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ndiscovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n"
+	file := filepath.Join(t.TempDir(), "c.yml")
+	for _, c := range []struct {
+		yaml string
+		want []string
+	}{
+		{head + "  include: web-*\n  exclude: old*\n", []string{
+			`line 9: discovery.include: "web-*" looks like a glob, but it is a regular expression on the whole task name: for a glob's *, write .* ("web-.*")`,
+			`line 10: discovery.exclude: "old*" looks like a glob, but it is a regular expression on the whole task name: for a glob's *, write .* ("old.*")`,
+		}},
+		{head + "  include: \"web-.*|(ab)*|[a-z]*|x\\\\*\"\n", nil},
+	} {
+		if err := os.WriteFile(file, []byte(c.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfg, warnings, err := Load(file)
+		if err != nil {
+			t.Fatalf("%s: %v", c.yaml, err)
+		}
+		if strings.Join(warnings, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("warnings for\n%s\n got %q\nwant %q", c.yaml, warnings, c.want)
+		}
+		if c.want != nil && (!cfg.Discovery.Keep("web--") || cfg.Discovery.Keep("web-shop")) {
+			t.Error("the glob-like include is not in force as the regular expression it is")
+		}
+	}
+}
