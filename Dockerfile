@@ -9,7 +9,9 @@
 #     --build-arg VERSION="$(cat VERSION)" \
 #     --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg BRANCH="$(git rev-parse --abbrev-ref HEAD)" \
-#     -t ghcr.io/codearts-check-exporter/codearts_check_exporter:v"$(cat VERSION)" .
+#     -t "$REGISTRY/codearts-check-exporter:v$(cat VERSION)" .
+#
+# No registry publishes the image: push it to yours (deploy/README.md).
 
 # Keep in step with the go directive in go.mod (a test checks it). The image
 # has make.

@@ -1,5 +1,6 @@
 # Build and test entry points. `make test` is the one command CI runs
-# (through .ci/run) and the README tells newcomers to run.
+# (through .ci/run) and the README tells newcomers to run; `make help` lists
+# the targets and what each leaves out.
 
 GO        ?= go
 BINARY    ?= codearts_check_exporter
@@ -16,9 +17,26 @@ RELEASE_FLAGS := -trimpath -buildvcs=false -ldflags "-s -w -X $(PKG).Version=$(V
 
 FUZZTIME ?= 10s
 
-.PHONY: all build release test vet fmt-check unit fuzz tools clean
+# Tools the tests install (helm, the manifest validator) go here, and the
+# tests find them on PATH.
+BIN := $(CURDIR)/bin
+export PATH := $(BIN):$(PATH)
+
+.PHONY: all help build release test vet fmt-check unit fuzz tools deploy-check clean
 
 all: build
+
+help:
+	@echo 'make build         the exporter, with version information'
+	@echo 'make unit          go test -race ./... only (fast): installs nothing, and without promtool,'
+	@echo '                   prometheus, amtool or helm on PATH the deploy/ tests that need them are'
+	@echo '                   skipped (each says so); no fuzzing, no chart lint, no manifest validation'
+	@echo 'make test          what CI runs: tools, gofmt, go vet, unit, deploy-check, fuzz'
+	@echo 'make tools         installs what is missing, saying what and where first: promtool,'
+	@echo '                   prometheus, amtool (Debian packages) and helm (go install into bin/)'
+	@echo 'make deploy-check  helm lint/template of deploy/helm and offline validation of every'
+	@echo '                   manifest (deploy/validate)'
+	@echo 'make fuzz          every fuzz target for FUZZTIME ($(FUZZTIME))'
 
 build:
 	$(GO) build $(RELEASE_FLAGS) -o $(BINARY) .
@@ -28,20 +46,26 @@ release:
 
 tools:
 	./scripts/install-prometheus.sh
+	./scripts/install-helm.sh
 
 vet:
 	$(GO) vet ./...
+	cd deploy/validate && $(GO) vet ./...
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
+# The fast target: see `make help` for what it leaves out.
 unit:
 	$(GO) test -race -count=1 ./...
+
+deploy-check:
+	./scripts/validate-deploy.sh
 
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
-test: tools fmt-check vet unit fuzz
+test: tools fmt-check vet unit deploy-check fuzz
 
 clean:
 	rm -f $(BINARY)

@@ -35,7 +35,19 @@ const (
 	configDir  = "/etc/codearts_check_exporter"
 	configPath = configDir + "/config.yml"
 	secretsDir = configDir + "/secrets"
-	imageRepo  = "ghcr.io/codearts-check-exporter/codearts_check_exporter"
+	// imageName is the image's name without a registry: docker-compose.yml
+	// builds it locally under this name, and the Kubernetes manifests name
+	// it after the placeholder registry imagePlaceholder, which nobody
+	// publishes: the user builds the image, pushes it to their registry
+	// and sets it (kustomization.yml's images, the chart's image.repository).
+	imageName        = "codearts-check-exporter"
+	imagePlaceholder = "REGISTRY/" + imageName
+	tagPlaceholder   = "TAG"
+	// secretName and secretCommand: the Secret with the password is created
+	// by this one command, which deploy/README.md gives, and by nothing the
+	// manifests or the chart apply.
+	secretName    = "codearts-check-exporter"
+	secretCommand = "kubectl create secret generic " + secretName + " --from-file=password=./password"
 	// jobName is the scrape job's name, which CodeArtsCheckExporterDown
 	// selects on.
 	jobName = "codearts_check"
@@ -62,7 +74,7 @@ func requireTool(t *testing.T, name string) string {
 	if err == nil {
 		return p
 	}
-	msg := fmt.Sprintf("%s is not on PATH: run `make tools` (scripts/install-prometheus.sh), or see deploy/README.md", name)
+	msg := fmt.Sprintf("%s is not on PATH: run `make tools` (scripts/install-prometheus.sh, scripts/install-helm.sh) and put bin/ on PATH, or see deploy/README.md", name)
 	if os.Getenv("CI") != "" {
 		t.Fatal(msg)
 	}
@@ -94,8 +106,16 @@ func loadYAML(t *testing.T, name string, v any) {
 func TestEverythingParses(t *testing.T) {
 	var yamlFiles, jsonFiles int
 	err := filepath.WalkDir(".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
 			return err
+		}
+		// Helm templates are YAML only once rendered; helm_test.go
+		// renders them.
+		if d.IsDir() && d.Name() == "templates" && filepath.Base(filepath.Dir(filepath.Dir(name))) == "helm" {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			return nil
 		}
 		switch filepath.Ext(name) {
 		case ".yml", ".yaml":
@@ -245,11 +265,10 @@ type (
 		Metadata k8sMeta           `yaml:"metadata"`
 		Data     map[string]string `yaml:"data"`
 	}
-	secret struct {
-		Kind       string            `yaml:"kind"`
-		Metadata   k8sMeta           `yaml:"metadata"`
-		StringData map[string]string `yaml:"stringData"`
-		Data       map[string]string `yaml:"data"`
+	// secretRef is the Secret a workload may mount: its name and keys.
+	secretRef struct {
+		Name string
+		Keys []string
 	}
 )
 
@@ -315,8 +334,8 @@ func TestDockerCompose(t *testing.T) {
 	}
 
 	exporter := c.Services["exporter"]
-	if repo, _, _ := strings.Cut(exporter.Image, ":"); repo != imageRepo {
-		t.Errorf("exporter image %q, want %s:<tag>", exporter.Image, imageRepo)
+	if repo, _, _ := strings.Cut(exporter.Image, ":"); repo != imageName {
+		t.Errorf("exporter image %q, want %s:<tag> (built locally, no registry)", exporter.Image, imageName)
 	}
 	if !contains(exporter.Command, "--demo") {
 		t.Errorf("exporter command %q lacks --demo", exporter.Command)
@@ -507,15 +526,14 @@ func TestKubernetesManifests(t *testing.T) {
 		svc service
 		sm  serviceMonitor
 		cm  configMap
-		sec secret
 	)
 	loadYAMLDocument(t, "kubernetes/deployment.yml", "Deployment", &dep)
 	loadYAMLDocument(t, "kubernetes/service.yml", "Service", &svc)
 	loadYAMLDocument(t, "kubernetes/servicemonitor.yml", "ServiceMonitor", &sm)
 	loadYAMLDocument(t, "kubernetes/configmap.yml", "ConfigMap", &cm)
-	loadYAMLDocument(t, "kubernetes/secret.yml", "Secret", &sec)
+	sec := secretRef{Name: secretName, Keys: []string{"password"}}
 
-	portName, files := checkWorkload(t, "deployment.yml", dep, cm, sec)
+	portName, files := checkWorkload(t, "deployment.yml", dep, imagePlaceholder+":"+tagPlaceholder, cm, sec)
 
 	// The example configuration is valid, and every *_file in it is a
 	// mounted secret.
@@ -575,7 +593,7 @@ func TestKubernetesManifests(t *testing.T) {
 	// the same Service, ConfigMap and Secret.
 	var sts workload
 	loadYAMLDocument(t, "kubernetes/statefulset-sharded.yaml", "StatefulSet", &sts)
-	checkWorkload(t, "statefulset-sharded.yaml", sts, cm, sec)
+	checkWorkload(t, "statefulset-sharded.yaml", sts, imagePlaceholder+":"+tagPlaceholder, cm, sec)
 	if !subset(svc.Spec.Selector, sts.Spec.Template.Metadata.Labels) {
 		t.Error("service: selector does not match the StatefulSet's pods")
 	}
@@ -617,21 +635,20 @@ func TestKubernetesManifests(t *testing.T) {
 }
 
 // checkWorkload checks a Deployment or StatefulSet of the exporter: the
-// released image, non-root, read-only, bounded, probed, listening on the
+// image, non-root, read-only, bounded, probed, listening on the
 // port, with the configuration and the secrets where the image's
 // entrypoint and the configuration expect them. It returns the name of
 // the container port and the files mounted into the container (container
 // path to "configmap:<key>" or "secret:<key>").
-func checkWorkload(t *testing.T, file string, w workload, cm configMap, sec secret) (string, map[string]string) {
+func checkWorkload(t *testing.T, file string, w workload, image string, cm configMap, sec secretRef) (string, map[string]string) {
 	t.Helper()
 	pod := w.Spec.Template.Spec
 	if len(pod.Containers) != 1 {
 		t.Fatalf("%s: %d containers, want 1", file, len(pod.Containers))
 	}
 	c := pod.Containers[0]
-	version := strings.TrimSpace(string(readFile(t, filepath.Join(repoRoot, "VERSION"))))
-	if want := imageRepo + ":v" + version; c.Image != want {
-		t.Errorf("%s: image %s, want %s (the VERSION file's release)", file, c.Image, want)
+	if c.Image != image {
+		t.Errorf("%s: image %s, want %s", file, c.Image, image)
 	}
 	if !pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser == 0 {
 		t.Errorf("%s: the pod must set runAsNonRoot and a non-zero runAsUser", file)
@@ -691,8 +708,8 @@ func checkWorkload(t *testing.T, file string, w workload, cm configMap, sec secr
 					}
 				}
 				if src.Secret != nil {
-					if src.Secret.Name != sec.Metadata.Name {
-						t.Errorf("%s mounts Secret %s, secret.yml defines %s", file, src.Secret.Name, sec.Metadata.Name)
+					if src.Secret.Name != sec.Name {
+						t.Errorf("%s mounts Secret %s, deploy/README.md creates %s", file, src.Secret.Name, sec.Name)
 					}
 					for _, it := range src.Secret.Items {
 						files[path.Join(m.MountPath, it.Path)] = "secret:" + it.Key
@@ -709,10 +726,8 @@ func checkWorkload(t *testing.T, file string, w workload, cm configMap, sec secr
 			if !strings.HasPrefix(f, secretsDir+"/") {
 				t.Errorf("%s mounts secret key %s at %s, outside %s", file, k, f, secretsDir)
 			}
-			if _, ok := sec.StringData[k]; !ok {
-				if _, ok := sec.Data[k]; !ok {
-					t.Errorf("%s mounts secret key %s, which secret.yml does not have", file, k)
-				}
+			if !contains(sec.Keys, k) {
+				t.Errorf("%s mounts secret key %s, which the Secret deploy/README.md creates does not have (keys %v)", file, k, sec.Keys)
 			}
 		}
 	}

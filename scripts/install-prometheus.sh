@@ -26,7 +26,7 @@ if [ ${#packages[@]} -eq 0 ]; then
 fi
 
 if have apt-get && [ "$(id -u)" = 0 ]; then
-  echo "install-prometheus: installing Debian's ${packages[*]}" >&2
+  echo "install-prometheus: installing Debian's ${packages[*]} with apt-get (into /usr/bin; apt-get update first)" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null || true
   # The packages' postinst tries to start a service; in containers without
