@@ -6,7 +6,6 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
@@ -38,15 +37,16 @@ import (
 // within refresh_interval. Sharding lists what the shard's tasks need.
 
 // ProjectLister lists projects on a collection's behalf. discovery.Discoverer
-// is one; main hands the running one to the Collector (ShareListings).
+// is one; main hands the running one to the Collector (ShareListings). A
+// Collector without one asks every task for its progress, as with change
+// detection off, and says so in the log.
 type ProjectLister interface {
-	List(ctx context.Context, sess session.API, projects []string) map[string]discovery.Listing
+	List(ctx context.Context, sess session.API, projects []string) map[string]codearts.Listing
 }
 
 // ShareListings makes the collections list projects through l, the
-// discoverer that runs, so that its listings and theirs are one. Without
-// it, the Collector lists through a discoverer of its own that shares
-// nothing. Call it before the first scrape.
+// discoverer that runs, so that its listings and theirs are one. Call it
+// before the first scrape.
 func (c *Collector) ShareListings(l ProjectLister) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -117,8 +117,11 @@ func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []c
 	c.mu.Lock()
 	lister := c.changes.lister
 	c.mu.Unlock()
-	var listings map[string]discovery.Listing
-	if len(projects) > 0 {
+	var listings map[string]codearts.Listing
+	switch {
+	case lister == nil:
+		c.logger.Warn("change_detection is enabled but the collector has no project lister; every task is asked for its progress")
+	case len(projects) > 0:
 		listings = lister.List(ctx, sess, projects)
 	}
 	index := make(map[string]map[string]codearts.ListedTask, len(listings))

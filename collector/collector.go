@@ -23,7 +23,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
@@ -71,7 +70,7 @@ type TaskSource interface {
 func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
 	return &Collector{config: sess.Config, session: sess, tasks: source, metrics: metrics, logger: logger,
 		last: map[string]taskState{}, share: share{now: time.Now}, quality: qualityBook{now: time.Now},
-		changes: changeBook{now: time.Now, lister: discovery.New(sess, logger)}}
+		changes: changeBook{now: time.Now}}
 }
 
 // Close ends the collection in flight, if any.

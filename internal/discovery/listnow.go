@@ -18,29 +18,22 @@ import (
 // project a collection listed less than refresh_interval ago, so no project
 // is listed twice for one purpose.
 
-// Listing is the outcome of listing one project.
-type Listing struct {
-	Tasks []codearts.ListedTask // every task, with a usable ID; nil when Err is set
-	Err   error
-	At    time.Time // when the listing ended
-}
-
 // List lists each of projects once (a project named twice is listed once),
 // with at most sess.Config.Concurrency projects at a time, within ctx (the
 // collection's deadline; the calls take the session's API budget). It
 // returns every project's outcome; a project ctx left no time for has
 // ctx's error. The projects of sess.Config's discovery keep the tasks
 // listed as their last good list.
-func (d *Discoverer) List(ctx context.Context, sess session.API, projects []string) map[string]Listing {
+func (d *Discoverer) List(ctx context.Context, sess session.API, projects []string) map[string]codearts.Listing {
 	unique := make([]string, 0, len(projects))
-	out := make(map[string]Listing, len(projects))
+	out := make(map[string]codearts.Listing, len(projects))
 	for _, id := range projects {
 		if _, dup := out[id]; !dup {
-			out[id] = Listing{}
+			out[id] = codearts.Listing{}
 			unique = append(unique, id)
 		}
 	}
-	results := make([]Listing, len(unique))
+	results := make([]codearts.Listing, len(unique))
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range min(max(sess.Config.Concurrency, 1), len(unique)) {
@@ -51,11 +44,11 @@ func (d *Discoverer) List(ctx context.Context, sess session.API, projects []stri
 					return
 				}
 				if ctx.Err() != nil {
-					results[i] = Listing{Err: ctx.Err(), At: d.now()}
+					results[i] = codearts.Listing{Err: ctx.Err(), At: d.now()}
 					continue
 				}
 				tasks, err := d.listProject(ctx, sess, unique[i])
-				results[i] = Listing{Tasks: tasks, Err: err, At: d.now()}
+				results[i] = codearts.Listing{Tasks: tasks, Err: err, At: d.now()}
 			}
 		})
 	}
