@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
@@ -25,7 +26,8 @@ import (
 //     started, or one ended);
 //   - its last progress answer is older than change_detection.max_age,
 //     which bounds what is missed should last_check_time not move as
-//     assumed;
+//     assumed (or, to spread these refreshes evenly, older than half of
+//     it, within a per-collection quota; see planChanges);
 //   - its project's listing failed in this collection, the task is in no
 //     listing, or its last_check_time is not a time the client believes.
 //
@@ -59,6 +61,11 @@ type changeBook struct {
 	now    func() time.Time // time.Now; tests set a fake clock
 	lister ProjectLister
 	tasks  map[string]changeState // by task ID, tracked tasks with a progress answer
+	// lastPlan is when the last collection planned, on now's clock;
+	// credit, the max_age refreshes due on average since then and not
+	// yet made (planChanges).
+	lastPlan time.Time
+	credit   float64
 
 	// What was last logged of the tracked tasks, so that the log says it
 	// once per configuration and change.
@@ -95,7 +102,7 @@ func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []c
 	cd := sess.Config.ChangeDetection
 	if !cd.Enabled {
 		c.mu.Lock()
-		c.changes.tasks, c.changes.loggedCfg = nil, nil
+		c.changes.tasks, c.changes.loggedCfg, c.changes.lastPlan, c.changes.credit = nil, nil, time.Time{}, 0
 		c.mu.Unlock()
 		return nil
 	}
@@ -139,6 +146,8 @@ func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []c
 	plan := &changePlan{byListing: make([]bool, len(tasks)), listed: make([]listedCheck, len(tasks)), moved: make([]bool, len(tasks))}
 	now := c.changes.now()
 	maxAge := time.Duration(cd.MaxAge)
+	refreshed := 0  // tasks due for max_age
+	var early []int // tasks the listing answers that are past half max_age
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, t := range tasks {
@@ -155,10 +164,35 @@ func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []c
 		case !st.listed || !st.lastCheck.Equal(lt.LastCheckTime):
 			plan.moved[i] = st.listed
 		case now.Sub(st.answered) >= maxAge:
+			refreshed++
 		default:
 			plan.byListing[i] = true
+			if now.Sub(st.answered) >= maxAge/2 {
+				early = append(early, i)
+			}
 		}
 	}
+	// Spread the max_age refreshes: tasks first answered together would
+	// otherwise all come due in one collection, once per max_age, a burst
+	// the gateway throttles. Each collection refreshes early (from half
+	// max_age on, oldest answer first) as many tasks as are due on
+	// average in the time since the last one, less those due anyway; the
+	// rate stays one refresh per task and max_age, and after a cycle or
+	// two no task reaches max_age.
+	if last := c.changes.lastPlan; !last.IsZero() && now.After(last) {
+		b := &c.changes
+		b.credit += float64(tracked)*float64(now.Sub(last))/float64(maxAge) - float64(refreshed)
+		b.credit = min(max(b.credit, 0), float64(tracked))
+		n := min(int(b.credit), len(early))
+		b.credit -= float64(n)
+		slices.SortStableFunc(early, func(x, y int) int {
+			return b.tasks[tasks[x].ID].answered.Compare(b.tasks[tasks[y].ID].answered)
+		})
+		for _, i := range early[:n] {
+			plan.byListing[i] = false
+		}
+	}
+	c.changes.lastPlan = now
 	return plan
 }
 

@@ -33,6 +33,7 @@ const (
 	cdBenchChecks   = cdBenchTasks * 5 / 100 // 5 % of the tasks check in the hour
 	cdBenchSpacing  = 66 * time.Second       // between check starts: every check ends within the hour
 	cdBenchPageSize = 100
+	cdBenchWarmUp   = 3 * time.Hour
 )
 
 // cdEvent is a check starting or ending in the benchmark's hour.
@@ -98,12 +99,19 @@ func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
 		return coll.collect(ctx)
 	}
 
-	// Warm-up: the first answers and reports of every task, then an hour
-	// with nothing to learn (skipping its scrapes changes nothing: the
-	// listings would have answered them all). The measured hour starts
-	// as every task's last answer reaches max_age.
+	// Warm-up: the first answers and reports of every task, then, with
+	// change detection, three idle hours of scrapes, in which its max_age
+	// refreshes spread out from the one burst of the first answers to
+	// their steady rate (without it, nothing depends on history: the
+	// clock jumps). The measured hour follows.
 	collect()
-	clock.Advance(time.Hour)
+	if enabled {
+		for range cdBenchWarmUp / cdBenchScrape {
+			clock.Advance(cdBenchScrape)
+			collect()
+		}
+	}
+	clock.Advance(cdBenchScrape)
 	hourStart := clock.Now()
 
 	var events []cdEvent

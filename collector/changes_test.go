@@ -214,24 +214,47 @@ func TestChangeDetectionFailedListingFallsBack(t *testing.T) {
 	}
 }
 
-// max_age refreshes idle tasks: after an hour without a progress answer a
-// tracked task is asked again although its listing shows no change.
+// max_age refreshes idle tasks: a tracked task is asked again at the
+// latest max_age after its last answer although its listing shows no
+// change, about once per max_age, the refreshes spread out rather than all
+// in one collection.
 func TestChangeDetectionMaxAgeRefreshes(t *testing.T) {
 	e := newCDEnv(t, simulator.LastCheckAtEnd, true)
 	e.step()
-	for range 119 { // up to 59m30s after the first answer
+	for range 119 { // up to 59m30s after the first answers
 		e.step()
 	}
-	if n := e.sim.TaskRequests(cdA); n != 1 {
-		t.Fatalf("within max_age: %d progress calls, want 1", n)
+	if a, b := e.sim.TaskRequests(cdA), e.sim.TaskRequests(cdB); a+b > 3 {
+		t.Fatalf("within max_age: %d+%d progress calls, want at most one early refresh", a, b)
 	}
-	r := e.step() // 60m after
-	if n := e.sim.TaskRequests(cdA); n != 2 || r.answeredBy("listing") != 0 {
-		t.Errorf("at max_age: %d progress calls, listing %v; want 2, 0", n, r.answeredBy("listing"))
+	asked := map[string]time.Time{cdA: e.clock.Now(), cdB: e.clock.Now()}
+	calls := map[string]int{cdA: e.sim.TaskRequests(cdA), cdB: e.sim.TaskRequests(cdB)}
+	start := calls[cdA] + calls[cdB]
+	oneCollection := 0
+	const hours = 4
+	for range hours * 120 {
+		r := e.step()
+		n := 0
+		for _, id := range []string{cdA, cdB} {
+			if got := e.sim.TaskRequests(id); got != calls[id] {
+				calls[id], asked[id] = got, e.clock.Now()
+				n++
+			} else if age := e.clock.Now().Sub(asked[id]); age > time.Hour+30*time.Second {
+				t.Fatalf("%s not asked for %v, more than max_age and a scrape", id, age)
+			}
+		}
+		if n == 2 {
+			oneCollection++
+		}
+		if r.answeredBy("progress")+r.answeredBy("listing") != 3 {
+			t.Fatalf("answered_by adds up to %v, want 3", r.answeredBy("progress")+r.answeredBy("listing"))
+		}
 	}
-	e.step()
-	if n := e.sim.TaskRequests(cdA); n != 2 {
-		t.Errorf("after the refresh: %d progress calls, want 2", n)
+	if got := calls[cdA] + calls[cdB] - start; got < 2*hours || got > 2*hours+2 {
+		t.Errorf("%d refreshes of 2 tasks in %d hours, want about one per task and hour", got, hours)
+	}
+	if oneCollection > 1 {
+		t.Errorf("both tasks refreshed in the same collection %d times, want the refreshes spread", oneCollection)
 	}
 }
 
