@@ -3,6 +3,7 @@ package collector
 import (
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -289,5 +290,24 @@ func TestChangeDetectionOffIsToday(t *testing.T) {
 	}
 	if got := off.calls(); got.progress != 12 || got.list != 0 {
 		t.Errorf("calls %+v, want 12 progress calls (3 tasks × 4 scrapes) and no listing", got)
+	}
+}
+
+// The log says how many tasks are change-tracked and how many not, and
+// why, once per configuration, not on every scrape.
+func TestChangeDetectionLogsTrackedTasks(t *testing.T) {
+	e := newCDEnv(t, simulator.LastCheckAtStart, true)
+	var buf testkit.Buffer
+	e.coll.logger = slog.New(slog.NewTextHandler(&buf, nil))
+	e.step()
+	e.step()
+	out := buf.String()
+	if n := strings.Count(out, "Change detection:"); n != 1 {
+		t.Fatalf("logged %d times, want once:\n%s", n, out)
+	}
+	for _, want := range []string{"tracked_tasks=2", "untracked_tasks=1", "no CodeArts project known"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
 	}
 }
