@@ -71,6 +71,7 @@ type changeBook struct {
 	// once per configuration and change.
 	loggedCfg                  *config.Config
 	loggedTracked, loggedOther int
+	warnedNoLister             bool
 }
 
 // changeState is what change detection keeps of a task's last progress
@@ -123,12 +124,14 @@ func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []c
 
 	c.mu.Lock()
 	lister := c.changes.lister
+	warn := lister == nil && !c.changes.warnedNoLister
+	c.changes.warnedNoLister = c.changes.warnedNoLister || warn
 	c.mu.Unlock()
 	var listings map[string]codearts.Listing
 	switch {
-	case lister == nil:
+	case warn:
 		c.logger.Warn("change_detection is enabled but the collector has no project lister; every task is asked for its progress")
-	case len(projects) > 0:
+	case lister != nil && len(projects) > 0:
 		listings = lister.List(ctx, sess, projects)
 	}
 	index := make(map[string]map[string]codearts.ListedTask, len(listings))
