@@ -85,16 +85,18 @@ var families = func() [numFamilies]family {
 
 // Help texts of the metrics, also used by the tests.
 const (
-	taskStatusHelp      = "Last task_status read from the API: 0 checking, 1 check failed, 2 check succeeded, 3 stopped, -1 never checked (null). Served from the last successful query when this scrape's query failed; see codearts_check_task_query_success and codearts_check_task_last_success_timestamp_seconds."
-	taskRatioHelp       = "Last progress.ratio read from the API as 0..1 (\"50%\" is 0.5). Absent while the ratio is null or not a percentage."
-	taskInfoHelp        = "Always 1, for every task; join on task_id to label other series with task_name, project_id (the CodeArts project) and git_branch. Labels are empty where unknown: project_id and git_branch are only known for tasks discovery has listed."
-	querySuccessHelp    = "1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is."
-	queryDurationHelp   = "Time the collection this scrape served spent querying the task, retries included."
-	lastSuccessHelp     = "Unix time of the last valid answer for the task; how old the served task_status and progress are."
-	upHelp              = "1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served."
-	collectionTasksHelp = "Tasks the collection this scrape served answered, by how: \"progress\", a progress query; \"listing\", change detection's task list showed no change (codearts_check_task_last_success_timestamp_seconds is then the listing's time)."
-	scrapeDurationHelp  = "Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."
+	taskStatusHelp     = "Last task_status read from the API: 0 checking, 1 check failed, 2 check succeeded, 3 stopped, -1 never checked (null). Served from the last successful query when this scrape's query failed; see codearts_check_task_query_success and codearts_check_task_last_success_timestamp_seconds."
+	taskRatioHelp      = "Last progress.ratio read from the API as 0..1 (\"50%\" is 0.5). Absent while the ratio is null or not a percentage."
+	taskInfoHelp       = "Always 1, for every task; join on task_id to label other series with task_name, project_id (the CodeArts project) and git_branch. Labels are empty where unknown: project_id and git_branch are only known for tasks discovery has listed."
+	querySuccessHelp   = "1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is."
+	queryDurationHelp  = "Time the collection this scrape served spent querying the task, retries included."
+	lastSuccessHelp    = "Unix time of the last valid answer for the task; how old the served task_status and progress are."
+	upHelp             = "1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served."
+	scrapeDurationHelp = "Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."
 )
+
+// collectionTasksHelp is codearts_check_collection_tasks' help (changes.go).
+const collectionTasksHelp = "Tasks the collection this scrape served answered, by how: \"progress\", a progress query; \"listing\", change detection's task list showed no change (codearts_check_task_last_success_timestamp_seconds is then the listing's time)."
 
 // describe sends the descriptions of every metric the collector exports.
 func describe(ch chan<- *prometheus.Desc) {
@@ -124,16 +126,17 @@ type taskRow struct {
 // collection ends: every scrape that shares the collection serves it
 // (share.go), so several registries may collect it at once.
 type snapshot struct {
-	rows []taskRow // sorted by task ID, each ID once
-	up   bool
-	// byProgress and byListing count the tasks answered by a progress
-	// query and by change detection's listing.
-	byProgress, byListing int
-	duration              float64 // seconds the collection took
-	err                   error   // a task listed twice; reported by every scrape served
+	rows     []taskRow // sorted by task ID, each ID once
+	up       bool
+	duration float64 // seconds the collection took
+	err      error   // a task listed twice; reported by every scrape served
 	// noCollection marks what a scrape serves when it had no collection
 	// at all: up 0 and nothing else.
 	noCollection bool
+
+	// byProgress and byListing count the tasks answered by a progress
+	// query and by change detection's listing.
+	byProgress, byListing int
 }
 
 // upOnly is what a scrape serves when it has no collection at all.
@@ -222,10 +225,14 @@ var (
 	taskNameLabel  = "task_name"
 	projectIDLabel = "project_id"
 	gitBranchLabel = "git_branch"
+)
 
+// The answered_by label pairs of codearts_check_collection_tasks.
+var (
 	answeredByLabel, progressValue, listingValue = "answered_by", "progress", "listing"
-	answeredByProgress                           = []*dto.LabelPair{{Name: &answeredByLabel, Value: &progressValue}}
-	answeredByListing                            = []*dto.LabelPair{{Name: &answeredByLabel, Value: &listingValue}}
+
+	answeredByProgress = []*dto.LabelPair{{Name: &answeredByLabel, Value: &progressValue}}
+	answeredByListing  = []*dto.LabelPair{{Name: &answeredByLabel, Value: &listingValue}}
 )
 
 // seriesBuilder makes the series of one Collect.
