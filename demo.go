@@ -49,6 +49,11 @@ func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
 		// metrics.
 		Discovery: &config.Discovery{Projects: []string{simulator.DemoProjectID}},
 		Timeout:   model.Duration(10 * time.Second),
+		// Change detection on: the simulator's last_check_time moves when a
+		// check starts (its default reading), so the demo shows tasks
+		// answered by progress queries while they check and by the
+		// listing while they idle.
+		ChangeDetection: config.ChangeDetection{Enabled: true},
 	}
 	for _, id := range ids {
 		cfg.Tasks = append(cfg.Tasks, config.Task{ID: id, Name: names[id]})

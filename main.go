@@ -152,6 +152,8 @@ func run() int {
 		logger.Info("Sharded: querying only this shard's tasks", "shard", *shardOrdinal, "total_shards", *totalShards)
 	}
 	coll := collector.New(sess, tasks, apiMetrics, logger)
+	// With change detection on, a collection's listings are discovery's.
+	coll.ShareListings(disc)
 	defer coll.Close()
 	// Discovery lists in the background, at once and then on its interval;
 	// it stops before the collector closes (defers run last first).

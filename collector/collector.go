@@ -45,6 +45,7 @@ type Collector struct {
 	last    map[string]taskState // last valid answer per task ID
 	sched   schedule             // which tasks go first (schedule.go)
 	quality qualityBook          // reports (quality.go)
+	changes changeBook           // change detection (changes.go)
 }
 
 // taskState is what the exporter keeps of the last valid answer for a
@@ -68,7 +69,8 @@ type TaskSource interface {
 // creator closes it after the Collector.
 func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
 	return &Collector{config: sess.Config, session: sess, tasks: source, metrics: metrics, logger: logger,
-		last: map[string]taskState{}, share: share{now: time.Now}, quality: qualityBook{now: time.Now}}
+		last: map[string]taskState{}, share: share{now: time.Now}, quality: qualityBook{now: time.Now},
+		changes: changeBook{now: time.Now}}
 }
 
 // Close ends the collection in flight, if any.
@@ -93,6 +95,12 @@ type result struct {
 	progress codearts.Progress
 	err      error
 	duration time.Duration
+	// Change detection (changes.go): byListing, the listing of listedAt
+	// answered the task and progress is its last answer; checkMoved, this
+	// progress answer was asked for because last_check_time moved.
+	byListing  bool
+	listedAt   time.Time
+	checkMoved bool
 }
 
 // collect queries every task, then reads the reports that are due with
@@ -106,7 +114,10 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 		return &snapshot{}
 	}
 	tasks := c.byStaleness(c.tasks.Tasks(sess.Config))
-	results := c.queryAll(ctx, sess, tasks)
+	// Change detection: list the tracked tasks' projects, then query only
+	// the tasks the listing does not answer (changes.go).
+	plan := c.planChanges(ctx, sess, tasks)
+	results := c.queryPlanned(ctx, sess, tasks, plan)
 	quality := sess.Config.Quality.On()
 	var due []int
 	c.mu.Lock()
@@ -124,6 +135,8 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.quality.record(tasks, reads, time.Duration(sess.Config.Quality.RefreshInterval), c.logger)
+	c.changes.record(tasks, results, plan)
+	snap.byProgress, snap.byListing = answeredBy(results)
 	current := make(map[string]taskState, len(tasks))
 	// In task ID order, so that snapshot.add sees a task listed twice
 	// as two neighbours and keeps the first entry.
@@ -133,7 +146,11 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 		if r.err == nil {
 			successes++
 			p := r.progress
-			state, known = taskState{status: p.Status, ratio: p.Ratio, hasRatio: p.HasRatio, at: time.Now()}, true
+			at := time.Now()
+			if r.byListing {
+				at = r.listedAt
+			}
+			state, known = taskState{status: p.Status, ratio: p.Ratio, hasRatio: p.HasRatio, at: at}, true
 		} else {
 			errs.add(task.ID, r.err)
 			logEncodedAuthorization(c.logger, task.ID, r.err)

@@ -42,6 +42,7 @@ const (
 	famComment
 	famQualityGate
 	famQualitySuccess
+	famCollectionTasks
 	numFamilies
 )
 
@@ -73,6 +74,7 @@ var families = func() [numFamilies]family {
 		famComment:         {name: "_task_comment_ratio", help: commentHelp, labels: id},
 		famQualityGate:     {name: "_task_quality_gate_passed", help: qualityGateHelp, labels: id},
 		famQualitySuccess:  {name: "_task_quality_last_success_timestamp_seconds", help: qualitySuccessHelp, labels: id},
+		famCollectionTasks: {name: "_collection_tasks", help: collectionTasksHelp, labels: []string{"answered_by"}},
 	}
 	for i := range f {
 		f[i].name = namespace + f[i].name
@@ -92,6 +94,9 @@ const (
 	upHelp             = "1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served."
 	scrapeDurationHelp = "Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."
 )
+
+// collectionTasksHelp is codearts_check_collection_tasks' help (changes.go).
+const collectionTasksHelp = "Tasks the collection this scrape served answered, by how: \"progress\", a progress query; \"listing\", change detection's task list showed no change (codearts_check_task_last_success_timestamp_seconds is then the listing's time)."
 
 // describe sends the descriptions of every metric the collector exports.
 func describe(ch chan<- *prometheus.Desc) {
@@ -128,6 +133,10 @@ type snapshot struct {
 	// noCollection marks what a scrape serves when it had no collection
 	// at all: up 0 and nothing else.
 	noCollection bool
+
+	// byProgress and byListing count the tasks answered by a progress
+	// query and by change detection's listing.
+	byProgress, byListing int
 }
 
 // upOnly is what a scrape serves when it has no collection at all.
@@ -178,6 +187,8 @@ func (s *snapshot) series(b *seriesBuilder, emit func(f familyID, v float64, lab
 		return
 	}
 	emit(famScrapeDuration, s.duration, nil)
+	emit(famCollectionTasks, float64(s.byListing), answeredByListing)
+	emit(famCollectionTasks, float64(s.byProgress), answeredByProgress)
 	for i := range s.rows {
 		r := &s.rows[i]
 		id, info := b.labels(&r.task)
@@ -216,6 +227,14 @@ var (
 	gitBranchLabel = "git_branch"
 )
 
+// The answered_by label pairs of codearts_check_collection_tasks.
+var (
+	answeredByLabel, progressValue, listingValue = "answered_by", "progress", "listing"
+
+	answeredByProgress = []*dto.LabelPair{{Name: &answeredByLabel, Value: &progressValue}}
+	answeredByListing  = []*dto.LabelPair{{Name: &answeredByLabel, Value: &listingValue}}
+)
+
 // seriesBuilder makes the series of one Collect.
 type seriesBuilder struct {
 	series    []gaugeSeries    // every series, allocated up front
@@ -234,7 +253,7 @@ func newSeriesBuilder(s *snapshot, gauges bool) *seriesBuilder {
 	}
 	var series []gaugeSeries
 	if gauges {
-		series = make([]gaugeSeries, 0, 2+6*tasks+maxQualitySeries*reports)
+		series = make([]gaugeSeries, 0, 4+6*tasks+maxQualitySeries*reports)
 	}
 	return &seriesBuilder{
 		series:    series,

@@ -115,9 +115,10 @@ func TestCollectorIsACollector(t *testing.T) {
 
 	// Three task families with a series per task, three with a series
 	// per answered task but progress_ratio, whose b2 is null; up and
-	// scrape_duration_seconds; and each task's report, first seen and
-	// complete: four severities, three statuses, seven other series.
-	if got, want := testutil.CollectAndCount(env.coll), 3*2+2*2+1+2+2*(4+3+7); got != want {
+	// scrape_duration_seconds; collection_tasks by progress and by
+	// listing; and each task's report, first seen and complete: four
+	// severities, three statuses, seven other series.
+	if got, want := testutil.CollectAndCount(env.coll), 3*2+2*2+1+2+2+2*(4+3+7); got != want {
 		t.Errorf("CollectAndCount = %d, want %d", got, want)
 	}
 	problems, err := testutil.CollectAndLint(env.coll)

@@ -114,7 +114,10 @@ func (q *qualityBook) plan(tasks []config.Task, results []result) []int {
 			continue
 		}
 		status := results[i].progress.Status
-		if st.hasStatus && status != st.status && status != codearts.StatusChecking {
+		// A check finished: the status changed to a result, or, with
+		// change detection, last_check_time moved between two answers of
+		// the same result (a whole check ran between them).
+		if st.hasStatus && status != codearts.StatusChecking && (status != st.status || results[i].checkMoved) {
 			st.due = true
 		}
 		st.status, st.hasStatus = status, true

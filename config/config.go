@@ -62,6 +62,9 @@ type Config struct {
 	MinInterval model.Duration `yaml:"min_interval,omitempty"`
 	// Quality says whether each task's report is read (quality.go).
 	Quality Quality `yaml:"quality,omitempty"`
+	// ChangeDetection reads progress only where the task list shows a
+	// change (changedetection.go).
+	ChangeDetection ChangeDetection `yaml:"change_detection,omitempty"`
 }
 
 // Auth holds exactly one way to authenticate.
@@ -87,9 +90,11 @@ type Task struct {
 	ID    string `yaml:"id"`
 	Name  string `yaml:"name,omitempty"`
 	JobID string `yaml:"job_id,omitempty"`
-	// ProjectID (the CodeArts project) and GitBranch are known for
-	// discovered tasks only; they label codearts_check_task_info.
-	ProjectID string `yaml:"-"`
+	// ProjectID is the CodeArts project of the task: discovery sets it for
+	// the tasks it lists; configured, it lets change detection track the
+	// task. GitBranch is known for discovered tasks only. Both label
+	// codearts_check_task_info.
+	ProjectID string `yaml:"project_id,omitempty"`
 	GitBranch string `yaml:"-"`
 }
 
@@ -198,6 +203,12 @@ func (c *Config) Validate() error {
 	}
 	// With discovery, the static list may be empty: discovery fills it.
 	if err := validateTasks(c.Tasks, c.Discovery != nil); err != nil {
+		return err
+	}
+	if err := checkTaskProjectIDs(c.Tasks); err != nil {
+		return err
+	}
+	if err := c.ChangeDetection.validate(); err != nil {
 		return err
 	}
 	if c.Concurrency == 0 {

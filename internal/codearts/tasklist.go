@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
@@ -21,6 +22,13 @@ type ListedTask struct {
 	ID        string
 	Name      string
 	GitBranch string
+	// LastCheckTime is the task's last_check_time in UTC: the latest check
+	// across the task and its branch tasks; zero when the answer has none
+	// (never checked). LastCheckValid is false when the answer's value is
+	// not a time within bounds (see parseLastCheckTime): then nothing can
+	// be told from it.
+	LastCheckTime  time.Time
+	LastCheckValid bool
 }
 
 // TaskPage is one decoded ShowTaskListByProjectIdV2 answer.
@@ -68,9 +76,10 @@ func (c *Client) taskListURL(projectID string, offset, limit int) string {
 
 type taskListBody struct {
 	Tasks *[]struct {
-		TaskID    string `json:"task_id"`
-		TaskName  string `json:"task_name"`
-		GitBranch string `json:"git_branch"`
+		TaskID        string          `json:"task_id"`
+		TaskName      string          `json:"task_name"`
+		GitBranch     string          `json:"git_branch"`
+		LastCheckTime json.RawMessage `json:"last_check_time"`
 	} `json:"tasks"`
 	Total json.RawMessage `json:"total"`
 }
@@ -100,7 +109,45 @@ func DecodeTaskList(body []byte) (TaskPage, error) {
 	}
 	page.Tasks = make([]ListedTask, 0, len(*b.Tasks))
 	for _, t := range *b.Tasks {
-		page.Tasks = append(page.Tasks, ListedTask{ID: t.TaskID, Name: t.TaskName, GitBranch: t.GitBranch})
+		at, valid := parseLastCheckTime(t.LastCheckTime)
+		page.Tasks = append(page.Tasks, ListedTask{ID: t.TaskID, Name: t.TaskName, GitBranch: t.GitBranch,
+			LastCheckTime: at, LastCheckValid: valid})
 	}
 	return page, nil
+}
+
+// Bounds of a last_check_time the exporter believes: the service writes
+// yyyy-MM-ddTHH:mm:ssZ (20 bytes); anything much longer, or a year no
+// check can have run in, is not a time but damage or hostility.
+const (
+	maxCheckTimeLength = 40
+	minCheckYear       = 2000
+	maxCheckYear       = 2999
+)
+
+// parseLastCheckTime reads a task's last_check_time. Absent, null or ""
+// is a task never checked: the zero time, valid. A string in RFC 3339
+// within the bounds above is that time in UTC. Anything else (another
+// type, another format, out of bounds) is not valid. One task's bad value
+// spoils neither the page nor the other tasks: the collector only falls
+// back to that task's progress.
+func parseLastCheckTime(raw json.RawMessage) (time.Time, bool) {
+	if len(raw) == 0 || bytes.Equal(raw, jsonNull) {
+		return time.Time{}, true
+	}
+	if len(raw) > maxCheckTimeLength+2 {
+		return time.Time{}, false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return time.Time{}, false
+	}
+	if s == "" {
+		return time.Time{}, true
+	}
+	at, err := time.Parse(time.RFC3339, s)
+	if err != nil || at.Year() < minCheckYear || at.Year() > maxCheckYear {
+		return time.Time{}, false
+	}
+	return at.UTC(), true
 }

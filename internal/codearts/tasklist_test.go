@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
@@ -52,7 +54,7 @@ func TestTaskListSignedPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if page.Total != 12 || len(page.Tasks) != 5 || page.Tasks[0] != (ListedTask{ID: "t005", Name: "name-5", GitBranch: "main"}) {
+	if page.Total != 12 || len(page.Tasks) != 5 || page.Tasks[0] != (ListedTask{ID: "t005", Name: "name-5", GitBranch: "main", LastCheckValid: true}) {
 		t.Errorf("page = %+v", page)
 	}
 	if sim.SignedRequests() != 1 || sim.SignatureFailures() != 0 {
@@ -92,10 +94,10 @@ func TestDecodeTaskList(t *testing.T) {
 		wantFail bool
 	}{
 		{"page", `{"tasks":[{"task_id":"a","task_name":"web","git_branch":"main","creator_id":"c","git_url":"u","created_at":"2026-01-01T00:00:00Z","last_check_time":"2026-01-01T00:00:00Z"}],"total":3}`,
-			TaskPage{Tasks: []ListedTask{{ID: "a", Name: "web", GitBranch: "main"}}, Total: 3}, false},
+			TaskPage{Tasks: []ListedTask{{ID: "a", Name: "web", GitBranch: "main", LastCheckTime: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), LastCheckValid: true}}, Total: 3}, false},
 		{"empty page", `{"tasks":[],"total":3}`, TaskPage{Tasks: []ListedTask{}, Total: 3}, false},
 		{"empty project, tasks null", `{"tasks":null,"total":0}`, TaskPage{}, false},
-		{"null names", `{"tasks":[{"task_id":"a","task_name":null,"git_branch":null}],"total":1}`, TaskPage{Tasks: []ListedTask{{ID: "a"}}, Total: 1}, false},
+		{"null names", `{"tasks":[{"task_id":"a","task_name":null,"git_branch":null}],"total":1}`, TaskPage{Tasks: []ListedTask{{ID: "a", LastCheckValid: true}}, Total: 1}, false},
 		{"no total", `{"tasks":[]}`, TaskPage{}, true},
 		{"null total", `{"tasks":[],"total":null}`, TaskPage{}, true},
 		{"total as string", `{"tasks":[],"total":"3"}`, TaskPage{}, true},
@@ -137,6 +139,12 @@ func FuzzDecodeTaskList(f *testing.F) {
 	for _, seed := range []string{
 		`{"tasks":[{"task_id":"a","task_name":"web","git_branch":"main"}],"total":1}`,
 		`{"tasks":[],"total":0}`, `{"tasks":null,"total":0}`, `{"total":-1}`, `[]`, `null`, ``,
+		`{"tasks":[{"task_id":"a","last_check_time":"2026-01-01T00:00:00Z"}],"total":1}`,
+		`{"tasks":[{"task_id":"a","last_check_time":"2026-01-01T08:00:00+08:00"}],"total":1}`,
+		`{"tasks":[{"task_id":"a","last_check_time":"2026-01-01 08:00:00"}],"total":1}`,
+		`{"tasks":[{"task_id":"a","last_check_time":"0001-01-01T00:00:00Z"}],"total":1}`,
+		`{"tasks":[{"task_id":"a","last_check_time":1767225600}],"total":1}`,
+		`{"tasks":[{"task_id":"a","last_check_time":null}],"total":1}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -145,5 +153,56 @@ func FuzzDecodeTaskList(f *testing.F) {
 		if err == nil && page.Total < 0 {
 			t.Fatalf("negative total %d from %q", page.Total, body)
 		}
+		for _, lt := range page.Tasks {
+			at := lt.LastCheckTime
+			switch {
+			case !lt.LastCheckValid && !at.IsZero():
+				t.Fatalf("invalid last_check_time kept a time %v from %q", at, body)
+			case !at.IsZero() && (at.Location() != time.UTC || at.Year() < minCheckYear || at.Year() > maxCheckYear):
+				t.Fatalf("last_check_time %v out of bounds or not UTC from %q", at, body)
+			}
+		}
 	})
+}
+
+// last_check_time is outside input: only an RFC 3339 time within bounds is
+// believed, in UTC; absent, null or "" is "never checked"; anything else
+// is marked invalid without failing the page.
+func TestDecodeTaskListLastCheckTime(t *testing.T) {
+	utc := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		raw   string // the JSON value; "" leaves the key out
+		at    time.Time
+		valid bool
+	}{
+		{"", time.Time{}, true},
+		{`null`, time.Time{}, true},
+		{`""`, time.Time{}, true},
+		{`"2026-01-01T00:00:00Z"`, utc, true},
+		{`"2026-01-01T08:00:00+08:00"`, utc, true},
+		{`"2026-01-01T00:00:00.5Z"`, utc.Add(500 * time.Millisecond), true},
+		{`"2026-01-01 00:00:00"`, time.Time{}, false},
+		{`"1999-12-31T23:59:59Z"`, time.Time{}, false},
+		{`"3000-01-01T00:00:00Z"`, time.Time{}, false},
+		{`1767225600`, time.Time{}, false},
+		{`{"t":1}`, time.Time{}, false},
+		{`"2026-01-01T00:00:00Z` + strings.Repeat(" ", 100) + `"`, time.Time{}, false},
+	}
+	for _, c := range cases {
+		field := ""
+		if c.raw != "" {
+			field = `,"last_check_time":` + c.raw
+		}
+		page, err := DecodeTaskList([]byte(`{"tasks":[{"task_id":"a"` + field + `},{"task_id":"b","last_check_time":"2026-01-01T00:00:00Z"}],"total":2}`))
+		if err != nil {
+			t.Fatalf("%s: %v", c.raw, err)
+		}
+		got := page.Tasks[0]
+		if !got.LastCheckTime.Equal(c.at) || got.LastCheckValid != c.valid || (!c.at.IsZero() && got.LastCheckTime.Location() != time.UTC) {
+			t.Errorf("%s: got %v valid %v, want %v valid %v", c.raw, got.LastCheckTime, got.LastCheckValid, c.at, c.valid)
+		}
+		if b := page.Tasks[1]; !b.LastCheckValid || !b.LastCheckTime.Equal(utc) {
+			t.Errorf("%s: spoiled the next task: %+v", c.raw, b)
+		}
+	}
 }

@@ -46,6 +46,9 @@ type Discoverer struct {
 type project struct {
 	tasks       []codearts.ListedTask
 	lastSuccess time.Time // zero: no listing succeeded yet
+	// listedByCollection is when a collection last listed it (listnow.go);
+	// zero: never.
+	listedByCollection time.Time
 }
 
 // New returns a Discoverer listing the projects of the configuration in
@@ -66,8 +69,9 @@ func New(sess *session.Session, logger *slog.Logger) *Discoverer {
 // each Reload, until ctx ends. Without discovery in the configuration it
 // only waits for a Reload that brings some.
 func (d *Discoverer) Run(ctx context.Context) {
+	onTimer := false
 	for {
-		d.Refresh(ctx)
+		d.refresh(ctx, onTimer)
 		var (
 			timer *time.Timer
 			tick  <-chan time.Time // nil without discovery: wait for a reload
@@ -79,7 +83,9 @@ func (d *Discoverer) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-tick:
+			onTimer = true
 		case <-d.reload:
+			onTimer = false
 		}
 		if timer != nil {
 			timer.Stop()
@@ -102,7 +108,12 @@ func (d *Discoverer) Reload() {
 // Refresh lists every configured project once. A project whose listing
 // fails keeps its last good list; its error has been counted in
 // codearts_check_api_errors_total by the API client and is logged here.
-func (d *Discoverer) Refresh(ctx context.Context) {
+func (d *Discoverer) Refresh(ctx context.Context) { d.refresh(ctx, false) }
+
+// refresh is Refresh; onTimer skips the projects a collection listed less
+// than refresh_interval ago, which are as fresh as this listing would make
+// them. A reload lists every project: its configuration may have changed.
+func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 	cfg := d.session.Config()
 	if cfg == nil || cfg.Discovery == nil {
 		d.forgetAllBut(nil)
@@ -117,6 +128,9 @@ func (d *Discoverer) Refresh(ctx context.Context) {
 	for _, id := range cfg.Discovery.Projects {
 		if ctx.Err() != nil {
 			return
+		}
+		if onTimer && d.listedRecently(id, time.Duration(cfg.Discovery.RefreshInterval)) {
+			continue
 		}
 		tasks, err := listAll(ctx, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
 			ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))

@@ -44,6 +44,7 @@ type env struct {
 	sim      *simulator.Server
 	sess     *session.Session
 	disc     *Discoverer
+	coll     *collector.Collector
 	metrics  *api.Metrics
 	exporter *httptest.Server
 }
@@ -74,6 +75,8 @@ func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 	// the discoverer is the collector's task source.
 	e.disc = New(e.sess, logger)
 	coll := collector.New(e.sess, e.disc, e.metrics, logger)
+	coll.ShareListings(e.disc)
+	e.coll = coll
 	static := prometheus.NewRegistry()
 	static.MustRegister(e.metrics, e.disc)
 	e.exporter = httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))

@@ -17,7 +17,10 @@ import (
 //	notification-service  cycles, always fails             (offset 120s)
 //	mobile-app            cycles, succeeds on even cycles and fails on odd
 //	                      ones; reports free text while checking (offset 60s)
-//	search-service        cycles, always succeeds          (offset 150s);
+//	search-service        cycles, always succeeds          (offset  15s:
+//	                      checking from the start, so that with change
+//	                      detection its progress is read, and its
+//	                      failures show, in the demo's first minute);
 //	                      every 4th progress request for it fails with
 //	                      HTTP 200 CC.00050012 (retry later), so the demo
 //	                      shows API errors; the retry that follows succeeds
@@ -100,7 +103,7 @@ var demoSpecs = []demoSpec{
 	{id: "a41b7e9d2c5f8a0b3e6d9c1f4a7b0e2d", name: "payment-service", branch: "release/2.3", offset: 30 * time.Second, outcome: demoFails, checkingInfo: "running"},
 	{id: "5d0f2b8e6a4c1e9d7b3f5a2c8e0d6b4a", name: "notification-service", branch: "master", offset: 120 * time.Second, outcome: demoFails, checkingInfo: "running"},
 	{id: "e7c3a9f1d5b2e8c4a0f6d2b9e5c1a7f3", name: "mobile-app", branch: "develop", offset: 60 * time.Second, outcome: demoAlternates, checkingInfo: "Performing the check..."},
-	{id: "c8f2d4b6a0e1c3f5d7b9a2e4c6f8d0b1", name: "search-service", branch: "main", offset: 150 * time.Second, outcome: demoSucceeds, checkingInfo: "running", failEvery: 4},
+	{id: "c8f2d4b6a0e1c3f5d7b9a2e4c6f8d0b1", name: "search-service", branch: "main", offset: 15 * time.Second, outcome: demoSucceeds, checkingInfo: "running", failEvery: 4},
 	{id: "1b6d8f0a2c4e6b8d0f1a3c5e7b9d2f4a", name: "data-pipeline", branch: "main",
 		static: &Task{}},
 	{id: "9e4c6a2f8d0b5e1c7a3f9d6b2e8c4a0f", name: "legacy-monolith", branch: "trunk",

@@ -127,6 +127,7 @@ func (s *Server) FinishCheck(taskID string, succeeded bool) bool {
 	s.tasks[taskID] = t
 	initMap(&s.reports.finished)[taskID]++
 	initMap(&s.reports.endedAt)[taskID] = s.now()
+	s.finishCheck(taskID, s.now())
 	return true
 }
 

@@ -122,6 +122,7 @@ type Server struct {
 	omitNulls   bool          // progress answers leave null fields out (shape.go)
 	lists       taskListState // task list endpoint (tasklist.go)
 	reports     reportState   // report calls (report.go)
+	checks      checkState    // checks and last_check_time (checks.go)
 
 	projects map[string][]string // IAM project IDs by name (projects.go)
 }

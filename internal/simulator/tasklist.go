@@ -81,11 +81,18 @@ func (s *Server) SetTaskListFault(projectID string, f Fault) {
 }
 
 // TaskListRequests reports how many task list requests named projectID
-// (any outcome).
+// (any outcome), or named any project when projectID is "".
 func (s *Server) TaskListRequests(projectID string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lists.requests[projectID]
+	if projectID != "" {
+		return s.lists.requests[projectID]
+	}
+	n := 0
+	for _, c := range s.lists.requests {
+		n += c
+	}
+	return n
 }
 
 // parseTaskListPath extracts the project ID from an escaped
@@ -107,7 +114,7 @@ type taskListItem struct {
 	GitURL        string `json:"git_url"`
 	GitBranch     string `json:"git_branch"`
 	CreatedAt     string `json:"created_at"`
-	LastCheckTime string `json:"last_check_time"`
+	LastCheckTime string `json:"last_check_time,omitempty"`
 }
 
 func (s *Server) serveTaskList(w http.ResponseWriter, r *http.Request, projectID string) {
@@ -188,6 +195,10 @@ func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
 	for i := start; i < len(tasks) && i < start+limit; i++ {
 		t := tasks[i]
+		lastCheck := ""
+		if at, ok := s.lastCheckTime(t); ok {
+			lastCheck = at.UTC().Format(time.RFC3339)
+		}
 		body.Tasks = append(body.Tasks, taskListItem{
 			TaskID:        t.ID,
 			TaskName:      t.Name,
@@ -195,7 +206,7 @@ func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
 			GitURL:        "https://codehub.example/" + projectID + "/" + t.Name + ".git",
 			GitBranch:     t.GitBranch,
 			CreatedAt:     created,
-			LastCheckTime: created,
+			LastCheckTime: lastCheck,
 		})
 	}
 	return body
