@@ -23,16 +23,19 @@ import (
 //
 //   - Unthrottled, the limit is off (rate.Inf): only the budget
 //     (max_requests_per_second), if any, paces calls.
-//   - A throttling answer halves the rate: the limit in force, or, when
-//     none is, the rate the process sent at over the last second (capped
-//     by the budget). Only one decrease per round trip: a throttle on a
+//   - A throttling answer multiplies the rate by adaptiveBackoff: the limit
+//     in force, or, when none is, the rate the process sent at over the
+//     last second (capped by the budget). Only one decrease per round trip: a throttle on a
 //     call sent before the last decrease says nothing the decrease did not
 //     already act on, and counting every answer of a burst would drive the
 //     limit to its floor in one go.
-//   - Every answer that is not a throttle adds adaptiveIncrease calls per
-//     second. The limit is off again once it reaches the ceiling: the
-//     budget when one is set (the limit never exceeds it), else twice the
-//     rate at which the API first throttled.
+//   - Every answer that is not a throttle adds 1/adaptiveRecovery of the
+//     ceiling (at least adaptiveIncrease) to the rate. The limit is off
+//     again once it reaches the ceiling: the budget when one is set (the
+//     limit never exceeds it), else twice the rate at which the API first
+//     throttled. So the rate climbs back in a few hundred answers, and a
+//     gateway that keeps throttling costs one decrease (and the calls in
+//     flight with it) every few seconds, not a 429 per call.
 //
 // The zero value is not usable; use NewAdaptive. nil is a no-op.
 type Adaptive struct {
@@ -50,9 +53,18 @@ type Adaptive struct {
 	started bool
 }
 
-// adaptiveIncrease is how many calls per second each non-throttled answer
-// gives back: at 20 calls/s, about one more call per second every second.
-const adaptiveIncrease = 0.05
+// adaptiveBackoff is what a throttle multiplies the rate by; 0.7 rather
+// than TCP's 0.5, because a gateway's per-second limit is a fixed line and
+// not a queue that must drain: the rate need not fall far below it.
+const adaptiveBackoff = 0.7
+
+// adaptiveRecovery is how many non-throttled answers take the rate from 0
+// to the ceiling; adaptiveIncrease the least one answer adds, in calls
+// per second.
+const (
+	adaptiveRecovery = 1000
+	adaptiveIncrease = 0.05
+)
 
 // adaptiveFloor is the lowest rate a throttle can bring the limit to: one
 // call a second still makes progress on every scrape.
@@ -166,8 +178,9 @@ func (a *Adaptive) observe(gen uint64, err error) {
 		if cur == rate.Inf {
 			return
 		}
-		next := float64(cur) + adaptiveIncrease
-		if next >= a.ceilingNow() {
+		ceiling := a.ceilingNow()
+		next := float64(cur) + max(adaptiveIncrease, ceiling/adaptiveRecovery)
+		if next >= ceiling {
 			a.lim.SetLimit(rate.Inf)
 			a.ceiling = 0
 			return
@@ -187,7 +200,7 @@ func (a *Adaptive) observe(gen uint64, err error) {
 		}
 		a.ceiling = 2 * cur
 	}
-	next := max(a.floor, cur/2)
+	next := max(a.floor, cur*adaptiveBackoff)
 	if math.IsInf(next, 0) || math.IsNaN(next) {
 		next = a.floor
 	}
