@@ -25,10 +25,12 @@ import (
 //     (max_requests_per_second), if any, paces calls.
 //   - A throttling answer multiplies the rate by adaptiveBackoff: the limit
 //     in force, or, when none is, the rate the process sent at over the
-//     last second (capped by the budget). Only one decrease per round trip: a throttle on a
-//     call sent before the last decrease says nothing the decrease did not
-//     already act on, and counting every answer of a burst would drive the
-//     limit to its floor in one go.
+//     last second (capped by the budget), and holds every call back for
+//     adaptiveHold: the gateway counts calls per second, so the second in
+//     which it throttled is spent already, and every call sent in it would
+//     only be throttled too. A throttle during the hold is a call sent
+//     before the decrease, which already acted on it: counting every
+//     answer of a burst would drive the limit to its floor in one go.
 //   - Every answer that is not a throttle adds 1/adaptiveRecovery of the
 //     ceiling (at least adaptiveIncrease) to the rate. The limit is off
 //     again once it reaches the ceiling: the budget when one is set (the
@@ -44,14 +46,17 @@ type Adaptive struct {
 	lim    *rate.Limiter
 
 	mu      sync.Mutex
-	gen     uint64  // bumped by each decrease
-	ceiling float64 // where the limit turns off again; 0 while off
-	sent    [10]int // calls sent per tenth of a second, a ring
-	slot    int64   // the tenth of a second sent[slot%10] counts
-	floor   float64 // adaptiveFloor; tests may lower it
-	decr    int     // decreases so far
+	hold    time.Time // no call before then, and no further decrease
+	ceiling float64   // where the limit turns off again; 0 while off
+	sent    [10]int   // calls sent per tenth of a second, a ring
+	slot    int64     // the tenth of a second sent[slot%10] counts
 	started bool
+	decr    int // decreases so far
 }
+
+// adaptiveHold is how long a throttle holds every call back: the
+// gateway's counting window.
+const adaptiveHold = time.Second
 
 // adaptiveBackoff is what a throttle multiplies the rate by; 0.7 rather
 // than TCP's 0.5, because a gateway's per-second limit is a fixed line and
@@ -63,7 +68,7 @@ const adaptiveBackoff = 0.7
 // per second.
 const (
 	adaptiveRecovery = 1000
-	adaptiveIncrease = 0.05
+	adaptiveIncrease = 0.5
 )
 
 // adaptiveFloor is the lowest rate a throttle can bring the limit to: one
@@ -74,7 +79,7 @@ const adaptiveFloor = 1.0
 // budget, when not nil, is the configured budget, whose limit is the
 // ceiling of the adaptive one.
 func NewAdaptive(budget *rate.Limiter) *Adaptive {
-	return &Adaptive{now: time.Now, budget: budget, lim: rate.NewLimiter(rate.Inf, 1), floor: adaptiveFloor}
+	return &Adaptive{now: time.Now, budget: budget, lim: rate.NewLimiter(rate.Inf, 1)}
 }
 
 // Throttled reports whether err is the API asking for fewer calls: HTTP
@@ -105,33 +110,67 @@ func (a *Adaptive) Decreases() int {
 	return a.decr
 }
 
-// wait takes a token for one call within ctx (and its budget deadline,
-// see WithBudgetDeadline), notes the call as sent, and returns the
-// generation to hand to observe. A call the limit cannot fit before the
-// deadline is not sent: the error is an *Error wrapping ErrBudget, as for
-// the configured budget.
-func (a *Adaptive) wait(ctx context.Context) (uint64, error) {
+// wait holds the call back while a throttle's hold lasts, takes a token
+// for it within ctx (and its budget deadline, see WithBudgetDeadline) and
+// notes it as sent. A call the limit cannot fit before the deadline is not
+// sent: the error is an *Error wrapping ErrBudget, as for the configured
+// budget.
+func (a *Adaptive) wait(ctx context.Context) error {
 	if a == nil {
-		return 0, nil
+		return nil
 	}
-	if a.lim.Limit() != rate.Inf {
-		waitCtx := ctx
-		if t, ok := BudgetDeadline(ctx); ok {
-			var cancel context.CancelFunc
-			waitCtx, cancel = context.WithDeadline(ctx, t)
-			defer cancel()
-		}
-		if err := a.lim.Wait(waitCtx); err != nil {
-			if ctx.Err() != nil {
-				return 0, &Error{Code: Code(ctx.Err()), Err: fmt.Errorf("%w: %w", ErrBudget, ctx.Err())}
-			}
-			return 0, &Error{Code: CodeBudget, Err: fmt.Errorf("%w: the API throttled the exporter, which slowed down", ErrBudget)}
-		}
+	a.mu.Lock()
+	hold := a.hold
+	a.mu.Unlock()
+	limited := a.lim.Limit() != rate.Inf
+	if !limited && !a.now().Before(hold) {
+		a.note()
+		return nil
 	}
+	waitCtx := ctx
+	if t, ok := BudgetDeadline(ctx); ok {
+		var cancel context.CancelFunc
+		waitCtx, cancel = context.WithDeadline(ctx, t)
+		defer cancel()
+	}
+	err := a.sleepUntil(waitCtx, hold)
+	if err == nil && limited {
+		err = a.lim.Wait(waitCtx)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return &Error{Code: Code(ctx.Err()), Err: fmt.Errorf("%w: %w", ErrBudget, ctx.Err())}
+		}
+		return &Error{Code: CodeBudget, Err: fmt.Errorf("%w: the API throttled the exporter, which slowed down", ErrBudget)}
+	}
+	a.note()
+	return nil
+}
+
+// sleepUntil waits until t, failing at once if ctx ends first.
+func (a *Adaptive) sleepUntil(ctx context.Context, t time.Time) error {
+	d := t.Sub(a.now())
+	if d <= 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && deadline.Before(t) {
+		return context.DeadlineExceeded
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// note counts one call sent now.
+func (a *Adaptive) note() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.count(a.now())
-	return a.gen, nil
 }
 
 // count notes one call sent at now. a.mu is held.
@@ -153,18 +192,22 @@ func (a *Adaptive) count(now time.Time) {
 
 // recentRate is the calls sent over the last second. a.mu is held.
 func (a *Adaptive) recentRate(now time.Time) float64 {
-	if !a.started || now.UnixMilli()/100-a.slot >= int64(len(a.sent)) {
+	if !a.started {
 		return 0
 	}
+	ring := int64(len(a.sent))
+	nowSlot := now.UnixMilli() / 100
 	n := 0
-	for _, c := range a.sent {
-		n += c
+	// The slots of the last second that count has written: the ones after
+	// a.slot are stale.
+	for s := max(nowSlot, a.slot) - ring + 1; s <= a.slot; s++ {
+		n += a.sent[s%ring]
 	}
 	return float64(n)
 }
 
-// observe applies what the answer to a call of generation gen said.
-func (a *Adaptive) observe(gen uint64, err error) {
+// observe applies what the answer to a call said.
+func (a *Adaptive) observe(err error) {
 	if a == nil {
 		return
 	}
@@ -188,10 +231,10 @@ func (a *Adaptive) observe(gen uint64, err error) {
 		a.lim.SetLimit(rate.Limit(next))
 		return
 	}
-	if gen != a.gen {
+	now := a.now()
+	if now.Before(a.hold) {
 		return // sent before the last decrease, which already acted on it
 	}
-	now := a.now()
 	cur := float64(a.lim.Limit())
 	if a.lim.Limit() == rate.Inf {
 		cur = a.recentRate(now)
@@ -200,12 +243,12 @@ func (a *Adaptive) observe(gen uint64, err error) {
 		}
 		a.ceiling = 2 * cur
 	}
-	next := max(a.floor, cur*adaptiveBackoff)
+	next := max(adaptiveFloor, cur*adaptiveBackoff)
 	if math.IsInf(next, 0) || math.IsNaN(next) {
-		next = a.floor
+		next = adaptiveFloor
 	}
 	a.lim.SetLimit(rate.Limit(next))
-	a.gen++
+	a.hold = now.Add(adaptiveHold)
 	a.decr++
 }
 

@@ -54,15 +54,14 @@ func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) e
 		}
 		return err
 	}
-	gen, err := c.Adaptive.wait(req.Context())
-	if err != nil {
+	if err := c.Adaptive.wait(req.Context()); err != nil {
 		if req.Context().Err() != nil {
 			c.Metrics.countError(Code(err))
 		}
 		return err
 	}
-	err = c.do(req, endpoint, decode)
-	c.Adaptive.observe(gen, err)
+	err := c.do(req, endpoint, decode)
+	c.Adaptive.observe(err)
 	if err != nil {
 		c.Metrics.countError(Code(err))
 	}
