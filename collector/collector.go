@@ -40,6 +40,14 @@ type Collector struct {
 	logger  *slog.Logger
 
 	share share // collections shared between scrapes (share.go)
+	// workers are the query and read goroutines, which may outlive the
+	// collection they worked for by the end of a call (queue.go).
+	workers sync.WaitGroup
+	// testHookAfterQuery, when set, runs in the worker after each
+	// progress call returns and before its result is recorded.
+	testHookAfterQuery func(taskID string)
+	// testHookAfterRead is the same for report reads.
+	testHookAfterRead func(taskID string)
 
 	mu      sync.Mutex
 	last    map[string]taskState // last valid answer per task ID
@@ -73,8 +81,11 @@ func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger 
 		changes: changeBook{now: time.Now}}
 }
 
-// Close ends the collection in flight, if any.
-func (c *Collector) Close() { c.share.stop() }
+// Close ends the collection in flight, if any, and waits for its calls.
+func (c *Collector) Close() {
+	c.share.stop()
+	c.workers.Wait()
+}
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) { describe(ch) }
@@ -154,10 +165,12 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 		} else {
 			errs.add(task.ID, r.err)
 			logEncodedAuthorization(c.logger, task.ID, r.err)
-			if !isCounted(r.err) && errors.Is(r.err, context.DeadlineExceeded) {
+			if !isCounted(r.err) && !isLate(r.err) && errors.Is(r.err, context.DeadlineExceeded) {
 				// No API call failed for this task (the deadline left it
 				// unqueried, or it waited for a token in vain), but it
 				// did miss its answer: a timeout is what happened to it.
+				// A late call (errLate) is counted by api.Caller when it
+				// ends.
 				c.metrics.CountError(api.CodeTimeout)
 			}
 		}
@@ -183,7 +196,7 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 			status:      float64(state.status),
 			hasRatio:    state.hasRatio,
 			ratio:       state.ratio,
-			lastSuccess: float64(state.at.UnixNano()) / 1e9,
+			lastSuccess: unixSeconds(state.at),
 			report:      report,
 		})
 	}

@@ -30,7 +30,15 @@ import (
 //
 // Only for a task whose progress this collection answered: the API did not
 // answer for the others, and a deleted task would cost a failed report
-// call on every scrape.
+// call on every scrape. Never for a task that was never checked
+// (task_status null, or checking for the first time): it has no report,
+// and whatever the report calls answer for it (zeros) would pass for a
+// clean task. Its first finished check is a status change, which reads it.
+//
+// A report whose answers carry none of the values the exporter serves
+// ({}, nulls: no defect count, time, size, gate, name or branch) is "no
+// report yet": not an error, and no report series at all, until a check
+// finishes or refresh_interval passes.
 //
 // Progress comes first: reports are read after every progress query of the
 // collection is done, with what the deadline and the API budget leave,
@@ -44,17 +52,30 @@ import (
 // codeartscheck:task:getReport is missing) is counted by api.Caller like any
 // failed call, logged once per task naming the permission, and not asked
 // again for that task before refresh_interval; progress is not affected.
-// Another failed read is tried again no sooner than failedReadRetry later.
+// Another failed read (a throttle, a busy service, an invalid answer, a
+// timeout) is not retried within the read: the task backs off,
+// failedReadRetry after the first failure, twice as long after each next
+// one, up to refresh_interval; a good read ends the back-off.
+//
+// Each report call has its own timeout (reportCallTimeout, never beyond
+// the collection's deadline), so that a report endpoint that hangs cannot
+// hold the scrape; and the reads, like the progress queries, are waited
+// for at most until the deadline (queue.go).
 //
 // The values served are those of the last good read, kept compactly per
 // task (reportValues), as progress values are; they go when the task
 // leaves the task set, or when quality.enabled is turned off.
 
 // failedReadRetry is how long a task whose report read failed (other than
-// refused, or not sent) waits before the next attempt: the client has
-// retried what can be retried already, and a report the API keeps failing
-// must not cost a call on every scrape.
+// refused, or not sent) waits before the next attempt, doubled for each
+// failure in a row up to refresh_interval: a report the API keeps failing
+// must not cost calls on every scrape.
 const failedReadRetry = time.Minute
+
+// reportCallTimeout bounds each report call. A report answer is small and
+// the service answers it in well under a second; one that takes longer is
+// stuck, and waiting for it would spend the scrape's deadline.
+var reportCallTimeout = 5 * time.Second
 
 // reportReserveDivisor: report calls take a budget token only until
 // 1/reportReserveDivisor of the collection's time is left.
@@ -78,6 +99,8 @@ type qualityState struct {
 	notBefore time.Time // after a refusal or failure: no read before then
 	refused   bool      // the refusal was logged; reset by a good read
 	asked     time.Time // when a read last sent a call; zero: never
+	read      time.Time // when the last good read (with or without a report) came; zero: never
+	failures  int       // failed reads in a row, for the back-off
 }
 
 // ready reports whether st's report should be read at now.
@@ -114,6 +137,15 @@ func (q *qualityBook) plan(tasks []config.Task, results []result) []int {
 			continue
 		}
 		status := results[i].progress.Status
+		if status == codearts.StatusNeverChecked ||
+			status == codearts.StatusChecking && st.hasStatus && st.status == codearts.StatusNeverChecked {
+			// No check has finished: no report to read or serve. The
+			// first check running counts as never checked still, so
+			// that its end is the status change that reads the report.
+			st.status, st.hasStatus = codearts.StatusNeverChecked, true
+			st.report, st.due = nil, false
+			continue
+		}
 		// A check finished: the status changed to a result, or, with
 		// change detection, last_check_time moved between two answers of
 		// the same result (a whole check ran between them).
@@ -133,19 +165,12 @@ func (q *qualityBook) plan(tasks []config.Task, results []result) []int {
 	// queries holds.
 	slices.SortStableFunc(due, func(a, b int) int {
 		sa, sb := kept[tasks[a].ID], kept[tasks[b].ID]
-		if c := readTime(sa.report).Compare(readTime(sb.report)); c != 0 {
+		if c := sa.read.Compare(sb.read); c != 0 {
 			return c
 		}
 		return sa.asked.Compare(sb.asked)
 	})
 	return due
-}
-
-func readTime(r *reportValues) time.Time {
-	if r == nil {
-		return time.Time{}
-	}
-	return r.at
 }
 
 // readReports reads the reports of the tasks due (indexes into tasks, in
@@ -171,22 +196,42 @@ func (c *Collector) readReports(ctx context.Context, sess session.API, tasks []c
 		// after scrape.
 		workers = max(1, min(workers, int(rate*time.Until(startBy).Seconds()/2)))
 	}
+	// Reads still running when the collection stops waiting (at the
+	// deadline, see waitWorkers) are dropped: the answer leaves without
+	// them, and they count as not started.
+	var mu sync.Mutex
+	closed := false
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range workers {
-		wg.Go(func() {
+		wg.Add(1)
+		c.workers.Add(1)
+		go func() {
+			defer c.workers.Done()
+			defer wg.Done()
 			for ctx.Err() == nil && (startBy.IsZero() || time.Now().Before(startBy)) {
 				n := int(next.Add(1) - 1)
 				if n >= len(due) {
 					return
 				}
 				i := due[n]
-				reads[n] = readReport(ctx, sess, tasks[i].ID)
-				reads[n].task, reads[n].at = i, c.quality.now()
+				r := readReport(ctx, sess, tasks[i].ID)
+				if hook := c.testHookAfterRead; hook != nil {
+					hook(tasks[i].ID)
+				}
+				r.task, r.at = i, c.quality.now()
+				mu.Lock()
+				if !closed {
+					reads[n] = r
+				}
+				mu.Unlock()
 			}
-		})
+		}()
 	}
-	wg.Wait()
+	waitWorkers(ctx, &wg)
+	mu.Lock()
+	defer mu.Unlock()
+	closed = true
 	for n := range reads {
 		if reads[n].at.IsZero() {
 			reads[n] = reportRead{task: due[n], err: errNotStarted}
@@ -199,16 +244,22 @@ func (c *Collector) readReports(ctx context.Context, sess session.API, tasks []c
 // the summary, as codearts.Client.Report does, but noting whether the
 // first call was sent, so that a read the budget cut in half still counts
 // as asked for.
+// Each call has its own reportCallTimeout.
 func readReport(ctx context.Context, sess session.API, id string) reportRead {
 	var r reportRead
 	var err error
-	r.report.Statistic, err = sess.Client.DefectsStatistic(ctx, id)
+	callCtx, cancel := context.WithTimeout(ctx, reportCallTimeout)
+	r.report.Statistic, err = sess.Client.DefectsStatistic(callCtx, id)
+	cancel()
 	if err != nil {
 		r.err, r.asked = fmt.Errorf("defects statistic: %w", err), wasSent(err)
 		return r
 	}
 	r.asked = true
-	if r.report.Summary, err = sess.Client.DefectsSummary(ctx, id); err != nil {
+	callCtx, cancel = context.WithTimeout(ctx, reportCallTimeout)
+	r.report.Summary, err = sess.Client.DefectsSummary(callCtx, id)
+	cancel()
+	if err != nil {
 		r.err = fmt.Errorf("defects summary: %w", err)
 	}
 	return r
@@ -234,9 +285,10 @@ func (q *qualityBook) record(tasks []config.Task, reads []reportRead, refresh ti
 		}
 		switch {
 		case r.err == nil:
+			// nil when the answers carry no value: "no report yet".
 			st.report = newReportValues(r.report, r.at)
-			st.due, st.refused = false, false
-			st.refresh, st.notBefore = r.at.Add(refresh), time.Time{}
+			st.due, st.refused, st.failures = false, false, 0
+			st.refresh, st.notBefore, st.read = r.at.Add(refresh), time.Time{}, r.at
 		case errors.Is(r.err, errNotStarted) || !wasSent(r.err):
 			deferred++
 		case codearts.ReportRefused(r.err):
@@ -250,7 +302,8 @@ func (q *qualityBook) record(tasks []config.Task, reads []reportRead, refresh ti
 					"refresh_interval", refresh, "err", r.err)
 			}
 		default:
-			st.notBefore = r.at.Add(failedReadRetry)
+			st.failures++
+			st.notBefore = r.at.Add(readBackoff(st.failures, refresh))
 			failed.add(id, r.err)
 		}
 	}
@@ -259,6 +312,17 @@ func (q *qualityBook) record(tasks []config.Task, reads []reportRead, refresh ti
 			"tasks", deferred, "due_tasks", len(reads))
 	}
 	failed.logAs(logger, "task report reads failed", len(reads))
+}
+
+// readBackoff is how long a task waits after its nth failed read in a row:
+// failedReadRetry, doubled for each failure after the first, at most
+// refresh (and at least failedReadRetry, whatever refresh is).
+func readBackoff(n int, refresh time.Duration) time.Duration {
+	d := failedReadRetry
+	for i := 1; i < n && d < refresh; i++ {
+		d *= 2
+	}
+	return max(failedReadRetry, min(d, refresh))
 }
 
 // report returns the report served for the task id, nil if none. c.mu must
@@ -301,6 +365,8 @@ type reportValues struct {
 	taskName, gitBranch  string // "" when the summary gives none
 }
 
+// newReportValues returns what the exporter serves of r, nil when r
+// carries none of it (no report yet).
 func newReportValues(r codearts.Report, at time.Time) *reportValues {
 	v := &reportValues{at: at}
 	for i, s := range codearts.Severities {
@@ -318,11 +384,11 @@ func newReportValues(r codearts.Report, at time.Time) *reportValues {
 		// The summary's last_check_time is the start of the same check.
 		start = r.Summary.LastCheckTime
 	}
-	if !start.IsZero() {
-		v.checkStart, v.has = unixSeconds(start), v.has|hasCheckStart
+	if secs, ok := checkSeconds(start); ok {
+		v.checkStart, v.has = secs, v.has|hasCheckStart
 	}
-	if end := r.Statistic.LastCheckEnd; !end.IsZero() {
-		v.checkEnd, v.has = unixSeconds(end), v.has|hasCheckEnd
+	if secs, ok := checkSeconds(r.Statistic.LastCheckEnd); ok {
+		v.checkEnd, v.has = secs, v.has|hasCheckEnd
 	}
 	s := r.Summary
 	if s.HasCodeLines {
@@ -338,6 +404,9 @@ func newReportValues(r codearts.Report, at time.Time) *reportValues {
 		v.gate, v.has = boolValue(s.QualityGatePassed), v.has|hasGate
 	}
 	v.taskName, v.gitBranch = labelText(s.TaskName), labelText(s.GitBranch)
+	if v.has == 0 && v.taskName == "" && v.gitBranch == "" {
+		return nil
+	}
 	return v
 }
 
@@ -351,4 +420,22 @@ func labelText(s string) string {
 	return string(runes[:config.MaxTaskNameLength])
 }
 
-func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+// checkSeconds is t in Unix seconds (unixSeconds), false for the zero time
+// and for any time before 1970, which no check has: such a time is not
+// exported.
+func checkSeconds(t time.Time) (float64, bool) {
+	if t.IsZero() || t.Unix() < 0 {
+		return 0, false
+	}
+	return unixSeconds(t), true
+}
+
+// unixSeconds is t in Unix seconds, exactly: whole seconds plus the
+// fraction, not through UnixNano, which wraps past the year 2262. Never
+// negative: a time before 1970 is 0.
+func unixSeconds(t time.Time) float64 {
+	if t.Unix() < 0 {
+		return 0
+	}
+	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
+}

@@ -22,33 +22,45 @@ import (
 //     that fails every time (deleted, no permission) would otherwise stay
 //     at the head of the line forever, and enough of them would starve
 //     the rest;
-//  2. among those, the oldest data first (never answered: first);
-//  3. otherwise the order of the task source.
+//  2. among those, the tasks whose last query was answered before those
+//     whose last query failed: a failed query reached the API already, and
+//     tasks that fail on every call must not take the places healthy
+//     tasks need when the deadline or the budget cuts the line short;
+//  3. then the oldest data first (never answered: first);
+//  4. otherwise the order of the task source.
 
 // schedule remembers, per task, the collection (round) that last sent its
 // query. It is guarded by Collector.mu.
 type schedule struct {
-	round uint64            // collections recorded so far
-	sent  map[string]uint64 // task ID -> round of its last sent query; absent: never
+	round  uint64            // collections recorded so far
+	sent   map[string]uint64 // task ID -> round of its last sent query; absent: never
+	failed map[string]bool   // task ID -> its last sent query failed
 }
 
 // byStaleness returns tasks in the order this collection should query them.
 // tasks is not modified.
 func (c *Collector) byStaleness(tasks []config.Task) []config.Task {
 	type entry struct {
-		task config.Task
-		sent uint64
-		data time.Time // zero: never answered
+		task   config.Task
+		sent   uint64
+		failed bool
+		data   time.Time // zero: never answered
 	}
 	c.mu.Lock()
 	entries := make([]entry, len(tasks))
 	for i, t := range tasks {
-		entries[i] = entry{task: t, sent: c.sched.sent[t.ID], data: c.last[t.ID].at}
+		entries[i] = entry{task: t, sent: c.sched.sent[t.ID], failed: c.sched.failed[t.ID], data: c.last[t.ID].at}
 	}
 	c.mu.Unlock()
 	slices.SortStableFunc(entries, func(a, b entry) int {
 		if a.sent != b.sent {
 			if a.sent < b.sent {
+				return -1
+			}
+			return 1
+		}
+		if a.failed != b.failed {
+			if b.failed {
 				return -1
 			}
 			return 1
@@ -67,14 +79,21 @@ func (c *Collector) byStaleness(tasks []config.Task) []config.Task {
 func (s *schedule) record(tasks []config.Task, results []result) {
 	s.round++
 	sent := make(map[string]uint64, len(tasks))
+	failed := make(map[string]bool)
 	for i, t := range tasks {
-		if wasSent(results[i].err) {
+		if err := results[i].err; wasSent(err) {
 			sent[t.ID] = s.round
+			if err != nil {
+				failed[t.ID] = true
+			}
 		} else if r, ok := s.sent[t.ID]; ok {
 			sent[t.ID] = r
+			if s.failed[t.ID] {
+				failed[t.ID] = true
+			}
 		}
 	}
-	s.sent = sent
+	s.sent, s.failed = sent, failed
 }
 
 // wasSent reports whether a query that ended with err reached the API (or
@@ -82,7 +101,7 @@ func (s *schedule) record(tasks []config.Task, results []result) {
 // queue or the budget could not fit in.
 func wasSent(err error) bool {
 	switch {
-	case err == nil:
+	case err == nil, isLate(err):
 		return true
 	case errors.Is(err, api.ErrBudget):
 		return false

@@ -31,6 +31,9 @@ type Caller struct {
 	// is sent. Callers that share one Limiter share one budget, whichever
 	// API they call and however many scrapes are running. nil: no budget.
 	Limiter *rate.Limiter
+	// Adaptive slows every call down when the API throttles (adaptive.go).
+	// nil: calls are paced by Limiter alone.
+	Adaptive *Adaptive
 }
 
 // Do sends req, reads its answer, and checks it with CheckResponse. If the
@@ -51,7 +54,14 @@ func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) e
 		}
 		return err
 	}
+	if err := c.Adaptive.wait(req.Context()); err != nil {
+		if req.Context().Err() != nil {
+			c.Metrics.countError(Code(err))
+		}
+		return err
+	}
 	err := c.do(req, endpoint, decode)
+	c.Adaptive.observe(err)
 	if err != nil {
 		c.Metrics.countError(Code(err))
 	}

@@ -65,22 +65,11 @@ func tokenRefused(err error) bool {
 // Progress asks for a task's progress (ShowProgressDetailV2). jobID may be
 // empty. When the API refuses the credentials and fresh ones can be had
 // (a renewed IAM token), the request is made once more with them (see call).
-// Failures that say "try again" are retried as retry.go describes.
+// It makes one attempt: whether and when to try again is the caller's
+// choice (Retryable, RetryDelay; retry.go says why).
 func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
-	u := c.progressURL(taskID, jobID)
 	var p Progress
-	err := withRetries(ctx, func() error {
-		var err error
-		p, err = c.progress(ctx, u)
-		return err
-	})
-	return p, err
-}
-
-// progress makes one attempt at the progress call u.
-func (c *Client) progress(ctx context.Context, u string) (Progress, error) {
-	var p Progress
-	err := c.call(ctx, u, "progress", func(resp *api.Response) error {
+	err := c.call(ctx, c.progressURL(taskID, jobID), "progress", func(resp *api.Response) error {
 		var err error
 		p, err = DecodeProgress(resp.Body)
 		return err

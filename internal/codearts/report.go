@@ -14,7 +14,8 @@ import (
 // check finishes, so its calls are meant to be made rarely (when a task is
 // first seen, after progress shows a check finished, or after a long
 // refresh interval), never on every scrape. They go through the same
-// api.Caller as progress calls (budget, counting) with the same retries.
+// api.Caller as progress calls (budget, counting) and, like Progress, make
+// one attempt: a failed read waits for the caller's back-off.
 
 // Endpoint names of the report calls in codearts_check_api_requests_total.
 const (
@@ -64,29 +65,27 @@ func (c *Client) Report(ctx context.Context, taskID string) (Report, error) {
 // DefectsStatistic asks for a task's open defects by severity and status
 // and the times of its latest check (ShowTaskDefectsStatisticV2 with
 // time_info_switch=true, without which the times are left out). Refused
-// credentials and "try again" failures are handled as for Progress.
+// credentials are handled as for Progress; it makes one attempt.
 func (c *Client) DefectsStatistic(ctx context.Context, taskID string) (DefectsStatistic, error) {
 	u := c.taskURL(taskID, "defects-statistic") + "?time_info_switch=true"
-	return getWithRetries(ctx, c, u, EndpointDefectsStatistic, DecodeDefectsStatistic)
+	return get(ctx, c, u, EndpointDefectsStatistic, DecodeDefectsStatistic)
 }
 
 // DefectsSummary asks for a task's code size and quality
-// (ShowTaskDetailV2). Refused credentials and "try again" failures are
-// handled as for Progress.
+// (ShowTaskDetailV2). Refused credentials are handled as for Progress; it
+// makes one attempt.
 func (c *Client) DefectsSummary(ctx context.Context, taskID string) (DefectsSummary, error) {
-	return getWithRetries(ctx, c, c.taskURL(taskID, "defects-summary"), EndpointDefectsSummary, DecodeDefectsSummary)
+	return get(ctx, c, c.taskURL(taskID, "defects-summary"), EndpointDefectsSummary, DecodeDefectsSummary)
 }
 
-// getWithRetries makes the call u, counted under endpoint, with the retry
-// policy of retry.go, and decodes the answer with decode.
-func getWithRetries[T any](ctx context.Context, c *Client, u, endpoint string, decode func([]byte) (T, error)) (T, error) {
+// get makes the call u, counted under endpoint, once, and decodes the
+// answer with decode.
+func get[T any](ctx context.Context, c *Client, u, endpoint string, decode func([]byte) (T, error)) (T, error) {
 	var v T
-	err := withRetries(ctx, func() error {
-		return c.call(ctx, u, endpoint, func(resp *api.Response) error {
-			var err error
-			v, err = decode(resp.Body)
-			return err
-		})
+	err := c.call(ctx, u, endpoint, func(resp *api.Response) error {
+		var err error
+		v, err = decode(resp.Body)
+		return err
 	})
 	if err != nil {
 		var zero T

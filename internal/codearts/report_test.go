@@ -138,18 +138,21 @@ func TestReportRefusedOnlyForPermission(t *testing.T) {
 	}
 }
 
-// Report calls share the retry policy and the token renewal of progress
-// calls.
-func TestReportRetriesAndRenewsToken(t *testing.T) {
+// Report calls make one attempt (the collector backs failed reads off per
+// task) and share the token renewal of progress calls.
+func TestReportOneAttemptAndRenewsToken(t *testing.T) {
 	setRetryTiming(t, time.Millisecond)
 	e := newRetryEnv(t)
 	e.sim.SetTask(okTask())
-	e.sim.SetReportFault(retryTask, simulator.Fault{Kind: simulator.FaultRetryLater, Times: 1})
-	if _, err := e.client.DefectsStatistic(context.Background(), retryTask); err != nil {
-		t.Fatalf("after one retry-later: %v", err)
-	}
-	if got := e.sim.ReportRequests(retryTask); got != 2 {
-		t.Errorf("simulator saw %d calls, want 2", got)
+	for _, fault := range []simulator.FaultKind{simulator.FaultRetryLater, simulator.FaultThrottled} {
+		e.sim.ResetStats()
+		e.sim.SetReportFault(retryTask, simulator.Fault{Kind: fault, Times: 1})
+		if _, err := e.client.DefectsStatistic(context.Background(), retryTask); !Retryable(err) {
+			t.Fatalf("%v once: %v, want its retryable error", fault, err)
+		}
+		if got := e.sim.ReportRequests(retryTask); got != 1 {
+			t.Errorf("%v once: simulator saw %d calls, want 1", fault, got)
+		}
 	}
 	e.sim.SetReportFault(retryTask, simulator.Fault{Kind: simulator.FaultTokenExpired, Times: 1})
 	iam := e.sim.IAMRequests()

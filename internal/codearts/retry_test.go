@@ -56,11 +56,24 @@ func setRetryTiming(t *testing.T, base time.Duration) {
 
 const retryTask = "0123456789abcdef0123456789abcdef"
 
+// progressWithRetries is a progress query under withRetries, the policy
+// the task list uses: the tests below exercise the policy through the
+// simulator's progress faults, which are the richest.
+func (e *retryEnv) progressWithRetries(ctx context.Context, id string) (Progress, error) {
+	var p Progress
+	err := withRetries(ctx, func() error {
+		var err error
+		p, err = e.client.Progress(ctx, id, "")
+		return err
+	})
+	return p, err
+}
+
 func okTask() simulator.Task {
 	return simulator.Task{ID: retryTask, Status: simulator.IntPtr(2), Ratio: simulator.StrPtr("100%"), Info: simulator.StrPtr("success")}
 }
 
-func TestProgressRetriesOnlyWhatIsRetryable(t *testing.T) {
+func TestRetriesOnlyWhatIsRetryable(t *testing.T) {
 	setRetryTiming(t, time.Millisecond)
 	for _, tc := range []struct {
 		fault    simulator.FaultKind
@@ -71,7 +84,8 @@ func TestProgressRetriesOnlyWhatIsRetryable(t *testing.T) {
 		// up to twice the attempts.
 		replayed bool
 	}{
-		{simulator.FaultThrottled, "APIGW.0308", maxAttempts, false},
+		// A throttle slows every call down (api.Adaptive) instead.
+		{simulator.FaultThrottled, "APIGW.0308", 1, false},
 		{simulator.FaultBusy, "CC.00000000", maxAttempts, false},
 		{simulator.FaultRetryLater, "CC.00050012", maxAttempts, false},
 		{simulator.FaultBadGateway, "http_502", maxAttempts, false},
@@ -87,7 +101,7 @@ func TestProgressRetriesOnlyWhatIsRetryable(t *testing.T) {
 			e := newRetryEnv(t)
 			e.sim.SetTask(okTask())
 			e.sim.SetFault(retryTask, simulator.Fault{Kind: tc.fault})
-			_, err := e.client.Progress(context.Background(), retryTask, "")
+			_, err := e.progressWithRetries(context.Background(), retryTask)
 			if got := api.Code(err); got != tc.code {
 				t.Fatalf("error code %q (%v), want %q", got, err, tc.code)
 			}
@@ -103,11 +117,11 @@ func TestProgressRetriesOnlyWhatIsRetryable(t *testing.T) {
 	}
 }
 
-func TestProgressDoesNotRetryOtherErrors(t *testing.T) {
+func TestRetriesNotOtherErrors(t *testing.T) {
 	setRetryTiming(t, time.Millisecond)
 	e := newRetryEnv(t)
 	// No such task: the service answers 200 CC.00050014.
-	_, err := e.client.Progress(context.Background(), retryTask, "")
+	_, err := e.progressWithRetries(context.Background(), retryTask)
 	if got := api.Code(err); got != "CC.00050014" {
 		t.Fatalf("error code %q (%v), want CC.00050014", got, err)
 	}
@@ -116,13 +130,13 @@ func TestProgressDoesNotRetryOtherErrors(t *testing.T) {
 	}
 }
 
-func TestProgressRecoversWithinItsAttempts(t *testing.T) {
+func TestRecoversWithinItsAttempts(t *testing.T) {
 	setRetryTiming(t, time.Millisecond)
 	for _, tc := range []struct {
 		fault simulator.FaultKind
 		times int
 	}{
-		{simulator.FaultThrottled, maxAttempts - 1},
+		{simulator.FaultRetryLater, maxAttempts - 1},
 		{simulator.FaultBusy, 1},
 		{simulator.FaultConnReset, 1},
 		{simulator.FaultServiceUnavailable, maxAttempts - 1},
@@ -131,7 +145,7 @@ func TestProgressRecoversWithinItsAttempts(t *testing.T) {
 			e := newRetryEnv(t)
 			e.sim.SetTask(okTask())
 			e.sim.SetFault(retryTask, simulator.Fault{Kind: tc.fault, Times: tc.times})
-			p, err := e.client.Progress(context.Background(), retryTask, "")
+			p, err := e.progressWithRetries(context.Background(), retryTask)
 			if err != nil {
 				t.Fatalf("Progress: %v", err)
 			}
@@ -147,16 +161,16 @@ func TestProgressRecoversWithinItsAttempts(t *testing.T) {
 
 // A retry is only made when the deadline leaves room for the pause and one
 // more call; otherwise the real error comes back at once, not a timeout.
-func TestProgressRetryRespectsDeadline(t *testing.T) {
+func TestRetryRespectsDeadline(t *testing.T) {
 	setRetryTiming(t, 10*time.Second) // the first pause is at least 5 s
 	e := newRetryEnv(t)
 	e.sim.SetTask(okTask())
-	e.sim.SetFault(retryTask, simulator.Fault{Kind: simulator.FaultThrottled})
+	e.sim.SetFault(retryTask, simulator.Fault{Kind: simulator.FaultBusy})
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
 	defer cancel()
-	_, err := e.client.Progress(ctx, retryTask, "")
-	if got := api.Code(err); got != "APIGW.0308" {
-		t.Fatalf("error code %q (%v), want APIGW.0308", got, err)
+	_, err := e.progressWithRetries(ctx, retryTask)
+	if got := api.Code(err); got != "CC.00000000" {
+		t.Fatalf("error code %q (%v), want CC.00000000", got, err)
 	}
 	if ctx.Err() != nil {
 		t.Error("Progress waited until the deadline instead of giving up at once")
@@ -167,7 +181,7 @@ func TestProgressRetryRespectsDeadline(t *testing.T) {
 }
 
 // A cancelled scrape ends the pause between attempts.
-func TestProgressRetryStopsOnCancel(t *testing.T) {
+func TestRetryStopsOnCancel(t *testing.T) {
 	setRetryTiming(t, time.Hour)
 	e := newRetryEnv(t)
 	e.sim.SetTask(okTask())
@@ -175,7 +189,7 @@ func TestProgressRetryStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := e.client.Progress(ctx, retryTask, "")
+		_, err := e.progressWithRetries(ctx, retryTask)
 		done <- err
 	}()
 	// The first attempt has been answered once its error is counted; the
@@ -213,7 +227,7 @@ func TestRetryable(t *testing.T) {
 		{&api.Error{Code: "APIGW.0101", HTTPStatus: 404}, false},
 		{&api.Error{Code: "APIGW.0301", HTTPStatus: 401}, false},
 		{&api.Error{Code: "APIGW.0302", HTTPStatus: 403}, false},
-		{&api.Error{Code: "http_429", HTTPStatus: 429}, false},
+		{&api.Error{Code: "http_429", HTTPStatus: 429}, true}, // a throttle, whatever its code
 		{&api.Error{Code: "http_404", HTTPStatus: 404}, false},
 		{&api.Error{Code: "APIGW.0601", HTTPStatus: 500}, false},
 		{&api.Error{Code: "http_500", HTTPStatus: 500}, false},
@@ -228,8 +242,8 @@ func TestRetryable(t *testing.T) {
 		{context.DeadlineExceeded, false},
 		{errors.New("token_file: no such file"), false},
 	} {
-		if got := retryable(tc.err); got != tc.want {
-			t.Errorf("retryable(%v) = %v, want %v", tc.err, got, tc.want)
+		if got := Retryable(tc.err); got != tc.want {
+			t.Errorf("Retryable(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }
@@ -238,9 +252,28 @@ func TestRetryDelayIsJitteredExponential(t *testing.T) {
 	for n := 1; n <= maxAttempts; n++ {
 		base := retryBaseDelay << (n - 1)
 		for range 100 {
-			if d := retryDelay(n); d < base/2 || d >= base*3/2 {
-				t.Fatalf("retryDelay(%d) = %v, want within [%v, %v)", n, d, base/2, base*3/2)
+			if d := RetryDelay(n); d < base/2 || d >= base*3/2 {
+				t.Fatalf("RetryDelay(%d) = %v, want within [%v, %v)", n, d, base/2, base*3/2)
 			}
 		}
+	}
+}
+
+// Progress itself makes one attempt, whatever the failure: the collector
+// retries, without holding a worker during the pause.
+func TestProgressMakesOneAttempt(t *testing.T) {
+	setRetryTiming(t, time.Millisecond)
+	for _, fault := range []simulator.FaultKind{simulator.FaultBusy, simulator.FaultThrottled, simulator.FaultRetryLater, simulator.FaultBadGateway} {
+		t.Run(fault.String(), func(t *testing.T) {
+			e := newRetryEnv(t)
+			e.sim.SetTask(okTask())
+			e.sim.SetFault(retryTask, simulator.Fault{Kind: fault})
+			if _, err := e.client.Progress(context.Background(), retryTask, ""); !Retryable(err) {
+				t.Fatalf("error %v, want a retryable one", err)
+			}
+			if got := e.sim.TaskRequests(retryTask); got != 1 {
+				t.Errorf("simulator saw %d progress requests, want 1", got)
+			}
+		})
 	}
 }

@@ -42,7 +42,8 @@ type TaskPage struct {
 // (ShowTaskListByProjectIdV2). projectID is the CodeArts project, not the
 // IAM project. What offset counts is left open by the API reference; the
 // caller (package discovery) copes with every reading. Credentials refused
-// and "try again" failures are handled as for Progress.
+// are handled as for Progress; "try again" failures other than a throttle
+// are retried here (retry.go).
 func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit int) (TaskPage, error) {
 	u := c.taskListURL(projectID, offset, limit)
 	var page TaskPage

@@ -43,6 +43,9 @@ type Session struct {
 	metrics *api.Metrics
 	logger  *slog.Logger
 	budget  *rate.Limiter // every Caller's; it outlives the sessions (budget.go)
+	// adaptive is every Caller's throttle-driven limit, process-wide like
+	// the budget, whose rate caps it.
+	adaptive *api.Adaptive
 
 	mu    sync.Mutex
 	cfg   *config.Config // in force; nil until the first Update
@@ -62,7 +65,8 @@ type built struct {
 // New returns a Session with no configuration in force: Current fails
 // until Update. Calls are counted in metrics.
 func New(metrics *api.Metrics, logger *slog.Logger) *Session {
-	return &Session{metrics: metrics, logger: logger, budget: newBudget()}
+	budget := newBudget()
+	return &Session{metrics: metrics, logger: logger, budget: budget, adaptive: api.NewAdaptive(budget)}
 }
 
 // Update puts cfg, a validated configuration, in force and builds its
@@ -106,7 +110,7 @@ func (s *Session) current() (*built, error) {
 	if s.built != nil && s.built.cfg == s.cfg {
 		return s.built, nil
 	}
-	b, err := build(s.cfg, s.built, s.metrics, s.budget, s.logger)
+	b, err := build(s.cfg, s.built, s.metrics, s.budget, s.adaptive, s.logger)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +136,7 @@ func (s *Session) Close() {
 // build builds the session of cfg. prev, when not nil, is the session of
 // the configuration in force before: its authenticator and caller are kept
 // when the credentials and the HTTP client settings did not change.
-func build(cfg *config.Config, prev *built, metrics *api.Metrics, budget *rate.Limiter, logger *slog.Logger) (*built, error) {
+func build(cfg *config.Config, prev *built, metrics *api.Metrics, budget *rate.Limiter, adaptive *api.Adaptive, logger *slog.Logger) (*built, error) {
 	if prev != nil && reflect.DeepEqual(prev.cfg.Auth, cfg.Auth) &&
 		reflect.DeepEqual(prev.cfg.HTTPClientConfig, cfg.HTTPClientConfig) {
 		client, err := codearts.NewClient(cfg.Endpoint, prev.caller, prev.authn)
@@ -150,7 +154,7 @@ func build(cfg *config.Config, prev *built, metrics *api.Metrics, budget *rate.L
 	if cfg.HTTPClientConfig.TLSConfig.InsecureSkipVerify {
 		logger.Warn("TLS certificate verification of the API is off (http_client_config.tls_config.insecure_skip_verify); anyone on the network path can read the credentials")
 	}
-	caller := &api.Caller{Client: httpClient, Metrics: metrics, Limiter: budget}
+	caller := &api.Caller{Client: httpClient, Metrics: metrics, Limiter: budget, Adaptive: adaptive}
 
 	b := &built{cfg: cfg, caller: caller, close: httpClient.CloseIdleConnections}
 	switch a := cfg.Auth; {
