@@ -79,9 +79,8 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 // respond answers r with the metrics of static and snap, gzipped if r
 // accepts gzip. The compression is respond's, not promhttp's, for its
 // level: promhttp deflates at gzip's default level, which took most of the
-// CPU of an answer, where BestSpeed takes a fraction of it for answers
-// ~25% larger (BENCHMARKS.md, "The /metrics answer"). A scrape's answer
-// crosses a network once; the exporter's CPU is spent on every scrape.
+// CPU of an answer, where BestSpeed takes a fraction of it for somewhat
+// larger answers (BENCHMARKS.md, "The /metrics answer").
 func respond(w http.ResponseWriter, r *http.Request, static prometheus.Gatherer, snap *snapshot, opts promhttp.HandlerOpts) {
 	h := promhttp.HandlerFor(disjoint{static, snap}, opts)
 	w.Header().Add("Vary", "Accept-Encoding")
