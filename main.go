@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"runtime/debug"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,25 +37,7 @@ import (
 const defaultPort = ":10139"
 
 func main() {
-	setGCPercent()
 	os.Exit(run())
-}
-
-// defaultGCPercent replaces Go's default GOGC of 100. Between scrapes the
-// exporter's live heap is small, but while it answers a scrape of 10,000
-// tasks it holds every series (200,000 with reports), and the heap may grow
-// to twice what was live at the last collection: with reports, 86-102 MiB
-// peak RSS with 100, 83-84 MiB with 50 (without, 48-53 and 46-47), for
-// ~10% more CPU (BENCHMARKS.md). Prometheus itself lowers its GOGC default
-// (to 75) for the same reason.
-const defaultGCPercent = 50
-
-// setGCPercent applies defaultGCPercent unless GOGC is set: the operator's
-// choice wins.
-func setGCPercent() {
-	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(defaultGCPercent)
-	}
 }
 
 func run() int {

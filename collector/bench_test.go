@@ -193,66 +193,7 @@ func BenchmarkScrapeQualityOff(b *testing.B) {
 
 func benchScrape(b *testing.B, tasks int, latency time.Duration, quality bool) {
 	sim := startBenchSimulator(b, tasks, latency)
-	cfg := &config.Config{
-		Endpoint:    sim.url,
-		Auth:        config.Auth{IAM: testkit.IAM(sim.url)},
-		Concurrency: benchConcurrency,
-		Timeout:     model.Duration(5 * time.Minute),
-		Quality:     config.Quality{Enabled: &quality},
-	}
-	for i := range tasks {
-		cfg.Tasks = append(cfg.Tasks, config.Task{ID: benchTaskID(i), Name: "task-" + strconv.Itoa(i)})
-	}
-	if err := cfg.Validate(); err != nil {
-		b.Fatal(err)
-	}
-	static := prometheus.NewRegistry()
-	apiMetrics := api.NewMetrics()
-	static.MustRegister(apiMetrics)
-	logger := slog.New(slog.DiscardHandler)
-	coll := newStaticCollector(b, cfg, apiMetrics, logger)
-	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
-	b.Cleanup(func() {
-		exporter.Close()
-		coll.Close()
-	})
-	// The client asks for gzip like Prometheus does but does not inflate
-	// the answers it only drops: inflating is Prometheus' CPU time, not
-	// the exporter's, and would be counted in cpu-µs/query.
-	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	scrape := func(check bool) {
-		req, _ := http.NewRequest(http.MethodGet, exporter.URL+"/metrics", nil)
-		req.Header.Set("Accept-Encoding", "gzip")
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
-			b.Fatalf("HTTP %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
-		}
-		if !check {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			return
-		}
-		gz, err := gzip.NewReader(resp.Body)
-		if err != nil {
-			b.Fatal(err)
-		}
-		body, err := io.ReadAll(gz)
-		if err != nil {
-			b.Fatal(err)
-		}
-		answered := 0
-		for _, line := range strings.Split(string(body), "\n") {
-			if strings.HasPrefix(line, "codearts_check_task_query_success{") && strings.HasSuffix(line, " 1") {
-				answered++
-			}
-		}
-		if answered != tasks {
-			b.Fatalf("%d of %d tasks answered", answered, tasks)
-		}
-	}
+	scrape := startBenchExporter(b, sim, tasks, quality)
 
 	// Warm up: the IAM token, the connection pool, the first allocations.
 	scrape(true)
@@ -300,6 +241,82 @@ func benchScrape(b *testing.B, tasks int, latency time.Duration, quality bool) {
 	b.ReportMetric(float64(heap)/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
 }
+
+// startBenchExporter starts, in this process, an exporter of tasks over
+// sim, and returns a function that scrapes it once as Prometheus does;
+// with check, it also inflates the answer and fails unless every task was
+// answered.
+func startBenchExporter(b *testing.B, sim *benchSimulator, tasks int, quality bool) func(check bool) {
+	b.Helper()
+	cfg := &config.Config{
+		Endpoint:    sim.url,
+		Auth:        config.Auth{IAM: testkit.IAM(sim.url)},
+		Concurrency: benchConcurrency,
+		Timeout:     model.Duration(5 * time.Minute),
+		Quality:     config.Quality{Enabled: &quality},
+	}
+	for i := range tasks {
+		cfg.Tasks = append(cfg.Tasks, config.Task{ID: benchTaskID(i), Name: "task-" + strconv.Itoa(i)})
+	}
+	if err := cfg.Validate(); err != nil {
+		b.Fatal(err)
+	}
+	static := prometheus.NewRegistry()
+	apiMetrics := api.NewMetrics()
+	static.MustRegister(apiMetrics)
+	logger := slog.New(slog.DiscardHandler)
+	coll := newStaticCollector(b, cfg, apiMetrics, logger)
+	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
+	b.Cleanup(func() {
+		exporter.Close()
+		coll.Close()
+	})
+	// The client asks for gzip like Prometheus does but does not inflate
+	// the answers it only drops: inflating is Prometheus' CPU time, not
+	// the exporter's, and would be counted in cpu-µs/query.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	return func(check bool) {
+		req, _ := http.NewRequest(http.MethodGet, exporter.URL+"/metrics", nil)
+		req.Header.Set("Accept", prometheusAccept)
+		req.Header.Set("Accept-Encoding", "gzip")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Encoding") != "gzip" {
+			b.Fatalf("HTTP %d, Content-Encoding %q", resp.StatusCode, resp.Header.Get("Content-Encoding"))
+		}
+		if !check {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return
+		}
+		gz, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(gz)
+		if err != nil {
+			b.Fatal(err)
+		}
+		answered := 0
+		for _, line := range strings.Split(string(body), "\n") {
+			// OpenMetrics writes 1.0, the text format 1.
+			if strings.HasPrefix(line, "codearts_check_task_query_success{") && (strings.HasSuffix(line, " 1") || strings.HasSuffix(line, " 1.0")) {
+				answered++
+			}
+		}
+		if answered != tasks {
+			b.Fatalf("%d of %d tasks answered", answered, tasks)
+		}
+	}
+}
+
+// prometheusAccept is the Accept header of Prometheus 3 with its default
+// scrape_protocols: OpenMetrics 1.0.0 is what it is answered in.
+const prometheusAccept = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6," +
+	"application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4," +
+	"text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
 
 // cpuTime is the user plus system CPU time of this process.
 func cpuTime() time.Duration {
@@ -383,16 +400,9 @@ func sampleHeap() func() uint64 {
 func BenchmarkLoopbackFloor(b *testing.B) {
 	const tasks = 1000
 	sim := startBenchSimulator(b, tasks, 0)
-	body := fmt.Sprintf(`{"auth":{"identity":{"methods":["password"],"password":{"user":{"domain":{"name":%q},"name":%q,"password":%q}}},"scope":{"project":{"name":%q}}}}`,
-		simulator.DefaultDomain, simulator.DefaultUser, simulator.DefaultPassword, simulator.DefaultProject)
-	resp, err := http.Post(sim.url+"/v3/auth/tokens", "application/json", strings.NewReader(body))
+	token, err := benchToken(sim.url)
 	if err != nil {
 		b.Fatal(err)
-	}
-	resp.Body.Close()
-	token := resp.Header.Get("X-Subject-Token")
-	if token == "" {
-		b.Fatalf("no token: HTTP %d", resp.StatusCode)
 	}
 	newRequest := func(id string) *http.Request {
 		req, _ := http.NewRequest(http.MethodGet, sim.url+"/v2/tasks/"+id+"/progress", nil)
@@ -479,4 +489,20 @@ func BenchmarkLoopbackFloor(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpuBefore).Microseconds())/float64(b.N*tasks), "cpu-µs/query")
 		})
 	}
+}
+
+// benchToken logs in to the simulator at url as the demo user.
+func benchToken(url string) (string, error) {
+	body := fmt.Sprintf(`{"auth":{"identity":{"methods":["password"],"password":{"user":{"domain":{"name":%q},"name":%q,"password":%q}}},"scope":{"project":{"name":%q}}}}`,
+		simulator.DefaultDomain, simulator.DefaultUser, simulator.DefaultPassword, simulator.DefaultProject)
+	resp, err := http.Post(url+"/v3/auth/tokens", "application/json", strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	resp.Body.Close()
+	token := resp.Header.Get("X-Subject-Token")
+	if token == "" {
+		return "", fmt.Errorf("no token: HTTP %d", resp.StatusCode)
+	}
+	return token, nil
 }

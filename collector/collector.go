@@ -18,18 +18,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
-const namespace = "codearts_check"
-
 // Collector queries CodeArts Check for the tasks of the configuration in
-// force. It is a prometheus.Collector; one lives for the whole process.
+// force; one lives for the whole process.
 // Handler serves each scrape the snapshot of a collection bound by that
 // scrape's deadline and shared with overlapping scrapes (share.go).
 type Collector struct {
@@ -87,20 +83,6 @@ func (c *Collector) Close() {
 	c.workers.Wait()
 }
 
-// Describe implements prometheus.Collector.
-func (c *Collector) Describe(ch chan<- *prometheus.Desc) { describe(ch) }
-
-// Collect implements prometheus.Collector: it serves the snapshot of a
-// collection bound by the configured timeout, shared with the scrapes and
-// collections that overlap it as Handler's are (share.go). Handler does
-// not gather the Collector itself, because a Collect cannot know the
-// deadline of the scrape it answers; it collects that snapshot instead.
-func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.configuredTimeout())
-	defer cancel()
-	c.shared(ctx).Collect(ch)
-}
-
 // result is the outcome of one task query in one scrape.
 type result struct {
 	progress codearts.Progress
@@ -149,8 +131,7 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 	c.changes.record(tasks, results, plan)
 	snap.byProgress, snap.byListing = answeredBy(results)
 	current := make(map[string]taskState, len(tasks))
-	// In task ID order, so that snapshot.add sees a task listed twice
-	// as two neighbours and keeps the first entry.
+	// In task ID order, the order of the rows of a snapshot.
 	for _, i := range byID(tasks) {
 		task, r := tasks[i], results[i]
 		state, known := c.last[task.ID]
@@ -214,7 +195,6 @@ func byID(tasks []config.Task) []int {
 	for i := range order {
 		order[i] = i
 	}
-	// Stable: of a task listed twice, the first entry is the one exported.
 	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(tasks[a].ID, tasks[b].ID) })
 	return order
 }

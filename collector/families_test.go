@@ -11,13 +11,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// listSource is a TaskSource serving a fixed list, duplicates and all.
+// listSource is a TaskSource serving a fixed list.
 type listSource []config.Task
 
 func (l listSource) Tasks(*config.Config) []config.Task { return l }
@@ -61,16 +62,15 @@ func TestTaskSeriesSortedByID(t *testing.T) {
 	}
 }
 
-// A task listed twice gets one set of series and an error in the log, not
-// a broken answer; a name that is not UTF-8 is repaired rather than
-// written as it is.
-func TestTaskListedTwiceAndBadName(t *testing.T) {
+// A name that is not UTF-8 is repaired rather than written as it is, and
+// the answer stays whole.
+func TestBadNameRepaired(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	for _, id := range []string{"a1", "b2"} {
 		sim.SetTask(simulator.Task{ID: id, Status: simulator.IntPtr(2)})
 	}
 	env := newTestEnv(t, sim, []string{"unused"}, nil)
-	env.coll.tasks = listSource{{ID: "b2", Name: "bad\xffname"}, {ID: "a1"}, {ID: "b2", Name: "again"}}
+	env.coll.tasks = listSource{{ID: "b2", Name: "bad\xffname"}, {ID: "a1"}}
 	var logs testkit.Buffer
 	logged := httptest.NewServer(Handler(env.coll, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(&logs, nil)), HandlerOpts{}))
 	t.Cleanup(logged.Close)
@@ -91,11 +91,8 @@ func TestTaskListedTwiceAndBadName(t *testing.T) {
 	if !strings.Contains(text, `task_name="bad`+"\uFFFD"+`name"`) {
 		t.Errorf("task_name not repaired to valid UTF-8:\n%s", text)
 	}
-	if strings.Contains(text, `task_name="again"`) {
-		t.Errorf("the second entry of b2 is exported:\n%s", text)
-	}
-	if !strings.Contains(logs.String(), "task b2 is listed more than once") {
-		t.Errorf("the task listed twice is not logged:\n%s", logs.String())
+	if logs.String() != "" {
+		t.Errorf("errors logged:\n%s", logs.String())
 	}
 	res := env.scrape(0)
 	if got := res.mustValue("codearts_check_up"); got != 1 {
@@ -103,10 +100,9 @@ func TestTaskListedTwiceAndBadName(t *testing.T) {
 	}
 }
 
-// Collector is a prometheus.Collector like any other: registered, linted
-// and compared with the library's testutil, it collects the configured
-// tasks.
-func TestCollectorIsACollector(t *testing.T) {
+// /metrics, scraped over HTTP, passes promlint and serves the configured
+// tasks' series with their help texts, next to the API counters.
+func TestMetricsLintAndCompare(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	sim.SetTask(simulator.Task{ID: "a1", Status: simulator.IntPtr(1), Ratio: simulator.StrPtr("50%")})
 	sim.SetTask(simulator.Task{ID: "b2", Status: simulator.IntPtr(2)})
@@ -118,10 +114,22 @@ func TestCollectorIsACollector(t *testing.T) {
 	// scrape_duration_seconds; collection_tasks by progress and by
 	// listing; and each task's report, first seen and complete: four
 	// severities, three statuses, seven other series.
-	if got, want := testutil.CollectAndCount(env.coll), 3*2+2*2+1+2+2+2*(4+3+7); got != want {
-		t.Errorf("CollectAndCount = %d, want %d", got, want)
+	res := env.scrape(0)
+	count := 0
+	for name, mf := range res.families {
+		if strings.HasPrefix(name, "codearts_check_") && !strings.HasPrefix(name, "codearts_check_api_") {
+			count += len(mf.GetMetric())
+		}
 	}
-	problems, err := testutil.CollectAndLint(env.coll)
+	if want := 3*2 + 2*2 + 1 + 2 + 2 + 2*(4+3+7); count != want {
+		t.Errorf("%d series, want %d", count, want)
+	}
+	resp, err := http.Get(env.exporter.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := promlint.New(resp.Body).Lint()
+	resp.Body.Close()
 	if err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
@@ -140,15 +148,13 @@ codearts_check_task_status{task_id="b2"} 2
 # TYPE codearts_check_up gauge
 codearts_check_up 1
 `
-	if err := testutil.CollectAndCompare(env.coll, strings.NewReader(want), "codearts_check_task_info",
+	if err := testutil.ScrapeAndCompare(env.exporter.URL+"/metrics", strings.NewReader(want), "codearts_check_task_info",
 		"codearts_check_task_progress_ratio", "codearts_check_task_status", "codearts_check_up"); err != nil {
 		t.Error(err)
 	}
-
-	// Registered next to the API counters, it is gathered with them.
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(env.coll, env.coll.metrics)
-	if n, err := testutil.GatherAndCount(reg, "codearts_check_task_query_success"); err != nil || n != 2 {
-		t.Errorf("gathered %d task_query_success series, %v; want 2", n, err)
+	res = env.scrape(0)
+	if n := len(res.families["codearts_check_task_query_success"].GetMetric()); n != 2 {
+		t.Errorf("%d task_query_success series, want 2", n)
 	}
+	res.mustValue("codearts_check_api_requests_total", "endpoint", "progress", "status_class", "2xx")
 }

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -8,69 +9,251 @@ import (
 )
 
 // Gather implements prometheus.Gatherer: the families of the snapshot,
-// as a registry holding it would gather them (a test holds the two equal),
-// but built directly from the rows.
-//
-// It is not left to a registry holding the snapshot because of what that
-// costs at 10,000 tasks with reports (200,000 series), where the /metrics
-// answer is the exporter's peak memory: per series, a Write into a
-// dto.Metric of the registry's own, a hash and a duplicate check, then a
-// sort. Measured with the real binary (BENCHMARKS.md, "Reports"), a
-// registry's Gather peaks at 97–103 MiB RSS and 8.0–8.2 s CPU for startup
-// and five scrapes; this one at 83–86 MiB and 6.6–6.9 s. Here the series
-// of a family are allocated together, and only the families the rows do
-// not already order are sorted.
+// built directly from its rows, as a registry would gather them (names in
+// order, series in the order of their label values; gather_test.go holds
+// the two equal), without a registry's per-series Write, hash, duplicate
+// check and sort. Every series of a scrape is held until the answer is
+// written, which makes it the exporter's peak memory, so the series of a
+// scrape are allocated together, their label pairs are shared between the
+// families of a task, and each family is built in its final order rather
+// than sorted. BENCHMARKS.md, "The /metrics answer", has what each of
+// these saves.
 func (s *snapshot) Gather() ([]*dto.MetricFamily, error) {
 	var counts [numFamilies]int
-	s.series(nil, func(f familyID, _ float64, _ []*dto.LabelPair) { counts[f]++ })
 	total := 0
-	for _, n := range counts {
-		total += n
+	for f := range familySeries {
+		familySeries[f](s, nil, func(float64, []*dto.LabelPair) { counts[f]++ })
+		total += counts[f]
 	}
 	metrics := make([]dto.Metric, total)
 	gauges := make([]dto.Gauge, total)
 	values := make([]float64, total)
 	ptrs := make([]*dto.Metric, total)
+	mfs := make([]dto.MetricFamily, 0, numFamilies)
 	gaugeType := dto.MetricType_GAUGE
-	mfs := make([]dto.MetricFamily, 0, numFamilies) // never grows: pointers into it stay valid
-	var byFamily [numFamilies]*dto.MetricFamily
-	off := 0
-	for f, n := range counts {
-		if n > 0 {
-			mfs = append(mfs, dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: &gaugeType,
-				Metric: ptrs[off : off : off+n]})
-			byFamily[f] = &mfs[len(mfs)-1]
-			off += n
-		}
-	}
+	l := newLabeler(s)
 	k := 0
-	s.series(newSeriesBuilder(s, false), func(f familyID, v float64, labels []*dto.LabelPair) {
-		values[k] = v
-		gauges[k].Value = &values[k]
-		metrics[k].Label, metrics[k].Gauge = labels, &gauges[k]
-		mf := byFamily[f]
-		mf.Metric = append(mf.Metric, &metrics[k])
-		k++
-	})
+	for _, f := range familiesByName {
+		if counts[f] == 0 {
+			continue // a registry leaves out a family without series too
+		}
+		first := k
+		familySeries[f](s, l, func(v float64, labels []*dto.LabelPair) {
+			values[k] = v
+			gauges[k].Value = &values[k]
+			metrics[k].Label, metrics[k].Gauge = labels, &gauges[k]
+			ptrs[k] = &metrics[k]
+			k++
+		})
+		mfs = append(mfs, dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: &gaugeType,
+			Metric: ptrs[first:k:k]})
+	}
 	out := make([]*dto.MetricFamily, len(mfs))
 	for i := range mfs {
-		mf := &mfs[i]
-		if !slices.IsSortedFunc(mf.Metric, compareLabels) {
-			slices.SortFunc(mf.Metric, compareLabels)
-		}
-		out[i] = mf
+		out[i] = &mfs[i]
 	}
-	slices.SortFunc(out, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
-	return out, s.err
+	return out, nil
 }
 
-// compareLabels orders series as the registry does: by their label
-// values, in the order of their (sorted) label names.
-func compareLabels(a, b *dto.Metric) int {
-	for i := range a.Label {
-		if c := strings.Compare(a.Label[i].GetValue(), b.Label[i].GetValue()); c != 0 {
-			return c
+// The answered_by label pairs of codearts_check_collection_tasks.
+var (
+	answeredByLabel, progressValue, listingValue = "answered_by", "progress", "listing"
+
+	answeredByProgress = []*dto.LabelPair{{Name: &answeredByLabel, Value: &progressValue}}
+	answeredByListing  = []*dto.LabelPair{{Name: &answeredByLabel, Value: &listingValue}}
+)
+
+// emitFunc receives one series: its value and its label pairs, sorted by
+// name (nil while Gather only counts).
+type emitFunc func(v float64, labels []*dto.LabelPair)
+
+// familySeries calls emit for every series of a family in s, in the order
+// of their label values. With a nil labeler, labels are nil.
+var familySeries = [numFamilies]func(s *snapshot, l *labeler, emit emitFunc){
+	famUp: func(s *snapshot, _ *labeler, emit emitFunc) { emit(boolValue(s.up), nil) },
+	famScrapeDuration: func(s *snapshot, _ *labeler, emit emitFunc) {
+		if !s.noCollection {
+			emit(s.duration, nil)
+		}
+	},
+	famCollectionTasks: func(s *snapshot, _ *labeler, emit emitFunc) {
+		if !s.noCollection {
+			// In the order of the label values: listing, progress.
+			emit(float64(s.byListing), answeredByListing)
+			emit(float64(s.byProgress), answeredByProgress)
+		}
+	},
+	famTaskInfo: func(s *snapshot, l *labeler, emit emitFunc) {
+		if l == nil {
+			for range s.rows {
+				emit(1, nil)
+			}
+			return
+		}
+		for _, i := range l.infoOrder(s) {
+			emit(1, l.info(i))
+		}
+	},
+	famQuerySuccess:  perTask(func(r *taskRow) (float64, bool) { return boolValue(r.success), true }),
+	famQueryDuration: perTask(func(r *taskRow) (float64, bool) { return r.duration, true }),
+	famTaskStatus:    perTask(func(r *taskRow) (float64, bool) { return r.status, r.known }),
+	famTaskRatio:     perTask(func(r *taskRow) (float64, bool) { return r.ratio, r.known && r.hasRatio }),
+	famLastSuccess:   perTask(func(r *taskRow) (float64, bool) { return r.lastSuccess, r.known }),
+	famDefects: perLevel(severities[:], severityLabel, func(r *reportValues, i int) (float64, bool) {
+		return r.severity[i], r.has&(hasSeverity0<<i) != 0
+	}),
+	famDefectsByStatus: perLevel(defectStatuses[:], statusLabel, func(r *reportValues, i int) (float64, bool) {
+		return r.status[i], r.has&(hasStatus0<<i) != 0
+	}),
+	famCheckStart:     perReport(hasCheckStart, func(r *reportValues) float64 { return r.checkStart }),
+	famCheckEnd:       perReport(hasCheckEnd, func(r *reportValues) float64 { return r.checkEnd }),
+	famCodeLines:      perReport(hasCodeLines, func(r *reportValues) float64 { return r.codeLines }),
+	famDuplication:    perReport(hasDuplication, func(r *reportValues) float64 { return r.duplication }),
+	famComment:        perReport(hasComment, func(r *reportValues) float64 { return r.comment }),
+	famQualityGate:    perReport(hasGate, func(r *reportValues) float64 { return r.gate }),
+	famQualitySuccess: perReport(0, func(r *reportValues) float64 { return unixSeconds(r.at) }),
+}
+
+// familiesByName is the order of the families in an answer.
+var familiesByName = func() []familyID {
+	order := make([]familyID, numFamilies)
+	for f := range order {
+		order[f] = familyID(f)
+	}
+	slices.SortFunc(order, func(a, b familyID) int { return strings.Compare(families[a].name, families[b].name) })
+	return order
+}()
+
+// perTask is a family with at most one series per task, labelled task_id:
+// the rows' order.
+func perTask(value func(r *taskRow) (float64, bool)) func(*snapshot, *labeler, emitFunc) {
+	return func(s *snapshot, l *labeler, emit emitFunc) {
+		for i := range s.rows {
+			if v, ok := value(&s.rows[i]); ok {
+				emit(v, l.id(i))
+			}
 		}
 	}
-	return 0
+}
+
+// perReport is a family with a series per task whose report has the value
+// of bit (0: always).
+func perReport(bit uint16, value func(r *reportValues) float64) func(*snapshot, *labeler, emitFunc) {
+	return perTask(func(r *taskRow) (float64, bool) {
+		if r.report == nil || r.report.has&bit != bit {
+			return 0, false
+		}
+		return value(r.report), true
+	})
+}
+
+// perLevel is a family labelled by level (severity or status) and task_id,
+// whose series come level by level in the order of the levels' names, and
+// in each level in the rows' order.
+func perLevel(levels []string, name string, value func(r *reportValues, i int) (float64, bool)) func(*snapshot, *labeler, emitFunc) {
+	pairs := make([]dto.LabelPair, len(levels))
+	order := make([]int, len(levels))
+	for i := range levels {
+		pairs[i].Name, pairs[i].Value = &name, &levels[i]
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(levels[a], levels[b]) })
+	return func(s *snapshot, l *labeler, emit emitFunc) {
+		for _, lv := range order {
+			for i := range s.rows {
+				if r := s.rows[i].report; r != nil {
+					if v, ok := value(r, lv); ok {
+						emit(v, l.with(&pairs[lv], i))
+					}
+				}
+			}
+		}
+	}
+}
+
+// Label names, shared by every label pair that names them.
+var (
+	taskIDLabel    = "task_id"
+	taskNameLabel  = "task_name"
+	projectIDLabel = "project_id"
+	gitBranchLabel = "git_branch"
+)
+
+const (
+	severityLabel = "severity"
+	statusLabel   = "status"
+)
+
+// labeler holds the label pairs of one Gather: a task's series share its
+// pairs, whose values point into the snapshot's rows.
+type labeler struct {
+	pairs []dto.LabelPair  // four per row: git_branch, project_id, task_id, task_name
+	sets  []*dto.LabelPair // five per row: task_id alone, then all four
+	two   []*dto.LabelPair // label sets {level, task_id}, two pointers each
+}
+
+func newLabeler(s *snapshot) *labeler {
+	l := &labeler{pairs: make([]dto.LabelPair, 4*len(s.rows)), sets: make([]*dto.LabelPair, 5*len(s.rows))}
+	reports := 0
+	for i := range s.rows {
+		t := &s.rows[i].task
+		p := l.pairs[4*i : 4*i+4]
+		p[0].Name, p[0].Value = &gitBranchLabel, &t.GitBranch
+		p[1].Name, p[1].Value = &projectIDLabel, &t.ProjectID
+		p[2].Name, p[2].Value = &taskIDLabel, &t.ID
+		p[3].Name, p[3].Value = &taskNameLabel, &t.Name
+		copy(l.sets[5*i:], []*dto.LabelPair{&p[2], &p[0], &p[1], &p[2], &p[3]})
+		if s.rows[i].report != nil {
+			reports++
+		}
+	}
+	l.two = make([]*dto.LabelPair, 0, 2*(len(severities)+len(defectStatuses))*reports)
+	return l
+}
+
+// id returns the labels {task_id} of row i. Each set's capacity is its
+// length, so that nothing can append into a neighbour.
+func (l *labeler) id(i int) []*dto.LabelPair {
+	if l == nil {
+		return nil
+	}
+	return l.sets[5*i : 5*i+1 : 5*i+1]
+}
+
+// info returns the labels of row i's task_info.
+func (l *labeler) info(i int) []*dto.LabelPair {
+	if l == nil {
+		return nil
+	}
+	return l.sets[5*i+1 : 5*i+5 : 5*i+5]
+}
+
+// with returns the labels {first, task_id of row i}.
+func (l *labeler) with(first *dto.LabelPair, i int) []*dto.LabelPair {
+	if l == nil {
+		return nil
+	}
+	m := len(l.two)
+	l.two = append(l.two, first, &l.pairs[4*i+2])
+	return l.two[m : m+2 : m+2]
+}
+
+// infoOrder returns the indexes of s's rows in the order of their
+// task_info labels: git_branch, project_id, then task_id, which is
+// unique. Without discovery the first two are empty and this is the rows'
+// order.
+func (l *labeler) infoOrder(s *snapshot) []int {
+	order := make([]int, len(s.rows))
+	for i := range order {
+		order[i] = i
+	}
+	byInfo := func(a, b int) int {
+		x, y := &s.rows[a].task, &s.rows[b].task
+		return cmp.Or(strings.Compare(x.GitBranch, y.GitBranch), strings.Compare(x.ProjectID, y.ProjectID),
+			strings.Compare(x.ID, y.ID))
+	}
+	if !slices.IsSortedFunc(order, byInfo) {
+		slices.SortFunc(order, byInfo)
+	}
+	return order
 }

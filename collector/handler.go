@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,7 +45,8 @@ type HandlerOpts struct {
 // The in-flight cap is Handler's own, not promhttp's MaxRequestsInFlight:
 // promhttp counts the requests of one handler value, and each request here
 // builds its own; and the cap must cover the collection, which is the
-// costly part and runs before promhttp is reached.
+// costly part and runs before promhttp is reached. So is the compression
+// (respond).
 func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
 	var inFlight chan struct{}
 	if opts.MaxRequestsInFlight > 0 {
@@ -54,6 +57,8 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 		ErrorHandling:     promhttp.ContinueOnError,
 		Registry:          opts.Registry,
 		EnableOpenMetrics: true,
+		// respond compresses.
+		DisableCompression: true,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if inFlight != nil {
@@ -71,9 +76,103 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 	})
 }
 
-// respond answers r with the metrics of static and snap.
+// respond answers r with the metrics of static and snap, gzipped if r
+// accepts gzip. The compression is respond's, not promhttp's, for its
+// level: promhttp deflates at gzip's default level, which took most of the
+// CPU of an answer, where BestSpeed takes a fraction of it for somewhat
+// larger answers (BENCHMARKS.md, "The /metrics answer").
 func respond(w http.ResponseWriter, r *http.Request, static prometheus.Gatherer, snap *snapshot, opts promhttp.HandlerOpts) {
-	promhttp.HandlerFor(disjoint{static, snap}, opts).ServeHTTP(w, r)
+	h := promhttp.HandlerFor(disjoint{static, snap}, opts)
+	w.Header().Add("Vary", "Accept-Encoding")
+	if !acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		h.ServeHTTP(w, r)
+		return
+	}
+	gz := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(gz)
+	gz.Reset(w)
+	w.Header().Set("Content-Encoding", "gzip")
+	g := &gzipResponse{ResponseWriter: w, gz: gz}
+	h.ServeHTTP(g, r)
+	g.close()
+}
+
+var gzipWriters = sync.Pool{New: func() any {
+	gz, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level: no error
+	return gz
+}}
+
+// gzipResponse compresses what promhttp writes, unless promhttp has taken
+// the Content-Encoding header back (it does when it answers with an
+// error) by the time it writes.
+type gzipResponse struct {
+	http.ResponseWriter
+	gz           *gzip.Writer
+	decided, raw bool
+}
+
+func (g *gzipResponse) decide() {
+	if !g.decided {
+		g.decided = true
+		g.raw = g.Header().Get("Content-Encoding") != "gzip"
+	}
+}
+
+func (g *gzipResponse) WriteHeader(code int) {
+	g.decide()
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func (g *gzipResponse) Write(p []byte) (int, error) {
+	g.decide()
+	if g.raw {
+		return g.ResponseWriter.Write(p)
+	}
+	return g.gz.Write(p)
+}
+
+// close ends the gzip stream; a scraper that went away is promhttp's to
+// log, and the write it failed is the one promhttp saw.
+func (g *gzipResponse) close() {
+	g.decide()
+	if !g.raw {
+		_ = g.gz.Close()
+	}
+}
+
+// acceptsGzip reports whether an Accept-Encoding header (its values)
+// accepts gzip (RFC 9110, 12.5.3): gzip, or else *, with a q above 0, and
+// no identity with a higher q. A q that is not a number counts as 0: an
+// unreadable header gets the answer uncompressed, which every client reads.
+func acceptsGzip(values []string) bool {
+	gzipQ, starQ, identityQ := -1.0, -1.0, -1.0
+	for _, v := range values {
+		for _, spec := range strings.Split(v, ",") {
+			name, params, _ := strings.Cut(spec, ";")
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+					if err != nil || math.IsNaN(f) {
+						f = 0
+					}
+					q = f
+				}
+			}
+			switch name = strings.ToLower(strings.TrimSpace(name)); name {
+			case "gzip":
+				gzipQ = max(gzipQ, q)
+			case "*":
+				starQ = max(starQ, q)
+			case "identity":
+				identityQ = max(identityQ, q)
+			}
+		}
+	}
+	if gzipQ < 0 {
+		gzipQ = starQ
+	}
+	return gzipQ > 0 && gzipQ >= identityQ
 }
 
 // disjoint gathers two gatherers whose families have different names: the
@@ -101,8 +200,8 @@ func (d disjoint) Gather() ([]*dto.MetricFamily, error) {
 }
 
 // errorLog is promhttp's error log on a slog.Logger. promhttp logs gather
-// errors (a task listed twice) and writes that failed (the scraper went
-// away) through it.
+// errors (a family name in both gatherers) and writes that failed (the
+// scraper went away) through it.
 type errorLog struct{ logger *slog.Logger }
 
 func (l errorLog) Println(v ...any) {

@@ -254,3 +254,97 @@ func TestDisjointGather(t *testing.T) {
 		t.Errorf("d = %v, want the first gatherer's 1", got)
 	}
 }
+
+// A scraper that does not take gzip gets the answer uncompressed; one
+// that does gets it gzipped; either way it says it varies with
+// Accept-Encoding.
+func TestMetricsCompressionNegotiated(t *testing.T) {
+	env := twoTaskEnv(t)
+	for _, tc := range []struct {
+		accept string
+		gzip   bool
+	}{
+		{"", false},
+		{"identity", false},
+		{"gzip;q=0", false},
+		{"gzip;q=0.5, identity", false},
+		{"br, *;q=0.1", true},
+		{"GZIP", true},
+	} {
+		resp, body := env.get("/metrics", map[string]string{"Accept-Encoding": tc.accept})
+		if got := resp.Header.Get("Content-Encoding") == "gzip"; got != tc.gzip {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q, want gzip %v", tc.accept, resp.Header.Get("Content-Encoding"), tc.gzip)
+			continue
+		}
+		if !slices.Contains(resp.Header.Values("Vary"), "Accept-Encoding") {
+			t.Errorf("Accept-Encoding %q: Vary %q", tc.accept, resp.Header.Values("Vary"))
+		}
+		var r io.Reader = strings.NewReader(string(body))
+		if tc.gzip {
+			gz, err := gzip.NewReader(r)
+			if err != nil {
+				t.Fatalf("Accept-Encoding %q: %v", tc.accept, err)
+			}
+			r = gz
+		}
+		parser := expfmt.NewTextParser(model.UTF8Validation)
+		families, err := parser.TextToMetricFamilies(r)
+		if err != nil || families["codearts_check_task_status"] == nil {
+			t.Errorf("Accept-Encoding %q: the answer does not parse (%v) or has no task_status", tc.accept, err)
+		}
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for _, tc := range []struct {
+		values []string
+		want   bool
+	}{
+		{nil, false},
+		{[]string{"gzip"}, true},
+		{[]string{"deflate, gzip;q=1.0, *;q=0.5"}, true},
+		{[]string{"gzip ; q = 0.8"}, true},
+		{[]string{"gzip;q=0"}, false},
+		{[]string{"gzip;q=0, *"}, false}, // gzip named: * does not override it
+		{[]string{"*"}, true},
+		{[]string{"identity;q=1, gzip;q=0.9"}, false},
+		{[]string{"identity;q=0.5", "gzip"}, true},
+		{[]string{"gzip;q=bad"}, false},
+		{[]string{"gzip;q=NaN"}, false},
+		{[]string{",,;;=q"}, false},
+	} {
+		if got := acceptsGzip(tc.values); got != tc.want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", tc.values, got, tc.want)
+		}
+	}
+}
+
+// Any header is read without a panic, and several Accept-Encoding lines
+// mean what they mean joined by commas (RFC 9110, 5.3).
+func FuzzAcceptsGzip(f *testing.F) {
+	f.Add("gzip", "identity;q=0.5")
+	f.Add("*;q=0.1", "gzip;q=0")
+	f.Add(";q=", "GZIP;Q=1e9")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		if split, joined := acceptsGzip([]string{a, b}), acceptsGzip([]string{a + "," + b}); split != joined {
+			t.Errorf("%q and %q: %v as two lines, %v joined", a, b, split, joined)
+		}
+	})
+}
+
+// An error answer whose writer took back Content-Encoding, as promhttp's
+// does, is sent as written, not gzipped under a plain header.
+func TestGzipResponseErrorUncompressed(t *testing.T) {
+	rec := httptest.NewRecorder()
+	rec.Header().Set("Content-Encoding", "gzip")
+	gz, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	gz.Reset(rec)
+	g := &gzipResponse{ResponseWriter: rec, gz: gz}
+	g.Header().Del("Content-Encoding")
+	http.Error(g, "gathering failed", http.StatusInternalServerError)
+	g.close()
+	if rec.Code != http.StatusInternalServerError || rec.Header().Get("Content-Encoding") != "" ||
+		strings.TrimSpace(rec.Body.String()) != "gathering failed" {
+		t.Errorf("HTTP %d, Content-Encoding %q, body %q", rec.Code, rec.Header().Get("Content-Encoding"), rec.Body.String())
+	}
+}

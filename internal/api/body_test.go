@@ -36,6 +36,8 @@ func TestCheckResponseShapes(t *testing.T) {
 		{"html 502", 502, `<html>bad gateway</html>`, "http_502", "Bad Gateway", ""},
 		{"never checked", 200, `{}`, "", "", ""},
 		{"progress", 200, `{"task_status":0,"progress":{"ratio":"50%","info":"running"}}`, "", "", ""},
+		{"code in another case", 200, `{"Error_Code":"CC.00050012","ERROR_MSG":"retry later"}`, "CC.00050012", "retry later", ""},
+		{"escaped key", 200, `{"error_\u0063ode":"CC.00050012"}`, "CC.00050012", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := CheckResponse(&Response{StatusCode: tc.status, Header: http.Header{}, Body: []byte(tc.body)})
@@ -63,4 +65,17 @@ func TestCheckResponseShapes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A body cannotNameCode passes unread names no code when read.
+func FuzzCannotNameCode(f *testing.F) {
+	for _, body := range []string{`{"error_code":"CC.1"}`, `{"CoDe":"A.1","message":"m"}`, `{"error_\u0063ode":"CC.1"}`,
+		`{"task_status":0,"progress":{"ratio":"50%"}}`, `{"a":{"b":{"code":"X.1","message":""}}}`} {
+		f.Add([]byte(body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if _, named := readErrorBody(body); named && cannotNameCode(body) {
+			t.Errorf("%q names a code, and cannotNameCode passes it", body)
+		}
+	})
 }

@@ -1,0 +1,63 @@
+package collector
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+)
+
+// A collection keeps its results as a snapshot: one small row of values per
+// task (~1 MiB at 10,000 tasks), not built metrics. Metrics are made from
+// the rows only while a scrape is answered (snapshot.Gather, gather.go), so
+// between scrapes the exporter holds the rows alone.
+
+// taskRow is what a collection keeps of one task.
+type taskRow struct {
+	task     config.Task // label values: valid UTF-8 (see snapshot.add)
+	success  bool        // this collection got a valid answer
+	duration float64     // seconds this collection spent querying it
+	// known: a valid answer was ever read, by this collection or an
+	// earlier one. The values below are from the last one.
+	known       bool
+	status      float64
+	hasRatio    bool
+	ratio       float64
+	lastSuccess float64 // Unix seconds
+	// report is the task's last good report, nil if none (or quality is
+	// off); shared with the Collector, never modified.
+	report *reportValues
+}
+
+// snapshot is the result of one collection. It is read-only once the
+// collection ends: every scrape that shares the collection serves it
+// (share.go), so several scrapes may gather it at once.
+type snapshot struct {
+	// rows are sorted by task ID, each ID once: config validation rejects
+	// a task listed twice, and discovery adds no task already listed.
+	rows     []taskRow
+	up       bool
+	duration float64 // seconds the collection took
+	// noCollection marks what a scrape serves when it had no collection
+	// at all: up 0 and nothing else.
+	noCollection bool
+	// byProgress and byListing count the tasks answered by a progress
+	// query and by change detection's listing.
+	byProgress, byListing int
+}
+
+// upOnly is what a scrape serves when it has no collection at all.
+func upOnly() *snapshot { return &snapshot{noCollection: true} }
+
+// add appends the row of a task. Tasks must come sorted by ID.
+func (s *snapshot) add(row taskRow) {
+	// Label values come from the configuration and from API answers,
+	// which are valid UTF-8 as parsed; anything else would make the
+	// answer unparseable, so it is repaired here rather than trusted.
+	for _, v := range []*string{&row.task.ID, &row.task.Name, &row.task.ProjectID, &row.task.GitBranch} {
+		if !utf8.ValidString(*v) {
+			*v = strings.ToValidUTF8(*v, string(utf8.RuneError))
+		}
+	}
+	s.rows = append(s.rows, row)
+}
