@@ -62,6 +62,8 @@ type Config struct {
 	MinInterval model.Duration `yaml:"min_interval,omitempty"`
 	// Quality says whether each task's report is read (quality.go).
 	Quality Quality `yaml:"quality,omitempty"`
+	// Language is the X-Language of every CodeArts Check call (language.go).
+	Language string `yaml:"language,omitempty"`
 }
 
 // Auth holds exactly one way to authenticate.
@@ -217,6 +219,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MinInterval < 0 || c.MinInterval > maxMinInterval {
 		return fieldErr("min_interval", "%v is outside 0s..%v", c.MinInterval, maxMinInterval)
+	}
+	if err := c.validateLanguage(); err != nil {
+		return err
 	}
 	return c.Quality.validate()
 }
