@@ -70,14 +70,14 @@ type Report struct {
 // reportState is the report calls' side of the server, guarded by Server.mu.
 type reportState struct {
 	shape    SummaryShape
-	fixed    map[string]Report      // by task ID (SetReport)
-	finished map[string]int         // checks finished by FinishCheck, by task ID
-	endedAt  map[string]time.Time   // when FinishCheck last ended a check, by task ID
-	denials  map[string]Denial      // by task ID; "" = every task
-	faults   map[string]*faultState // by task ID; "" = every task
-	requests map[string]int         // by task ID, both calls, any outcome
+	fixed    map[string]Report       // by task ID (SetReport)
+	finished map[string]int          // checks finished by FinishCheck, by task ID
+	endedAt  map[string]time.Time    // when FinishCheck last ended a check, by task ID
+	denials  map[string]Denial       // by task ID; "" = every task
+	faults   map[string]*faultState  // by task ID; "" = every task
+	requests map[string]int          // by task ID, both calls, any outcome
 	answers  map[string]ReportAnswer // by task ID; "" = every task (reportbody.go)
-	words    bool                   // made-up reports say success/error (SetGateWords)
+	words    bool                    // made-up reports say success/error (SetGateWords)
 }
 
 // reportCheckDuration is how long a check of a task that FinishCheck
