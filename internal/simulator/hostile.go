@@ -3,6 +3,7 @@ package simulator
 import (
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -61,13 +62,19 @@ func writeHugeError(w http.ResponseWriter, status int, code string) {
 	writeJSON(w, status, map[string]string{"error_code": code, "error_msg": msg, "request_id": rid})
 }
 
-// dumpHeaders writes h as a debugging backend would, every value as sent.
+// dumpHeaders writes h as a debugging backend would, every value as sent,
+// the credential headers first (so that they fit in what a client keeps
+// of a message), then the others in order.
 func dumpHeaders(h http.Header) string {
+	first := []string{"X-Auth-Token", "X-Security-Token", "Authorization"}
 	names := make([]string, 0, len(h))
 	for name := range h {
-		names = append(names, name)
+		if !slices.Contains(first, name) {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
+	names = append(slices.DeleteFunc(first, func(n string) bool { return h[n] == nil }), names...)
 	var b strings.Builder
 	for _, name := range names {
 		b.WriteString(name + ": " + strings.Join(h[name], ", ") + "; ")
