@@ -1,11 +1,13 @@
 package simulator
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Answers of a hostile or broken service, which the exporter must survive
@@ -57,10 +59,22 @@ func (s *Server) writeHostile(w http.ResponseWriter, r *http.Request, k FaultKin
 // {"error_code","error_msg"} body, whatever the error shape: the text
 // lengths are the point.
 func writeHugeError(w http.ResponseWriter, status int, code string) {
-	msg := strings.Repeat("retry later, ", HugeErrorMsgSize/13+1)[:HugeErrorMsgSize]
-	rid := strings.Repeat("0123456789abcdef", HugeRequestIDSize/16+1)[:HugeRequestIDSize]
-	writeJSON(w, status, map[string]string{"error_code": code, "error_msg": msg, "request_id": rid})
+	body, ok := hugeBodies.Load(code)
+	if !ok {
+		msg := strings.Repeat("retry later, ", HugeErrorMsgSize/13+1)[:HugeErrorMsgSize]
+		rid := strings.Repeat("0123456789abcdef", HugeRequestIDSize/16+1)[:HugeRequestIDSize]
+		b, err := json.Marshal(map[string]string{"error_code": code, "error_msg": msg, "request_id": rid})
+		if err != nil {
+			panic("simulator: marshal: " + err.Error())
+		}
+		body, _ = hugeBodies.LoadOrStore(code, b)
+	}
+	writeRaw(w, status, contentTypeJSON, body.([]byte))
 }
+
+// hugeBodies are writeHugeError's bodies by code, made once: a test that
+// answers thousands of calls with them should not spend its CPU on them.
+var hugeBodies sync.Map
 
 // dumpHeaders writes h as a debugging backend would, every value as sent,
 // the credential headers first (so that they fit in what a client keeps
