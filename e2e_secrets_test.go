@@ -68,6 +68,7 @@ func TestE2ENoSecretExposed(t *testing.T) {
 		{simulator.FaultRetryLater, "CC.00050012"},
 		{simulator.FaultTokenExpired, "CC.00000003"},
 		{simulator.FaultServiceUnavailable, "APIGW.0610"},
+		{simulator.FaultEchoRequest, "APIGW.0201"}, // repeats the request's X-Auth-Token
 	} {
 		sim.SetFault(e2eTaskA, simulator.Fault{Kind: f.kind})
 		body := scrape(f.kind.String())

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
@@ -283,24 +282,25 @@ func TestReportWithNoValuesIsNoReportYet(t *testing.T) {
 	}
 }
 
-// The same with the service's own empty answer, {} for both calls (every
-// field of both SDK models is optional). It needs the decoders to take {}
-// (H-api's part of issue 17).
+// The same with the service's own empty answers, {} and every field null,
+// for both calls (every field of both SDK models is optional), from the
+// simulator: no report yet, no error, and no read again within
+// refresh_interval.
 func TestEmptyReportAnswerIsNoReportYet(t *testing.T) {
-	if _, err := codearts.DecodeDefectsStatistic([]byte(`{}`)); err != nil {
-		t.Skipf("the statistic decoder rejects {} (%v): this test needs issue 17's decoder change", err)
-	}
-	sim := simulator.New(simulator.Options{})
-	sim.SetTask(simulator.Task{ID: "empty", Status: simulator.IntPtr(2)})
-	env, front := newReportFrontEnv(t, sim, []string{"empty"}, map[string][2]string{"empty": {`{}`, `{}`}})
-	clock := newFakeClock(env)
-	noReportYet(t, env.scrape(0), "empty")
-	for range 5 {
-		clock.Advance(time.Minute)
+	for _, answer := range []simulator.ReportAnswer{simulator.ReportEmpty, simulator.ReportNulls} {
+		sim := simulator.New(simulator.Options{})
+		sim.SetTask(simulator.Task{ID: "empty", Status: simulator.IntPtr(2)})
+		sim.SetReportAnswer("empty", answer)
+		env := newTestEnv(t, sim, []string{"empty"}, nil)
+		clock := newFakeClock(env)
 		noReportYet(t, env.scrape(0), "empty")
-	}
-	if got := front.calls.Load(); got != 2 {
-		t.Errorf("%d report calls in 5 minutes, want 2 (one read)", got)
+		for range 5 {
+			clock.Advance(time.Minute)
+			noReportYet(t, env.scrape(0), "empty")
+		}
+		if got := sim.ReportRequests("empty"); got != 2 {
+			t.Errorf("answer %d: %d report calls in 5 minutes, want 2 (one read)", answer, got)
+		}
 	}
 }
 

@@ -101,6 +101,9 @@ type qualityState struct {
 	asked     time.Time // when a read last sent a call; zero: never
 	read      time.Time // when the last good read (with or without a report) came; zero: never
 	failures  int       // failed reads in a row, for the back-off
+	// unknownGate is the is_access value not understood that was last
+	// logged, so that a task's odd value is logged once, not every read.
+	unknownGate string
 }
 
 // ready reports whether st's report should be read at now.
@@ -289,6 +292,11 @@ func (q *qualityBook) record(tasks []config.Task, reads []reportRead, refresh ti
 			st.report = newReportValues(r.report, r.at)
 			st.due, st.refused, st.failures = false, false, 0
 			st.refresh, st.notBefore, st.read = r.at.Add(refresh), time.Time{}, r.at
+			if gate := r.report.Summary.UnknownQualityGate; gate != "" && gate != st.unknownGate {
+				logger.Debug("task report: is_access has a value the exporter does not know; codearts_check_task_quality_gate_passed is left out",
+					"task_id", id, "is_access", gate)
+			}
+			st.unknownGate = r.report.Summary.UnknownQualityGate
 		case errors.Is(r.err, errNotStarted) || !wasSent(r.err):
 			deferred++
 		case codearts.ReportRefused(r.err):

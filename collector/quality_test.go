@@ -365,3 +365,46 @@ func TestReportReadsAreShared(t *testing.T) {
 		t.Errorf("report calls = %d, want 2: min_interval serves the first collection", got)
 	}
 }
+
+// is_access in the service's other wording (success/error) is served as
+// the gate's verdict; a value the exporter does not know leaves the gate
+// out and is logged once per task at debug level, not on every read.
+func TestQualityGateWordings(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	for _, id := range []string{"ok", "bad", "odd"} {
+		sim.SetTask(simulator.Task{ID: id, Status: simulator.IntPtr(2)})
+	}
+	sim.SetReport("ok", simulator.Report{Critical: 1, IsAccess: "success"})
+	sim.SetReport("bad", simulator.Report{Critical: 1, IsAccess: "error"})
+	sim.SetReport("odd", simulator.Report{Critical: 1, IsAccess: "maybe"})
+	env := newTestEnv(t, sim, []string{"ok", "bad", "odd"}, func(c *config.Config) {
+		c.Quality.RefreshInterval = model.Duration(5 * time.Minute)
+	})
+	logs := &testkit.Buffer{}
+	env.coll.logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clock := newFakeClock(env)
+
+	for read := range 2 {
+		res := env.scrape(0)
+		if got := res.mustValue("codearts_check_task_quality_gate_passed", "task_id", "ok"); got != 1 {
+			t.Errorf("read %d: gate{ok} (is_access success) = %v, want 1", read, got)
+		}
+		if got := res.mustValue("codearts_check_task_quality_gate_passed", "task_id", "bad"); got != 0 {
+			t.Errorf("read %d: gate{bad} (is_access error) = %v, want 0", read, got)
+		}
+		if v, ok := res.value("codearts_check_task_quality_gate_passed", "task_id", "odd"); ok {
+			t.Errorf("read %d: gate{odd} (is_access maybe) = %v, want no series", read, v)
+		}
+		res.mustValue("codearts_check_task_defects", "task_id", "odd", "severity", "critical")
+		clock.Advance(6 * time.Minute) // past refresh_interval: every report is read again
+	}
+	if got := sim.ReportRequests("odd"); got != 4 {
+		t.Fatalf("odd's report was read with %d calls, want 4 (two reads): the test did not read twice", got)
+	}
+	if n := strings.Count(logs.String(), "is_access has a value the exporter does not know"); n != 1 {
+		t.Errorf("the unknown is_access was logged %d times in two reads, want once:\n%s", n, logs)
+	}
+	if !strings.Contains(logs.String(), "task_id=odd") || !strings.Contains(logs.String(), "is_access=maybe") {
+		t.Errorf("the debug line does not name the task and the value:\n%s", logs)
+	}
+}

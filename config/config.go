@@ -65,6 +65,8 @@ type Config struct {
 	// ChangeDetection reads progress only where the task list shows a
 	// change (changedetection.go).
 	ChangeDetection ChangeDetection `yaml:"change_detection,omitempty"`
+	// Language is the X-Language of every CodeArts Check call (language.go).
+	Language string `yaml:"language,omitempty"`
 }
 
 // Auth holds exactly one way to authenticate.
@@ -231,6 +233,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MinInterval < 0 || c.MinInterval > maxMinInterval {
 		return fieldErr("min_interval", "%v is outside 0s..%v", c.MinInterval, maxMinInterval)
+	}
+	if err := c.validateLanguage(); err != nil {
+		return err
 	}
 	return c.Quality.validate()
 }

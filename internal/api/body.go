@@ -133,28 +133,34 @@ func jsonStringValue(raw json.RawMessage) (string, bool) {
 // maxCodeLen bounds an error code taken from a body.
 const maxCodeLen = 32
 
+// maxCodeParts bounds the dot-separated parts of an error code: the
+// service's FAQ has three (CC.00070400.500); one more leaves room.
+const maxCodeParts = 4
+
 // labelSafeCode reports whether code, sent by the API, may be the value of
-// the error_code label: PREFIX.SUFFIX, letters then letters and digits
-// (CC.00050012, APIGW.0301, IAM.0011), at most maxCodeLen bytes. Anything
-// else (a numeric "401", a sentence, a megabyte of noise from a broken
-// proxy) is not an error code the README could document, and taking it
-// verbatim would let each answer create a new series.
+// the error_code label: PREFIX.PART[.PART...], letters then up to three
+// parts of letters and digits (CC.00050012, APIGW.0301, IAM.0011,
+// CC.00070400.500), at most maxCodeLen bytes. Anything else (a numeric
+// "401", a sentence, a megabyte of noise from a broken proxy) is not an
+// error code the README could document, and taking it verbatim would let
+// each answer create a new series.
 func labelSafeCode(code string) bool {
 	if len(code) == 0 || len(code) > maxCodeLen {
 		return false
 	}
-	prefix, suffix, ok := bytes.Cut([]byte(code), []byte{'.'})
-	if !ok || len(prefix) == 0 || len(suffix) == 0 {
+	parts := strings.Split(code, ".")
+	if len(parts) < 2 || len(parts) > maxCodeParts {
 		return false
 	}
-	for _, c := range prefix {
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+	for i, part := range parts {
+		if part == "" {
 			return false
 		}
-	}
-	for _, c := range suffix {
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
-			return false
+		for _, c := range []byte(part) {
+			letter := 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
+			if !letter && (i == 0 || c < '0' || c > '9') {
+				return false
+			}
 		}
 	}
 	return true
@@ -169,7 +175,21 @@ func labelSafeCode(code string) bool {
 // The code is the body's when it is label-safe; otherwise, and when the
 // body names none, it is http_<status> for a status of 400 or more and
 // invalid_response for a lower one (a body naming an unusable code).
+//
+// The error's texts are bounded as text.go says. Caller.Do also redacts
+// the request's credentials and the configured secrets from them.
 func CheckResponse(resp *Response) error {
+	e := checkResponse(resp)
+	if e == nil {
+		return nil
+	}
+	newRedactor(nil).scrub(e)
+	return e
+}
+
+// checkResponse is CheckResponse with the texts as the API sent them, for
+// the caller to redact before it bounds them.
+func checkResponse(resp *Response) *Error {
 	if resp.StatusCode < http.StatusBadRequest && cannotNameCode(resp.Body) {
 		return nil
 	}

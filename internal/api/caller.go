@@ -34,6 +34,13 @@ type Caller struct {
 	// Adaptive slows every call down when the API throttles (adaptive.go).
 	// nil: calls are paced by Limiter alone.
 	Adaptive *Adaptive
+	// Secrets returns the configured secrets (the IAM password, the
+	// secret key and security token of AK/SK): they are redacted, with
+	// the credentials each request carries, from every text of an answer
+	// kept in an *Error. nil: only the request's own credentials. It is
+	// set before the Caller is first used, and must be cheap: it is
+	// called once per failed call.
+	Secrets func() []string
 }
 
 // Do sends req, reads its answer, and checks it with CheckResponse. If the
@@ -63,9 +70,24 @@ func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) e
 	err := c.do(req, endpoint, decode)
 	c.Adaptive.observe(err)
 	if err != nil {
+		c.scrub(req, err)
 		c.Metrics.countError(Code(err))
 	}
 	return err
+}
+
+// scrub bounds the texts of err, an *Error from do, and redacts from them
+// the request's credentials and the configured secrets (text.go).
+func (c *Caller) scrub(req *http.Request, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		return
+	}
+	secrets := requestSecrets(req)
+	if c.Secrets != nil {
+		secrets = append(secrets, c.Secrets()...)
+	}
+	newRedactor(secrets).scrub(e)
 }
 
 func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) error) error {
@@ -86,8 +108,8 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 	if len(resp.Body) > MaxBodySize {
 		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf("answer larger than %d bytes", MaxBodySize)}
 	}
-	if err := CheckResponse(resp); err != nil {
-		return err
+	if e := checkResponse(resp); e != nil {
+		return e
 	}
 	if err := decode(resp); err != nil {
 		var apiErr *Error

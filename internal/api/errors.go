@@ -44,8 +44,10 @@ const (
 func HTTPStatusCode(status int) string { return "http_" + strconv.Itoa(status) }
 
 // Error is a failed API call. Message is the API's own error_msg (or a
-// description written here); it never holds credentials because no
-// credential is ever part of a URL or a message built in this module.
+// description written here). Every text an API sent back (Message,
+// RequestID, EncodedAuthorizationMessage, body text quoted in Err) is
+// bounded, and Caller.Do redacts credentials from it (text.go); no
+// credential is ever part of a URL or of a message built in this module.
 type Error struct {
 	Code       string // API error_code, or one of the Code* constants, or HTTPStatusCode
 	Message    string

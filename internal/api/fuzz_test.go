@@ -18,6 +18,9 @@ func FuzzCheckResponse(f *testing.F) {
 	f.Add(200, []byte(`{"error_code":"CC.00050012","error_msg":"retry later"}`))
 	f.Add(401, []byte(`{"code":"APIGW.0301","message":"Incorrect IAM authentication information"}`))
 	f.Add(200, []byte(`{"error":{"code":"CC.00050010","message":"no permission"}}`))
+	f.Add(200, []byte(`{"error_code":"CC.00070400.500","error_msg":"internal error"}`))
+	f.Add(400, []byte(`{"error_code":"A.1.2.3.4","error_msg":"five parts"}`))
+	f.Add(429, []byte(`{"error_code":"APIGW.0308","error_msg":"`+strings.Repeat(`x"`, 2000)+`","request_id":"`+strings.Repeat("r", 3000)+`"}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		resp := &Response{StatusCode: status, Header: http.Header{"X-Request-Id": {"0123"}}, Body: body}
 		err := CheckResponse(resp)
@@ -42,6 +45,10 @@ func FuzzCheckResponse(f *testing.F) {
 		}
 		if apiErr.Error() == "" {
 			t.Fatalf("CheckResponse(%d, %q): empty message", status, body)
+		}
+		if weight(apiErr.Message) > MaxMessageLen || weight(apiErr.RequestID) > MaxRequestIDLen ||
+			weight(apiErr.EncodedAuthorizationMessage) > MaxEncodedAuthorizationMessageLen {
+			t.Fatalf("CheckResponse(%d, %q): texts not bounded: %+v", status, body, apiErr)
 		}
 		if apiErr.HTTPStatus != status {
 			t.Fatalf("CheckResponse(%d, %q): HTTPStatus %d", status, body, apiErr.HTTPStatus)

@@ -48,6 +48,12 @@ type IAM struct {
 	ctx    context.Context // cancelled by Close: ends a token request in flight
 	cancel context.CancelFunc
 
+	// usedPassword is the password the last token request carried (read
+	// from password_file, which may change), for Secrets; guarded by
+	// secretMu, not mu, because Secrets is called during requests.
+	secretMu     sync.Mutex
+	usedPassword string
+
 	mu          sync.Mutex
 	token       string
 	renewAt     time.Time     // when to start renewing
@@ -336,6 +342,7 @@ func (s *IAM) request(ctx context.Context) (token string, expiresAt time.Time, e
 	if err != nil {
 		return "", time.Time{}, err
 	}
+	s.notePassword(password)
 	var body tokenRequest
 	body.Auth.Identity.Methods = []string{"password"}
 	user := &body.Auth.Identity.Password.User

@@ -24,10 +24,34 @@ type Client struct {
 	tasksURL string
 	caller   *api.Caller
 	auth     auth.Authenticator
+	language string // X-Language of every call
 }
 
+// Option sets an optional property of a Client.
+type Option func(*Client)
+
+// WithLanguage makes every call ask for texts (error_msg, progress.info)
+// in lang, en-us or zh-cn (config.Language); without it, or with "", en-us.
+func WithLanguage(lang string) Option {
+	return func(c *Client) {
+		if lang != "" {
+			c.language = lang
+		}
+	}
+}
+
+// Headers of every CodeArts Check call besides the credentials. The
+// official SDK sends Content-Type: application/json on these GETs, and
+// the service reads X-Language (default Chinese) for its texts. The
+// User-Agent is the HTTP client's own (codearts_check_exporter), not the
+// SDK's: the service's operators should see which client calls.
+const (
+	headerLanguage = "X-Language"
+	contentJSON    = "application/json"
+)
+
 // NewClient returns a client for endpoint (https://codearts-check.{region}.myhuaweicloud.com).
-func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator) (*Client, error) {
+func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator, opts ...Option) (*Client, error) {
 	u, err := url.Parse(strings.TrimSuffix(endpoint, "/"))
 	if err != nil {
 		return nil, fmt.Errorf("endpoint %q: %w", endpoint, err)
@@ -37,7 +61,11 @@ func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator) (*
 	}
 	tasks := *u
 	tasks.RawQuery, tasks.Fragment = "", ""
-	return &Client{endpoint: u, tasksURL: tasks.String() + "/v2/tasks/", caller: caller, auth: authn}, nil
+	c := &Client{endpoint: u, tasksURL: tasks.String() + "/v2/tasks/", caller: caller, auth: authn, language: "en-us"}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
 }
 
 // tokenRefused reports whether err is the API refusing the credentials.
@@ -88,7 +116,9 @@ func (c *Client) call(ctx context.Context, u, endpoint string, decode func(*api.
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Accept", contentJSON)
+		req.Header.Set("Content-Type", contentJSON)
+		req.Header.Set(headerLanguage, c.language)
 		if err := c.auth.Authorize(ctx, req); err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package codearts
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
@@ -41,25 +40,11 @@ func ReportRefused(err error) bool {
 	return apiErr.Code == "CC.00050010" || apiErr.HTTPStatus == http.StatusForbidden
 }
 
-// Report is a task's report: both calls' answers.
+// Report is a task's report: both calls' answers. The collector makes the
+// two calls itself (DefectsStatistic, DefectsSummary), each in its turn.
 type Report struct {
 	Statistic DefectsStatistic
 	Summary   DefectsSummary
-}
-
-// Report reads a task's report: the defects statistic, then the summary.
-// The first failure ends it (the second call would meet the same refusal
-// or the same trouble) and is returned, saying which call failed.
-func (c *Client) Report(ctx context.Context, taskID string) (Report, error) {
-	st, err := c.DefectsStatistic(ctx, taskID)
-	if err != nil {
-		return Report{}, fmt.Errorf("defects statistic: %w", err)
-	}
-	sum, err := c.DefectsSummary(ctx, taskID)
-	if err != nil {
-		return Report{}, fmt.Errorf("defects summary: %w", err)
-	}
-	return Report{Statistic: st, Summary: sum}, nil
 }
 
 // DefectsStatistic asks for a task's open defects by severity and status

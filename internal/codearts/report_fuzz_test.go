@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // The report answers are outside input: whatever comes, decoding must not
@@ -16,6 +17,9 @@ import (
 
 func FuzzDecodeDefectsStatistic(f *testing.F) {
 	f.Add([]byte(`{"severity":{"critical":1,"major":2,"minor":3,"suggestion":4},"status":{"unresolved":10,"resolved":5,"dismissed":1},"last_check_time":"2020-09-25T12:05:00Z","last_check_finish_time":"2020-09-25T12:15:00Z"}`))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"severity":null,"status":null,"last_check_time":null}`))
+	f.Add([]byte(`{"severity":{},"last_check_time":"9999-12-31T23:59:59Z","last_check_finish_time":"1969-12-31T23:59:59Z"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		st, err := DecodeDefectsStatistic(body)
 		if err != nil {
@@ -39,6 +43,11 @@ func FuzzDecodeDefectsStatistic(f *testing.F) {
 func FuzzDecodeDefectsSummary(f *testing.F) {
 	f.Add([]byte(`{"task_name":"web","git_branch":"main","code_line":55777,"duplication_ratio":"3.25%","comment_ratio":"20%","is_access":"1"}`))
 	f.Add([]byte(`{"result":{"info":{"codeLine":"55777","lastCheckTime":"2019-09-24 15:00:41","branch":"master"}}}`))
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"result":{"info":null}}`))
+	f.Add([]byte(`{"task_name":null,"code_line":null,"is_access":null,"last_check_time":null}`))
+	f.Add([]byte(`{"is_access":"error","last_check_time":"9999-12-31T23:59:59Z"}`))
+	f.Add([]byte(`{"is_access":"1                                                               x"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s, err := DecodeDefectsSummary(body)
 		if err != nil {
@@ -55,11 +64,20 @@ func FuzzDecodeDefectsSummary(f *testing.F) {
 		if !s.HasQualityGate && s.QualityGatePassed {
 			t.Fatalf("DecodeDefectsSummary(%q): gate passed without a verdict", body)
 		}
+		if u := s.UnknownQualityGate; len(u) > maxUnknownGateLen || !utf8.ValidString(u) || u != "" && s.HasQualityGate {
+			t.Fatalf("DecodeDefectsSummary(%q): unknown gate %q (known %v)", body, u, s.HasQualityGate)
+		}
 		checkTime(t, body, s.LastCheckTime)
 
+		// An unknown value cut to its bound may read as a known one
+		// ("1" and spaces): it is not written out then.
+		want := s
+		if _, known := ParseQualityGate(s.UnknownQualityGate); known {
+			want.UnknownQualityGate = ""
+		}
 		for _, example := range []bool{false, true} {
-			again, err := DecodeDefectsSummary(encodeSummary(t, s, example))
-			if err != nil || !sameSummary(again, s) {
+			again, err := DecodeDefectsSummary(encodeSummary(t, want, example))
+			if err != nil || !sameSummary(again, want) {
 				t.Fatalf("DecodeDefectsSummary(%q) = %+v; written out (example shape %v) and read again: %+v, %v", body, s, example, again, err)
 			}
 		}
@@ -84,7 +102,7 @@ func checkCounts(t *testing.T, body []byte, m map[string]int64, keys []string) {
 
 func checkTime(t *testing.T, body []byte, tm time.Time) {
 	t.Helper()
-	if !tm.IsZero() && (tm.Location() != time.UTC || tm.Unix() <= 0) {
+	if !tm.IsZero() && (tm.Location() != time.UTC || tm.Unix() <= 0 || tm.After(latestTime)) {
 		t.Fatalf("decoding %q: time %v", body, tm)
 	}
 }
@@ -132,11 +150,15 @@ func encodeSummary(t *testing.T, s DefectsSummary, example bool) []byte {
 	}
 	if s.HasQualityGate {
 		m[names[5]] = map[bool]string{true: "1", false: "0"}[s.QualityGatePassed]
+	} else if s.UnknownQualityGate != "" {
+		m[names[5]] = s.UnknownQualityGate
 	}
 	if !s.LastCheckTime.IsZero() {
 		m[names[6]] = s.LastCheckTime.Format(time.RFC3339Nano)
-		if example {
-			m[names[6]] = s.LastCheckTime.In(beijing).Format("2006-01-02 15:04:05.999999999")
+		if bj := s.LastCheckTime.In(beijing); example && bj.Year() <= 9999 {
+			// Past 9999-12-31 in Beijing the zoneless form has no year
+			// to write; RFC 3339 in UTC, which the decoder also reads.
+			m[names[6]] = bj.Format("2006-01-02 15:04:05.999999999")
 		}
 	}
 	if example {

@@ -9,16 +9,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Decoding of a check's report: ShowTaskDefectsStatisticV2 and
 // ShowTaskDetailV2 (CodeArts Check API reference). Both answers are read
 // field by field and nothing is taken on trust: a field that is absent,
 // null, or not what the API reference says is unknown, never 0, so that the
-// exporter leaves the series out instead of reporting a clean task. Only an
-// answer that is not a JSON object, or that has none of the call's fields
-// (which is what an error body or an unrelated page looks like), is an
-// error.
+// exporter leaves the series out instead of reporting a clean task.
+//
+// Every field of both SDK models is optional, so {} (or an object whose
+// fields are all null) is a valid answer with no values: Empty reports it,
+// and the collector reads it as "no report yet". Only an answer that is not
+// a JSON object, a field of the wrong JSON type where an object is needed,
+// or an object with members of which none is the call's (what an unrelated
+// page looks like) is an error.
 
 // Severities are the defect levels of codearts_check_task_defects, in the
 // API's order; DefectStatuses the statuses of
@@ -40,8 +45,14 @@ type DefectsStatistic struct {
 	Status map[string]int64
 	// LastCheckStart and LastCheckEnd are the start and end of the latest
 	// check (last_check_time, last_check_finish_time), in UTC; zero when
-	// the answer gave none or not a time.
+	// the answer gave none or not a time (see parseTime).
 	LastCheckStart, LastCheckEnd time.Time
+}
+
+// Empty reports whether the answer gave none of the statistic's values:
+// no count and no time, as in {} or an answer of nulls.
+func (st DefectsStatistic) Empty() bool {
+	return len(st.Severity) == 0 && len(st.Status) == 0 && st.LastCheckStart.IsZero() && st.LastCheckEnd.IsZero()
 }
 
 // DefectsSummary is a decoded ShowTaskDetailV2 answer, in either of the
@@ -61,8 +72,21 @@ type DefectsSummary struct {
 	// ParseQualityGate); HasQualityGate is false when it is unknown.
 	QualityGatePassed bool
 	HasQualityGate    bool
+	// UnknownQualityGate is is_access as sent when it was present but not
+	// understood (not null, not a value ParseQualityGate knows), so that
+	// the value can be logged: at most maxUnknownGateLen bytes, valid UTF-8,
+	// JSON strings unquoted and other JSON values as sent. "" otherwise.
+	UnknownQualityGate string
 	// LastCheckTime is when the latest check ran, in UTC; zero if not given.
 	LastCheckTime time.Time
+}
+
+// Empty reports whether the answer gave none of the summary's values (code
+// lines, ratios, quality gate, check time), as in {} or an answer of
+// nulls. The task's name and branch are labels, not values, and do not
+// count.
+func (s DefectsSummary) Empty() bool {
+	return !s.HasCodeLines && !s.HasDuplicationRatio && !s.HasCommentRatio && !s.HasQualityGate && s.LastCheckTime.IsZero()
 }
 
 // DecodeDefectsStatistic decodes a 200 body of the defects-statistic call
@@ -75,11 +99,13 @@ func DecodeDefectsStatistic(body []byte) (DefectsStatistic, error) {
 		Start    json.RawMessage            `json:"last_check_time"`
 		Finish   json.RawMessage            `json:"last_check_finish_time"`
 	}
-	if err := json.Unmarshal(body, &b); err != nil {
-		return DefectsStatistic{}, fmt.Errorf("defects statistic answer: %w", err)
+	if err := decodeObject(body, "defects statistic", &b); err != nil {
+		return DefectsStatistic{}, err
 	}
-	if b.Severity == nil && b.Status == nil {
-		return DefectsStatistic{}, errors.New("defects statistic answer has neither severity nor status")
+	var top map[string]json.RawMessage
+	_ = json.Unmarshal(body, &top) // an object: decodeObject checked it
+	if len(top) > 0 && !hasAny(top, statisticKnownKeys) {
+		return DefectsStatistic{}, errors.New("defects statistic answer has none of the statistic's fields")
 	}
 	st := DefectsStatistic{Severity: map[string]int64{}, Status: map[string]int64{}}
 	for _, level := range Severities {
@@ -102,6 +128,32 @@ func DecodeDefectsStatistic(body []byte) (DefectsStatistic, error) {
 	st.LastCheckStart, _ = parseTime(b.Start)
 	st.LastCheckEnd, _ = parseTime(b.Finish)
 	return st, nil
+}
+
+// statisticKnownKeys are the documented fields of the statistic answer.
+var statisticKnownKeys = []string{"severity", "status", "last_check_time", "last_check_finish_time"}
+
+// decodeObject unmarshals body, which must be a JSON object, into v; what
+// names the answer in the error.
+func decodeObject(body []byte, what string, v any) error {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return fmt.Errorf("%s answer is not a JSON object: %s", what, truncate(trimmed))
+	}
+	if err := json.Unmarshal(trimmed, v); err != nil {
+		return fmt.Errorf("%s answer: %w", what, err)
+	}
+	return nil
+}
+
+// hasAny reports whether fields has a member named in keys.
+func hasAny(fields map[string]json.RawMessage, keys []string) bool {
+	for _, k := range keys {
+		if _, ok := fields[k]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // summaryFields are the names of each DefectsSummary field in the schema
@@ -140,25 +192,22 @@ var summaryKnownKeys = strings.Fields(`task_id task_name creator_id git_url git_
 // fraction, so it is unknown. Times are read as parseTime says.
 func DecodeDefectsSummary(body []byte) (DefectsSummary, error) {
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return DefectsSummary{}, fmt.Errorf("defects summary answer: %w", err)
+	if err := decodeObject(body, "defects summary", &top); err != nil {
+		return DefectsSummary{}, err
 	}
 	fields := top
 	if raw, ok := top["result"]; ok {
+		// {"result":null}, {"result":{}} and {"result":{"info":null}} are
+		// the example shape's {}: no report yet.
 		var result struct {
 			Info map[string]json.RawMessage `json:"info"`
 		}
-		if err := json.Unmarshal(raw, &result); err != nil || result.Info == nil {
-			return DefectsSummary{}, fmt.Errorf("defects summary answer: result %s has no info object", truncate(raw))
+		if err := decodeObject(raw, "defects summary result", &result); err != nil && !bytes.Equal(bytes.TrimSpace(raw), jsonNull) {
+			return DefectsSummary{}, fmt.Errorf("defects summary answer: result %s is not an object with an info object", truncate(raw))
 		}
 		fields = result.Info
 	}
-	known := false
-	for _, k := range summaryKnownKeys {
-		_, ok := fields[k]
-		known = known || ok
-	}
-	if !known {
+	if len(fields) > 0 && !hasAny(fields, summaryKnownKeys) {
 		return DefectsSummary{}, errors.New("defects summary answer has none of the summary's fields")
 	}
 
@@ -183,8 +232,14 @@ func DecodeDefectsSummary(body []byte) (DefectsSummary, error) {
 	})
 	first(fields, summaryFields.gate, func(raw json.RawMessage) bool {
 		s.QualityGatePassed, s.HasQualityGate = parseGate(raw)
+		if !s.HasQualityGate && s.UnknownQualityGate == "" && !bytes.Equal(bytes.TrimSpace(raw), jsonNull) {
+			s.UnknownQualityGate = unknownGate(raw)
+		}
 		return s.HasQualityGate
 	})
+	if s.HasQualityGate {
+		s.UnknownQualityGate = ""
+	}
 	first(fields, summaryFields.lastCheck, func(raw json.RawMessage) bool {
 		var ok bool
 		s.LastCheckTime, ok = parseTime(raw)
@@ -299,7 +354,10 @@ func parseGate(raw json.RawMessage) (passed, known bool) {
 // space:
 //
 //	passed: "1", "true", "yes", "y", "pass", "passed", "success", "通过"
-//	failed: "0", "false", "no", "n", "fail", "failed", "failure", "未通过", "不通过"
+//	failed: "0", "false", "no", "n", "fail", "failed", "failure", "error", "未通过", "不通过"
+//
+// success and error are the service's own words for gate results on the
+// task-list call (review_result_types=success|error).
 //
 // Anything else ("", "-1", "2", "unknown", "null", a gate not configured)
 // is unknown, so that a value nobody has seen yet never pages anyone as a
@@ -308,10 +366,33 @@ func ParseQualityGate(s string) (passed, known bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "1", "true", "yes", "y", "pass", "passed", "success", "通过":
 		return true, true
-	case "0", "false", "no", "n", "fail", "failed", "failure", "未通过", "不通过":
+	case "0", "false", "no", "n", "fail", "failed", "failure", "error", "未通过", "不通过":
 		return false, true
 	}
 	return false, false
+}
+
+// maxUnknownGateLen bounds DefectsSummary.UnknownQualityGate: enough to
+// recognise a wording, too little for an answer to fill a log line.
+const maxUnknownGateLen = 64
+
+// unknownGate is raw, an is_access value not understood, as it can be
+// logged: a string unquoted, anything else as sent, made valid UTF-8 and
+// cut at a character boundary to maxUnknownGateLen bytes.
+func unknownGate(raw json.RawMessage) string {
+	text := string(bytes.TrimSpace(raw))
+	if s, ok := jsonString(raw); ok {
+		text = s
+	}
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	if len(text) <= maxUnknownGateLen {
+		return strings.Clone(text)
+	}
+	cut := maxUnknownGateLen
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return strings.Clone(text[:cut])
 }
 
 // beijing is the zone of the times the API writes without one (China
@@ -332,9 +413,15 @@ var timeLayouts = []struct {
 	{"2006-01-02T15:04:05", beijing},
 }
 
+// latestTime is the last instant RFC 3339 can write (a four-digit year):
+// a later time could not be shown or compared with what the service wrote.
+var latestTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+
 // parseTime reads a report time from a JSON string, in UTC. A time not
-// after 1970-01-01 (a placeholder such as "0001-01-01T00:00:00Z") is not a
-// time: no check ran then.
+// after 1970-01-01 (a placeholder such as "0001-01-01T00:00:00Z", or any
+// negative Unix time) is not a time: no check ran then. Nor is one after
+// latestTime, which only a zone offset past 9999-12-31 can give. Any time
+// in between is kept exactly, 9999-12-31T23:59:59Z included.
 func parseTime(raw json.RawMessage) (time.Time, bool) {
 	s, ok := jsonString(raw)
 	if !ok {
@@ -343,7 +430,10 @@ func parseTime(raw json.RawMessage) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, l := range timeLayouts {
 		t, err := time.ParseInLocation(l.layout, s, l.loc)
-		if err == nil && t.Unix() > 0 {
+		if err == nil {
+			if t.Unix() <= 0 || t.After(latestTime) {
+				return time.Time{}, false
+			}
 			return t.UTC(), true
 		}
 	}

@@ -3,6 +3,7 @@ package codearts
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -49,8 +50,19 @@ func TestDecodeDefectsStatistic(t *testing.T) {
 			DefectsStatistic{Severity: counts(), Status: counts(), LastCheckStart: start}, false},
 		{"placeholder times", `{"severity":{},"last_check_time":"0001-01-01T00:00:00Z","last_check_finish_time":"1970-01-01 08:00:00"}`,
 			DefectsStatistic{Severity: counts(), Status: counts()}, false},
-		{"empty object", `{}`, DefectsStatistic{}, true},
-		{"null severity and status", `{"severity":null,"status":null}`, DefectsStatistic{}, true},
+		// Every field of the SDK's model is optional: {} and nulls are a
+		// valid answer with no values (no report yet), not an error.
+		{"empty object", `{}`, DefectsStatistic{Severity: counts(), Status: counts()}, false},
+		{"null severity and status", `{"severity":null,"status":null}`, DefectsStatistic{Severity: counts(), Status: counts()}, false},
+		{"all null", `{"severity":null,"status":null,"last_check_time":null,"last_check_finish_time":null}`,
+			DefectsStatistic{Severity: counts(), Status: counts()}, false},
+		{"null counts", `{"severity":{"critical":null},"status":{"unresolved":null}}`, DefectsStatistic{Severity: counts(), Status: counts()}, false},
+		{"far-future times kept exactly", `{"severity":{},"last_check_time":"9999-12-31T23:59:59Z","last_check_finish_time":"9999-12-31T23:59:59.999999999Z"}`,
+			DefectsStatistic{Severity: counts(), Status: counts(), LastCheckStart: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+				LastCheckEnd: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)}, false},
+		{"times before 1970 dropped", `{"severity":{},"last_check_time":"1969-12-31T23:59:59Z","last_check_finish_time":"0001-01-01 08:00:00"}`,
+			DefectsStatistic{Severity: counts(), Status: counts()}, false},
+		{"no statistic field", `{"foo":1}`, DefectsStatistic{}, true},
 		{"severity not an object", `{"severity":5}`, DefectsStatistic{}, true},
 		{"error-like body", `{"error_code":"CC.00050010","error_msg":"no"}`, DefectsStatistic{}, true},
 		{"null", `null`, DefectsStatistic{}, true},
@@ -99,20 +111,33 @@ func TestDecodeDefectsSummary(t *testing.T) {
 		{"code_line as string in the schema shape", `{"code_line":"12"}`, DefectsSummary{CodeLines: 12, HasCodeLines: true}, false},
 		{"bad values are unknown",
 			`{"task_name":7,"git_branch":null,"code_line":-3,"duplication_ratio":"3.25","comment_ratio":0.2,"is_access":"maybe","last_check_time":"soon"}`,
-			DefectsSummary{}, false},
+			DefectsSummary{UnknownQualityGate: "maybe"}, false},
 		{"ratio over 100%", `{"duplication_ratio":"250%"}`, DefectsSummary{}, false},
 		{"snake_case wins, camelCase fills in", `{"code_line":"x","codeLine":"5","task_name":"","taskName":"n"}`,
 			DefectsSummary{TaskName: "n", CodeLines: 5, HasCodeLines: true}, false},
 		{"gate as JSON bool", `{"is_access":false}`, DefectsSummary{HasQualityGate: true}, false},
 		{"gate as number", `{"is_access":1}`, DefectsSummary{QualityGatePassed: true, HasQualityGate: true}, false},
-		{"gate number 2", `{"is_access":2}`, DefectsSummary{}, false},
+		{"gate number 2", `{"is_access":2}`, DefectsSummary{UnknownQualityGate: "2"}, false},
 		{"never checked: names only", `{"task_id":"t","task_name":"web"}`, DefectsSummary{TaskName: "web"}, false},
-		{"result without info", `{"result":{}}`, DefectsSummary{}, true},
-		{"result null", `{"result":null}`, DefectsSummary{}, true},
+		{"result without info", `{"result":{}}`, DefectsSummary{}, false},
+		{"result null", `{"result":null}`, DefectsSummary{}, false},
+		{"info null", `{"result":{"info":null}}`, DefectsSummary{}, false},
+		{"info empty", `{"result":{"info":{}}}`, DefectsSummary{}, false},
+		{"result not an object", `{"result":"none"}`, DefectsSummary{}, true},
+		{"all null, schema shape", `{"task_name":null,"code_line":null,"duplication_ratio":null,"comment_ratio":null,"is_access":null,"last_check_time":null}`, DefectsSummary{}, false},
+		{"all null, example shape", `{"result":{"info":{"codeLine":null,"isAccess":null,"lastCheckTime":null}}}`, DefectsSummary{}, false},
+		{"gate error", `{"is_access":"error"}`, DefectsSummary{HasQualityGate: true}, false},
+		{"gate success", `{"isAccess":"success"}`, DefectsSummary{QualityGatePassed: true, HasQualityGate: true}, false},
+		{"unknown gate as sent", `{"is_access":"  maybe "}`, DefectsSummary{UnknownQualityGate: "  maybe "}, false},
+		{"unknown gate bounded", `{"is_access":"` + strings.Repeat("é", 40) + `"}`, DefectsSummary{UnknownQualityGate: strings.Repeat("é", 32)}, false},
+		{"unknown gate not a string", `{"is_access":{"a":[1]}}`, DefectsSummary{UnknownQualityGate: `{"a":[1]}`}, false},
+		{"unknown gate in snake_case, camelCase known", `{"is_access":"maybe","isAccess":"0"}`, DefectsSummary{HasQualityGate: true}, false},
+		{"far-future time kept", `{"last_check_time":"9999-12-31T23:59:59Z"}`, DefectsSummary{LastCheckTime: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)}, false},
+		{"time past 9999 dropped", `{"last_check_time":"9999-12-31T23:59:59-01:00"}`, DefectsSummary{}, false},
 		{"info not an object", `{"result":{"info":[1]}}`, DefectsSummary{}, true},
 		{"no known field", `{"foo":1}`, DefectsSummary{}, true},
 		{"error-like body", `{"error_code":"CC.00050010","error_msg":"no"}`, DefectsSummary{}, true},
-		{"empty object", `{}`, DefectsSummary{}, true},
+		{"empty object", `{}`, DefectsSummary{}, false},
 		{"null", `null`, DefectsSummary{}, true},
 		{"string", `"summary"`, DefectsSummary{}, true},
 		{"truncated", `{"code_line":1`, DefectsSummary{}, true},
@@ -152,7 +177,7 @@ func TestParseQualityGate(t *testing.T) {
 			t.Errorf("ParseQualityGate(%q) = %v, %v; want passed", s, passed, known)
 		}
 	}
-	for _, s := range []string{"0", "false", "False", "fail", "FAILED", "no", "n", "failure", "未通过", "不通过"} {
+	for _, s := range []string{"0", "false", "False", "fail", "FAILED", "no", "n", "failure", "error", " Error ", "未通过", "不通过"} {
 		if passed, known := ParseQualityGate(s); passed || !known {
 			t.Errorf("ParseQualityGate(%q) = %v, %v; want failed", s, passed, known)
 		}
@@ -181,9 +206,53 @@ func TestParseReportTime(t *testing.T) {
 	if got, ok := parseTime([]byte(`"2020-09-25 20:05:00.250"`)); !ok || !got.Equal(want.Add(250*time.Millisecond)) {
 		t.Errorf("fractional seconds: %v, %v", got, ok)
 	}
-	for _, s := range []string{`null`, `""`, `1601035500`, `"2020-09-25"`, `"25/09/2020 12:05"`, `"1970-01-01T00:00:00Z"`, `"2020-13-01T00:00:00Z"`} {
+	for _, s := range []string{`null`, `""`, `1601035500`, `"2020-09-25"`, `"25/09/2020 12:05"`, `"1970-01-01T00:00:00Z"`, `"2020-13-01T00:00:00Z"`,
+		`"1969-12-31T23:59:59Z"`, `"0001-01-01T00:00:00Z"`, `"10000-01-01T00:00:00Z"`, `"9999-12-31T23:00:00-01:00"`} {
 		if got, ok := parseTime([]byte(s)); ok {
 			t.Errorf("parseTime(%s) = %v, want no time", s, got)
+		}
+	}
+}
+
+// Far-future times are kept exactly, to the nanosecond.
+func TestParseReportTimeFarFuture(t *testing.T) {
+	for s, want := range map[string]time.Time{
+		`"9999-12-31T23:59:59Z"`:           time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		`"9999-12-31 23:59:59"`:            time.Date(9999, 12, 31, 15, 59, 59, 0, time.UTC),
+		`"9999-12-31T23:59:59.123456789Z"`: time.Date(9999, 12, 31, 23, 59, 59, 123456789, time.UTC),
+		`"2262-04-12T00:00:00Z"`:           time.Date(2262, 4, 12, 0, 0, 0, 0, time.UTC), // past UnixNano's range
+	} {
+		got, ok := parseTime([]byte(s))
+		if !ok || !got.Equal(want) || got.Unix() != want.Unix() || got.Nanosecond() != want.Nanosecond() {
+			t.Errorf("parseTime(%s) = %v, %v; want %v", s, got, ok, want)
+		}
+	}
+}
+
+// Empty tells an answer with no values (no report yet) from one with some.
+func TestReportEmpty(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{}`:                          true,
+		`{"severity":null}`:           true,
+		`{"severity":{"critical":0}}`: false,
+		`{"last_check_time":"2020-09-25T12:05:00Z"}`: false,
+	} {
+		st, err := DecodeDefectsStatistic([]byte(body))
+		if err != nil || st.Empty() != want {
+			t.Errorf("statistic %s: Empty() = %v (%v), want %v", body, st.Empty(), err, want)
+		}
+	}
+	for body, want := range map[string]bool{
+		`{}`:                       true,
+		`{"result":{"info":null}}`: true,
+		`{"task_name":"web","is_access":"maybe"}`: true,
+		`{"is_access":"error"}`:                   false,
+		`{"code_line":0}`:                         false,
+		`{"comment_ratio":"1%"}`:                  false,
+	} {
+		s, err := DecodeDefectsSummary([]byte(body))
+		if err != nil || s.Empty() != want {
+			t.Errorf("summary %s: Empty() = %v (%v), want %v", body, s.Empty(), err, want)
 		}
 	}
 }

@@ -30,6 +30,11 @@ const (
 	FaultServiceUnavailable           // 503 gateway JSON (APIGW.0610 on progress, APIGW.0613 on IAM)
 	FaultForbidden                    // 403 APIGW.0302 with an encoded_authorization_message
 	FaultNoPermission                 // 200 CC.00050010 current user does not have permission
+	FaultThreePartCode                // 200 CC.00070400.500, a code of three parts (hostile.go)
+	FaultHugeRetryLater               // 200 CC.00050012 with a HugeErrorMsgSize error_msg and a HugeRequestIDSize request_id (hostile.go)
+	FaultHugeBusy                     // 400 CC.00000000, as huge
+	FaultHugeThrottled                // 429 APIGW.0308, as huge
+	FaultEchoRequest                  // 400 echoing the request: its body on IAM, its headers elsewhere (hostile.go)
 )
 
 var faultNames = [...]string{
@@ -47,6 +52,11 @@ var faultNames = [...]string{
 	FaultServiceUnavailable: "FaultServiceUnavailable",
 	FaultForbidden:          "FaultForbidden",
 	FaultNoPermission:       "FaultNoPermission",
+	FaultThreePartCode:      "FaultThreePartCode",
+	FaultHugeRetryLater:     "FaultHugeRetryLater",
+	FaultHugeBusy:           "FaultHugeBusy",
+	FaultHugeThrottled:      "FaultHugeThrottled",
+	FaultEchoRequest:        "FaultEchoRequest",
 }
 
 // String returns the constant's name, for test names and failure messages.
@@ -116,8 +126,9 @@ func (s *Server) ClearFaults() {
 // read) and project-list requests (after the credentials check; they share
 // the fault's Times). FaultServiceUnavailable answers 503 APIGW.0613 (IAM unavailable);
 // FaultHang, FaultConnReset and FaultBadGateway behave as on progress
-// requests. The remaining kinds answer exactly as they do on progress
-// requests; none of them issues a token.
+// requests. FaultEchoRequest reads the token request's body and echoes it
+// (headers, on the project list). The remaining kinds answer exactly as
+// they do on progress requests; none of them issues a token.
 func (s *Server) SetIAMFault(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -183,11 +194,11 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, k FaultKind,
 		s.writeFaultError(w, iam, gatewayError(http.StatusTooManyRequests, "APIGW.0308",
 			"The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second"))
 	case FaultBusy:
-		s.writeFaultError(w, iam, serviceError(http.StatusBadRequest, "CC.00000000", "网络繁忙,请稍后再试"))
+		s.writeFaultError(w, iam, serviceError(http.StatusBadRequest, "CC.00000000", text(r, "网络繁忙,请稍后再试", "The network is busy. Please try again later.")))
 	case FaultRetryLater:
 		s.writeFaultError(w, iam, serviceError(http.StatusOK, "CC.00050012", "retry later"))
 	case FaultTokenExpired:
-		s.writeFaultError(w, iam, serviceError(http.StatusUnauthorized, "CC.00000003", "认证信息过期"))
+		s.writeFaultError(w, iam, serviceError(http.StatusUnauthorized, "CC.00000003", text(r, "认证信息过期", "Authentication information expired")))
 	case FaultServiceUnavailable:
 		if iam {
 			gatewayError(http.StatusServiceUnavailable, "APIGW.0613", "IAM service is currently unavailable").write(w)
@@ -200,6 +211,8 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, k FaultKind,
 		s.writeFaultError(w, iam, e)
 	case FaultNoPermission:
 		s.writeFaultError(w, iam, serviceError(http.StatusOK, "CC.00050010", "current user does not have permission"))
+	case FaultThreePartCode, FaultHugeRetryLater, FaultHugeBusy, FaultHugeThrottled, FaultEchoRequest:
+		s.writeHostile(w, r, k, iam)
 	default:
 		panic("simulator: unknown fault kind " + k.String())
 	}

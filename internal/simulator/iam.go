@@ -336,7 +336,7 @@ func (s *Server) authorizeToken(r *http.Request) *apiError {
 		return gatewayError(http.StatusUnauthorized, "APIGW.0301",
 			"Incorrect IAM authentication information: verify token fail")
 	case rec.expired || !s.now().Before(rec.expiresAt):
-		return serviceError(http.StatusUnauthorized, "CC.00000003", "认证信息过期")
+		return serviceError(http.StatusUnauthorized, "CC.00000003", text(r, "认证信息过期", "Authentication information expired"))
 	}
 	return nil
 }

@@ -62,19 +62,22 @@ type Report struct {
 	// "3.25%"; "" is not sent.
 	DuplicationRatio, CommentRatio string
 	// IsAccess is the quality gate's verdict as sent: "1" passed, "0"
-	// failed; "" is not sent.
+	// failed (made-up reports; "success" and "error" with SetGateWords), or
+	// anything a test sets; "" is not sent.
 	IsAccess string
 }
 
 // reportState is the report calls' side of the server, guarded by Server.mu.
 type reportState struct {
 	shape    SummaryShape
-	fixed    map[string]Report      // by task ID (SetReport)
-	finished map[string]int         // checks finished by FinishCheck, by task ID
-	endedAt  map[string]time.Time   // when FinishCheck last ended a check, by task ID
-	denials  map[string]Denial      // by task ID; "" = every task
-	faults   map[string]*faultState // by task ID; "" = every task
-	requests map[string]int         // by task ID, both calls, any outcome
+	fixed    map[string]Report       // by task ID (SetReport)
+	finished map[string]int          // checks finished by FinishCheck, by task ID
+	endedAt  map[string]time.Time    // when FinishCheck last ended a check, by task ID
+	denials  map[string]Denial       // by task ID; "" = every task
+	faults   map[string]*faultState  // by task ID; "" = every task
+	requests map[string]int          // by task ID, both calls, any outcome
+	answers  map[string]ReportAnswer // by task ID; "" = every task (reportbody.go)
+	words    bool                    // made-up reports say success/error (SetGateWords)
 }
 
 // reportCheckDuration is how long a check of a task that FinishCheck
@@ -182,7 +185,7 @@ func (s *Server) lookupReport(taskID string) (Report, bool) {
 		pos := s.now().Sub(s.demoStart) + d.offset
 		k := floorDiv(pos-demoChecking, demoPeriod)
 		start := s.demoStart.Add(time.Duration(k)*demoPeriod - d.offset)
-		return madeUpReport(taskID, int(k), start, start.Add(demoChecking)), true
+		return s.reports.worded(madeUpReport(taskID, int(k), start, start.Add(demoChecking))), true
 	}
 	t, ok := s.tasks[taskID]
 	if !ok {
@@ -192,12 +195,29 @@ func (s *Server) lookupReport(taskID string) (Report, bool) {
 	switch {
 	case n > 0:
 		end := s.reports.endedAt[taskID]
-		return madeUpReport(taskID, n, end.Add(-reportCheckDuration), end), true
+		return s.reports.worded(madeUpReport(taskID, n, end.Add(-reportCheckDuration), end)), true
 	case t.Status == nil:
 		return Report{}, true // never checked
 	default:
-		return madeUpReport(taskID, 0, staticCheckEnd.Add(-reportCheckDuration), staticCheckEnd), true
+		return s.reports.worded(madeUpReport(taskID, 0, staticCheckEnd.Add(-reportCheckDuration), staticCheckEnd)), true
 	}
+}
+
+// SetGateWords makes made-up reports give the quality gate's verdict in
+// the service's words for gate results (success, error) instead of 1 and
+// 0. Reports set with SetReport are sent as they were given.
+func (s *Server) SetGateWords(words bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reports.words = words
+}
+
+// worded is r with its verdict in words when SetGateWords asks for them.
+func (rs *reportState) worded(r Report) Report {
+	if rs.words {
+		r.IsAccess = map[string]string{"1": "success", "0": "error"}[r.IsAccess]
+	}
+	return r
 }
 
 // madeUpReport is check k's report of task id: numbers that depend on the
@@ -303,7 +323,13 @@ func (s *Server) answerReport(w http.ResponseWriter, r *http.Request, taskID str
 	case fault != FaultNone:
 		s.writeFault(w, r, fault, false)
 	default:
-		writeJSON(w, http.StatusOK, render(rep))
+		s.mu.Lock()
+		answer, ok := s.reports.answers[taskID]
+		if !ok {
+			answer = s.reports.answers[""]
+		}
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, answer.body(render(rep)))
 	}
 }
 

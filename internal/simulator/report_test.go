@@ -231,3 +231,59 @@ func TestReportFaults(t *testing.T) {
 	}
 	wantErr(t, e.progress(reportTask, tok), http.StatusBadRequest, "CC.00000000", false)
 }
+
+// Both report calls can answer {} or nulls, in either summary shape.
+func TestReportAnswers(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token()
+	e.sim.SetTask(Task{ID: reportTask, Status: IntPtr(2)})
+	for _, tc := range []struct {
+		answer          ReportAnswer
+		shape           SummaryShape
+		statistic, summ string
+	}{
+		{ReportEmpty, SummarySchema, `{}`, `{}`},
+		{ReportEmpty, SummaryExample, `{}`, `{}`},
+		{ReportNulls, SummarySchema, `{"last_check_finish_time":null,"last_check_time":null,"severity":null,"status":null}`,
+			`{"check_type":null,"code_line":null,"code_line_total":null,"code_quality":null,"comment_ratio":null,"creator_id":null,"critical_count":null,"duplication_ratio":null,"git_branch":null,"git_url":null,"is_access":null,"issue_count":null,"last_check_time":null,"major_count":null,"minor_count":null,"risk_coefficient":null,"suggestion_count":null,"task_id":null,"task_name":null,"trigger_type":null}`},
+		{ReportNulls, SummaryExample, `{"last_check_finish_time":null,"last_check_time":null,"severity":null,"status":null}`,
+			`{"result":{"info":{"branch":null,"codeLine":null,"codeLineTotal":null,"codeQuality":null,"commentRatio":null,"defectInfo":null,"defectStatusInfo":null,"duplicationRatio":null,"isAccess":null,"lastCheckTime":null,"riskCoefficient":null,"taskName":null}}}`},
+	} {
+		e.sim.SetSummaryShape(tc.shape)
+		e.sim.SetReportAnswer("", tc.answer)
+		if r := e.reportGet(reportTask, "defects-statistic", "?time_info_switch=true", tok); r.status != 200 || string(r.body) != tc.statistic {
+			t.Errorf("answer %d shape %d: statistic %d %s", tc.answer, tc.shape, r.status, r.body)
+		}
+		if r := e.reportGet(reportTask, "defects-summary", "", tok); r.status != 200 || string(r.body) != tc.summ {
+			t.Errorf("answer %d shape %d: summary %d %s", tc.answer, tc.shape, r.status, r.body)
+		}
+	}
+	// A task's own ReportFull exempts it from an answer set for all.
+	e.sim.SetReportAnswer(reportTask, ReportFull)
+	if r := e.reportGet(reportTask, "defects-statistic", "", tok); !strings.Contains(string(r.body), `"severity":{`) {
+		t.Errorf("exempt task: %s", r.body)
+	}
+}
+
+// Made-up reports can give the gate in words; far-future times are sent
+// as they are.
+func TestReportGateWordsAndFarFuture(t *testing.T) {
+	e := newEnv(t, Options{})
+	tok := e.token()
+	e.sim.SetTask(Task{ID: reportTask, Status: IntPtr(2)})
+	e.sim.SetGateWords(true)
+	rep, _ := e.sim.Report(reportTask)
+	if rep.IsAccess != "success" && rep.IsAccess != "error" {
+		t.Errorf("gate %q, want success or error", rep.IsAccess)
+	}
+	if r := e.reportGet(reportTask, "defects-summary", "", tok); !strings.Contains(string(r.body), `"is_access":"`+rep.IsAccess+`"`) {
+		t.Errorf("summary %s does not send %q", r.body, rep.IsAccess)
+	}
+	far := fixedReport
+	far.CheckStart = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	far.CheckEnd = far.CheckStart
+	e.sim.SetReport(reportTask, far)
+	if r := e.reportGet(reportTask, "defects-statistic", "?time_info_switch=true", tok); !strings.Contains(string(r.body), `"last_check_finish_time":"9999-12-31T23:59:59Z"`) {
+		t.Errorf("statistic %s", r.body)
+	}
+}

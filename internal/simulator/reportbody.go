@@ -1,12 +1,67 @@
 package simulator
 
 import (
+	"encoding/json"
 	"strconv"
 	"time"
 )
 
 // The bodies of the report calls (report.go), as the CodeArts Check API
 // reference shows them (ShowTaskDefectsStatisticV2, ShowTaskDetailV2).
+
+// ReportAnswer is what both report calls answer for a task with a report.
+// Every field of both SDK models is optional, so the service may leave
+// all of them out, or send them null, for a task with no report yet.
+type ReportAnswer int
+
+const (
+	ReportFull  ReportAnswer = iota // the report (the default)
+	ReportEmpty                     // {}
+	ReportNulls                     // every field null: the statistic's four, the summary's in its shape
+)
+
+// SetReportAnswer makes both report calls for taskID (every task when
+// taskID is "") answer as a says; ReportFull for a task exempts it from
+// an answer set for every task.
+func (s *Server) SetReportAnswer(taskID string, a ReportAnswer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	initMap(&s.reports.answers)[taskID] = a
+}
+
+// body is the answer a makes of full, the body render gave.
+func (a ReportAnswer) body(full any) any {
+	switch a {
+	case ReportEmpty:
+		return struct{}{}
+	case ReportNulls:
+		b, err := json.Marshal(full)
+		if err != nil {
+			panic("simulator: marshal report: " + err.Error())
+		}
+		var fields map[string]any
+		_ = json.Unmarshal(b, &fields) // always an object: one of this file's types
+		if _, ok := full.(summaryExampleBody); ok {
+			info := map[string]any{}
+			for _, k := range []string{"taskName", "branch", "codeLineTotal", "codeLine", "lastCheckTime", "codeQuality",
+				"riskCoefficient", "duplicationRatio", "commentRatio", "isAccess", "defectInfo", "defectStatusInfo"} {
+				info[k] = nil
+			}
+			return map[string]any{"result": map[string]any{"info": info}}
+		}
+		for k := range fields {
+			fields[k] = nil
+		}
+		if _, ok := full.(statisticBody); ok {
+			fields["last_check_time"], fields["last_check_finish_time"] = nil, nil
+		}
+		if _, ok := full.(summarySchemaBody); ok {
+			fields["last_check_time"], fields["duplication_ratio"], fields["comment_ratio"], fields["is_access"] = nil, nil, nil, nil
+		}
+		return fields
+	}
+	return full
+}
 
 // statisticBody is the defects-statistic answer. The status object carries
 // the newer answers' fixed and solved next to resolved (their sum).

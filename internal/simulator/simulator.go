@@ -214,6 +214,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", newRequestID())
 
 	path := r.URL.EscapedPath()
+	s.recordHeaders(r, callName(r.Method, path))
 	if path == tokenPath {
 		s.serveToken(w, r)
 		return

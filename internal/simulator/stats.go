@@ -15,6 +15,7 @@ type stats struct {
 	lastQuery        map[string]url.Values
 	lastRawPath      map[string]string
 	projects         projectStats
+	headers          headerStats // language.go
 }
 
 func newStats() stats {
