@@ -47,7 +47,7 @@ func newCDEnv(t *testing.T, mode simulator.LastCheckMode, enabled bool) *cdEnv {
 	})
 	env.coll.ShareListings(discovery.New(env.coll.session, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	env.coll.changes.now = clock.Now
-	env.coll.quality.now = clock.Now
+	env.coll.reports.now = clock.Now
 	return &cdEnv{testEnv: env, clock: clock}
 }
 

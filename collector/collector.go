@@ -1,12 +1,3 @@
-// Package collector owns scrapes: for each scrape of /metrics it asks
-// CodeArts Check for the progress of every configured task through a
-// bounded work queue, within the scrape's deadline, and turns the answers
-// into metrics; after the progress queries, with what the deadline and the
-// API budget leave, it reads the reports (defects, quality gate, code
-// size) of the tasks whose check finished (quality.go). It also owns the
-// /metrics HTTP handler, which derives that deadline from Prometheus'
-// scrape timeout header and leaves the answer (formats, compression,
-// name[]) to promhttp.
 package collector
 
 import (
@@ -37,7 +28,7 @@ type Collector struct {
 
 	share share // collections shared between scrapes (share.go)
 	// workers are the query and read goroutines, which may outlive the
-	// collection they worked for by the end of a call (queue.go).
+	// collection they worked for by the end of a call (progress.go).
 	workers sync.WaitGroup
 	// testHookAfterQuery, when set, runs in the worker after each
 	// progress call returns and before its result is recorded.
@@ -48,8 +39,8 @@ type Collector struct {
 	mu      sync.Mutex
 	last    map[string]taskState // last valid answer per task ID
 	sched   schedule             // which tasks go first (schedule.go)
-	quality qualityBook          // reports (quality.go)
-	changes changeBook           // change detection (changes.go)
+	reports reportBook           // report refresh policy (reports.go)
+	changes changeBook           // change detection (changedetection.go)
 }
 
 // taskState is what the exporter keeps of the last valid answer for a
@@ -73,7 +64,7 @@ type TaskSource interface {
 // creator closes it after the Collector.
 func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
 	return &Collector{config: sess.Config, session: sess, tasks: source, metrics: metrics, logger: logger,
-		last: map[string]taskState{}, share: share{now: time.Now}, quality: qualityBook{now: time.Now},
+		last: map[string]taskState{}, share: share{now: time.Now}, reports: reportBook{now: time.Now},
 		changes: changeBook{now: time.Now}}
 }
 
@@ -88,7 +79,7 @@ type result struct {
 	progress codearts.Progress
 	err      error
 	duration time.Duration
-	// Change detection (changes.go): byListing, the listing of listedAt
+	// Change detection (changedetection.go): byListing, the listing of listedAt
 	// answered the task and progress is its last answer; checkMoved, this
 	// progress answer was asked for because last_check_time moved.
 	byListing  bool
@@ -97,7 +88,7 @@ type result struct {
 }
 
 // collect queries every task, then reads the reports that are due with
-// what is left (quality.go), and returns the snapshot of the collection,
+// what is left (reports.go), and returns the snapshot of the collection,
 // but for its duration.
 func (c *Collector) collect(ctx context.Context) *snapshot {
 	start := time.Now()
@@ -108,16 +99,16 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 	}
 	tasks := c.byStaleness(c.tasks.Tasks(sess.Config))
 	// Change detection: list the tracked tasks' projects, then query only
-	// the tasks the listing does not answer (changes.go).
+	// the tasks the listing does not answer (changedetection.go).
 	plan := c.planChanges(ctx, sess, tasks)
 	results := c.queryPlanned(ctx, sess, tasks, plan)
 	quality := sess.Config.Quality.On()
 	var due []int
 	c.mu.Lock()
 	if quality {
-		due = c.quality.plan(tasks, results)
+		due = c.reports.plan(tasks, results)
 	} else {
-		c.quality.tasks = nil // turned off: its series go, and a read is due when it is on again
+		c.reports.tasks = nil // turned off: its series go, and a read is due when it is on again
 	}
 	c.mu.Unlock()
 	reads := c.readReports(ctx, sess, tasks, due, start)
@@ -127,7 +118,7 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 	snap := &snapshot{rows: make([]taskRow, 0, len(tasks))}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.quality.record(tasks, reads, time.Duration(sess.Config.Quality.RefreshInterval), c.logger)
+	c.reports.record(tasks, reads, time.Duration(sess.Config.Quality.RefreshInterval), c.logger)
 	c.changes.record(tasks, results, plan)
 	snap.byProgress, snap.byListing = answeredBy(results)
 	current := make(map[string]taskState, len(tasks))
@@ -158,7 +149,7 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 		if known {
 			current[task.ID] = state
 		}
-		report := c.quality.report(task.ID)
+		report := c.reports.report(task.ID)
 		if report != nil {
 			// Where the configuration and discovery give no name or
 			// branch, the report's fill them.

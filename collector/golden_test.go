@@ -38,7 +38,7 @@ func TestDemoMetricsGolden(t *testing.T) {
 			c.Tasks[i].Name = names[c.Tasks[i].ID]
 		}
 	})
-	env.coll.quality.now = clock.Now
+	env.coll.reports.now = clock.Now
 	env.coll.share.now = clock.Now
 
 	resp, err := http.Get(env.exporter.URL + "/metrics")

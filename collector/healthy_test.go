@@ -217,7 +217,7 @@ func newReportFrontEnv(t *testing.T, sim *simulator.Server, ids []string, bodies
 // report read counted no error.
 func noReportYet(t *testing.T, res scrapeResult, id string) {
 	t.Helper()
-	for _, name := range qualityFamilies {
+	for _, name := range reportFamilies {
 		if mf := res.families[name]; mf != nil {
 			for _, m := range mf.GetMetric() {
 				for _, l := range m.GetLabel() {

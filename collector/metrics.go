@@ -92,7 +92,7 @@ const (
 	scrapeDurationHelp = "Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."
 
 	// The report families: served from the task's last good report
-	// (quality.go), like progress values, each absent while unknown.
+	// (reports.go), like progress values, each absent while unknown.
 	defectsHelp         = "Open defects of the task's latest report, by severity (critical, major, minor, suggestion). Absent for a level the API did not give. Read when a check finishes, not on every scrape; see codearts_check_task_quality_last_success_timestamp_seconds."
 	defectsByStatusHelp = "Defects of the task's latest report, by status (unresolved, resolved, dismissed); resolved is fixed + solved when the API gives only those."
 	checkStartHelp      = "Unix time the task's latest check started, from its report; absent when the API gives none."
@@ -104,5 +104,5 @@ const (
 	qualitySuccessHelp  = "Unix time the task's report was last read successfully; how old the served report series are."
 )
 
-// collectionTasksHelp is codearts_check_collection_tasks' help (changes.go).
+// collectionTasksHelp is codearts_check_collection_tasks' help (changedetection.go).
 const collectionTasksHelp = "Tasks the collection this scrape served answered, by how: \"progress\", a progress query; \"listing\", change detection's task list showed no change (codearts_check_task_last_success_timestamp_seconds is then the listing's time)."

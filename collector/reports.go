@@ -1,20 +1,14 @@
 package collector
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 // Reports (quality.enabled). A task's report (defects, quality gate, code
@@ -60,7 +54,7 @@ import (
 // Each report call has its own timeout (reportCallTimeout, never beyond
 // the collection's deadline), so that a report endpoint that hangs cannot
 // hold the scrape; and the reads, like the progress queries, are waited
-// for at most until the deadline (queue.go).
+// for at most until the deadline (progress.go).
 //
 // The values served are those of the last good read, kept compactly per
 // task (reportValues), as progress values are; they go when the task
@@ -81,14 +75,14 @@ var reportCallTimeout = 5 * time.Second
 // 1/reportReserveDivisor of the collection's time is left.
 const reportReserveDivisor = 10
 
-// qualityBook is the Collector's report state, guarded by Collector.mu.
-type qualityBook struct {
+// reportBook is the Collector's report state, guarded by Collector.mu.
+type reportBook struct {
 	now   func() time.Time // time.Now; tests set a fake clock
-	tasks map[string]*qualityState
+	tasks map[string]*reportState
 }
 
-// qualityState is what the exporter keeps of one task's reports.
-type qualityState struct {
+// reportState is what the exporter keeps of one task's reports.
+type reportState struct {
 	report *reportValues // the last good read; nil: none yet. Never modified: snapshots share it.
 	// status is the task's status in the last progress answer, to spot a
 	// check that finished; hasStatus is false until one was answered.
@@ -107,30 +101,21 @@ type qualityState struct {
 }
 
 // ready reports whether st's report should be read at now.
-func (st *qualityState) ready(now time.Time) bool {
+func (st *reportState) ready(now time.Time) bool {
 	return !now.Before(st.notBefore) && (st.due || !now.Before(st.refresh))
-}
-
-// reportRead is the outcome of one report read in a collection.
-type reportRead struct {
-	task   int // index into the collection's tasks
-	report codearts.Report
-	err    error
-	asked  bool // a call was sent
-	at     time.Time
 }
 
 // plan updates the report state of tasks from this collection's progress
 // results, forgets tasks no longer in the set, and returns the indexes of
 // the tasks whose report should be read, stalest first. c.mu must be held.
-func (q *qualityBook) plan(tasks []config.Task, results []result) []int {
+func (q *reportBook) plan(tasks []config.Task, results []result) []int {
 	now := q.now()
-	kept := make(map[string]*qualityState, len(tasks))
+	kept := make(map[string]*reportState, len(tasks))
 	var due []int
 	for i, t := range tasks {
 		st := q.tasks[t.ID]
 		if st == nil {
-			st = &qualityState{due: true}
+			st = &reportState{due: true}
 		}
 		if _, listed := kept[t.ID]; listed {
 			continue // a task listed twice is read once
@@ -176,104 +161,9 @@ func (q *qualityBook) plan(tasks []config.Task, results []result) []int {
 	return due
 }
 
-// readReports reads the reports of the tasks due (indexes into tasks, in
-// order) with what ctx's deadline and the API budget leave, with at most
-// sess.Config.Concurrency reads in flight. A read not started has a nil
-// report and err nil; see sent.
-func (c *Collector) readReports(ctx context.Context, sess session.API, tasks []config.Task, due []int, start time.Time) []reportRead {
-	reads := make([]reportRead, len(due))
-	if len(due) == 0 {
-		return reads
-	}
-	startBy := time.Time{}
-	if deadline, ok := ctx.Deadline(); ok {
-		startBy = deadline.Add(-deadline.Sub(start) / reportReserveDivisor)
-		ctx = api.WithBudgetDeadline(ctx, startBy)
-	}
-	workers := min(sess.Config.Concurrency, len(due))
-	if rate := sess.Config.MaxRequestsPerSecond; rate > 0 && !startBy.IsZero() {
-		// A read is two calls, and the budget hands out tokens in the
-		// order they are asked for: with more reads in flight than the
-		// budget can finish before startBy, each would get its first call
-		// and not its second, and every read would be wasted, scrape
-		// after scrape.
-		workers = max(1, min(workers, int(rate*time.Until(startBy).Seconds()/2)))
-	}
-	// Reads still running when the collection stops waiting (at the
-	// deadline, see waitWorkers) are dropped: the answer leaves without
-	// them, and they count as not started.
-	var mu sync.Mutex
-	closed := false
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		c.workers.Add(1)
-		go func() {
-			defer c.workers.Done()
-			defer wg.Done()
-			for ctx.Err() == nil && (startBy.IsZero() || time.Now().Before(startBy)) {
-				n := int(next.Add(1) - 1)
-				if n >= len(due) {
-					return
-				}
-				i := due[n]
-				r := readReport(ctx, sess, tasks[i].ID)
-				if hook := c.testHookAfterRead; hook != nil {
-					hook(tasks[i].ID)
-				}
-				r.task, r.at = i, c.quality.now()
-				mu.Lock()
-				if !closed {
-					reads[n] = r
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	waitWorkers(ctx, &wg)
-	mu.Lock()
-	defer mu.Unlock()
-	closed = true
-	for n := range reads {
-		if reads[n].at.IsZero() {
-			reads[n] = reportRead{task: due[n], err: errNotStarted}
-		}
-	}
-	return reads
-}
-
-// readReport reads the report of the task id: the defects statistic, then
-// the summary, as codearts.Client.Report does, but noting whether the
-// first call was sent, so that a read the budget cut in half still counts
-// as asked for.
-// Each call has its own reportCallTimeout.
-func readReport(ctx context.Context, sess session.API, id string) reportRead {
-	var r reportRead
-	var err error
-	callCtx, cancel := context.WithTimeout(ctx, reportCallTimeout)
-	r.report.Statistic, err = sess.Client.DefectsStatistic(callCtx, id)
-	cancel()
-	if err != nil {
-		r.err, r.asked = fmt.Errorf("defects statistic: %w", err), wasSent(err)
-		return r
-	}
-	r.asked = true
-	callCtx, cancel = context.WithTimeout(ctx, reportCallTimeout)
-	r.report.Summary, err = sess.Client.DefectsSummary(callCtx, id)
-	cancel()
-	if err != nil {
-		r.err = fmt.Errorf("defects summary: %w", err)
-	}
-	return r
-}
-
-// errNotStarted is the outcome of a read the collection had no time left for.
-var errNotStarted = errors.New("report read left for a later scrape")
-
 // record applies the outcomes of this collection's reads to the report
 // state and logs what went wrong. c.mu must be held.
-func (q *qualityBook) record(tasks []config.Task, reads []reportRead, refresh time.Duration, logger *slog.Logger) {
+func (q *reportBook) record(tasks []config.Task, reads []reportRead, refresh time.Duration, logger *slog.Logger) {
 	failed := newErrorSummary()
 	deferred := 0
 	for _, r := range reads {
@@ -335,115 +225,9 @@ func readBackoff(n int, refresh time.Duration) time.Duration {
 
 // report returns the report served for the task id, nil if none. c.mu must
 // be held.
-func (q *qualityBook) report(id string) *reportValues {
+func (q *reportBook) report(id string) *reportValues {
 	if st := q.tasks[id]; st != nil {
 		return st.report
 	}
 	return nil
-}
-
-// Bits of reportValues.has.
-const (
-	hasSeverity0 = 1 << iota // one bit per codearts.Severities, in order
-	_
-	_
-	_
-	hasStatus0 // one bit per codearts.DefectStatuses, in order
-	_
-	_
-	hasCheckStart
-	hasCheckEnd
-	hasCodeLines
-	hasDuplication
-	hasComment
-	hasGate
-)
-
-// reportValues is what the exporter serves of a task's report: the values
-// of its series and nothing else (~120 bytes).
-type reportValues struct {
-	at                   time.Time // when it was read
-	has                  uint16    // which values are known
-	severity             [len(codearts.Severities)]float64
-	status               [len(codearts.DefectStatuses)]float64
-	checkStart, checkEnd float64 // Unix seconds
-	codeLines            float64
-	duplication, comment float64
-	gate                 float64
-	taskName, gitBranch  string // "" when the summary gives none
-}
-
-// newReportValues returns what the exporter serves of r, nil when r
-// carries none of it (no report yet).
-func newReportValues(r codearts.Report, at time.Time) *reportValues {
-	v := &reportValues{at: at}
-	for i, s := range codearts.Severities {
-		if n, ok := r.Statistic.Severity[s]; ok {
-			v.severity[i], v.has = float64(n), v.has|hasSeverity0<<i
-		}
-	}
-	for i, s := range codearts.DefectStatuses {
-		if n, ok := r.Statistic.Status[s]; ok {
-			v.status[i], v.has = float64(n), v.has|hasStatus0<<i
-		}
-	}
-	start := r.Statistic.LastCheckStart
-	if start.IsZero() {
-		// The summary's last_check_time is the start of the same check.
-		start = r.Summary.LastCheckTime
-	}
-	if secs, ok := checkSeconds(start); ok {
-		v.checkStart, v.has = secs, v.has|hasCheckStart
-	}
-	if secs, ok := checkSeconds(r.Statistic.LastCheckEnd); ok {
-		v.checkEnd, v.has = secs, v.has|hasCheckEnd
-	}
-	s := r.Summary
-	if s.HasCodeLines {
-		v.codeLines, v.has = float64(s.CodeLines), v.has|hasCodeLines
-	}
-	if s.HasDuplicationRatio {
-		v.duplication, v.has = s.DuplicationRatio, v.has|hasDuplication
-	}
-	if s.HasCommentRatio {
-		v.comment, v.has = s.CommentRatio, v.has|hasComment
-	}
-	if s.HasQualityGate {
-		v.gate, v.has = boolValue(s.QualityGatePassed), v.has|hasGate
-	}
-	v.taskName, v.gitBranch = labelText(s.TaskName), labelText(s.GitBranch)
-	if v.has == 0 && v.taskName == "" && v.gitBranch == "" {
-		return nil
-	}
-	return v
-}
-
-// labelText bounds a name from the API that becomes a label value as
-// tasks[].name is bounded in the configuration.
-func labelText(s string) string {
-	if utf8.RuneCountInString(s) <= config.MaxTaskNameLength {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:config.MaxTaskNameLength])
-}
-
-// checkSeconds is t in Unix seconds (unixSeconds), false for the zero time
-// and for any time before 1970, which no check has: such a time is not
-// exported.
-func checkSeconds(t time.Time) (float64, bool) {
-	if t.IsZero() || t.Unix() < 0 {
-		return 0, false
-	}
-	return unixSeconds(t), true
-}
-
-// unixSeconds is t in Unix seconds, exactly: whole seconds plus the
-// fraction, not through UnixNano, which wraps past the year 2262. Never
-// negative: a time before 1970 is 0.
-func unixSeconds(t time.Time) float64 {
-	if t.Unix() < 0 {
-		return 0
-	}
-	return float64(t.Unix()) + float64(t.Nanosecond())/1e9
 }

@@ -16,12 +16,12 @@ import (
 // newFakeClock gives the report bookkeeping a clock the test moves.
 func newFakeClock(env *testEnv) *testkit.Clock {
 	c := testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	env.coll.quality.now = c.Now // before the first scrape: nothing reads it yet
+	env.coll.reports.now = c.Now // before the first scrape: nothing reads it yet
 	return c
 }
 
-// qualityFamilies are the families of the report series.
-var qualityFamilies = []string{"codearts_check_task_defects", "codearts_check_task_defects_by_status",
+// reportFamilies are the families of the report series.
+var reportFamilies = []string{"codearts_check_task_defects", "codearts_check_task_defects_by_status",
 	"codearts_check_task_last_check_start_timestamp_seconds", "codearts_check_task_last_check_end_timestamp_seconds",
 	"codearts_check_task_code_lines", "codearts_check_task_duplication_ratio", "codearts_check_task_comment_ratio",
 	"codearts_check_task_quality_gate_passed", "codearts_check_task_quality_last_success_timestamp_seconds"}
@@ -188,7 +188,7 @@ func TestReportRefused(t *testing.T) {
 	if !strings.Contains(logs.String(), "task_id=b2 permission=codeartscheck:task:getReport") {
 		t.Errorf("b2's 403 is not logged with the permission:\n%s", logs.String())
 	}
-	for _, name := range qualityFamilies {
+	for _, name := range reportFamilies {
 		if _, ok := res.value(name, "task_id", "a1"); ok {
 			t.Errorf("%s{a1} exists, but a1's report was refused", name)
 		}
@@ -284,7 +284,7 @@ func TestQualityDisabled(t *testing.T) {
 	env := newTestEnv(t, sim, []string{"a1"}, func(c *config.Config) { c.Quality.Enabled = &off })
 	noReports := func(when string, res scrapeResult) {
 		t.Helper()
-		for _, name := range qualityFamilies {
+		for _, name := range reportFamilies {
 			if n := res.count(name); n != 0 {
 				t.Errorf("%s: %d %s series with quality off", when, n, name)
 			}
@@ -333,7 +333,7 @@ func TestVanishedTaskLosesReportSeries(t *testing.T) {
 
 	env.coll.tasks = listSource{{ID: "a1"}} // between scrapes: no collection reads it
 	res = env.scrape(0)
-	for _, name := range qualityFamilies {
+	for _, name := range reportFamilies {
 		if _, ok := res.value(name, "task_id", "b2"); ok {
 			t.Errorf("%s{b2} is still served after b2 left the task set", name)
 		}

@@ -60,7 +60,7 @@ type Config struct {
 	// not overlap another one queries the API. For HA pairs of Prometheus
 	// servers, set it a little below the scrape interval.
 	MinInterval model.Duration `yaml:"min_interval,omitempty"`
-	// Quality says whether each task's report is read (quality.go).
+	// Quality says whether each task's report is read (collector/reports.go).
 	Quality Quality `yaml:"quality,omitempty"`
 	// ChangeDetection reads progress only where the task list shows a
 	// change (changedetection.go).

@@ -13,7 +13,7 @@ import (
 
 // Listing on a collection's behalf. With change detection on, a collection
 // lists the projects of its change-tracked tasks before any progress query
-// (collector/changes.go). Those listings are discovery's too: a discovered
+// (collector/changedetection.go). Those listings are discovery's too: a discovered
 // project's listing becomes its last good list, and Run's timer skips a
 // project a collection listed less than refresh_interval ago, so no project
 // is listed twice for one purpose.
