@@ -17,8 +17,9 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// The README's examples are what a newcomer copies first, so they are
-// tested like code:
+// The examples of the README, of the pages under docs/ and of
+// deploy/README.md are what a newcomer copies first, so they are tested
+// like code:
 //
 //   - a ```yaml block whose first key is a top-level key of the
 //     configuration file is an exporter configuration, whole or a part: it
@@ -29,24 +30,57 @@ import (
 //     lines allowed); each must parse, which promtool checks as a recording
 //     rule.
 //
-// The example configuration file itself must pass --config.check as it is.
+// Fences indented under a list item count too. The example configuration
+// file itself must pass --config.check as it is.
 
 const exampleConfig = "codearts_check_exporter.example.yml"
 
+// docSets are the Markdown files whose examples are checked, with how many
+// configuration blocks and PromQL expressions each set holds at least: a
+// set that came out lower has lost examples, or its fences are no longer
+// seen, and would pass vacuously. deploy/README.md has no such block today;
+// it is checked so that one added later is.
+var docSets = []struct {
+	glob               string
+	minConfigs, minExp int
+}{
+	{"README.md", 2, 12},
+	{"docs/*.md", 7, 3},
+	{"deploy/README.md", 0, 0},
+}
+
 func TestReadmeExamples(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	if err != nil {
-		t.Fatal(err)
+	for _, set := range docSets {
+		files := globDocs(t, set.glob)
+		configs, exprs := 0, 0
+		for _, file := range files {
+			md, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			problems, c, e := docProblems(t, file, string(md))
+			for _, p := range problems {
+				t.Error(file + ": " + p)
+			}
+			configs, exprs = configs+c, exprs+e
+		}
+		if configs < set.minConfigs || exprs < set.minExp {
+			t.Errorf("%s: checked %d configuration blocks and %d PromQL expressions, want at least %d and %d: is the fence syntax still ```yaml / ```promql?",
+				set.glob, configs, exprs, set.minConfigs, set.minExp)
+		}
+		t.Logf("%s (%d files): %d configuration blocks and %d PromQL expressions checked", set.glob, len(files), configs, exprs)
 	}
-	problems, configs, exprs := readmeProblems(t, string(readme))
-	for _, p := range problems {
-		t.Error("README.md: " + p)
+}
+
+// globDocs returns the files of glob, failing if there are none: a set
+// that matched nothing would check nothing.
+func globDocs(t *testing.T, glob string) []string {
+	t.Helper()
+	files, err := filepath.Glob(glob)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("%s matches no file (%v)", glob, err)
 	}
-	// The README has these; a test that found none would pass vacuously.
-	if configs < 5 || exprs < 5 {
-		t.Errorf("checked %d configuration blocks and %d PromQL expressions; the README has more: is the fence syntax still ```yaml / ```promql?", configs, exprs)
-	}
-	t.Logf("%d configuration blocks and %d PromQL expressions checked", configs, exprs)
+	return files
 }
 
 // The README's first run copies the example file: it must be valid as it
@@ -70,15 +104,19 @@ func TestExampleConfigIsValid(t *testing.T) {
 
 // The check catches a config block the exporter refuses (a key it does
 // not know) and a PromQL expression that does not parse, naming the line
-// of each; and it leaves yaml that is not an exporter configuration alone.
+// of each; it leaves yaml that is not an exporter configuration alone, and
+// checks a block indented under a list item like any other.
 func TestReadmeCheckCatchesBrokenExamples(t *testing.T) {
 	md := "# Title\n\n```yaml\nauth:\n  token_file: /run/secrets/token\n```\n\n" + // line 3: valid part
 		"```yaml\ntasks:\n  - id: abc\n    job_id: \"...\"\n```\n\n" + // line 8: job_id is no task key
 		"```yaml\ntls_server_config:\n  cert_file: x\nbasic_auth_users: {a: b}\n```\n\n" + // line 14: a web config
-		"```promql\n# fine\nup\n\n# * binds tighter than ==, so on() meets the scalar 1\ncodearts_check_task_status == 1\n  * on(task_id) group_left(task_name) codearts_check_task_info\n```\n" // line 20; the failing expression starts on line 24
-	problems, configs, exprs := readmeProblems(t, md)
-	if configs != 2 || exprs != 2 {
-		t.Errorf("checked %d configuration blocks and %d expressions, want 2 and 2", configs, exprs)
+		"```promql\n# fine\nup\n\n# * binds tighter than ==, so on() meets the scalar 1\ncodearts_check_task_status == 1\n  * on(task_id) group_left(task_name) codearts_check_task_info\n```\n" + // line 20; the failing expression starts on line 24
+		// A valid block under a list item, whose secret file is named like
+		// its key: checked, and passes.
+		"\n1. The configuration:\n\n   ```yaml\n   auth:\n     iam:\n       domain_name: acme\n       username: monitor\n       password_file: password\n   ```\n"
+	problems, configs, exprs := docProblems(t, "README.md", md)
+	if configs != 3 || exprs != 2 {
+		t.Errorf("checked %d configuration blocks and %d expressions, want 3 and 2", configs, exprs)
 	}
 	all := strings.Join(problems, "\n")
 	if len(problems) != 2 {
@@ -105,21 +143,26 @@ type fence struct {
 
 func fences(md string) []fence {
 	var (
-		out  []fence
-		cur  *fence
-		body strings.Builder
+		out    []fence
+		cur    *fence
+		indent int
+		body   strings.Builder
 	)
 	sc := bufio.NewScanner(strings.NewReader(md))
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
-		if !strings.HasPrefix(line, "```") {
+		trimmed := strings.TrimLeft(line, " ")
+		if !strings.HasPrefix(trimmed, "```") {
 			if cur != nil {
-				body.WriteString(line + "\n")
+				// A block under a list item is indented as its fence is.
+				cut := min(indent, len(line)-len(trimmed))
+				body.WriteString(line[cut:] + "\n")
 			}
 			continue
 		}
 		if cur == nil {
-			cur = &fence{lang: strings.TrimSpace(strings.TrimPrefix(line, "```")), line: n}
+			cur = &fence{lang: strings.TrimSpace(strings.TrimPrefix(trimmed, "```")), line: n}
+			indent = len(line) - len(trimmed)
 			body.Reset()
 			continue
 		}
@@ -151,10 +194,10 @@ func configKeys() map[string]bool {
 	return keys
 }
 
-// readmeProblems checks the yaml and promql blocks of md as described at
-// the top of this file and returns what is wrong, each naming the line, and
-// how many configuration blocks and expressions it checked.
-func readmeProblems(t *testing.T, md string) (problems []string, configs, exprs int) {
+// docProblems checks the yaml and promql blocks of md, the text of file, as
+// described at the top of this file and returns what is wrong, each naming
+// the line, and how many configuration blocks and expressions it checked.
+func docProblems(t *testing.T, file, md string) (problems []string, configs, exprs int) {
 	t.Helper()
 	raw, err := os.ReadFile(exampleConfig)
 	if err != nil {
@@ -186,13 +229,13 @@ func readmeProblems(t *testing.T, md string) (problems []string, configs, exprs 
 				problems = append(problems, fmt.Sprintf("line %d: the configuration block, laid over %s, fails --config.check: %v\n%s", f.line, exampleConfig, err, out))
 			}
 		case "promql":
-			rules = append(rules, promqlRules(f)...)
+			rules = append(rules, promqlRules(rulePrefix(file), f)...)
 		}
 	}
 	exprs = len(rules)
 	if len(rules) > 0 {
 		if out, err := promtoolCheckRules(t, rules); err != nil {
-			problems = append(problems, fmt.Sprintf("a PromQL expression does not parse (readme_line_N is the README line it starts on): %v\n%s", err, out))
+			problems = append(problems, fmt.Sprintf("a PromQL expression does not parse (%s_line_N is the line of %s it starts on): %v\n%s", rulePrefix(file), file, err, out))
 		}
 	}
 	return problems, configs, exprs
@@ -215,20 +258,24 @@ func overlay(base, top yaml.MapSlice) yaml.MapSlice {
 	return out
 }
 
-var secretFileKey = regexp.MustCompile(`(?m)_file:\s*(\S+)`)
+var secretFileKey = regexp.MustCompile(`(?m)(_file:\s*)(\S+)`)
 
 // configCheck runs the binary's --config.check on cfg, with the secret
-// files it names pointed at dummy files.
+// files it names pointed at dummy files. Only the values are replaced: a
+// file named like a key ("password_file: password") leaves the key alone.
 func configCheck(t *testing.T, cfg string) (string, error) {
 	t.Helper()
 	dir := t.TempDir()
-	for n, m := range secretFileKey.FindAllStringSubmatch(cfg, -1) {
+	n := 0
+	cfg = secretFileKey.ReplaceAllStringFunc(cfg, func(m string) string {
+		sub := secretFileKey.FindStringSubmatch(m)
 		local := filepath.Join(dir, fmt.Sprintf("secret-%d", n))
+		n++
 		if err := os.WriteFile(local, []byte("dummy-secret\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfg = strings.ReplaceAll(cfg, m[1], local)
-	}
+		return sub[1] + local
+	})
 	file := filepath.Join(dir, "config.yml")
 	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -242,9 +289,22 @@ type promRule struct {
 	Expr   string `yaml:"expr"`
 }
 
+// rulePrefix names the recording rules of file's expressions:
+// "readme" for README.md, "docs_api_errors" for docs/api-errors.md.
+func rulePrefix(file string) string {
+	name := strings.ToLower(strings.TrimSuffix(filepath.ToSlash(file), ".md"))
+	return strings.Map(func(r rune) rune {
+		if ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') {
+			return r
+		}
+		return '_'
+	}, name)
+}
+
 // promqlRules makes a recording rule of every paragraph of a promql block
-// that is more than comments, named after the README line it starts on.
-func promqlRules(f fence) []promRule {
+// that is more than comments, named prefix_line_N after the line it
+// starts on.
+func promqlRules(prefix string, f fence) []promRule {
 	var rules []promRule
 	lines := strings.Split(f.text, "\n")
 	for i := 0; i < len(lines); {
@@ -258,7 +318,7 @@ func promqlRules(f fence) []promRule {
 		}
 		if code {
 			rules = append(rules, promRule{
-				Record: fmt.Sprintf("readme_line_%d", f.line+1+start),
+				Record: fmt.Sprintf("%s_line_%d", prefix, f.line+1+start),
 				Expr:   strings.Join(lines[start:i], "\n"),
 			})
 		}

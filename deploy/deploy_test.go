@@ -51,9 +51,10 @@ const (
 	// jobName is the scrape job's name, which CodeArtsCheckExporterDown
 	// selects on.
 	jobName = "codearts_check"
-	// runbookBase is where the runbook_url annotations point; the headings
-	// live in the top README's Runbook section.
-	runbookBase = "https://github.com/codearts-check-exporter/codearts_check_exporter/blob/main/README.md"
+	// runbookBase is where the runbook_url annotations point: runbookFile,
+	// one heading per alert.
+	runbookFile = "docs/runbook.md"
+	runbookBase = "https://github.com/codearts-check-exporter/codearts_check_exporter/blob/main/" + runbookFile
 )
 
 // The test runs in deploy/, so the repository root is one level up.

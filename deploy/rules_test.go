@@ -122,11 +122,11 @@ func githubAnchor(heading string) string {
 
 // TestAlertAnnotations checks what every alert must carry: a severity,
 // summary, description, and a runbook_url whose anchor exists in the
-// runbook (the Runbook section of the top README); task alerts name
-// the task from codearts_check_task_info.
+// runbook (runbookFile); task alerts name the task from
+// codearts_check_task_info.
 func TestAlertAnnotations(t *testing.T) {
 	anchors := map[string]bool{}
-	for _, m := range regexp.MustCompile(`(?m)^#+\s+(.+)$`).FindAllStringSubmatch(string(readFile(t, "../README.md")), -1) {
+	for _, m := range regexp.MustCompile(`(?m)^#+\s+(.+)$`).FindAllStringSubmatch(string(readFile(t, "../"+runbookFile)), -1) {
 		anchors[githubAnchor(m[1])] = true
 	}
 	seen := map[string]bool{}
@@ -151,7 +151,7 @@ func TestAlertAnnotations(t *testing.T) {
 			t.Errorf("alert %s: runbook_url %q, want %q", a.Alert, a.Annotations["runbook_url"], want)
 		}
 		if !anchors[anchor] {
-			t.Errorf("alert %s: README.md has no heading with anchor #%s (want \"### Alert: %s\")", a.Alert, anchor, a.Alert)
+			t.Errorf("alert %s: %s has no heading with anchor #%s (want \"## Alert: %s\")", a.Alert, runbookFile, anchor, a.Alert)
 		}
 		if strings.Contains(a.Expr, "codearts_check_task_") {
 			if !strings.Contains(a.Expr, "group_left(task_name)") || !strings.Contains(a.Expr, "codearts_check_task_info") {
