@@ -20,7 +20,7 @@ type regionHosts struct {
 // codearts-check.{region}, the international endpoint page devcloud.{region}.
 // The table follows the SDK: its table is what every SDK-based client sends
 // (and the exporter signs requests with the SDK's signer already), so a
-// wrong host there would not have gone unnoticed. The README shows how to
+// wrong host there would not have gone unnoticed. docs/configuration.md shows how to
 // set endpoint for the other reading.
 var regions = map[string]regionHosts{
 	"cn-north-4":     comHosts("cn-north-4", "cn-north-4"),

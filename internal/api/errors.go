@@ -12,7 +12,7 @@ import (
 
 // Error codes for failures that carry no error_code from the API. Together
 // with the API's own codes (CC.*, APIGW.*, IAM.*) they are the values of the
-// error_code label; the README lists them.
+// error_code label; docs/api-errors.md lists them.
 const (
 	// CodeTimeout: the scrape deadline (or a client timeout) ended the call
 	// before an answer arrived, or before the call could be made.
