@@ -163,6 +163,7 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 		snap.add(taskRow{
 			task:        task,
 			success:     r.err == nil,
+			errorCode:   api.Code(r.err),
 			duration:    r.duration.Seconds(),
 			known:       known,
 			status:      float64(state.status),

@@ -94,6 +94,19 @@ var familySeries = [numFamilies]func(s *snapshot, l *labeler, emit emitFunc){
 			emit(1, l.info(i))
 		}
 	},
+	famLastError: func(s *snapshot, l *labeler, emit emitFunc) {
+		if l == nil {
+			for i := range s.rows {
+				if s.rows[i].errorCode != "" {
+					emit(1, nil)
+				}
+			}
+			return
+		}
+		for _, i := range l.failedOrder(s) {
+			emit(1, l.lastError(s, i))
+		}
+	},
 	famQuerySuccess:  perTask(func(r *taskRow) (float64, bool) { return boolValue(r.success), true }),
 	famQueryDuration: perTask(func(r *taskRow) (float64, bool) { return r.duration, true }),
 	famTaskStatus:    perTask(func(r *taskRow) (float64, bool) { return r.status, r.known }),
@@ -177,6 +190,7 @@ var (
 	taskNameLabel  = "task_name"
 	projectIDLabel = "project_id"
 	gitBranchLabel = "git_branch"
+	errorCodeLabel = "error_code"
 )
 
 const (
@@ -189,12 +203,15 @@ const (
 type labeler struct {
 	pairs []dto.LabelPair  // four per row: git_branch, project_id, task_id, task_name
 	sets  []*dto.LabelPair // five per row: task_id alone, then all four
-	two   []*dto.LabelPair // label sets {level, task_id}, two pointers each
+	two   []*dto.LabelPair // label sets {level, task_id} and {error_code, task_id}, two pointers each
+	// errors are the error_code pairs of the failed rows, in the order
+	// lastError is called.
+	errors []dto.LabelPair
 }
 
 func newLabeler(s *snapshot) *labeler {
 	l := &labeler{pairs: make([]dto.LabelPair, 4*len(s.rows)), sets: make([]*dto.LabelPair, 5*len(s.rows))}
-	reports := 0
+	reports, failed := 0, 0
 	for i := range s.rows {
 		t := &s.rows[i].task
 		p := l.pairs[4*i : 4*i+4]
@@ -206,8 +223,12 @@ func newLabeler(s *snapshot) *labeler {
 		if s.rows[i].report != nil {
 			reports++
 		}
+		if s.rows[i].errorCode != "" {
+			failed++
+		}
 	}
-	l.two = make([]*dto.LabelPair, 0, 2*(len(severities)+len(defectStatuses))*reports)
+	l.two = make([]*dto.LabelPair, 0, 2*(len(severities)+len(defectStatuses))*reports+2*failed)
+	l.errors = make([]dto.LabelPair, 0, failed)
 	return l
 }
 
@@ -236,6 +257,27 @@ func (l *labeler) with(first *dto.LabelPair, i int) []*dto.LabelPair {
 	m := len(l.two)
 	l.two = append(l.two, first, &l.pairs[4*i+2])
 	return l.two[m : m+2 : m+2]
+}
+
+// lastError returns the labels {error_code, task_id} of s's row i, which
+// failed. l.errors has room for every failed row, so the pairs it holds
+// never move.
+func (l *labeler) lastError(s *snapshot, i int) []*dto.LabelPair {
+	l.errors = append(l.errors, dto.LabelPair{Name: &errorCodeLabel, Value: &s.rows[i].errorCode})
+	return l.with(&l.errors[len(l.errors)-1], i)
+}
+
+// failedOrder returns the indexes of s's failed rows in the order of their
+// labels: error_code, then task_id, the rows' order.
+func (l *labeler) failedOrder(s *snapshot) []int {
+	var order []int
+	for i := range s.rows {
+		if s.rows[i].errorCode != "" {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(s.rows[a].errorCode, s.rows[b].errorCode) })
+	return order
 }
 
 // infoOrder returns the indexes of s's rows in the order of their

@@ -22,8 +22,9 @@ import (
 // Gather builds them in that order), and the registry's consistency checks
 // pass (one set of label names per family, no series twice, valid UTF-8).
 // The snapshot comes from a real collection with progress and reports,
-// values the API leaves unknown, a task it does not know, and task_info
-// labels that do not sort as task IDs do.
+// values the API leaves unknown, a task it does not know and one whose
+// answer is invalid (their last errors sort by code, not by task ID), and
+// task_info labels that do not sort as task IDs do.
 func TestSnapshotGatherIsTheRegistrys(t *testing.T) {
 	start := time.Date(2026, 2, 27, 9, 30, 0, 0, time.UTC)
 	sim := simulator.New(simulator.Options{})
@@ -31,6 +32,8 @@ func TestSnapshotGatherIsTheRegistrys(t *testing.T) {
 	sim.SetTask(simulator.Task{ID: "b2", Status: simulator.IntPtr(2), Ratio: simulator.StrPtr("n/a")})
 	sim.SetTask(simulator.Task{ID: "c3"}) // never checked: status and ratio null
 	sim.SetTask(simulator.Task{ID: "e5", Status: simulator.IntPtr(1)})
+	sim.SetTask(simulator.Task{ID: "a0", Status: simulator.IntPtr(2)})
+	sim.SetFault("a0", simulator.Fault{Kind: simulator.FaultWrongType}) // invalid_response, after d4's CC.* code
 	sim.SetReport("a1", simulator.Report{Critical: 3, Major: 5, Minor: 7, Suggestion: 11, Unresolved: 26, Resolved: 9,
 		Dismissed: 2, CheckStart: start, CheckEnd: start.Add(time.Minute), CodeLines: 100, CodeLinesTotal: 120,
 		DuplicationRatio: "3.25%", CommentRatio: "12.5%", IsAccess: "1"})
@@ -43,6 +46,7 @@ func TestSnapshotGatherIsTheRegistrys(t *testing.T) {
 		{ID: "d4"}, // unknown to the API: its query fails
 		{ID: "c3", Name: "third", GitBranch: "dev"},
 		{ID: "e5", Name: "fifth", ProjectID: "p1"},
+		{ID: "a0", Name: "zeroth"},
 	}
 	snap := env.coll.shared(context.Background())
 
@@ -60,7 +64,8 @@ func TestSnapshotGatherIsTheRegistrys(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"codearts_check_task_defects", "codearts_check_task_defects_by_status",
-		"codearts_check_task_progress_ratio", "codearts_check_task_quality_gate_passed", "codearts_check_task_info"} {
+		"codearts_check_task_progress_ratio", "codearts_check_task_quality_gate_passed", "codearts_check_task_info",
+		"codearts_check_task_last_error_info"} {
 		if !hasFamily(got, name) {
 			t.Errorf("no %s: the snapshot does not cover what it should", name)
 		}

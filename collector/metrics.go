@@ -36,6 +36,7 @@ const (
 	famQualityGate
 	famQualitySuccess
 	famCollectionTasks
+	famLastError
 	numFamilies
 )
 
@@ -67,6 +68,7 @@ var families = func() [numFamilies]family {
 		famQualityGate:     {name: "task_quality_gate_passed", help: qualityGateHelp, labels: id},
 		famQualitySuccess:  {name: "task_quality_last_success_timestamp_seconds", help: qualitySuccessHelp, labels: id},
 		famCollectionTasks: {name: "collection_tasks", help: collectionTasksHelp, labels: []string{"answered_by"}},
+		famLastError:       {name: "task_last_error_info", help: lastErrorHelp, labels: []string{"error_code", "task_id"}},
 	}
 	for i := range f {
 		f[i].name = prometheus.BuildFQName(namespace, "", f[i].name)
@@ -87,6 +89,7 @@ const (
 	taskInfoHelp       = "Always 1, for every task; join on task_id to label other series with task_name, project_id (the CodeArts project) and git_branch. Labels are empty where unknown: project_id and git_branch are only known for tasks discovery has listed or whose configuration names tasks[].project_id."
 	querySuccessHelp   = "1 if the collection this scrape served got a valid answer for the task, else 0. Overlapping scrapes share one collection and, with min_interval, reuse a recent one; codearts_check_task_last_success_timestamp_seconds says how old the served data is."
 	queryDurationHelp  = "Time the collection this scrape served spent querying the task, retries included."
+	lastErrorHelp      = "1 while the task's last progress query failed, labelled with why: present when the task's query in the collection this scrape served failed after its retries, or was never made (the deadline left it unqueried: timeout); absent once a query or change detection's listing answers the task. At most one series per task. error_code takes the values of codearts_check_api_errors_total's error_code (the API's CC.*, APIGW.*, IAM.* codes, or timeout, network, tls, invalid_response, http_<status>...), and also budget and credentials for a query that was not sent."
 	lastSuccessHelp    = "Unix time of the last valid answer for the task; how old the served task_status and progress are."
 	upHelp             = "1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served."
 	scrapeDurationHelp = "Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."

@@ -17,6 +17,9 @@ type taskRow struct {
 	task     config.Task // label values: valid UTF-8 (see snapshot.add)
 	success  bool        // this collection got a valid answer
 	duration float64     // seconds this collection spent querying it
+	// errorCode is api.Code of the error this collection's query of the
+	// task ended with; "" when it succeeded.
+	errorCode string
 	// known: a valid answer was ever read, by this collection or an
 	// earlier one. The values below are from the last one.
 	known       bool

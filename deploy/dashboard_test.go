@@ -49,6 +49,12 @@ type (
 		Targets     []dashboardTarget `json:"targets"`
 		FieldConfig fieldConfig       `json:"fieldConfig"`
 		GridPos     struct{ X, Y, W, H int }
+		// Transformations keep their options raw: each kind has its own.
+		Transformations []transformation `json:"transformations"`
+	}
+	transformation struct {
+		ID      string          `json:"id"`
+		Options json.RawMessage `json:"options"`
 	}
 	dashboardVariable struct {
 		Type       string         `json:"type"`
@@ -194,6 +200,25 @@ func TestDashboard(t *testing.T) {
 				}
 			}
 		}
+	}
+	// Which task fails, and why: the Last error column is the error_code
+	// label of the task's last-error series.
+	lastError := false
+	for _, tg := range table.Targets {
+		lastError = lastError || strings.HasPrefix(tg.Expr, "codearts_check_task_last_error_info ")
+	}
+	var organize struct {
+		RenameByName map[string]string `json:"renameByName"`
+	}
+	for _, tr := range table.Transformations {
+		if tr.ID == "organize" {
+			if err := json.Unmarshal(tr.Options, &organize); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !lastError || organize.RenameByName["error_code"] != "Last error" {
+		t.Errorf("table: want a query of codearts_check_task_last_error_info whose error_code is the column Last error")
 	}
 	if cellTypes["State"] != "color-text" || cellTypes["Progress"] != "gauge" {
 		t.Errorf("table cells %v: want State as color-text and Progress as gauge", cellTypes)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -25,6 +26,9 @@ type Client struct {
 	caller   *api.Caller
 	auth     auth.Authenticator
 	language string // X-Language of every call
+	// logger gets a debug line for every failed call (logFailure); nil
+	// logs nothing.
+	logger *slog.Logger
 }
 
 // Option sets an optional property of a Client.
@@ -38,6 +42,14 @@ func WithLanguage(lang string) Option {
 			c.language = lang
 		}
 	}
+}
+
+// WithLogger makes the client log every failed call at debug level, with
+// the task (or project) it was for, the endpoint, the HTTP status and the
+// error code: which task fails and why, which the scrape's warnings only
+// summarise by code. Without it, or with nil, nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) { c.logger = l }
 }
 
 // Headers of every CodeArts Check call besides the credentials. The
@@ -97,7 +109,7 @@ func tokenRefused(err error) bool {
 // choice (Retryable, RetryDelay; retry.go says why).
 func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
 	var p Progress
-	err := c.call(ctx, c.progressURL(taskID, jobID), "progress", func(resp *api.Response) error {
+	err := c.call(ctx, c.progressURL(taskID, jobID), "progress", taskAttr(taskID), func(resp *api.Response) error {
 		var err error
 		p, err = DecodeProgress(resp.Body)
 		return err
@@ -109,8 +121,9 @@ func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, 
 // authenticator what each answer said of the credentials. A request the
 // API refused is sent once more if fresh credentials can be had (a renewed
 // IAM token); never for AK/SK, where a second refusal only brings the key
-// closer to being locked.
-func (c *Client) call(ctx context.Context, u, endpoint string, decode func(*api.Response) error) error {
+// closer to being locked. about names what the call is for (taskAttr,
+// projectAttr) in the debug line of each failed attempt.
+func (c *Client) call(ctx context.Context, u, endpoint string, about slog.Attr, decode func(*api.Response) error) error {
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
@@ -120,9 +133,13 @@ func (c *Client) call(ctx context.Context, u, endpoint string, decode func(*api.
 		req.Header.Set("Content-Type", contentJSON)
 		req.Header.Set(headerLanguage, c.language)
 		if err := c.auth.Authorize(ctx, req); err != nil {
+			c.logFailure(ctx, false, endpoint, about, err)
 			return err
 		}
 		err = c.caller.Do(req, endpoint, decode)
+		if err != nil {
+			c.logFailure(ctx, true, endpoint, about, err)
+		}
 		v := verdict(err)
 		retry := c.auth.Done(req, v)
 		if err != nil && v == auth.Refused && retry && attempt == 0 {
@@ -130,6 +147,42 @@ func (c *Client) call(ctx context.Context, u, endpoint string, decode func(*api.
 		}
 		return err
 	}
+}
+
+// taskAttr and projectAttr name the task or the CodeArts project a call is
+// for in its debug line.
+func taskAttr(id string) slog.Attr    { return slog.String("task_id", id) }
+func projectAttr(id string) slog.Attr { return slog.String("project_id", id) }
+
+// logFailure logs one failed attempt at debug level; sent is false when
+// the authenticator failed, before the call. Every text of err that the
+// API sent is bounded and has had the credentials and secrets redacted by
+// api.Caller, and an authenticator's errors carry no credential, so err is
+// logged as it is. A call that the budget did not send is left out: no
+// call failed, and the scrape's info line already says how many tasks the
+// budget left for later.
+func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, about slog.Attr, err error) {
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	code := api.Code(err)
+	if code == api.CodeBudget {
+		return
+	}
+	if !sent {
+		// The status an IAM error holds is the token request's, not
+		// this call's: err says it.
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "API call not sent: no credentials", about,
+			slog.String("endpoint", endpoint), slog.String("error_code", code), slog.Any("err", err))
+		return
+	}
+	status := 0 // no answer arrived
+	var apiErr *api.Error
+	if errors.As(err, &apiErr) {
+		status = apiErr.HTTPStatus
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, "API call failed", about, slog.String("endpoint", endpoint),
+		slog.Int("http_status", status), slog.String("error_code", code), slog.Any("err", err))
 }
 
 // verdict reads what an answer says of the request's credentials. Only an

@@ -53,21 +53,21 @@ type Report struct {
 // credentials are handled as for Progress; it makes one attempt.
 func (c *Client) DefectsStatistic(ctx context.Context, taskID string) (DefectsStatistic, error) {
 	u := c.taskURL(taskID, "defects-statistic") + "?time_info_switch=true"
-	return get(ctx, c, u, EndpointDefectsStatistic, DecodeDefectsStatistic)
+	return get(ctx, c, u, EndpointDefectsStatistic, taskID, DecodeDefectsStatistic)
 }
 
 // DefectsSummary asks for a task's code size and quality
 // (ShowTaskDetailV2). Refused credentials are handled as for Progress; it
 // makes one attempt.
 func (c *Client) DefectsSummary(ctx context.Context, taskID string) (DefectsSummary, error) {
-	return get(ctx, c, c.taskURL(taskID, "defects-summary"), EndpointDefectsSummary, DecodeDefectsSummary)
+	return get(ctx, c, c.taskURL(taskID, "defects-summary"), EndpointDefectsSummary, taskID, DecodeDefectsSummary)
 }
 
-// get makes the call u, counted under endpoint, once, and decodes the
-// answer with decode.
-func get[T any](ctx context.Context, c *Client, u, endpoint string, decode func([]byte) (T, error)) (T, error) {
+// get makes the call u for taskID, counted under endpoint, once, and
+// decodes the answer with decode.
+func get[T any](ctx context.Context, c *Client, u, endpoint, taskID string, decode func([]byte) (T, error)) (T, error) {
 	var v T
-	err := c.call(ctx, u, endpoint, func(resp *api.Response) error {
+	err := c.call(ctx, u, endpoint, taskAttr(taskID), func(resp *api.Response) error {
 		var err error
 		v, err = decode(resp.Body)
 		return err

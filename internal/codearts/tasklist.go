@@ -49,15 +49,15 @@ func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit i
 	var page TaskPage
 	err := withRetries(ctx, func() error {
 		var err error
-		page, err = c.taskList(ctx, u)
+		page, err = c.taskList(ctx, u, projectID)
 		return err
 	})
 	return page, err
 }
 
-func (c *Client) taskList(ctx context.Context, u string) (TaskPage, error) {
+func (c *Client) taskList(ctx context.Context, u, projectID string) (TaskPage, error) {
 	var page TaskPage
-	err := c.call(ctx, u, "task_list", func(resp *api.Response) error {
+	err := c.call(ctx, u, "task_list", projectAttr(projectID), func(resp *api.Response) error {
 		var err error
 		page, err = DecodeTaskList(resp.Body)
 		return err

@@ -139,7 +139,7 @@ func (s *Session) Close() {
 func build(cfg *config.Config, prev *built, metrics *api.Metrics, budget *rate.Limiter, adaptive *api.Adaptive, logger *slog.Logger) (*built, error) {
 	if prev != nil && reflect.DeepEqual(prev.cfg.Auth, cfg.Auth) &&
 		reflect.DeepEqual(prev.cfg.HTTPClientConfig, cfg.HTTPClientConfig) {
-		client, err := codearts.NewClient(cfg.Endpoint, prev.caller, prev.authn, codearts.WithLanguage(cfg.Language))
+		client, err := codearts.NewClient(cfg.Endpoint, prev.caller, prev.authn, codearts.WithLanguage(cfg.Language), codearts.WithLogger(logger))
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +180,7 @@ func build(cfg *config.Config, prev *built, metrics *api.Metrics, budget *rate.L
 		// Set before the caller's first call: building made none.
 		caller.Secrets = src.Secrets
 	}
-	if b.client, err = codearts.NewClient(cfg.Endpoint, caller, b.authn, codearts.WithLanguage(cfg.Language)); err != nil {
+	if b.client, err = codearts.NewClient(cfg.Endpoint, caller, b.authn, codearts.WithLanguage(cfg.Language), codearts.WithLogger(logger)); err != nil {
 		return nil, err
 	}
 	return b, nil
