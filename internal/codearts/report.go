@@ -62,19 +62,3 @@ func (c *Client) DefectsStatistic(ctx context.Context, taskID string) (DefectsSt
 func (c *Client) DefectsSummary(ctx context.Context, taskID string) (DefectsSummary, error) {
 	return get(ctx, c, c.taskURL(taskID, "defects-summary"), EndpointDefectsSummary, DecodeDefectsSummary)
 }
-
-// get makes the call u, counted under endpoint, once, and decodes the
-// answer with decode.
-func get[T any](ctx context.Context, c *Client, u, endpoint string, decode func([]byte) (T, error)) (T, error) {
-	var v T
-	err := c.call(ctx, u, endpoint, func(resp *api.Response) error {
-		var err error
-		v, err = decode(resp.Body)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return v, nil
-}

@@ -9,8 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
 // MaxTaskListLimit is the largest page ShowTaskListByProjectIdV2 serves.
@@ -49,17 +47,7 @@ func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit i
 	var page TaskPage
 	err := withRetries(ctx, func() error {
 		var err error
-		page, err = c.taskList(ctx, u)
-		return err
-	})
-	return page, err
-}
-
-func (c *Client) taskList(ctx context.Context, u string) (TaskPage, error) {
-	var page TaskPage
-	err := c.call(ctx, u, "task_list", func(resp *api.Response) error {
-		var err error
-		page, err = DecodeTaskList(resp.Body)
+		page, err = get(ctx, c, u, "task_list", DecodeTaskList)
 		return err
 	})
 	return page, err
