@@ -28,6 +28,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 )
@@ -89,7 +90,7 @@ func run() int {
 	registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		versioncollector.NewCollector("codearts_check"),
+		versioncollector.NewCollector(namespace.Name),
 		apiMetrics,
 		tasks,
 		disc,

@@ -157,6 +157,9 @@ func serve(handler http.Handler, flags *web.FlagConfig, reloader *reloads, logge
 		// idle connections cannot pile up.
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		// The server's own errors (TLS handshakes, a panicking handler)
+		// go to the exporter's log, in its format, not to stderr bare.
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
 	}
 
 	term := make(chan os.Signal, 1)

@@ -17,14 +17,15 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 var (
-	lastSuccessDesc = prometheus.NewDesc("codearts_check_discovery_last_success_timestamp_seconds",
+	lastSuccessDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace.Name, "discovery", "last_success_timestamp_seconds"),
 		"Unix time of the last successful listing of the CodeArts project's tasks; 0 if none succeeded yet. While listings fail, the last good list stays in use.",
 		[]string{"project_id"}, nil)
-	discoveredDesc = prometheus.NewDesc("codearts_check_discovered_tasks",
+	discoveredDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace.Name, "", "discovered_tasks"),
 		"Tasks of the project's last good listing that pass discovery.include and discovery.exclude.",
 		[]string{"project_id"}, nil)
 )
