@@ -29,7 +29,10 @@ type reloads struct {
 	mu      sync.Mutex
 	running bool
 	next    *reloadRun // the reload the requests waiting now will share
-	waiting int        // requests waiting for next
+
+	// testHookQueued, when set, runs when a request starts waiting for
+	// the next reload.
+	testHookQueued func()
 }
 
 type reloadRun struct {
@@ -54,13 +57,10 @@ func (r *reloads) do(ctx context.Context) error {
 		r.next = &reloadRun{done: make(chan struct{})}
 	}
 	run := r.next
-	r.waiting++
 	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		r.waiting--
-		r.mu.Unlock()
-	}()
+	if r.testHookQueued != nil {
+		r.testHookQueued()
+	}
 	select {
 	case <-run.done:
 		return run.err
@@ -82,13 +82,6 @@ func (r *reloads) run(run *reloadRun) {
 	if next != nil {
 		go r.run(next)
 	}
-}
-
-// waiters is how many requests wait for the next reload.
-func (r *reloads) waiters() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.waiting
 }
 
 // reloadHandler serves POST /-/reload.

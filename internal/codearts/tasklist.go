@@ -74,7 +74,7 @@ type taskListBody struct {
 }
 
 // DecodeTaskList decodes a 200 body of the task list call (error_code
-// already ruled out by api.CheckResponse). A body without an integer total,
+// already ruled out by api.Caller.Do). A body without an integer total,
 // or without tasks while total is not 0, is an error rather than an empty
 // project: an empty project makes every discovered task's series go.
 func DecodeTaskList(body []byte) (TaskPage, error) {
