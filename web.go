@@ -19,8 +19,8 @@ import (
 
 // reloads serializes configuration reloads, from POST /-/reload and SIGHUP
 // alike: one runs at a time, so a flood of requests cannot parse the file
-// side by side (50 concurrent reloads of 50,000 tasks reached 3.2 GB). The
-// requests that arrive while one runs share the next reload, which starts
+// side by side, each with a copy of it in memory (BENCHMARKS.md,
+// "Concurrent reloads"). The requests that arrive while one runs share the next reload, which starts
 // when that one ends and so reads the file as it is after each of them was
 // made.
 type reloads struct {
