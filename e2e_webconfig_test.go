@@ -150,7 +150,7 @@ func TestE2EInsecureSkipVerifyWarnsAtStartup(t *testing.T) {
 			e := launchExporter(t, "http", http.DefaultClient, "--config.file="+cfgFile)
 
 			// Logged before any scrape: no request has reached the API
-			// yet. The session is built before the server listens, and
+			// yet. The API client is built before the server listens, and
 			// the output is one ordered stream, so the warning is in by
 			// the time "Listening on" is.
 			logs := e.logs.String()

@@ -4,8 +4,8 @@
 // latest report (defects, quality gate), read when a check finishes.
 //
 // This file only wires the packages together: config loads and holds the
-// configuration, session (over codearts/auth/api) talks to the API for
-// discovery and collector, collector serves /metrics, simulator stands in
+// configuration, session (over codearts/auth/api) caches the API clients
+// of discovery and collector, collector serves /metrics, simulator stands in
 // for the API in --demo mode; web.go serves the rest.
 package main
 
@@ -28,6 +28,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 )
@@ -65,14 +66,17 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	// One API session, built from each configuration put in force, serves
-	// both discovery and the collector. The tasks are the static ones
+	// The configuration in force lives in sc alone. Discovery and the
+	// collector take it from there and ask clients for its API client, so
+	// that they share one per credentials. The tasks are the static ones
 	// merged with the discovered ones; every task source is wrapped, so
 	// static and discovered tasks are sharded alike.
+	registry := prometheus.NewRegistry()
+	sc := config.NewSafeConfig(registry)
 	apiMetrics := api.NewMetrics()
-	sess := session.New(apiMetrics, logger)
-	defer sess.Close() // last: after discovery and the collector stopped
-	disc := discovery.New(sess, logger)
+	clients := session.New(apiMetrics, logger)
+	defer clients.Close() // last: after discovery and the collector stopped
+	disc := discovery.New(sc.Get, clients, logger)
 	tasks, err := shard.New(disc, *shardOrdinal, *totalShards)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -83,16 +87,14 @@ func run() int {
 	}
 
 	logger.Info("Starting codearts_check_exporter", "version", version.Info(), "build_context", version.BuildContext())
-	registry := prometheus.NewRegistry()
 	registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		versioncollector.NewCollector("codearts_check"),
+		versioncollector.NewCollector(namespace.Name),
 		apiMetrics,
 		tasks,
 		disc,
 	)
-	sc := config.NewSafeConfig(registry)
 	// load reads the configuration file and puts it in force; reload does
 	// so on SIGHUP and POST /-/reload, and has discovery list at once.
 	load := func() error {
@@ -103,7 +105,7 @@ func run() int {
 		for _, w := range warnings {
 			logger.Warn("Configuration warning", "file", *configFile, "warning", w)
 		}
-		updateSession(sess, sc.Get(), logger)
+		buildClient(clients, sc.Get(), logger)
 		return nil
 	}
 	reload := func() error {
@@ -123,7 +125,7 @@ func run() int {
 			return 1
 		}
 		defer stop()
-		updateSession(sess, sc.Get(), logger)
+		buildClient(clients, sc.Get(), logger)
 	} else if err := load(); err != nil {
 		logger.Error("Cannot load the configuration", "err", err)
 		return 1
@@ -132,7 +134,7 @@ func run() int {
 	if *totalShards > 1 {
 		logger.Info("Sharded: querying only this shard's tasks", "shard", *shardOrdinal, "total_shards", *totalShards)
 	}
-	coll := collector.New(sess, tasks, apiMetrics, logger)
+	coll := collector.New(sc.Get, clients, tasks, apiMetrics, logger)
 	// With change detection on, a collection's listings are discovery's.
 	coll.ShareListings(disc)
 	defer coll.Close()
@@ -186,11 +188,12 @@ func checkConfig(file string) int {
 	return 0
 }
 
-// updateSession puts cfg in force in sess. A session that cannot be built
-// is not fatal: the configuration is valid, and scrapes report the failure
-// (and try again) until what is missing, a file or a certificate, is there.
-func updateSession(sess *session.Session, cfg *config.Config, logger *slog.Logger) {
-	if err := sess.Update(cfg); err != nil {
+// buildClient builds the client of cfg, just put in force, so that what
+// building reports is logged now. A client that cannot be built is not
+// fatal: the configuration is valid, and scrapes report the failure (and
+// try again) until what is missing, a file or a certificate, is there.
+func buildClient(clients *session.Clients, cfg *config.Config, logger *slog.Logger) {
+	if _, err := clients.For(cfg); err != nil {
 		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 	}
 }

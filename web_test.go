@@ -10,7 +10,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // gatedReload is a reload that signals when it starts and runs until the
@@ -53,23 +52,17 @@ func post(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// waitFor polls cond, which other goroutines make true, failing after a
-// generous while.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for start := time.Now(); !cond(); time.Sleep(time.Millisecond) {
-		if time.Since(start) > 20*time.Second {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // Concurrent POST /-/reload requests never reload side by side: while one
 // reload runs, the others wait and then share a single next reload (which
 // reads the file as it is after they were made), and each gets its answer.
 func TestReloadsAreSerialized(t *testing.T) {
+	const waiting = 20
 	g := newGatedReload()
 	r := newReloads(g.reload)
+	// Buffered: the request made once idle again may still find the
+	// last reload handing over, and queue too.
+	queued := make(chan struct{}, waiting+1)
+	r.testHookQueued = func() { queued <- struct{}{} }
 	srv := httptest.NewServer(reloadHandler(r, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	defer srv.Close()
 
@@ -80,7 +73,6 @@ func TestReloadsAreSerialized(t *testing.T) {
 	}()
 	<-g.started
 
-	const waiting = 20
 	var wg sync.WaitGroup
 	statuses := make([]int, waiting)
 	bodies := make([]string, waiting)
@@ -91,7 +83,9 @@ func TestReloadsAreSerialized(t *testing.T) {
 			statuses[i], bodies[i] = post(t, srv.URL)
 		}()
 	}
-	waitFor(t, "the requests to queue", func() bool { return r.waiters() == waiting })
+	for range waiting {
+		<-queued
+	}
 	g.finish <- nil
 	if status := <-first; status != http.StatusOK {
 		t.Errorf("first reload: HTTP %d", status)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 // Change detection (change_detection.enabled). Most tasks sit idle between
@@ -43,7 +42,7 @@ import (
 // Collector without one asks every task for its progress, as with change
 // detection off, and says so in the log.
 type ProjectLister interface {
-	List(ctx context.Context, sess session.API, projects []string) map[string]codearts.Listing
+	List(ctx context.Context, cfg *config.Config, client *codearts.Client, projects []string) map[string]codearts.Listing
 }
 
 // ShareListings makes the collections list projects through l, the
@@ -99,8 +98,8 @@ type listedCheck struct {
 
 // planChanges lists the projects of tasks' tracked tasks and decides which
 // tasks the listing answers. It returns nil with change detection off.
-func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []config.Task) *changePlan {
-	cd := sess.Config.ChangeDetection
+func (c *Collector) planChanges(ctx context.Context, cur current, tasks []config.Task) *changePlan {
+	cd := cur.Config.ChangeDetection
 	if !cd.Enabled {
 		c.mu.Lock()
 		c.changes.tasks, c.changes.loggedCfg, c.changes.lastPlan, c.changes.credit = nil, nil, time.Time{}, 0
@@ -120,7 +119,7 @@ func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []c
 			projects = append(projects, t.ProjectID)
 		}
 	}
-	c.logTracked(sess.Config, tracked, len(tasks)-tracked)
+	c.logTracked(cur.Config, tracked, len(tasks)-tracked)
 
 	c.mu.Lock()
 	lister := c.changes.lister
@@ -132,7 +131,7 @@ func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []c
 	case warn:
 		c.logger.Warn("change_detection is enabled but the collector has no project lister; every task is asked for its progress")
 	case lister != nil && len(projects) > 0:
-		listings = lister.List(ctx, sess, projects)
+		listings = lister.List(ctx, cur.Config, cur.Client, projects)
 	}
 	index := make(map[string]map[string]codearts.ListedTask, len(listings))
 	for id, l := range listings {
@@ -202,9 +201,9 @@ func (c *Collector) planChanges(ctx context.Context, sess session.API, tasks []c
 // queryPlanned queries the tasks plan does not leave to the listing (all
 // of them without a plan) and returns every task's result: a task the
 // listing answered gets its last answer, confirmed at the listing's time.
-func (c *Collector) queryPlanned(ctx context.Context, sess session.API, tasks []config.Task, plan *changePlan) []result {
+func (c *Collector) queryPlanned(ctx context.Context, cur current, tasks []config.Task, plan *changePlan) []result {
 	if plan == nil {
-		return c.queryAll(ctx, sess, tasks)
+		return c.queryAll(ctx, cur, tasks)
 	}
 	var ask []config.Task
 	var at []int
@@ -214,7 +213,7 @@ func (c *Collector) queryPlanned(ctx context.Context, sess session.API, tasks []
 			at = append(at, i)
 		}
 	}
-	asked := c.queryAll(ctx, sess, ask)
+	asked := c.queryAll(ctx, cur, ask)
 	results := make([]result, len(tasks))
 	for n, i := range at {
 		results[i] = asked[n]

@@ -20,8 +20,8 @@ import (
 // Handler serves each scrape the snapshot of a collection bound by that
 // scrape's deadline and shared with overlapping scrapes (share.go).
 type Collector struct {
-	config  func() *config.Config // the configuration in force: the session's
-	session *session.Session
+	config  func() *config.Config // the configuration in force (config.SafeConfig.Get)
+	clients *session.Clients
 	tasks   TaskSource
 	metrics *api.Metrics
 	logger  *slog.Logger
@@ -58,12 +58,13 @@ type TaskSource interface {
 	Tasks(cfg *config.Config) []config.Task
 }
 
-// New returns a Collector querying, through sess, the tasks that source
-// gives for the configuration in force at each scrape, so that a reload
-// takes effect at the next scrape. The Collector does not own sess: its
-// creator closes it after the Collector.
-func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
-	return &Collector{config: sess.Config, session: sess, tasks: source, metrics: metrics, logger: logger,
+// New returns a Collector querying the tasks that source gives for the
+// configuration in force at each scrape, cfg's answer, through that
+// configuration's client from clients, so that a reload takes effect at
+// the next scrape. The Collector does not own clients: its creator closes
+// them after the Collector.
+func New(cfg func() *config.Config, clients *session.Clients, source TaskSource, metrics *api.Metrics, logger *slog.Logger) *Collector {
+	return &Collector{config: cfg, clients: clients, tasks: source, metrics: metrics, logger: logger,
 		last: map[string]taskState{}, share: share{now: time.Now}, reports: reportBook{now: time.Now},
 		changes: changeBook{now: time.Now}}
 }
@@ -72,6 +73,25 @@ func New(sess *session.Session, source TaskSource, metrics *api.Metrics, logger 
 func (c *Collector) Close() {
 	c.share.stop()
 	c.workers.Wait()
+}
+
+// current is a configuration and its client. A collection takes one at its
+// start and uses it throughout, so that its tasks, concurrency, timeout
+// and credentials all come from one configuration even if a reload
+// happens meanwhile.
+type current struct {
+	Config *config.Config
+	Client *codearts.Client
+}
+
+// take returns the configuration in force and its client.
+func (c *Collector) take() (current, error) {
+	cfg := c.config()
+	client, err := c.clients.For(cfg)
+	if err != nil {
+		return current{}, err
+	}
+	return current{Config: cfg, Client: client}, nil
 }
 
 // result is the outcome of one task query in one scrape.
@@ -92,17 +112,17 @@ type result struct {
 // but for its duration.
 func (c *Collector) collect(ctx context.Context) *snapshot {
 	start := time.Now()
-	sess, err := c.session.Current()
+	cur, err := c.take()
 	if err != nil {
 		c.logger.Error("cannot query the API", "err", err)
 		return &snapshot{}
 	}
-	tasks := c.byStaleness(c.tasks.Tasks(sess.Config))
+	tasks := c.byStaleness(c.tasks.Tasks(cur.Config))
 	// Change detection: list the tracked tasks' projects, then query only
 	// the tasks the listing does not answer (changedetection.go).
-	plan := c.planChanges(ctx, sess, tasks)
-	results := c.queryPlanned(ctx, sess, tasks, plan)
-	quality := sess.Config.Quality.On()
+	plan := c.planChanges(ctx, cur, tasks)
+	results := c.queryPlanned(ctx, cur, tasks, plan)
+	quality := cur.Config.Quality.On()
 	var due []int
 	c.mu.Lock()
 	if quality {
@@ -111,14 +131,14 @@ func (c *Collector) collect(ctx context.Context) *snapshot {
 		c.reports.tasks = nil // turned off: its series go, and a read is due when it is on again
 	}
 	c.mu.Unlock()
-	reads := c.readReports(ctx, sess, tasks, due, start)
+	reads := c.readReports(ctx, cur, tasks, due, start)
 
 	errs := newErrorSummary()
 	successes := 0
 	snap := &snapshot{rows: make([]taskRow, 0, len(tasks))}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.reports.record(tasks, reads, time.Duration(sess.Config.Quality.RefreshInterval), c.logger)
+	c.reports.record(tasks, reads, time.Duration(cur.Config.Quality.RefreshInterval), c.logger)
 	c.changes.record(tasks, results, plan)
 	snap.byProgress, snap.byListing = answeredBy(results)
 	current := make(map[string]taskState, len(tasks))

@@ -3,7 +3,8 @@ package collector
 import (
 	"errors"
 	"log/slog"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
@@ -33,13 +34,10 @@ func (s *errorSummary) add(taskID string, err error) {
 	cs.tasks++
 }
 
+// log logs one line per error code of the task queries: the tasks the
+// budget left out at info, each failure at warning.
 func (s *errorSummary) log(logger *slog.Logger, total int) {
-	codes := make([]string, 0, len(s.byCode))
-	for code := range s.byCode {
-		codes = append(codes, code)
-	}
-	sort.Strings(codes)
-	for _, code := range codes {
+	for _, code := range s.codes() {
 		cs := s.byCode[code]
 		if code == api.CodeBudget {
 			// Expected whenever the budget is smaller than the task set:
@@ -48,23 +46,25 @@ func (s *errorSummary) log(logger *slog.Logger, total int) {
 				"tasks", cs.tasks, "total_tasks", total)
 			continue
 		}
-		logger.Warn("task queries failed", "error_code", code, "failed_tasks", cs.tasks, "total_tasks", total,
-			"example_task_id", cs.exampleTask, "err", cs.exampleErr)
+		cs.warn(logger, "task queries failed", code, total)
 	}
 }
 
 // logAs logs one warning per error code under msg.
 func (s *errorSummary) logAs(logger *slog.Logger, msg string, total int) {
-	codes := make([]string, 0, len(s.byCode))
-	for code := range s.byCode {
-		codes = append(codes, code)
+	for _, code := range s.codes() {
+		s.byCode[code].warn(logger, msg, code, total)
 	}
-	sort.Strings(codes)
-	for _, code := range codes {
-		cs := s.byCode[code]
-		logger.Warn(msg, "error_code", code, "failed_tasks", cs.tasks, "total_tasks", total,
-			"example_task_id", cs.exampleTask, "err", cs.exampleErr)
-	}
+}
+
+// codes returns the error codes seen, sorted: the order of the log lines.
+func (s *errorSummary) codes() []string {
+	return slices.Sorted(maps.Keys(s.byCode))
+}
+
+func (cs *codeSummary) warn(logger *slog.Logger, msg, code string, total int) {
+	logger.Warn(msg, "error_code", code, "failed_tasks", cs.tasks, "total_tasks", total,
+		"example_task_id", cs.exampleTask, "err", cs.exampleErr)
 }
 
 // logEncodedAuthorization logs, at debug level, the encoded diagnostic a

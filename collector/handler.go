@@ -53,7 +53,9 @@ func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts
 		inFlight = make(chan struct{}, opts.MaxRequestsInFlight)
 	}
 	answer := promhttp.HandlerOpts{
-		ErrorLog:          errorLog{logger},
+		// promhttp logs gather errors (a family name in both gatherers)
+		// and writes that failed (the scraper went away) through it.
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		ErrorHandling:     promhttp.ContinueOnError,
 		Registry:          opts.Registry,
 		EnableOpenMetrics: true,
@@ -197,15 +199,6 @@ func (d disjoint) Gather() ([]*dto.MetricFamily, error) {
 		return true
 	})
 	return mfs, errors.Join(errs...)
-}
-
-// errorLog is promhttp's error log on a slog.Logger. promhttp logs gather
-// errors (a family name in both gatherers) and writes that failed (the
-// scraper went away) through it.
-type errorLog struct{ logger *slog.Logger }
-
-func (l errorLog) Println(v ...any) {
-	l.logger.Error(strings.TrimSuffix(fmt.Sprintln(v...), "\n"))
 }
 
 // configuredTimeout is the timeout of the configuration in force.

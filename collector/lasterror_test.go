@@ -312,7 +312,7 @@ func BenchmarkExposeFailing(b *testing.B) {
 			status: 2, hasRatio: true, ratio: 1, lastSuccess: 1.8e9,
 		})
 	}
-	opts := promhttp.HandlerOpts{ErrorLog: errorLog{slog.New(slog.DiscardHandler)}, EnableOpenMetrics: true}
+	opts := promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError), EnableOpenMetrics: true}
 	static := prometheus.NewRegistry()
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	req.Header.Set("Accept-Encoding", "gzip")

@@ -4,15 +4,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
 // The metrics of a collection: their names, help texts and labels. These
 // are the exporter's interface (dashboards and alerts use them); the
 // golden file collector/testdata/demo-metrics.golden holds them as served.
 // How their series are built from a snapshot is in gather.go.
-
-// namespace prefixes every metric name of the exporter.
-const namespace = "codearts_check"
 
 // familyID names one metric family of a collection.
 type familyID int
@@ -71,7 +69,7 @@ var families = func() [numFamilies]family {
 		famLastError:       {name: "task_last_error_info", help: lastErrorHelp, labels: []string{"error_code", "task_id"}},
 	}
 	for i := range f {
-		f[i].name = prometheus.BuildFQName(namespace, "", f[i].name)
+		f[i].name = prometheus.BuildFQName(namespace.Name, "", f[i].name)
 	}
 	return f
 }()

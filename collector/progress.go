@@ -11,7 +11,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 // The progress queue. Each of cfg.Concurrency workers takes the next query
@@ -83,7 +82,7 @@ type progressQueue struct {
 // queryAll queries every task with at most cfg.Concurrency queries in
 // flight, as the top of this file describes. Tasks no worker took before
 // ctx ended have the context's error as result.
-func (c *Collector) queryAll(ctx context.Context, sess session.API, tasks []config.Task) []result {
+func (c *Collector) queryAll(ctx context.Context, cur current, tasks []config.Task) []result {
 	q := &progressQueue{
 		ctx: ctx, tasks: tasks,
 		results: make([]result, len(tasks)), attempts: make([]int, len(tasks)),
@@ -91,13 +90,13 @@ func (c *Collector) queryAll(ctx context.Context, sess session.API, tasks []conf
 		left: retryLimit(len(tasks)), wake: make(chan struct{}),
 	}
 	var wg sync.WaitGroup
-	for range min(sess.Config.Concurrency, len(tasks)) {
+	for range min(cur.Config.Concurrency, len(tasks)) {
 		wg.Add(1)
 		c.workers.Add(1)
 		go func() {
 			defer c.workers.Done()
 			defer wg.Done()
-			q.work(c, sess)
+			q.work(c, cur)
 		}()
 	}
 	waitWorkers(ctx, &wg)
@@ -126,7 +125,7 @@ func waitWorkers(ctx context.Context, wg *sync.WaitGroup) {
 }
 
 // work is one worker's loop.
-func (q *progressQueue) work(c *Collector, sess session.API) {
+func (q *progressQueue) work(c *Collector, cur current) {
 	for {
 		i, wait, d, ok := q.take()
 		if !ok {
@@ -138,7 +137,7 @@ func (q *progressQueue) work(c *Collector, sess session.API) {
 		}
 		t := q.tasks[i]
 		start := time.Now()
-		p, err := sess.Client.Progress(q.ctx, t.ID, t.JobID)
+		p, err := cur.Client.Progress(q.ctx, t.ID, t.JobID)
 		took := time.Since(start)
 		if hook := c.testHookAfterQuery; hook != nil {
 			hook(t.ID)

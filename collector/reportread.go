@@ -11,7 +11,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 // Reading the reports that reports.go finds due.
@@ -27,9 +26,9 @@ type reportRead struct {
 
 // readReports reads the reports of the tasks due (indexes into tasks, in
 // order) with what ctx's deadline and the API budget leave, with at most
-// sess.Config.Concurrency reads in flight. A read not started has a nil
+// cur.Config.Concurrency reads in flight. A read not started has a nil
 // report and err nil; see sent.
-func (c *Collector) readReports(ctx context.Context, sess session.API, tasks []config.Task, due []int, start time.Time) []reportRead {
+func (c *Collector) readReports(ctx context.Context, cur current, tasks []config.Task, due []int, start time.Time) []reportRead {
 	reads := make([]reportRead, len(due))
 	if len(due) == 0 {
 		return reads
@@ -39,8 +38,8 @@ func (c *Collector) readReports(ctx context.Context, sess session.API, tasks []c
 		startBy = deadline.Add(-deadline.Sub(start) / reportReserveDivisor)
 		ctx = api.WithBudgetDeadline(ctx, startBy)
 	}
-	workers := min(sess.Config.Concurrency, len(due))
-	if rate := sess.Config.MaxRequestsPerSecond; rate > 0 && !startBy.IsZero() {
+	workers := min(cur.Config.Concurrency, len(due))
+	if rate := cur.Config.MaxRequestsPerSecond; rate > 0 && !startBy.IsZero() {
 		// A read is two calls, and the budget hands out tokens in the
 		// order they are asked for: with more reads in flight than the
 		// budget can finish before startBy, each would get its first call
@@ -67,7 +66,7 @@ func (c *Collector) readReports(ctx context.Context, sess session.API, tasks []c
 					return
 				}
 				i := due[n]
-				r := readReport(ctx, sess, tasks[i].ID)
+				r := readReport(ctx, cur, tasks[i].ID)
 				if hook := c.testHookAfterRead; hook != nil {
 					hook(tasks[i].ID)
 				}
@@ -97,11 +96,11 @@ func (c *Collector) readReports(ctx context.Context, sess session.API, tasks []c
 // first call was sent, so that a read the budget cut in half still counts
 // as asked for.
 // Each call has its own reportCallTimeout.
-func readReport(ctx context.Context, sess session.API, id string) reportRead {
+func readReport(ctx context.Context, cur current, id string) reportRead {
 	var r reportRead
 	var err error
 	callCtx, cancel := context.WithTimeout(ctx, reportCallTimeout)
-	r.report.Statistic, err = sess.Client.DefectsStatistic(callCtx, id)
+	r.report.Statistic, err = cur.Client.DefectsStatistic(callCtx, id)
 	cancel()
 	if err != nil {
 		r.err, r.asked = fmt.Errorf("defects statistic: %w", err), wasSent(err)
@@ -109,7 +108,7 @@ func readReport(ctx context.Context, sess session.API, id string) reportRead {
 	}
 	r.asked = true
 	callCtx, cancel = context.WithTimeout(ctx, reportCallTimeout)
-	r.report.Summary, err = sess.Client.DefectsSummary(callCtx, id)
+	r.report.Summary, err = cur.Client.DefectsSummary(callCtx, id)
 	cancel()
 	if err != nil {
 		r.err = fmt.Errorf("defects summary: %w", err)

@@ -117,9 +117,6 @@ func (q *reportBook) plan(tasks []config.Task, results []result) []int {
 		if st == nil {
 			st = &reportState{due: true}
 		}
-		if _, listed := kept[t.ID]; listed {
-			continue // a task listed twice is read once
-		}
 		kept[t.ID] = st
 		if results[i].err != nil {
 			continue

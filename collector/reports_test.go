@@ -302,9 +302,7 @@ func TestQualityDisabled(t *testing.T) {
 	reload := func(on bool) {
 		cfg := *env.cfg
 		cfg.Quality.Enabled = &on
-		if err := env.coll.session.Update(&cfg); err != nil {
-			t.Fatal(err)
-		}
+		env.coll.config = func() *config.Config { return &cfg }
 	}
 	reload(true)
 	res := env.scrape(0)

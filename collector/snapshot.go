@@ -8,7 +8,7 @@ import (
 )
 
 // A collection keeps its results as a snapshot: one small row of values per
-// task (~1 MiB at 10,000 tasks), not built metrics. Metrics are made from
+// task, not built metrics (BENCHMARKS.md, "The /metrics answer"). Metrics are made from
 // the rows only while a scrape is answered (snapshot.Gather, gather.go), so
 // between scrapes the exporter holds the rows alone.
 

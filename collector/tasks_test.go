@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
@@ -15,17 +17,20 @@ type staticTasks struct{}
 
 func (staticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
 
-// newStaticCollector returns a Collector of cfg's tasks over an API session
-// of its own, put in force as main does. The session is closed at cleanup,
-// after the cleanups the caller registers later (the Collector's among
-// them). A session that cannot be built is logged, as main does, and left
-// for scrapes to report.
+// newStaticCollector returns a Collector of cfg's tasks, put in force in a
+// config.SafeConfig of its own and queried through a client cache of its
+// own, as main wires them. The cache is closed at cleanup, after the
+// cleanups the caller registers later (the Collector's among them). A
+// client that cannot be built is logged, as main does, and left for
+// scrapes to report.
 func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *Collector {
 	tb.Helper()
-	sess := session.New(metrics, logger)
-	tb.Cleanup(sess.Close)
-	if err := sess.Update(cfg); err != nil {
+	sc := config.NewSafeConfig(prometheus.NewRegistry())
+	sc.Set(cfg)
+	clients := session.New(metrics, logger)
+	tb.Cleanup(clients.Close)
+	if _, err := clients.For(cfg); err != nil {
 		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 	}
-	return New(sess, staticTasks{}, metrics, logger)
+	return New(sc.Get, clients, staticTasks{}, metrics, logger)
 }

@@ -7,9 +7,9 @@ import (
 	"syscall"
 )
 
-// MaxFileSize bounds the configuration file. 50,000 tasks take about
-// 3 MiB; the bound is far above any real file and keeps a mistaken path
-// (a log, a disk image) from being read into memory whole.
+// MaxFileSize bounds the configuration file: far above the file of any
+// real task set, it keeps a mistaken path (a log, a disk image) from being
+// read into memory whole.
 const MaxFileSize = 16 << 20
 
 // readFile reads a configuration file that must be a regular file (after

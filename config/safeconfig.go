@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
 // SafeConfig holds the configuration in force and replaces it on reload.
@@ -24,18 +27,17 @@ type SafeConfig struct {
 // NewSafeConfig returns an empty holder whose reload metrics are registered
 // with reg.
 func NewSafeConfig(reg prometheus.Registerer) *SafeConfig {
-	sc := &SafeConfig{
-		reloadSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "codearts_check_config_last_reload_successful",
+	f := promauto.With(reg)
+	return &SafeConfig{
+		reloadSuccess: f.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace.Name, Subsystem: "config", Name: "last_reload_successful",
 			Help: "1 if the last configuration load or reload succeeded, 0 if it failed (the previous configuration stays in force).",
 		}),
-		reloadTimestamp: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "codearts_check_config_last_reload_success_timestamp_seconds",
+		reloadTimestamp: f.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace.Name, Subsystem: "config", Name: "last_reload_success_timestamp_seconds",
 			Help: "Unix time of the last successful configuration load or reload.",
 		}),
 	}
-	reg.MustRegister(sc.reloadSuccess, sc.reloadTimestamp)
-	return sc
 }
 
 // Get returns the configuration in force; nil before the first load. The

@@ -127,21 +127,14 @@ func (a *Adaptive) wait(ctx context.Context) error {
 		a.note()
 		return nil
 	}
-	waitCtx := ctx
-	if t, ok := BudgetDeadline(ctx); ok {
-		var cancel context.CancelFunc
-		waitCtx, cancel = context.WithDeadline(ctx, t)
-		defer cancel()
-	}
+	waitCtx, cancel := budgetContext(ctx)
+	defer cancel()
 	err := a.sleepUntil(waitCtx, hold)
 	if err == nil && limited {
 		err = a.lim.Wait(waitCtx)
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return &Error{Code: Code(ctx.Err()), Err: fmt.Errorf("%w: %w", ErrBudget, ctx.Err())}
-		}
-		return &Error{Code: CodeBudget, Err: fmt.Errorf("%w: the API throttled the exporter, which slowed down", ErrBudget)}
+		return notSent(ctx, fmt.Errorf("%w: the API throttled the exporter, which slowed down", ErrBudget))
 	}
 	a.note()
 	return nil

@@ -166,7 +166,7 @@ func labelSafeCode(code string) bool {
 	return true
 }
 
-// CheckResponse returns an *Error when the answer is a failure: any status
+// checkResponse returns an *Error when the answer is a failure: any status
 // of 400 or more, and any body that names an error code (see bodyError)
 // whatever its status. CodeArts Check documents its errors with HTTP 200,
 // so a 200 is not proof of success; a client that only looked at the
@@ -176,19 +176,9 @@ func labelSafeCode(code string) bool {
 // body names none, it is http_<status> for a status of 400 or more and
 // invalid_response for a lower one (a body naming an unusable code).
 //
-// The error's texts are bounded as text.go says. Caller.Do also redacts
-// the request's credentials and the configured secrets from them.
-func CheckResponse(resp *Response) error {
-	e := checkResponse(resp)
-	if e == nil {
-		return nil
-	}
-	newRedactor(nil).scrub(e)
-	return e
-}
-
-// checkResponse is CheckResponse with the texts as the API sent them, for
-// the caller to redact before it bounds them.
+// The error's texts are as the API sent them: Caller.Do bounds them as
+// text.go says and redacts the request's credentials and the configured
+// secrets from them.
 func checkResponse(resp *Response) *Error {
 	if resp.StatusCode < http.StatusBadRequest && cannotNameCode(resp.Body) {
 		return nil

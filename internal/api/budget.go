@@ -42,24 +42,30 @@ func (c *Caller) wait(ctx context.Context) error {
 	if c.Limiter == nil {
 		return nil
 	}
-	waitCtx := ctx
-	if t, ok := BudgetDeadline(ctx); ok {
-		var cancel context.CancelFunc
-		waitCtx, cancel = context.WithDeadline(ctx, t)
-		defer cancel()
-	}
+	waitCtx, cancel := budgetContext(ctx)
+	defer cancel()
 	// rate.Limiter.Wait fails at once, without waiting, when the token it
 	// would reserve comes after waitCtx's deadline.
-	err := c.Limiter.Wait(waitCtx)
-	if err == nil {
-		return nil
+	if err := c.Limiter.Wait(waitCtx); err != nil {
+		return notSent(ctx, ErrBudget)
 	}
-	code := CodeBudget
+	return nil
+}
+
+// budgetContext is ctx, ended at its budget deadline too (see
+// WithBudgetDeadline): the context a call waits for a budget's token in.
+func budgetContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if t, ok := BudgetDeadline(ctx); ok {
+		return context.WithDeadline(ctx, t)
+	}
+	return ctx, func() {}
+}
+
+// notSent is the error of a call a budget held back: coded as ctx's end
+// when ctx had ended, else coded budget, with why (which wraps ErrBudget).
+func notSent(ctx context.Context, why error) *Error {
 	if ctx.Err() != nil {
-		code = Code(ctx.Err())
-		err = fmt.Errorf("%w: %w", ErrBudget, ctx.Err())
-	} else {
-		err = ErrBudget
+		return &Error{Code: Code(ctx.Err()), Err: fmt.Errorf("%w: %w", ErrBudget, ctx.Err())}
 	}
-	return &Error{Code: code, Err: err}
+	return &Error{Code: CodeBudget, Err: why}
 }

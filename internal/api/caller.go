@@ -43,7 +43,7 @@ type Caller struct {
 	Secrets func() []string
 }
 
-// Do sends req, reads its answer, and checks it with CheckResponse. If the
+// Do sends req, reads its answer, and checks it with checkResponse. If the
 // answer is a success, decode turns it into the caller's result; an error
 // from decode becomes an invalid_response *Error. Every failure comes back
 // as an *Error and is counted once under its code; endpoint names the API

@@ -9,7 +9,7 @@ import (
 )
 
 // FuzzCheckResponse: whatever status and body an API (or a proxy) sends,
-// CheckResponse must not panic, must fail every status of 400 or more and
+// checkAnswer must not panic, must fail every status of 400 or more and
 // every body naming an error code in one of the SDK's shapes, must take
 // the body's code when it is label-safe, and must never put anything else
 // than a label-safe code or one of its own codes in the label. Seed corpus
@@ -23,35 +23,35 @@ func FuzzCheckResponse(f *testing.F) {
 	f.Add(429, []byte(`{"error_code":"APIGW.0308","error_msg":"`+strings.Repeat(`x"`, 2000)+`","request_id":"`+strings.Repeat("r", 3000)+`"}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		resp := &Response{StatusCode: status, Header: http.Header{"X-Request-Id": {"0123"}}, Body: body}
-		err := CheckResponse(resp)
+		err := checkAnswer(resp)
 		want := oracleCode(body)
 		switch {
 		case err == nil && (status >= 400 || want != ""):
-			t.Fatalf("CheckResponse(%d, %q) = nil, want a failure", status, body)
+			t.Fatalf("checkAnswer(%d, %q) = nil, want a failure", status, body)
 		case err == nil:
 			return
 		case status < 400 && !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")):
-			t.Fatalf("CheckResponse(%d, %q) = %v, want success for a body that is not an object", status, body, err)
+			t.Fatalf("checkAnswer(%d, %q) = %v, want success for a body that is not an object", status, body, err)
 		}
 		apiErr, ok := err.(*Error)
 		if !ok {
-			t.Fatalf("CheckResponse(%d, %q) returned %T, want *Error", status, body, err)
+			t.Fatalf("checkAnswer(%d, %q) returned %T, want *Error", status, body, err)
 		}
 		if want != "" && labelSafeCode(want) && apiErr.Code != want {
-			t.Fatalf("CheckResponse(%d, %q): code %q, want the body's %q", status, body, apiErr.Code, want)
+			t.Fatalf("checkAnswer(%d, %q): code %q, want the body's %q", status, body, apiErr.Code, want)
 		}
 		if c := apiErr.Code; !labelSafeCode(c) && c != HTTPStatusCode(status) && c != CodeInvalidResponse {
-			t.Fatalf("CheckResponse(%d, %q): code %q is not a bounded label value", status, body, c)
+			t.Fatalf("checkAnswer(%d, %q): code %q is not a bounded label value", status, body, c)
 		}
 		if apiErr.Error() == "" {
-			t.Fatalf("CheckResponse(%d, %q): empty message", status, body)
+			t.Fatalf("checkAnswer(%d, %q): empty message", status, body)
 		}
 		if weight(apiErr.Message) > MaxMessageLen || weight(apiErr.RequestID) > MaxRequestIDLen ||
 			weight(apiErr.EncodedAuthorizationMessage) > MaxEncodedAuthorizationMessageLen {
-			t.Fatalf("CheckResponse(%d, %q): texts not bounded: %+v", status, body, apiErr)
+			t.Fatalf("checkAnswer(%d, %q): texts not bounded: %+v", status, body, apiErr)
 		}
 		if apiErr.HTTPStatus != status {
-			t.Fatalf("CheckResponse(%d, %q): HTTPStatus %d", status, body, apiErr.HTTPStatus)
+			t.Fatalf("checkAnswer(%d, %q): HTTPStatus %d", status, body, apiErr.HTTPStatus)
 		}
 	})
 }

@@ -1,6 +1,10 @@
 package api
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
+)
 
 // Metrics counts API calls for the whole process. It outlives config
 // reloads and scrapes, so its counters only ever go up.
@@ -13,11 +17,11 @@ type Metrics struct {
 func NewMetrics() *Metrics {
 	return &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "codearts_check_api_requests_total",
+			Namespace: namespace.Name, Subsystem: "api", Name: "requests_total",
 			Help: "HTTP requests sent to Huawei Cloud APIs, by endpoint (progress, iam_token, ...) and status class (2xx, 4xx, 5xx, or error when no answer arrived).",
 		}, []string{"endpoint", "status_class"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "codearts_check_api_errors_total",
+			Namespace: namespace.Name, Subsystem: "api", Name: "errors_total",
 			Help: "Failed API calls, by the API's error_code (CC.*, APIGW.*, IAM.*) or an exporter code (timeout, canceled, network, tls, invalid_response, http_<status>). A retried call counts each failed attempt; a task the scrape deadline left unqueried counts one timeout.",
 		}, []string{"error_code"}),
 	}

@@ -108,13 +108,25 @@ func tokenRefused(err error) bool {
 // It makes one attempt: whether and when to try again is the caller's
 // choice (Retryable, RetryDelay; retry.go says why).
 func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
-	var p Progress
-	err := c.call(ctx, c.progressURL(taskID, jobID), "progress", taskAttr(taskID), func(resp *api.Response) error {
+	return get(ctx, c, c.progressURL(taskID, jobID), "progress", taskAttr(taskID), DecodeProgress)
+}
+
+// get makes the call u about a task or project (logged with a failure),
+// counted under endpoint, and decodes a successful
+// answer with decode: every call of the API goes through it. It makes one
+// attempt (call may repeat a request whose credentials were refused).
+func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.Attr, decode func([]byte) (T, error)) (T, error) {
+	var v T
+	err := c.call(ctx, u, endpoint, about, func(resp *api.Response) error {
 		var err error
-		p, err = DecodeProgress(resp.Body)
+		v, err = decode(resp.Body)
 		return err
 	})
-	return p, err
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
 }
 
 // call sends GET u with credentials and decodes the answer, telling the

@@ -42,7 +42,7 @@ type progressBody struct {
 var jsonNull = []byte("null")
 
 // DecodeProgress decodes a 200 body of the progress call. Error bodies, in
-// every shape, must have been ruled out before (api.CheckResponse does
+// every shape, must have been ruled out before (api.Caller.Do does
 // it). A missing task_status means the same as null, never checked: the
 // service's model marks every field omitempty, so {} is its answer for a
 // task that was never checked. The body must still be a JSON object.

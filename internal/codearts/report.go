@@ -53,28 +53,12 @@ type Report struct {
 // credentials are handled as for Progress; it makes one attempt.
 func (c *Client) DefectsStatistic(ctx context.Context, taskID string) (DefectsStatistic, error) {
 	u := c.taskURL(taskID, "defects-statistic") + "?time_info_switch=true"
-	return get(ctx, c, u, EndpointDefectsStatistic, taskID, DecodeDefectsStatistic)
+	return get(ctx, c, u, EndpointDefectsStatistic, taskAttr(taskID), DecodeDefectsStatistic)
 }
 
 // DefectsSummary asks for a task's code size and quality
 // (ShowTaskDetailV2). Refused credentials are handled as for Progress; it
 // makes one attempt.
 func (c *Client) DefectsSummary(ctx context.Context, taskID string) (DefectsSummary, error) {
-	return get(ctx, c, c.taskURL(taskID, "defects-summary"), EndpointDefectsSummary, taskID, DecodeDefectsSummary)
-}
-
-// get makes the call u for taskID, counted under endpoint, once, and
-// decodes the answer with decode.
-func get[T any](ctx context.Context, c *Client, u, endpoint, taskID string, decode func([]byte) (T, error)) (T, error) {
-	var v T
-	err := c.call(ctx, u, endpoint, taskAttr(taskID), func(resp *api.Response) error {
-		var err error
-		v, err = decode(resp.Body)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return v, nil
+	return get(ctx, c, c.taskURL(taskID, "defects-summary"), EndpointDefectsSummary, taskAttr(taskID), DecodeDefectsSummary)
 }

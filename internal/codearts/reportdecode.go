@@ -90,7 +90,7 @@ func (s DefectsSummary) Empty() bool {
 }
 
 // DecodeDefectsStatistic decodes a 200 body of the defects-statistic call
-// (error_code already ruled out by api.CheckResponse). Counts may come as
+// (error_code already ruled out by api.Caller.Do). Counts may come as
 // JSON numbers or as strings of digits.
 func DecodeDefectsStatistic(body []byte) (DefectsStatistic, error) {
 	var b struct {

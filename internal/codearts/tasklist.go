@@ -9,8 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
 // MaxTaskListLimit is the largest page ShowTaskListByProjectIdV2 serves.
@@ -49,17 +47,7 @@ func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit i
 	var page TaskPage
 	err := withRetries(ctx, func() error {
 		var err error
-		page, err = c.taskList(ctx, u, projectID)
-		return err
-	})
-	return page, err
-}
-
-func (c *Client) taskList(ctx context.Context, u, projectID string) (TaskPage, error) {
-	var page TaskPage
-	err := c.call(ctx, u, "task_list", projectAttr(projectID), func(resp *api.Response) error {
-		var err error
-		page, err = DecodeTaskList(resp.Body)
+		page, err = get(ctx, c, u, "task_list", projectAttr(projectID), DecodeTaskList)
 		return err
 	})
 	return page, err
@@ -86,7 +74,7 @@ type taskListBody struct {
 }
 
 // DecodeTaskList decodes a 200 body of the task list call (error_code
-// already ruled out by api.CheckResponse). A body without an integer total,
+// already ruled out by api.Caller.Do). A body without an integer total,
 // or without tasks while total is not 0, is an error rather than an empty
 // project: an empty project makes every discovered task's series go.
 func DecodeTaskList(body []byte) (TaskPage, error) {

@@ -17,14 +17,15 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 var (
-	lastSuccessDesc = prometheus.NewDesc("codearts_check_discovery_last_success_timestamp_seconds",
+	lastSuccessDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace.Name, "discovery", "last_success_timestamp_seconds"),
 		"Unix time of the last successful listing of the CodeArts project's tasks; 0 if none succeeded yet. While listings fail, the last good list stays in use.",
 		[]string{"project_id"}, nil)
-	discoveredDesc = prometheus.NewDesc("codearts_check_discovered_tasks",
+	discoveredDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace.Name, "", "discovered_tasks"),
 		"Tasks of the project's last good listing that pass discovery.include and discovery.exclude.",
 		[]string{"project_id"}, nil)
 )
@@ -32,7 +33,8 @@ var (
 // Discoverer lists projects' tasks in the background and is the
 // collector's TaskSource. It is safe for concurrent use.
 type Discoverer struct {
-	session *session.Session
+	config  func() *config.Config // the configuration in force (config.SafeConfig.Get)
+	clients *session.Clients
 	logger  *slog.Logger
 	now     func() time.Time
 
@@ -52,12 +54,14 @@ type project struct {
 }
 
 // New returns a Discoverer listing the projects of the configuration in
-// force in sess through sess: the session the collector queries through,
-// so that listing shares the scrapes' credentials, token, HTTP client and
-// API budget. Nothing is listed until Run.
-func New(sess *session.Session, logger *slog.Logger) *Discoverer {
+// force, cfg's answer, through its client from clients: the clients the
+// collector queries through, so that listing shares the scrapes'
+// credentials, token, HTTP client and API budget. Nothing is listed until
+// Run.
+func New(cfg func() *config.Config, clients *session.Clients, logger *slog.Logger) *Discoverer {
 	return &Discoverer{
-		session:  sess,
+		config:   cfg,
+		clients:  clients,
 		logger:   logger,
 		now:      time.Now,
 		reload:   make(chan struct{}, 1),
@@ -76,7 +80,7 @@ func (d *Discoverer) Run(ctx context.Context) {
 			timer *time.Timer
 			tick  <-chan time.Time // nil without discovery: wait for a reload
 		)
-		if cfg := d.session.Config(); cfg != nil && cfg.Discovery != nil {
+		if cfg := d.config(); cfg != nil && cfg.Discovery != nil {
 			timer = time.NewTimer(time.Duration(cfg.Discovery.RefreshInterval))
 			tick = timer.C
 		}
@@ -114,13 +118,13 @@ func (d *Discoverer) Refresh(ctx context.Context) { d.refresh(ctx, false) }
 // than refresh_interval ago, which are as fresh as this listing would make
 // them. A reload lists every project: its configuration may have changed.
 func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
-	cfg := d.session.Config()
+	cfg := d.config()
 	if cfg == nil || cfg.Discovery == nil {
 		d.forgetAllBut(nil)
 		return
 	}
 	d.forgetAllBut(cfg.Discovery.Projects)
-	sess, err := d.session.Current()
+	client, err := d.clients.For(cfg)
 	if err != nil {
 		d.logger.Error("Task discovery cannot reach the API; the last discovered tasks stay in use", "err", err)
 		return
@@ -135,7 +139,7 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		tasks, err := listAll(ctx, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
 			ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
 			defer cancel()
-			return sess.Client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
+			return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
 		})
 		if err != nil {
 			d.logger.Warn("Listing a project's tasks failed; its last discovered tasks stay in use",
@@ -232,7 +236,7 @@ func (d *Discoverer) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector: one series of each per project
 // of the configuration in force, none without discovery.
 func (d *Discoverer) Collect(ch chan<- prometheus.Metric) {
-	cfg := d.session.Config()
+	cfg := d.config()
 	if cfg == nil || cfg.Discovery == nil {
 		return
 	}

@@ -42,7 +42,8 @@ const (
 type env struct {
 	t        *testing.T
 	sim      *simulator.Server
-	sess     *session.Session
+	sc       *config.SafeConfig
+	clients  *session.Clients
 	disc     *Discoverer
 	coll     *collector.Collector
 	metrics  *api.Metrics
@@ -64,17 +65,19 @@ func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, sim: sim, metrics: api.NewMetrics()}
-	e.sess = session.New(e.metrics, logger)
+	e.sc = config.NewSafeConfig(prometheus.NewRegistry())
+	e.clients = session.New(e.metrics, logger)
 	e.setConfig(func(c *config.Config) {
 		c.Endpoint = api1.URL
 		if edit != nil {
 			edit(c)
 		}
 	})
-	// As in main: the discoverer and the collector share one session, and
-	// the discoverer is the collector's task source.
-	e.disc = New(e.sess, logger)
-	coll := collector.New(e.sess, e.disc, e.metrics, logger)
+	// As in main: the discoverer and the collector share the configuration
+	// in force and the client cache, and the discoverer is the collector's
+	// task source.
+	e.disc = New(e.sc.Get, e.clients, logger)
+	coll := collector.New(e.sc.Get, e.clients, e.disc, e.metrics, logger)
 	coll.ShareListings(e.disc)
 	e.coll = coll
 	static := prometheus.NewRegistry()
@@ -83,7 +86,7 @@ func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 	t.Cleanup(func() {
 		e.exporter.Close()
 		coll.Close()
-		e.sess.Close()
+		e.clients.Close()
 	})
 	return e
 }
@@ -99,21 +102,22 @@ func (e *env) setConfig(edit func(*config.Config)) {
 		Discovery: &config.Discovery{Projects: []string{projectA}},
 		Timeout:   model.Duration(10 * time.Second),
 	}
-	if prev := e.sess.Config(); prev != nil {
+	if prev := e.sc.Get(); prev != nil {
 		c.Endpoint = prev.Endpoint
 	}
 	edit(c)
 	if err := c.Validate(); err != nil {
 		e.t.Fatalf("test config: %v", err)
 	}
-	if err := e.sess.Update(c); err != nil {
-		e.t.Fatalf("test session: %v", err)
+	e.sc.Set(c)
+	if _, err := e.clients.For(c); err != nil {
+		e.t.Fatalf("test client: %v", err)
 	}
 }
 
 func (e *env) taskIDs() []string {
 	var ids []string
-	for _, task := range e.disc.Tasks(e.sess.Config()) {
+	for _, task := range e.disc.Tasks(e.sc.Get()) {
 		ids = append(ids, task.ID)
 	}
 	return ids
@@ -221,14 +225,14 @@ func TestStaticTasksWin(t *testing.T) {
 	})
 	e.sim.SetTask(simulator.Task{ID: "static-only", Status: simulator.IntPtr(0)})
 	e.disc.Refresh(context.Background())
-	tasks := e.disc.Tasks(e.sess.Config())
+	tasks := e.disc.Tasks(e.sc.Get())
 	if len(tasks) != 4 {
 		t.Fatalf("tasks = %+v, want 4", tasks)
 	}
 	if got := tasks[0]; got != (config.Task{ID: "a-0001", Name: "configured", JobID: "job-7", ProjectID: projectA, GitBranch: "main"}) {
 		t.Errorf("configured task = %+v", got)
 	}
-	if e.sess.Config().Tasks[0].ProjectID != "" {
+	if e.sc.Get().Tasks[0].ProjectID != "" {
 		t.Error("Tasks changed the configuration in force")
 	}
 	f := e.scrape()
@@ -383,7 +387,7 @@ func TestRunRefreshesOnInterval(t *testing.T) {
 	e := newEnv(t, 1, nil)
 	// Far below the minimum a file may set (config.MinRefreshInterval), to
 	// keep the test short: set after validation, before Run reads it.
-	e.sess.Config().Discovery.RefreshInterval = model.Duration(10 * time.Millisecond)
+	e.sc.Get().Discovery.RefreshInterval = model.Duration(10 * time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

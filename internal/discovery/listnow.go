@@ -6,9 +6,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 // Listing on a collection's behalf. With change detection on, a collection
@@ -18,13 +18,13 @@ import (
 // project a collection listed less than refresh_interval ago, so no project
 // is listed twice for one purpose.
 
-// List lists each of projects once (a project named twice is listed once),
-// with at most sess.Config.Concurrency projects at a time, within ctx (the
-// collection's deadline; the calls take the session's API budget). It
-// returns every project's outcome; a project ctx left no time for has
-// ctx's error. The projects of sess.Config's discovery keep the tasks
-// listed as their last good list.
-func (d *Discoverer) List(ctx context.Context, sess session.API, projects []string) map[string]codearts.Listing {
+// List lists each of projects once (a project named twice is listed once)
+// through client, cfg's, with at most cfg.Concurrency projects at a time,
+// within ctx (the collection's deadline; the calls take the API budget).
+// It returns every project's outcome; a project ctx left no time for has
+// ctx's error. The projects of cfg's discovery keep the tasks listed as
+// their last good list.
+func (d *Discoverer) List(ctx context.Context, cfg *config.Config, client *codearts.Client, projects []string) map[string]codearts.Listing {
 	unique := make([]string, 0, len(projects))
 	out := make(map[string]codearts.Listing, len(projects))
 	for _, id := range projects {
@@ -36,7 +36,7 @@ func (d *Discoverer) List(ctx context.Context, sess session.API, projects []stri
 	results := make([]codearts.Listing, len(unique))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(max(sess.Config.Concurrency, 1), len(unique)) {
+	for range min(max(cfg.Concurrency, 1), len(unique)) {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
@@ -47,7 +47,7 @@ func (d *Discoverer) List(ctx context.Context, sess session.API, projects []stri
 					results[i] = codearts.Listing{Err: ctx.Err(), At: d.now()}
 					continue
 				}
-				tasks, err := d.listProject(ctx, sess, unique[i])
+				tasks, err := d.listProject(ctx, client, unique[i])
 				results[i] = codearts.Listing{Tasks: tasks, Err: err, At: d.now()}
 			}
 		})
@@ -55,8 +55,8 @@ func (d *Discoverer) List(ctx context.Context, sess session.API, projects []stri
 	wg.Wait()
 
 	discovered := map[string]bool{}
-	if sess.Config.Discovery != nil {
-		for _, id := range sess.Config.Discovery.Projects {
+	if cfg.Discovery != nil {
+		for _, id := range cfg.Discovery.Projects {
 			discovered[id] = true
 		}
 	}
@@ -80,9 +80,9 @@ func (d *Discoverer) List(ctx context.Context, sess session.API, projects []stri
 
 // listProject lists every page of one project's tasks and keeps those
 // whose ID is usable.
-func (d *Discoverer) listProject(ctx context.Context, sess session.API, id string) ([]codearts.ListedTask, error) {
+func (d *Discoverer) listProject(ctx context.Context, client *codearts.Client, id string) ([]codearts.ListedTask, error) {
 	tasks, err := listAll(ctx, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
-		return sess.Client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
+		return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
 	})
 	if err != nil {
 		d.logger.Warn("Listing a project's tasks for a collection failed; its tasks are asked for their progress",

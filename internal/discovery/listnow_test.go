@@ -43,11 +43,12 @@ func TestCollectionListingIsDiscoverys(t *testing.T) {
 func TestListOnceEachProject(t *testing.T) {
 	e := newEnv(t, 2, nil)
 	e.sim.AddProject(projectB)
-	sess, err := e.sess.Current()
+	cfg := e.sc.Get()
+	client, err := e.clients.For(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := e.disc.List(t.Context(), sess, []string{projectA, projectB, projectA})
+	got := e.disc.List(t.Context(), cfg, client, []string{projectA, projectB, projectA})
 	if len(got) != 2 || got[projectA].Err != nil || len(got[projectA].Tasks) != 2 || got[projectB].Err != nil {
 		t.Fatalf("listings %+v", got)
 	}

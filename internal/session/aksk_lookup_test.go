@@ -30,8 +30,8 @@ func TestAKSKProjectLookupAcrossReloads(t *testing.T) {
 	sim.SetProjects("cn-north-1", "11111111111111111111111111111111")
 	const task = "2b31ed5200000000ebedb6e570000000"
 	sim.SetTask(simulator.Task{ID: task, Status: simulator.IntPtr(2)})
-	sess := New(api.NewMetrics(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	t.Cleanup(sess.Close)
+	clients := New(api.NewMetrics(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(clients.Close)
 
 	load := func(region, ak string, concurrency int) *config.Config {
 		t.Helper()
@@ -45,14 +45,11 @@ func TestAKSKProjectLookupAcrossReloads(t *testing.T) {
 	}
 	step := func(name string, cfg *config.Config, wantLookups int, wantRegion string) {
 		t.Helper()
-		if err := sess.Update(cfg); err != nil {
-			t.Fatal(err)
-		}
-		a, err := sess.Current()
+		client, err := clients.For(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Client.Progress(context.Background(), task, ""); err != nil {
+		if _, err := client.Progress(context.Background(), task, ""); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		region, withHeader := sim.LastProjectQuery()

@@ -7,7 +7,7 @@ import (
 )
 
 // newBudget returns the API budget of the whole process: one token bucket
-// that every api.Caller the Session builds waits on, so that overlapping
+// that every api.Caller the Clients build waits on, so that overlapping
 // scrapes, IAM token requests and retries all draw from it. It starts
 // without a cap; setBudget applies the configuration.
 //
@@ -17,13 +17,16 @@ import (
 // max_requests_per_second (+1 at its edge) calls.
 func newBudget() *rate.Limiter { return rate.NewLimiter(rate.Inf, 1) }
 
-// setBudget applies cfg's max_requests_per_second (0: no cap) to l. It is
-// cheap and safe while calls are waiting, so it runs whenever the
-// configuration in force changes.
+// setBudget applies cfg's max_requests_per_second (0: no cap) to l. For
+// calls it with every configuration it is asked for, which changes the
+// limit only when a reload changed the setting; changing it is safe while
+// calls are waiting.
 func setBudget(l *rate.Limiter, cfg *config.Config) {
-	if cfg.MaxRequestsPerSecond <= 0 {
-		l.SetLimit(rate.Inf)
-		return
+	limit := rate.Inf
+	if cfg.MaxRequestsPerSecond > 0 {
+		limit = rate.Limit(cfg.MaxRequestsPerSecond)
 	}
-	l.SetLimit(rate.Limit(cfg.MaxRequestsPerSecond))
+	if l.Limit() != limit {
+		l.SetLimit(limit)
+	}
 }

@@ -14,9 +14,9 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// debugSession is a session whose logs, at debug level, go to the
+// debugClients is a client cache whose logs, at debug level, go to the
 // returned buffer.
-func debugSession(t *testing.T) (*Session, *testkit.Buffer) {
+func debugClients(t *testing.T) (*Clients, *testkit.Buffer) {
 	t.Helper()
 	var logs testkit.Buffer
 	s := New(api.NewMetrics(), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
@@ -60,15 +60,12 @@ func TestIAMEchoRedactsThePassword(t *testing.T) {
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			sess, logs := debugSession(t)
-			if err := sess.Update(cfg); err != nil {
-				t.Fatal(err)
-			}
-			a, err := sess.Current()
+			clients, logs := debugClients(t)
+			client, err := clients.For(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = a.Client.Progress(context.Background(), testTask, "")
+			_, err = client.Progress(context.Background(), testTask, "")
 			if err == nil || api.Code(err) != "IAM.0011" {
 				t.Fatalf("progress: %v, want the IAM error IAM.0011", err)
 			}
@@ -93,12 +90,12 @@ func TestEchoedCredentialsRedacted(t *testing.T) {
 		ts := testkit.Simulator(t, sim)
 		sim.SetTask(simulator.Task{ID: testTask, Status: simulator.IntPtr(2)})
 		sim.SetFault(testTask, simulator.Fault{Kind: simulator.FaultEchoRequest})
-		sess, logs := debugSession(t)
-		if err := sess.Update(iamConfig(t, ts.URL, simulator.DefaultUser, 1)); err != nil {
+		clients, logs := debugClients(t)
+		client, err := clients.For(iamConfig(t, ts.URL, simulator.DefaultUser, 1))
+		if err != nil {
 			t.Fatal(err)
 		}
-		a, _ := sess.Current()
-		_, err := a.Client.Progress(context.Background(), testTask, "")
+		_, err = client.Progress(context.Background(), testTask, "")
 		if api.Code(err) != "APIGW.0201" || !strings.Contains(err.Error(), "X-Auth-Token: "+api.Redacted) {
 			t.Fatalf("progress: %v, want APIGW.0201 with the token redacted", err)
 		}
@@ -126,12 +123,12 @@ func TestEchoedCredentialsRedacted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sess, logs := debugSession(t)
-		if err := sess.Update(cfg); err != nil {
+		clients, logs := debugClients(t)
+		client, err := clients.For(cfg)
+		if err != nil {
 			t.Fatal(err)
 		}
-		a, _ := sess.Current()
-		_, err = a.Client.Progress(context.Background(), testTask, "")
+		_, err = client.Progress(context.Background(), testTask, "")
 		if api.Code(err) != "APIGW.0201" || !strings.Contains(err.Error(), "X-Security-Token: "+api.Redacted) ||
 			!strings.Contains(err.Error(), "Authorization: "+api.Redacted) {
 			t.Fatalf("progress: %v, want APIGW.0201 with the credentials redacted", err)
@@ -158,22 +155,22 @@ func TestLanguageHeader(t *testing.T) {
 			if want == "" {
 				want = config.LanguageEnglish
 			}
-			sess := newTestSession(t)
-			if err := sess.Update(cfg); err != nil {
+			clients := newTestClients(t)
+			client, err := clients.For(cfg)
+			if err != nil {
 				t.Fatal(err)
 			}
-			a, _ := sess.Current()
 			ctx := context.Background()
-			if _, err := a.Client.Progress(ctx, testTask, ""); err != nil {
+			if _, err := client.Progress(ctx, testTask, ""); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Client.DefectsStatistic(ctx, testTask); err != nil {
+			if _, err := client.DefectsStatistic(ctx, testTask); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Client.DefectsSummary(ctx, testTask); err != nil {
+			if _, err := client.DefectsSummary(ctx, testTask); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := a.Client.TaskList(ctx, "p1", 0, 10); err != nil && api.Code(err) == api.CodeInvalidResponse {
+			if _, err := client.TaskList(ctx, "p1", 0, 10); err != nil && api.Code(err) == api.CodeInvalidResponse {
 				t.Fatal(err)
 			}
 			for _, call := range []string{simulator.CallProgress, simulator.CallDefectsStatistic, simulator.CallDefectsSummary, simulator.CallTaskList} {
@@ -183,7 +180,7 @@ func TestLanguageHeader(t *testing.T) {
 				}
 			}
 			sim.SetFault(testTask, simulator.Fault{Kind: simulator.FaultTokenExpired})
-			_, err := a.Client.Progress(ctx, testTask, "")
+			_, err = client.Progress(ctx, testTask, "")
 			english := strings.Contains(fmtErr(err), "Authentication information expired")
 			if english != (want == config.LanguageEnglish) {
 				t.Errorf("language %s: error %v", want, err)

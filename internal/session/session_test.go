@@ -11,20 +11,22 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 const testTask = "2b31ed5200000000ebedb6e570000000"
 
-func newTestSession(t *testing.T) *Session {
+func newTestClients(t *testing.T) *Clients {
 	t.Helper()
-	s := New(api.NewMetrics(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	t.Cleanup(s.Close)
-	return s
+	c := New(api.NewMetrics(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	t.Cleanup(c.Close)
+	return c
 }
 
 // iamConfig is a valid configuration logging in to the simulator at url as
@@ -46,47 +48,48 @@ func iamConfig(t *testing.T, url, user string, concurrency int) *config.Config {
 	return cfg
 }
 
-func TestCurrentWithoutConfiguration(t *testing.T) {
-	s := newTestSession(t)
-	if _, err := s.Current(); err == nil || !strings.Contains(err.Error(), "no configuration loaded") {
-		t.Errorf("Current before Update: err = %v, want no configuration loaded", err)
-	}
-	if s.Config() != nil {
-		t.Error("Config before Update is not nil")
+func TestForWithoutConfiguration(t *testing.T) {
+	c := newTestClients(t)
+	if client, err := c.For(nil); client != nil || err == nil || !strings.Contains(err.Error(), "no configuration loaded") {
+		t.Errorf("For(nil) = %v, %v; want no client and no configuration loaded", client, err)
 	}
 }
 
 // A reload that leaves auth and http_client_config alone keeps the IAM
-// token: no second login. Other credentials log in again.
-func TestUpdateKeepsTheTokenWhileCredentialsStay(t *testing.T) {
+// token: no second login, and the same client while the endpoint and the
+// language stay too. Another endpoint gets a client of its own over the
+// same token; other credentials log in again.
+func TestForKeepsTheTokenWhileCredentialsStay(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	url := testkit.Simulator(t, sim).URL
 	sim.SetTask(simulator.Task{ID: testTask, Status: simulator.IntPtr(2)})
-	s := newTestSession(t)
-	query := func(cfg *config.Config) *config.Config {
+	c := newTestClients(t)
+	query := func(cfg *config.Config) *codearts.Client {
 		t.Helper()
-		if err := s.Update(cfg); err != nil {
-			t.Fatal(err)
-		}
-		a, err := s.Current()
+		client, err := c.For(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Client.Progress(context.Background(), testTask, ""); err != nil {
+		if _, err := client.Progress(context.Background(), testTask, ""); err != nil {
 			t.Fatal(err)
 		}
-		return a.Config
+		return client
 	}
-	first := iamConfig(t, url, simulator.DefaultUser, 1)
-	if got := query(first); got != first {
-		t.Error("Current's configuration is not the one put in force")
-	}
-	second := iamConfig(t, url, simulator.DefaultUser, 2)
-	if got := query(second); got != second || got.Concurrency != 2 {
-		t.Error("Current's configuration is not the reloaded one")
+	first := query(iamConfig(t, url, simulator.DefaultUser, 1))
+	if query(iamConfig(t, url, simulator.DefaultUser, 2)) != first {
+		t.Error("a reload that changed only the concurrency built another client")
 	}
 	if n := sim.IAMRequests(); n != 1 {
 		t.Errorf("%d IAM logins across a reload with the same credentials, want 1", n)
+	}
+	// The same simulator under another spelling of its address.
+	moved := iamConfig(t, url, simulator.DefaultUser, 2)
+	moved.Endpoint = url + "/"
+	if query(moved) == first {
+		t.Error("another endpoint got the client of the old one")
+	}
+	if n := sim.IAMRequests(); n != 1 {
+		t.Errorf("%d IAM logins after the endpoint changed, want 1", n)
 	}
 	sim.SetPassword(simulator.DefaultDomain, "other-user", simulator.DefaultPassword)
 	query(iamConfig(t, url, "other-user", 2))
@@ -95,9 +98,31 @@ func TestUpdateKeepsTheTokenWhileCredentialsStay(t *testing.T) {
 	}
 }
 
-// A configuration whose session cannot be built stays in force: Update and
-// Current report why, and Current builds it once what was missing is back.
-func TestFailedUpdateIsRetriedByCurrent(t *testing.T) {
+// Each configuration asked for sets the process-wide budget to its
+// max_requests_per_second, also when the client stays.
+func TestForAppliesTheBudget(t *testing.T) {
+	sim := simulator.New(simulator.Options{})
+	url := testkit.Simulator(t, sim).URL
+	c := newTestClients(t)
+	for _, perSecond := range []float64{5, 0, 2} {
+		cfg := iamConfig(t, url, simulator.DefaultUser, 1)
+		cfg.MaxRequestsPerSecond = perSecond
+		if _, err := c.For(cfg); err != nil {
+			t.Fatal(err)
+		}
+		want := rate.Limit(perSecond)
+		if perSecond == 0 {
+			want = rate.Inf
+		}
+		if got := c.budget.Limit(); got != want {
+			t.Errorf("max_requests_per_second %v: budget %v, want %v", perSecond, got, want)
+		}
+	}
+}
+
+// A configuration whose client cannot be built is not cached: For reports
+// why each time, and builds it once what was missing is back.
+func TestFailedForIsRetried(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "token")
 	if err := os.WriteFile(file, []byte("a-token\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -110,21 +135,16 @@ func TestFailedUpdateIsRetriedByCurrent(t *testing.T) {
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
-	s := newTestSession(t)
-	if err := s.Update(cfg); err == nil || !strings.Contains(err.Error(), "token_file") {
-		t.Fatalf("Update with the token file gone: err = %v, want a token_file error", err)
-	}
-	if s.Config() != cfg {
-		t.Error("the configuration did not stay in force after a failed Update")
-	}
-	if _, err := s.Current(); err == nil || !strings.Contains(err.Error(), "token_file") {
-		t.Fatalf("Current with the token file gone: err = %v, want a token_file error", err)
+	c := newTestClients(t)
+	for range 2 {
+		if _, err := c.For(cfg); err == nil || !strings.Contains(err.Error(), "token_file") {
+			t.Fatalf("For with the token file gone: err = %v, want a token_file error", err)
+		}
 	}
 	if err := os.WriteFile(file, []byte("a-token\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.Current()
-	if err != nil || a.Config != cfg || a.Client == nil {
-		t.Fatalf("Current with the token file back: %+v, %v", a, err)
+	if client, err := c.For(cfg); err != nil || client == nil {
+		t.Fatalf("For with the token file back: %v, %v", client, err)
 	}
 }

@@ -38,15 +38,15 @@ func TestShardsPartitionRealDiscovery(t *testing.T) {
 			for s := range total {
 				logger := slog.New(slog.DiscardHandler)
 				metrics := api.NewMetrics()
-				sess := newSession(t, cfg, metrics, logger)
-				disc := discovery.New(sess, logger)
+				clients := newClients(t, cfg, metrics, logger)
+				disc := discovery.New(inForce(cfg), clients, logger)
 				src, err := shard.New(disc, s, total)
 				if err != nil {
-					sess.Close()
+					clients.Close()
 					t.Fatal(err)
 				}
 				disc.Refresh(context.Background())
-				r := newReplica(t, sess, src, metrics, logger)
+				r := newReplica(t, cfg, clients, src, metrics, logger)
 				defer r.close()
 				replicas = append(replicas, r)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
 // Of returns the shard, 0..total-1, that owns taskID. total must be >= 1.
@@ -43,9 +44,9 @@ type Source struct {
 }
 
 var (
-	ordinalDesc = prometheus.NewDesc("codearts_check_shard_ordinal",
+	ordinalDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace.Name, "shard", "ordinal"),
 		"The shard of the task set this exporter queries (--shard), 0-based.", nil, nil)
-	totalDesc = prometheus.NewDesc("codearts_check_total_shards",
+	totalDesc = prometheus.NewDesc(prometheus.BuildFQName(namespace.Name, "", "total_shards"),
 		"How many shards the task set is split into (--total-shards); 1: not sharded.", nil, nil)
 )
 

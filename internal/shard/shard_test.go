@@ -95,30 +95,35 @@ func (staticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
 
 // replica is one exporter process of a sharded deployment.
 type replica struct {
-	sess   *session.Session
-	coll   *collector.Collector
-	server *httptest.Server
+	clients *session.Clients
+	coll    *collector.Collector
+	server  *httptest.Server
 }
 
-// newReplica serves the collector of src over an API session of cfg of its
-// own, as main wires them.
-func newReplica(t *testing.T, sess *session.Session, src *shard.Source, metrics *api.Metrics, logger *slog.Logger) replica {
+// newReplica serves the collector of src, with cfg in force, over clients
+// of its own, as main wires them.
+func newReplica(t *testing.T, cfg *config.Config, clients *session.Clients, src *shard.Source, metrics *api.Metrics, logger *slog.Logger) replica {
 	t.Helper()
 	static := prometheus.NewRegistry()
 	static.MustRegister(metrics, src)
-	coll := collector.New(sess, src, metrics, logger)
-	return replica{sess: sess, coll: coll, server: httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))}
+	coll := collector.New(inForce(cfg), clients, src, metrics, logger)
+	return replica{clients: clients, coll: coll, server: httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))}
 }
 
-// newSession returns an API session with cfg in force.
-func newSession(t *testing.T, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *session.Session {
+// inForce is a configuration holder with cfg in force for good.
+func inForce(cfg *config.Config) func() *config.Config {
+	return func() *config.Config { return cfg }
+}
+
+// newClients returns a client cache that built cfg's client.
+func newClients(t *testing.T, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *session.Clients {
 	t.Helper()
-	sess := session.New(metrics, logger)
-	if err := sess.Update(cfg); err != nil {
-		sess.Close()
+	clients := session.New(metrics, logger)
+	if _, err := clients.For(cfg); err != nil {
+		clients.Close()
 		t.Fatal(err)
 	}
-	return sess
+	return clients
 }
 
 // serveConfig serves sim on loopback for the test and returns a valid
@@ -152,13 +157,13 @@ func startReplica(t *testing.T, cfg *config.Config, source shard.Tasks, shardOrd
 	}
 	metrics := api.NewMetrics()
 	logger := slog.New(slog.DiscardHandler)
-	return newReplica(t, newSession(t, cfg, metrics, logger), src, metrics, logger)
+	return newReplica(t, cfg, newClients(t, cfg, metrics, logger), src, metrics, logger)
 }
 
 func (r replica) close() {
 	r.server.Close()
 	r.coll.Close()
-	r.sess.Close()
+	r.clients.Close()
 }
 
 // scrape returns the IDs of the tasks answered and the shard gauges.

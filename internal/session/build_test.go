@@ -10,9 +10,10 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// The warning that TLS verification is off comes when the session is built,
-// which Update does before any scrape; with verification on there is none.
-func TestUpdateWarnsAboutInsecureTLSBeforeAnyScrape(t *testing.T) {
+// The warning that TLS verification is off comes when the client is built,
+// which For does without a call, as main does before any scrape; with
+// verification on there is none.
+func TestForWarnsAboutInsecureTLSBeforeAnyCall(t *testing.T) {
 	for _, insecure := range []bool{true, false} {
 		cfg := &config.Config{
 			Endpoint: "https://127.0.0.1:1",
@@ -26,11 +27,11 @@ func TestUpdateWarnsAboutInsecureTLSBeforeAnyScrape(t *testing.T) {
 			t.Fatal(err)
 		}
 		logs := &testkit.Buffer{}
-		sess := New(api.NewMetrics(), slog.New(slog.NewTextHandler(logs, nil)))
-		if err := sess.Update(cfg); err != nil {
-			t.Fatalf("Update: %v", err)
+		clients := New(api.NewMetrics(), slog.New(slog.NewTextHandler(logs, nil)))
+		if _, err := clients.For(cfg); err != nil {
+			t.Fatalf("For: %v", err)
 		}
-		sess.Close()
+		clients.Close()
 		warned := strings.Contains(logs.String(), "level=WARN") && strings.Contains(logs.String(), "insecure_skip_verify")
 		if warned != insecure {
 			t.Errorf("insecure_skip_verify %v: warned %v; logs:\n%s", insecure, warned, logs)
