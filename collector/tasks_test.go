@@ -7,13 +7,8 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
-
-// staticTasks is the TaskSource of the tasks listed in the configuration:
-// what the binary queries without discovery and sharding.
-type staticTasks struct{}
-
-func (staticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
 
 // newStaticCollector returns a Collector of cfg's tasks over an API session
 // of its own, put in force as main does. The session is closed at cleanup,
@@ -27,5 +22,5 @@ func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics,
 	if err := sess.Update(cfg); err != nil {
 		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 	}
-	return New(sess, staticTasks{}, metrics, logger)
+	return New(sess, testkit.ConfigTasks{}, metrics, logger)
 }
