@@ -11,12 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // A configuration file that is not a regular file is refused at once: at
@@ -26,13 +26,9 @@ import (
 func TestE2EConfigFileMustBeRegular(t *testing.T) {
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "zero.yml")
-	if err := os.Symlink("/dev/zero", zero); err != nil {
-		t.Fatal(err)
-	}
+	stdkit.DevZero(t, zero)
 	fifo := filepath.Join(dir, "fifo.yml")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	stdkit.FIFO(t, fifo)
 	for _, file := range []string{zero, fifo} {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		out, err := exec.CommandContext(ctx, testkit.Binary(t), "--config.file="+file, "--web.listen-address="+testkit.FreeAddr(t)).CombinedOutput()
