@@ -10,7 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // gatedReload is a reload that signals when it starts and runs until the
@@ -53,17 +54,6 @@ func post(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// waitFor polls cond, which other goroutines make true, failing after a
-// generous while.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for start := time.Now(); !cond(); time.Sleep(time.Millisecond) {
-		if time.Since(start) > 20*time.Second {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // Concurrent POST /-/reload requests never reload side by side: while one
 // reload runs, the others wait and then share a single next reload (which
 // reads the file as it is after they were made), and each gets its answer.
@@ -91,7 +81,7 @@ func TestReloadsAreSerialized(t *testing.T) {
 			statuses[i], bodies[i] = post(t, srv.URL)
 		}()
 	}
-	waitFor(t, "the requests to queue", func() bool { return r.waiters() == waiting })
+	stdkit.WaitFor(t, "the requests to queue", func() bool { return r.waiters() == waiting })
 	g.finish <- nil
 	if status := <-first; status != http.StatusOK {
 		t.Errorf("first reload: HTTP %d", status)
