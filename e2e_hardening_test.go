@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -123,7 +122,7 @@ func TestE2EConfigPageAndReloadFlood(t *testing.T) {
 		}
 		return nil
 	})
-	if peak := peakRSS(t, e.cmd.Process.Pid); peak >= 400<<20 {
+	if peak := stdkit.PeakRSS(t, e.cmd.Process.Pid); peak >= 400<<20 {
 		t.Errorf("peak RSS %d MiB, want < 400 MiB", peak>>20)
 	} else {
 		t.Logf("peak RSS %d MiB", peak>>20)
@@ -148,24 +147,4 @@ func flood(t *testing.T, n int, request func(i int) error) {
 			t.Errorf("request %d: %v", i, err)
 		}
 	}
-}
-
-// peakRSS is the process' VmHWM, in bytes.
-func peakRSS(t *testing.T, pid int) int64 {
-	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM in /proc/PID/status")
-	return 0
 }

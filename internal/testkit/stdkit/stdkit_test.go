@@ -128,3 +128,18 @@ func TestDevZeroAndFIFO(t *testing.T) {
 		t.Errorf("FIFO over an existing file reported %q, want the error", msg)
 	}
 }
+
+// The test's own peak RSS covers a buffer it has just touched in full.
+func TestPeakRSSSeesMemoryInUse(t *testing.T) {
+	buf := make([]byte, 64<<20)
+	for i := range buf {
+		buf[i] = 1
+	}
+	if rss := PeakRSS(t, os.Getpid()); rss < uint64(len(buf)) {
+		t.Errorf("PeakRSS = %d bytes with %d in use", rss, len(buf))
+	}
+	runtime.KeepAlive(buf)
+	if msg := run(t, func(tb testing.TB) { PeakRSS(tb, -1) }); !strings.Contains(msg, "/proc/-1/status") {
+		t.Errorf("PeakRSS of no process reported %q, want the file named", msg)
+	}
+}
