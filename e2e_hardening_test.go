@@ -8,15 +8,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // A configuration file that is not a regular file is refused at once: at
@@ -26,13 +25,9 @@ import (
 func TestE2EConfigFileMustBeRegular(t *testing.T) {
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "zero.yml")
-	if err := os.Symlink("/dev/zero", zero); err != nil {
-		t.Fatal(err)
-	}
+	stdkit.DevZero(t, zero)
 	fifo := filepath.Join(dir, "fifo.yml")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	stdkit.FIFO(t, fifo)
 	for _, file := range []string{zero, fifo} {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		out, err := exec.CommandContext(ctx, testkit.Binary(t), "--config.file="+file, "--web.listen-address="+testkit.FreeAddr(t)).CombinedOutput()
@@ -127,7 +122,7 @@ func TestE2EConfigPageAndReloadFlood(t *testing.T) {
 		}
 		return nil
 	})
-	if peak := peakRSS(t, e.cmd.Process.Pid); peak >= 400<<20 {
+	if peak := stdkit.PeakRSS(t, e.cmd.Process.Pid); peak >= 400<<20 {
 		t.Errorf("peak RSS %d MiB, want < 400 MiB", peak>>20)
 	} else {
 		t.Logf("peak RSS %d MiB", peak>>20)
@@ -152,24 +147,4 @@ func flood(t *testing.T, n int, request func(i int) error) {
 			t.Errorf("request %d: %v", i, err)
 		}
 	}
-}
-
-// peakRSS is the process' VmHWM, in bytes.
-func peakRSS(t *testing.T, pid int) int64 {
-	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM in /proc/PID/status")
-	return 0
 }

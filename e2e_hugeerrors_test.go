@@ -12,6 +12,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // Sizes of the huge-error run: as many tasks as the probe of issue #17
@@ -59,7 +60,7 @@ func TestE2EHugeErrorTextsBounded(t *testing.T) {
 	e2eConfig{endpoint: api.url, user: simulator.DefaultUser, password: simulator.DefaultPassword, tasks: tasks,
 		extra: fmt.Sprintf("concurrency: %d\n", hugeErrorConcurrency)}.write(t, cfgFile)
 
-	run := func(name string) (peak int64, longest int) {
+	run := func(name string) (peak uint64, longest int) {
 		t.Helper()
 		e := launchBinary(t, "--config.file="+cfgFile, "--log.level=debug")
 		// A long scrape, so that most tasks are tried (each huge answer is
@@ -72,7 +73,7 @@ func TestE2EHugeErrorTextsBounded(t *testing.T) {
 		if status, body := e.do(t, req); status != http.StatusOK {
 			t.Fatalf("scrape: HTTP %d:\n%.2000s", status, body)
 		}
-		peak = peakRSS(t, e.cmd.Process.Pid)
+		peak = stdkit.PeakRSS(t, e.cmd.Process.Pid)
 		for _, line := range strings.Split(e.logs.String(), "\n") {
 			longest = max(longest, len(line))
 		}

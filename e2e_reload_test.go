@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 const (
@@ -154,9 +155,7 @@ func TestE2ESIGTERMWithScrapeInFlight(t *testing.T) {
 		}
 		scraped <- err
 	}()
-	for api.sim.InFlight() == 0 {
-		time.Sleep(5 * time.Millisecond)
-	}
+	stdkit.WaitFor(t, "the scrape's query to reach the API", func() bool { return api.sim.InFlight() > 0 })
 	start := time.Now()
 	e.signal(t, syscall.SIGTERM)
 	select {

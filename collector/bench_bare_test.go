@@ -28,6 +28,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // benchBareEnv, when set to "<simulator URL> <tasks>", turns this test
@@ -225,7 +227,7 @@ func BenchmarkScrapeVsBare(b *testing.B) {
 					bare.last = ns
 				}
 				after := sim.read(b)
-				rss := peakRSS(b)
+				rss := stdkit.PeakRSS(b, os.Getpid())
 
 				perSide := float64(b.N) * float64(tasks)
 				if got := float64(after.Progress - before.Progress); got != 2*perSide {

@@ -39,6 +39,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // benchSimulatorEnv, when set to "<tasks>/<latency>", turns this test
@@ -217,7 +218,7 @@ func benchScrape(b *testing.B, tasks int, latency time.Duration, quality bool) {
 	runtime.ReadMemStats(&memAfter)
 	after := sim.read(b)
 	heap := peakHeap()
-	rss := peakRSS(b)
+	rss := stdkit.PeakRSS(b, os.Getpid())
 
 	scrapes := float64(b.N)
 	queries := float64(after.Progress - before.Progress)
@@ -332,25 +333,6 @@ func resetPeakRSS(b *testing.B) {
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		b.Logf("cannot reset the peak RSS, peak-RSS-MiB covers the whole process: %v", err)
 	}
-}
-
-// peakRSS reads VmHWM, the highest resident set size, in bytes.
-func peakRSS(b *testing.B) uint64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err != nil {
-				b.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	b.Fatal("no VmHWM in /proc/self/status")
-	return 0
 }
 
 // sampleHeap samples the bytes of live and not yet swept heap objects

@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // A snapshot gathered directly gives what a pedantic registry makes of the
@@ -40,14 +42,14 @@ func TestSnapshotGatherIsTheRegistrys(t *testing.T) {
 	sim.SetReport("b2", simulator.Report{Critical: 1, CodeLines: 10}) // no times, ratios or verdict
 	sim.SetReport("e5", simulator.Report{Major: 2, Dismissed: 1, IsAccess: "0"})
 	env := newTestEnv(t, sim, []string{"unused"}, nil)
-	env.coll.tasks = listSource{
-		{ID: "b2", Name: "second", ProjectID: "p1"},
-		{ID: "a1", Name: "first", ProjectID: "p2", GitBranch: "main"},
-		{ID: "d4"}, // unknown to the API: its query fails
-		{ID: "c3", Name: "third", GitBranch: "dev"},
-		{ID: "e5", Name: "fifth", ProjectID: "p1"},
-		{ID: "a0", Name: "zeroth"},
-	}
+	env.coll.tasks = testkit.NewTaskList(
+		config.Task{ID: "b2", Name: "second", ProjectID: "p1"},
+		config.Task{ID: "a1", Name: "first", ProjectID: "p2", GitBranch: "main"},
+		config.Task{ID: "d4"}, // unknown to the API: its query fails
+		config.Task{ID: "c3", Name: "third", GitBranch: "dev"},
+		config.Task{ID: "e5", Name: "fifth", ProjectID: "p1"},
+		config.Task{ID: "a0", Name: "zeroth"},
+	)
 	snap := env.coll.shared(context.Background())
 
 	got, err := snap.Gather()

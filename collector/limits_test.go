@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // --web.max-requests: a scrape beyond the cap is refused at once with 503
@@ -25,47 +27,52 @@ func TestHandlerCapsConcurrentScrapes(t *testing.T) {
 	capped := httptest.NewServer(Handler(env.coll, prometheus.NewRegistry(), logger, HandlerOpts{MaxRequestsInFlight: 1}))
 	t.Cleanup(capped.Close)
 
-	get := func() (int, string) {
-		t.Helper()
+	// get returns its error instead of failing the test: the first scrape
+	// runs in a goroutine of its own, where t.Fatal must not be called.
+	get := func() (int, string, error) {
 		req, err := http.NewRequest(http.MethodGet, capped.URL, nil)
 		if err != nil {
-			t.Fatal(err)
+			return 0, "", err
 		}
 		req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", "2")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			t.Fatal(err)
+			return 0, "", err
 		}
 		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(body)
+		body, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), err
+	}
+	type answer struct {
+		status int
+		err    error
 	}
 
-	first := make(chan int, 1)
+	first := make(chan answer, 1)
 	go func() {
-		status, _ := get()
-		first <- status
+		status, _, err := get()
+		first <- answer{status, err}
 	}()
 	// The first scrape holds the only slot while its query hangs.
-	for sim.InFlight() == 0 {
-		time.Sleep(time.Millisecond)
+	stdkit.WaitFor(t, "the first scrape's query to reach the API", func() bool { return sim.InFlight() > 0 })
+	if status, body, err := get(); err != nil || status != http.StatusServiceUnavailable {
+		t.Errorf("scrape beyond the cap: HTTP %d (%v), want 503:\n%s", status, err, body)
 	}
-	if status, body := get(); status != http.StatusServiceUnavailable {
-		t.Errorf("scrape beyond the cap: HTTP %d, want 503:\n%s", status, body)
-	}
-	if status := <-first; status != http.StatusOK {
-		t.Errorf("first scrape: HTTP %d, want 200", status)
+	if a := <-first; a.err != nil || a.status != http.StatusOK {
+		t.Errorf("first scrape: HTTP %d (%v), want 200", a.status, a.err)
 	}
 	// The handler gives its slot back just after the answer is sent, so
 	// the next scrape may have to ask again; it must get in.
-	for attempt := 0; ; attempt++ {
-		status, body := get()
-		if status == http.StatusOK {
-			break
+	stdkit.Until(t, time.Now().Add(stdkit.Patience), "a scrape after the first ended", func() error {
+		status, body, err := get()
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case status == http.StatusOK:
+			return nil
+		case status != http.StatusServiceUnavailable:
+			t.Fatalf("scrape after the first ended: HTTP %d, want 200 or, while the slot is given back, 503:\n%s", status, body)
 		}
-		if status != http.StatusServiceUnavailable || attempt == 100 {
-			t.Fatalf("scrape after the first ended: HTTP %d:\n%s", status, body)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return fmt.Errorf("HTTP %d", status)
+	})
 }

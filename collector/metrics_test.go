@@ -18,11 +18,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// listSource is a TaskSource serving a fixed list.
-type listSource []config.Task
-
-func (l listSource) Tasks(*config.Config) []config.Task { return l }
-
 // Series come out sorted by task ID whatever order the tasks are listed
 // and queried in, each task's labels are its own, and the answer parses.
 func TestTaskSeriesSortedByID(t *testing.T) {
@@ -32,11 +27,11 @@ func TestTaskSeriesSortedByID(t *testing.T) {
 		sim.SetTask(simulator.Task{ID: id, Status: simulator.IntPtr(i % 4), Ratio: simulator.StrPtr("50%")})
 	}
 	env := newTestEnv(t, sim, []string{"unused"}, nil)
-	var tasks listSource
+	var tasks []config.Task
 	for _, id := range ids {
 		tasks = append(tasks, config.Task{ID: id, Name: "name-" + id, ProjectID: "p-" + id, GitBranch: "b-" + id})
 	}
-	env.coll.tasks = tasks // before the first scrape: nothing reads it yet
+	env.coll.tasks = testkit.NewTaskList(tasks...) // before the first scrape: nothing reads it yet
 
 	res := env.scrape(0)
 	for _, name := range []string{"codearts_check_task_info", "codearts_check_task_query_success",
@@ -70,7 +65,7 @@ func TestBadNameRepaired(t *testing.T) {
 		sim.SetTask(simulator.Task{ID: id, Status: simulator.IntPtr(2)})
 	}
 	env := newTestEnv(t, sim, []string{"unused"}, nil)
-	env.coll.tasks = listSource{{ID: "b2", Name: "bad\xffname"}, {ID: "a1"}}
+	env.coll.tasks = testkit.NewTaskList(config.Task{ID: "b2", Name: "bad\xffname"}, config.Task{ID: "a1"})
 	var logs testkit.Buffer
 	logged := httptest.NewServer(Handler(env.coll, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(&logs, nil)), HandlerOpts{}))
 	t.Cleanup(logged.Close)

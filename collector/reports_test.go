@@ -325,11 +325,11 @@ func TestVanishedTaskLosesReportSeries(t *testing.T) {
 		sim.SetTask(simulator.Task{ID: id, Status: simulator.IntPtr(2)})
 	}
 	env := newTestEnv(t, sim, []string{"unused"}, nil)
-	env.coll.tasks = listSource{{ID: "a1"}, {ID: "b2"}}
+	env.coll.tasks = testkit.NewTaskList(config.Task{ID: "a1"}, config.Task{ID: "b2"})
 	res := env.scrape(0)
 	res.mustValue("codearts_check_task_code_lines", "task_id", "b2")
 
-	env.coll.tasks = listSource{{ID: "a1"}} // between scrapes: no collection reads it
+	env.coll.tasks = testkit.NewTaskList(config.Task{ID: "a1"}) // between scrapes: no collection reads it
 	res = env.scrape(0)
 	for _, name := range reportFamilies {
 		if _, ok := res.value(name, "task_id", "b2"); ok {
@@ -338,7 +338,7 @@ func TestVanishedTaskLosesReportSeries(t *testing.T) {
 	}
 	res.mustValue("codearts_check_task_code_lines", "task_id", "a1")
 
-	env.coll.tasks = listSource{{ID: "a1"}, {ID: "b2"}}
+	env.coll.tasks = testkit.NewTaskList(config.Task{ID: "a1"}, config.Task{ID: "b2"})
 	env.scrape(0).mustValue("codearts_check_task_code_lines", "task_id", "b2")
 	if got := sim.ReportRequests("b2"); got != 4 {
 		t.Errorf("report calls for b2 = %d, want 4: read again when it came back", got)

@@ -15,6 +15,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // gate holds progress calls while it is shut, so a test can keep a
@@ -113,16 +114,6 @@ func fetch(url string) (string, error) {
 	return strings.Join(lines, "\n"), nil
 }
 
-// waitUntil polls cond; it fails the test if cond stays false for long.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 // Two Prometheus servers scrape at overlapping times: the second scrape
 // joins the collection the first one started, the API sees one query per
 // task, and both get the same answer.
@@ -147,9 +138,9 @@ func TestOverlappingScrapesShareOneCollection(t *testing.T) {
 	}
 	wg.Add(2)
 	go scrape(0)
-	waitUntil(t, "the first scrape's queries to reach the API", func() bool { return g.held() > 0 })
+	stdkit.WaitFor(t, "the first scrape's queries to reach the API", func() bool { return g.held() > 0 })
 	go scrape(1)
-	waitUntil(t, "the second scrape to join the collection in flight", func() bool {
+	stdkit.WaitFor(t, "the second scrape to join the collection in flight", func() bool {
 		env.coll.share.mu.Lock()
 		defer env.coll.share.mu.Unlock()
 		return env.coll.share.inFlight != nil && env.coll.share.inFlight.joined == 1
@@ -277,7 +268,7 @@ func TestShorterDeadlineAnswersOnTime(t *testing.T) {
 		defer wg.Done()
 		long, err = fetch(env.exporter.URL)
 	}()
-	waitUntil(t, "the long scrape's query to reach the API", func() bool { return g.held() > 0 })
+	stdkit.WaitFor(t, "the long scrape's query to reach the API", func() bool { return g.held() > 0 })
 
 	// 1.2 s scrape timeout: a 0.7 s deadline, long before the collection's.
 	start := time.Now()

@@ -9,13 +9,8 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
-
-// staticTasks is the TaskSource of the tasks listed in the configuration:
-// what the binary queries without discovery and sharding.
-type staticTasks struct{}
-
-func (staticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
 
 // newStaticCollector returns a Collector of cfg's tasks, put in force in a
 // config.SafeConfig of its own and queried through a client cache of its
@@ -32,5 +27,5 @@ func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics,
 	if _, err := clients.For(cfg); err != nil {
 		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 	}
-	return New(sc.Get, clients, staticTasks{}, metrics, logger)
+	return New(sc.Get, clients, testkit.ConfigTasks{}, metrics, logger)
 }

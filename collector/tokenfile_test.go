@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // A token file that goes away after startup is not fatal: scrapes report
@@ -72,20 +74,17 @@ func TestTokenFileGoneMeansUpZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The file is checked about once a second; poll rather than sleep.
-	deadline := time.Now().Add(20 * time.Second)
-	for body := scrape(); !strings.Contains(body, "codearts_check_up 0"); body = scrape() {
-		if time.Now().After(deadline) {
-			t.Fatalf("token file removed: want up 0\n%s", body)
+	scrapeShows := func(want string) func() error {
+		return func() error {
+			if body := scrape(); !strings.Contains(body, want) {
+				return fmt.Errorf("no %q in the last scrape:\n%s", want, body)
+			}
+			return nil
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
+	stdkit.Until(t, time.Now().Add(stdkit.Patience), "up 0 with the token file removed", scrapeShows("codearts_check_up 0"))
 	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for body := scrape(); !strings.Contains(body, "codearts_check_up 1"); body = scrape() {
-		if time.Now().After(deadline.Add(20 * time.Second)) {
-			t.Fatalf("token file back: want up 1\n%s", body)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	stdkit.Until(t, time.Now().Add(stdkit.Patience), "up 1 with the token file back", scrapeShows("codearts_check_up 1"))
 }

@@ -77,19 +77,7 @@ func TestDiscoveryErrors(t *testing.T) {
 		{"negative interval", discoveryHead + "discovery:\n  projects: [" + projectA + "]\n  refresh_interval: -1m\n", []string{"discovery.refresh_interval"}},
 		{"unknown key", discoveryHead + "discovery:\n  projects: [" + projectA + "]\n  projcts: [p2]\n", []string{"line 6", "projcts"}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := Parse([]byte(c.yaml))
-			if err == nil {
-				t.Fatalf("Parse accepted:\n%s", c.yaml)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-		})
-	}
+	wantRefusedSaying(t, cases)
 }
 
 // A discovered task's project and branch come from the API, never from the

@@ -4,8 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // The configuration file must be a regular file (after symlinks) within
@@ -15,13 +16,9 @@ import (
 func TestLoadRefusesWhatIsNotAConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	zero := filepath.Join(dir, "zero.yml")
-	if err := os.Symlink("/dev/zero", zero); err != nil {
-		t.Fatal(err)
-	}
+	stdkit.DevZero(t, zero)
 	fifo := filepath.Join(dir, "fifo.yml")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	stdkit.FIFO(t, fifo)
 	big := filepath.Join(dir, "big.yml")
 	f, err := os.Create(big)
 	if err != nil {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,8 +26,9 @@ func FuzzParse(f *testing.F) {
 			if goType.MatchString(err.Error()) {
 				t.Fatalf("Parse(%q): error names a Go type: %v", data, err)
 			}
-			// A line given is one of the file's.
-			if fe, ok := err.(*FieldError); ok && (fe.Line < 0 || fe.Line > yamlLines(data)) {
+			// A line given is one of the file's (0 is "not known").
+			var fe *FieldError
+			if errors.As(err, &fe) && fe.Line > yamlLines(data) {
 				t.Fatalf("Parse(%q): line %d of a file of %d lines", data, fe.Line, yamlLines(data))
 			}
 			return

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // expectation is what an expression must return against the demo.
@@ -74,26 +75,15 @@ func grafanaVariables(expr, taskRegex string) string {
 	).Replace(expr)
 }
 
-// logFile creates a file for a process's output and returns it with a
-// function that returns what was written, for failure messages.
-func logFile(t *testing.T, dir, name string) (*os.File, func() string) {
+// startProcess starts a command that runs until the test ends, and kills
+// it then; if the test failed, its output is logged.
+func startProcess(t *testing.T, dir, name string, args ...string) {
 	t.Helper()
-	f, err := os.Create(filepath.Join(dir, name+".log"))
+	out, err := os.Create(filepath.Join(dir, filepath.Base(name)+".log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { f.Close() })
-	return f, func() string {
-		b, _ := os.ReadFile(f.Name())
-		return fmt.Sprintf("--- %s output ---\n%s", name, b)
-	}
-}
-
-// startProcess starts a command that runs until the test ends, and kills
-// it then.
-func startProcess(t *testing.T, dir, name string, args ...string) func() string {
-	t.Helper()
-	out, output := logFile(t, dir, filepath.Base(name))
+	t.Cleanup(func() { out.Close() })
 	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -102,30 +92,14 @@ func startProcess(t *testing.T, dir, name string, args ...string) func() string 
 	t.Cleanup(func() {
 		cmd.Process.Kill()
 		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(out.Name())
+			t.Logf("--- %s output ---\n%s", filepath.Base(name), b)
+		}
 	})
-	return output
 }
 
 var httpClient = &http.Client{Timeout: 5 * time.Second}
-
-// waitFor polls check until it returns nil or the deadline passes.
-func waitFor(t *testing.T, deadline time.Time, what string, check func() error, output ...func() string) {
-	t.Helper()
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			var logs []string
-			for _, o := range output {
-				logs = append(logs, o())
-			}
-			t.Fatalf("%s: %v\n%s", what, err, strings.Join(logs, "\n"))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 func httpOK(u string) error {
 	resp, err := httpClient.Get(u)
@@ -224,31 +198,30 @@ scrape_configs:
 	if err := os.WriteFile(configFile, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	promOutput := startProcess(t, dir, prometheus,
+	startProcess(t, dir, prometheus,
 		"--config.file="+configFile,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+promAddr,
 		"--log.level=warn",
 	)
 	api := promAPI("http://" + promAddr)
-	waitFor(t, start.Add(20*time.Second), "prometheus scraping", func() error {
+	stdkit.Until(t, start.Add(20*time.Second), "prometheus scraping", func() error {
 		samples, err := api.query(fmt.Sprintf("up{job=%q}", jobName))
 		if err == nil && len(samples) == 0 {
 			err = fmt.Errorf("no scrape yet")
 		}
 		return err
-	}, promOutput)
+	})
 
 	exporterStart := time.Now()
-	exporterOutput := startProcess(t, dir, exporter, "--demo", "--web.listen-address="+exporterAddr)
-	waitFor(t, exporterStart.Add(10*time.Second), "exporter ready",
-		func() error { return httpOK("http://" + exporterAddr + "/-/ready") }, exporterOutput)
+	startProcess(t, dir, exporter, "--demo", "--web.listen-address="+exporterAddr)
+	stdkit.Until(t, exporterStart.Add(10*time.Second), "exporter ready",
+		func() error { return httpOK("http://" + exporterAddr + "/-/ready") })
 
 	// All data must be there within this. The demo changes a task's state
 	// 5s after it starts and another's 35s after; everything else takes a
 	// couple of scrapes.
 	deadline := exporterStart.Add(45 * time.Second)
-	logs := []func() string{exporterOutput, promOutput}
 
 	// The task variable, as Grafana fills it: every task name, as a regex.
 	d := loadDashboard(t)
@@ -258,7 +231,7 @@ scrape_configs:
 		if v.Name != "task" || m == nil {
 			continue
 		}
-		waitFor(t, deadline, "task variable "+m[0], func() error {
+		stdkit.Until(t, deadline, "task variable "+m[0], func() error {
 			samples, err := api.query(m[1])
 			if err != nil {
 				return err
@@ -276,7 +249,7 @@ scrape_configs:
 			// A PromQL string needs its backslashes escaped.
 			taskRegex = strings.ReplaceAll("("+strings.Join(names, "|")+")", `\`, `\\`)
 			return nil
-		}, logs...)
+		})
 	}
 	if taskRegex == "" {
 		t.Fatal("the dashboard has no task variable")
@@ -313,7 +286,7 @@ scrape_configs:
 	}
 
 	for _, q := range queries {
-		waitFor(t, deadline, q.where, func() error {
+		stdkit.Until(t, deadline, q.where, func() error {
 			samples, err := api.query(q.expr)
 			if err != nil {
 				// A bad expression does not get better by waiting.
@@ -323,7 +296,7 @@ scrape_configs:
 				return fmt.Errorf("no data yet from %s", q.expr)
 			}
 			return nil
-		}, logs...)
+		})
 	}
 	// By now the data is there; the alerts that must not fire do not.
 	for _, q := range queries {
@@ -339,7 +312,7 @@ scrape_configs:
 	}
 
 	// Prometheus loaded the rules and evaluates them without error.
-	waitFor(t, deadline, "rules evaluated", func() error {
+	stdkit.Until(t, deadline, "rules evaluated", func() error {
 		var data struct {
 			Groups []struct {
 				Rules []struct {
@@ -368,10 +341,10 @@ scrape_configs:
 			return fmt.Errorf("Prometheus has %d rules, alerts.yml %d", n, len(alerts))
 		}
 		return nil
-	}, logs...)
+	})
 
 	// CodeArtsCheckFailed is active for a failing demo task, named.
-	waitFor(t, deadline, "CodeArtsCheckFailed active", func() error {
+	stdkit.Until(t, deadline, "CodeArtsCheckFailed active", func() error {
 		var data struct {
 			Alerts []struct {
 				Labels map[string]string `json:"labels"`
@@ -387,7 +360,7 @@ scrape_configs:
 			}
 		}
 		return fmt.Errorf("active alerts: %+v", data.Alerts)
-	}, logs...)
+	})
 
 	t.Logf("%d expressions evaluated against the demo in %s", len(queries), time.Since(start).Round(time.Millisecond))
 }

@@ -75,8 +75,11 @@ func TestWrongPasswordBacksOffExponentially(t *testing.T) {
 	if len(calls) > 20 {
 		t.Fatalf("%d IAM requests in an hour of %d scrapes, want at most 20: %v", len(calls), replicas*int(time.Hour/scrapeInterval), calls)
 	}
+	// The schedule the comment above states, written out rather than
+	// computed as backoff computes it, so that a wrong formula fails.
+	schedule := []time.Duration{15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 5 * time.Minute}
 	for n := 1; n < len(calls); n++ {
-		want := min(credentialBackoffBase<<(n-1), maxBackoff)
+		want := schedule[min(n, len(schedule))-1]
 		gap := calls[n] - calls[n-1]
 		// The attempt is made by the first scrape after the pause, so the
 		// gap is the jittered pause rounded up to the scrape interval.

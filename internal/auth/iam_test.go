@@ -18,6 +18,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 func newTestIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*IAM, *testkit.Buffer) {
@@ -92,23 +93,14 @@ func TestRenewalAheadOfExpiry(t *testing.T) {
 	if again != first {
 		t.Error("during renewal the still-valid token should be served without waiting")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for sim.IAMRequests() < 2 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	stdkit.WaitFor(t, "the renewal's IAM request", func() bool { return sim.IAMRequests() >= 2 })
 	if got := sim.IAMRequests(); got != 2 {
 		t.Fatalf("IAM requests = %d, want 2 (one renewal)", got)
 	}
-	var renewed string
-	for time.Now().Before(deadline) {
-		if renewed, _ = iam.Token(context.Background()); renewed != first {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if renewed == first {
-		t.Error("the renewed token was never served")
-	}
+	stdkit.WaitFor(t, "the renewed token to be served", func() bool {
+		renewed, _ := iam.Token(context.Background())
+		return renewed != first
+	})
 }
 
 // A rejected token is dropped once: rejections carrying an older token do
@@ -153,16 +145,11 @@ func TestHungIAMDoesNotHoldCallersOrLeak(t *testing.T) {
 	}
 	iam.Close()
 	// After Close the token request ends with an error and is backed off.
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := iam.Token(context.Background()); err != nil {
-			var be *BackoffError
-			if errors.As(err, &be) {
-				break
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	stdkit.WaitFor(t, "a token request after Close to be backed off", func() bool {
+		_, err := iam.Token(context.Background())
+		var be *BackoffError
+		return errors.As(err, &be)
+	})
 }
 
 // Errors say what failed, never with which credentials.

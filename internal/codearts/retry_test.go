@@ -15,6 +15,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // retryEnv is a Client talking to the simulator over loopback, with its
@@ -194,9 +195,9 @@ func TestRetryStopsOnCancel(t *testing.T) {
 	}()
 	// The first attempt has been answered once its error is counted; the
 	// client is then in its hour-long pause.
-	for testkit.ErrorCount(t, e.metrics, "CC.00000000") == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	stdkit.WaitFor(t, "the first attempt's error to be counted", func() bool {
+		return testkit.ErrorCount(t, e.metrics, "CC.00000000") > 0
+	})
 	cancel()
 	if err := <-done; api.Code(err) != "CC.00000000" {
 		t.Errorf("error %v, want the last attempt's CC.00000000", err)

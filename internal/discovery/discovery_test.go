@@ -24,6 +24,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 func TestMain(m *testing.M) {
@@ -367,14 +368,14 @@ func TestRunListsAtStartAndOnReload(t *testing.T) {
 		defer close(done)
 		e.disc.Run(ctx)
 	}()
-	waitFor(t, "the first listing", func() bool { return len(e.taskIDs()) == 2 })
+	stdkit.WaitFor(t, "the first listing", func() bool { return len(e.taskIDs()) == 2 })
 
 	e.setConfig(func(c *config.Config) {
 		c.Discovery.Projects = []string{projectA, projectB}
 		c.Discovery.RefreshInterval = model.Duration(time.Hour)
 	})
 	e.disc.Reload()
-	waitFor(t, "project B after the reload", func() bool { return len(e.taskIDs()) == 3 })
+	stdkit.WaitFor(t, "project B after the reload", func() bool { return len(e.taskIDs()) == 3 })
 	if got := e.sim.TaskListRequests(projectA); got != 2 {
 		t.Errorf("project A listed %d times, want 2 (start, reload)", got)
 	}
@@ -394,19 +395,7 @@ func TestRunRefreshesOnInterval(t *testing.T) {
 		defer close(done)
 		e.disc.Run(ctx)
 	}()
-	waitFor(t, "three listings", func() bool { return e.sim.TaskListRequests(projectA) >= 3 })
+	stdkit.WaitFor(t, "three listings", func() bool { return e.sim.TaskListRequests(projectA) >= 3 })
 	cancel()
 	<-done
-}
-
-// waitFor polls cond; the bound only matters when the test fails anyway.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

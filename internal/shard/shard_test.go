@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,7 +48,7 @@ func TestOfIsFNV1a64(t *testing.T) {
 
 func TestNewRejectsBadFlags(t *testing.T) {
 	for _, c := range []struct{ shard, total int }{{0, 0}, {-1, 2}, {2, 2}, {5, 3}} {
-		if _, err := shard.New(staticTasks{}, c.shard, c.total); err == nil {
+		if _, err := shard.New(testkit.ConfigTasks{}, c.shard, c.total); err == nil {
 			t.Errorf("New(shard %d, total %d): no error", c.shard, c.total)
 		}
 	}
@@ -64,34 +63,17 @@ func taskIDs(n int) []string {
 	return ids
 }
 
-// listSource stands for task discovery: tasks that are in no
-// configuration, read afresh on every call, and changing over time.
-type listSource struct {
-	mu    sync.Mutex
-	tasks []config.Task
-}
-
-func (s *listSource) set(ids []string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tasks = nil
-	for _, id := range ids {
-		s.tasks = append(s.tasks, config.Task{ID: id, Name: "discovered"})
+// discovered is what discovery would find: tasks that are in no
+// configuration.
+func discovered(ids []string) []config.Task {
+	tasks := make([]config.Task, len(ids))
+	for i, id := range ids {
+		tasks[i] = config.Task{ID: id, Name: "discovered"}
 	}
-}
-
-func (s *listSource) Tasks(*config.Config) []config.Task {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tasks
+	return tasks
 }
 
 var taskIDLabel = regexp.MustCompile(`^codearts_check_task_query_success\{task_id="([^"]+)"\} 1$`)
-
-// staticTasks is the task source of the tasks listed in the configuration.
-type staticTasks struct{}
-
-func (staticTasks) Tasks(cfg *config.Config) []config.Task { return cfg.Tasks }
 
 // replica is one exporter process of a sharded deployment.
 type replica struct {
@@ -249,7 +231,7 @@ func TestShardsPartitionTheTaskSet(t *testing.T) {
 		t.Run(fmt.Sprintf("static/total=%d", total), func(t *testing.T) {
 			var replicas []replica
 			for s := range total {
-				r := startReplica(t, cfg, staticTasks{}, s, total)
+				r := startReplica(t, cfg, testkit.ConfigTasks{}, s, total)
 				defer r.close()
 				replicas = append(replicas, r)
 			}
@@ -259,10 +241,9 @@ func TestShardsPartitionTheTaskSet(t *testing.T) {
 			// Each replica discovers on its own, as separate processes do;
 			// they find the same list.
 			var replicas []replica
-			var sources []*listSource
+			var sources []*testkit.TaskList
 			for s := range total {
-				src := &listSource{}
-				src.set(static)
+				src := testkit.NewTaskList(discovered(static)...)
 				r := startReplica(t, cfg, src, s, total)
 				defer r.close()
 				replicas, sources = append(replicas, r), append(sources, src)
@@ -270,7 +251,7 @@ func TestShardsPartitionTheTaskSet(t *testing.T) {
 			checkPartition(t, sim, replicas, static)
 			// 100 tasks go, 100 new ones come.
 			for _, src := range sources {
-				src.set(later)
+				src.Set(discovered(later)...)
 			}
 			checkPartition(t, sim, replicas, later)
 		})

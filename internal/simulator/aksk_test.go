@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
+
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/auth/signer"
 	"github.com/huaweicloud/huaweicloud-sdk-go-v3/core/request"
 )
@@ -50,9 +52,9 @@ func sdkSign(t *testing.T, req *http.Request, ak, sk, projectID, securityToken s
 	}
 }
 
-func newAKSKEnv(t *testing.T) (*env, *fakeClock) {
+func newAKSKEnv(t *testing.T) (*env, *stdkit.Clock) {
 	t.Helper()
-	clock := newFakeClock(akskEpoch)
+	clock := stdkit.NewClock(akskEpoch)
 	e := newEnv(t, Options{Now: clock.Now})
 	e.sim.AddAccessKey(AccessKey{ID: testAK, Secret: testSK, ProjectID: DefaultProjectID})
 	e.sim.SetTask(Task{ID: "task-1", Status: IntPtr(2)})
@@ -87,65 +89,65 @@ func TestSDKSignaturesPass(t *testing.T) {
 func TestSignatureRefusals(t *testing.T) {
 	cases := []struct {
 		name string
-		send func(e *env, c *fakeClock) *http.Request
+		send func(e *env, c *stdkit.Clock) *http.Request
 	}{
-		{"wrong secret", func(e *env, _ *fakeClock) *http.Request {
+		{"wrong secret", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, testAK, "not-the-secret", DefaultProjectID, "", akskEpoch)
 			return req
 		}},
-		{"unknown access key", func(e *env, _ *fakeClock) *http.Request {
+		{"unknown access key", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, "AKUNKNOWN", testSK, DefaultProjectID, "", akskEpoch)
 			return req
 		}},
-		{"query changed after signing", func(e *env, _ *fakeClock) *http.Request {
+		{"query changed after signing", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.newRequest(context.Background(), http.MethodGet, "/v2/tasks/task-1/progress?job_id=a", "")
 			sdkSign(t, req, testAK, testSK, DefaultProjectID, "", akskEpoch)
 			req.URL.RawQuery = url.Values{"job_id": {"b"}}.Encode()
 			return req
 		}},
-		{"query added after signing", func(e *env, _ *fakeClock) *http.Request {
+		{"query added after signing", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, testAK, testSK, DefaultProjectID, "", akskEpoch)
 			req.URL.RawQuery = "job_id=a"
 			return req
 		}},
-		{"path changed after signing", func(e *env, _ *fakeClock) *http.Request {
+		{"path changed after signing", func(e *env, _ *stdkit.Clock) *http.Request {
 			e.sim.SetTask(Task{ID: "task-2", Status: IntPtr(2)})
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, testAK, testSK, DefaultProjectID, "", akskEpoch)
 			req.URL.Path = "/v2/tasks/task-2/progress"
 			return req
 		}},
-		{"signed header changed", func(e *env, _ *fakeClock) *http.Request {
+		{"signed header changed", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, testAK, testSK, DefaultProjectID, "", akskEpoch)
 			req.Header.Set("X-Sdk-Date", akskEpoch.Add(time.Second).Format(sdkDateFormat))
 			return req
 		}},
-		{"other project", func(e *env, _ *fakeClock) *http.Request {
+		{"other project", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, testAK, testSK, "ffffffffffffffffffffffffffffffff", "", akskEpoch)
 			return req
 		}},
-		{"clock 16 minutes behind", func(e *env, _ *fakeClock) *http.Request {
+		{"clock 16 minutes behind", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, testAK, testSK, DefaultProjectID, "", akskEpoch.Add(-16*time.Minute))
 			return req
 		}},
-		{"clock 16 minutes ahead", func(e *env, _ *fakeClock) *http.Request {
+		{"clock 16 minutes ahead", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, testAK, testSK, DefaultProjectID, "", akskEpoch.Add(16*time.Minute))
 			return req
 		}},
-		{"missing signature", func(e *env, _ *fakeClock) *http.Request {
+		{"missing signature", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			req.Header.Set("X-Sdk-Date", akskEpoch.Format(sdkDateFormat))
 			req.Header.Set("X-Project-Id", DefaultProjectID)
 			return req
 		}},
-		{"malformed authorization", func(e *env, _ *fakeClock) *http.Request {
+		{"malformed authorization", func(e *env, _ *stdkit.Clock) *http.Request {
 			req := e.progressRequest(context.Background(), "task-1", "")
 			sdkSign(t, req, testAK, testSK, DefaultProjectID, "", akskEpoch)
 			req.Header.Set("Authorization", signAlgorithm+" Access="+testAK)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 var demoStart = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
@@ -75,10 +77,10 @@ func statusOf(t Task) string {
 }
 
 func TestDemoCycle(t *testing.T) {
-	clock := newFakeClock(demoStart)
+	clock := stdkit.NewClock(demoStart)
 	sim := NewDemo(clock.Now)
 	defer sim.Close()
-	twinClock := newFakeClock(demoStart)
+	twinClock := stdkit.NewClock(demoStart)
 	twin := NewDemo(twinClock.Now)
 	defer twin.Close()
 	byName := map[string]string{}
@@ -156,7 +158,7 @@ func TestDemoCycle(t *testing.T) {
 }
 
 func TestDemoOverHTTP(t *testing.T) {
-	clock := newFakeClock(demoStart)
+	clock := stdkit.NewClock(demoStart)
 	e := serve(t, NewDemo(clock.Now))
 	tok := e.token() // default credentials
 	byName := map[string]string{}
@@ -196,7 +198,7 @@ func TestDemoOverHTTP(t *testing.T) {
 // The demo's project is listed with every demo task, named and with its
 // branch, so that --demo can discover it.
 func TestDemoProjectIsListed(t *testing.T) {
-	e := serve(t, NewDemo(newFakeClock(demoStart).Now))
+	e := serve(t, NewDemo(stdkit.NewClock(demoStart).Now))
 	b := decodeList(t, e.list(e.token(), DemoProjectID, "?offset=0&limit=100"))
 	if b.Total != len(DemoTaskIDs()) {
 		t.Fatalf("total %d, want the %d demo tasks: %+v", b.Total, len(DemoTaskIDs()), b)
@@ -213,7 +215,7 @@ func TestDemoProjectIsListed(t *testing.T) {
 // HTTP 200 body, and only that task does: the request after a failure (the
 // exporter's retry) succeeds.
 func TestDemoFlakyTask(t *testing.T) {
-	e := serve(t, NewDemo(newFakeClock(demoStart).Now))
+	e := serve(t, NewDemo(stdkit.NewClock(demoStart).Now))
 	tok := e.token()
 	byName := map[string]string{}
 	for id, n := range DemoTaskNames() {
@@ -246,7 +248,7 @@ func TestDemoFlakyTask(t *testing.T) {
 // the demo started and failed the quality gate, whatever the clock says,
 // so the demo's quality alerts have data at every moment.
 func TestDemoStaleReport(t *testing.T) {
-	clock := newFakeClock(demoStart)
+	clock := stdkit.NewClock(demoStart)
 	sim := NewDemo(clock.Now)
 	defer sim.Close()
 	var id string

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 func TestFaultResponses(t *testing.T) {
@@ -157,7 +159,7 @@ func TestFaultHangReleasedByClientTimeout(t *testing.T) {
 	if !errors.As(err, &te) || !te.Timeout() {
 		t.Fatalf("err = %v, want a client timeout", err)
 	}
-	waitFor(t, "the hung handler to notice the client left", func() bool { return e.sim.InFlight() == 0 })
+	stdkit.WaitFor(t, "the hung handler to notice the client left", func() bool { return e.sim.InFlight() == 0 })
 }
 
 func TestFaultHangReleasedByClose(t *testing.T) {
@@ -178,7 +180,7 @@ func TestFaultHangReleasedByClose(t *testing.T) {
 		}
 		errc <- err
 	}()
-	waitFor(t, "the request to hang", func() bool { return e.sim.InFlight() == 1 })
+	stdkit.WaitFor(t, "the request to hang", func() bool { return e.sim.InFlight() == 1 })
 	e.sim.Close()
 	select {
 	case err := <-errc:
@@ -254,7 +256,7 @@ func TestFaultHugeBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp2.Body.Close()
-	waitFor(t, "the huge-body handler to stop", func() bool { return e.sim.InFlight() == 0 })
+	stdkit.WaitFor(t, "the huge-body handler to stop", func() bool { return e.sim.InFlight() == 0 })
 }
 
 // lastByte is an io.Writer that remembers only the last byte written.

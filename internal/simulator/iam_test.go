@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 var tokenTimeRE = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$`)
@@ -32,7 +34,7 @@ type tokenResp struct {
 }
 
 func TestTokenIssued(t *testing.T) {
-	clock := newFakeClock(time.Date(2026, 11, 28, 9, 5, 22, 701_000_000, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 11, 28, 9, 5, 22, 701_000_000, time.UTC))
 	e := newEnv(t, Options{Now: clock.Now})
 
 	r := e.postToken(tokenJSON(DefaultDomain, DefaultUser, DefaultPassword))
@@ -90,7 +92,7 @@ func TestTokenIssued(t *testing.T) {
 }
 
 func TestTokenTTLAndScopes(t *testing.T) {
-	clock := newFakeClock(time.Date(2026, 1, 2, 3, 4, 5, 6_000, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 6_000, time.UTC))
 	e := newEnv(t, Options{Now: clock.Now, TokenTTL: 90 * time.Minute,
 		Users: []User{{"acme", "ops", "s3cret"}}})
 	domainID := nameID("domain", "acme")

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 func TestProgressBodies(t *testing.T) {
@@ -70,7 +72,7 @@ func TestTaskAccessors(t *testing.T) {
 }
 
 func TestProgressAuthErrors(t *testing.T) {
-	clock := newFakeClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	e := newEnv(t, Options{Now: clock.Now, TokenTTL: time.Hour})
 	e.sim.SetTask(Task{ID: "t", Status: IntPtr(2)})
 
@@ -227,7 +229,7 @@ func TestMaxInFlight(t *testing.T) {
 			errs <- err
 		})
 	}
-	waitFor(t, "n requests in flight", func() bool { return e.sim.InFlight() == n })
+	stdkit.WaitFor(t, "n requests in flight", func() bool { return e.sim.InFlight() == n })
 	if got := e.sim.MaxInFlight(); got != n {
 		t.Fatalf("MaxInFlight = %d, want %d", got, n)
 	}
@@ -246,7 +248,7 @@ func TestMaxInFlight(t *testing.T) {
 			t.Errorf("held request ended with %v, want context.Canceled", err)
 		}
 	}
-	waitFor(t, "handlers to return", func() bool { return e.sim.InFlight() == 0 })
+	stdkit.WaitFor(t, "handlers to return", func() bool { return e.sim.InFlight() == 0 })
 	if got := e.sim.MaxInFlight(); got != n {
 		t.Fatalf("MaxInFlight after the burst = %d, want %d", got, n)
 	}
@@ -297,7 +299,7 @@ func TestLatencyRespectsClientCancellation(t *testing.T) {
 		t.Fatalf("err = %v, want context.DeadlineExceeded", err)
 	}
 	// The handler must notice the client left and return long before the hour.
-	waitFor(t, "the handler to give up", func() bool { return e.sim.InFlight() == 0 })
+	stdkit.WaitFor(t, "the handler to give up", func() bool { return e.sim.InFlight() == 0 })
 }
 
 func TestCloseReleasesLatency(t *testing.T) {
@@ -322,7 +324,7 @@ func TestCloseReleasesLatency(t *testing.T) {
 		}
 		done <- response{status: resp.StatusCode, body: body}
 	}()
-	waitFor(t, "the request to be held", func() bool { return e.sim.InFlight() == 1 })
+	stdkit.WaitFor(t, "the request to be held", func() bool { return e.sim.InFlight() == 1 })
 	e.sim.Close()
 	select {
 	case r := <-done:

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 const reportTask = "5f0e2a4c6b8d0f1e3a5c7b9d1f3e5a7c"
@@ -93,7 +95,7 @@ func TestReportOfNeverCheckedTask(t *testing.T) {
 // FinishCheck ends a check: the status shows it, and the report is new,
 // ended at the clock's time; between checks it stays the same.
 func TestReportChangesWhenCheckFinishes(t *testing.T) {
-	clock := newFakeClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	e := newEnv(t, Options{Now: clock.Now})
 	e.sim.SetTask(Task{ID: reportTask, Status: IntPtr(0), Ratio: StrPtr("50%"), Info: StrPtr("running")})
 	before, _ := e.sim.Report(reportTask)
@@ -131,7 +133,7 @@ func TestReportChangesWhenCheckFinishes(t *testing.T) {
 // the demo's tasks, critical defects go up and quality gates fail at some
 // point, so that the alerts on them have something to show.
 func TestDemoReportChangesWhenCheckFinishes(t *testing.T) {
-	clock := newFakeClock(demoStart)
+	clock := stdkit.NewClock(demoStart)
 	sim := NewDemo(clock.Now)
 	var criticalUp, gateFailed bool
 	for _, id := range DemoTaskIDs() {

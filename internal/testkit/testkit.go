@@ -1,11 +1,13 @@
 // Package testkit is what the module's tests share: the simulator served
-// over loopback HTTP, an IAM configuration the simulator accepts, the
-// exporter binary, a free loopback address, and reading series out of
-// metric families. Only _test.go files import it.
+// over loopback HTTP, an IAM configuration the simulator accepts, task
+// sources, the exporter binary, a free loopback address, and reading
+// series out of metric families. Only _test.go files import it.
 //
 // It imports config and the simulator, so the in-package tests of those
-// two cannot use it (Go forbids the cycle); they keep their own small
-// helpers.
+// two cannot use it (Go forbids the cycle); what they share with the
+// other tests (waiting for a condition, a clock moved by hand, files that
+// are not regular) is in testkit/stdkit, which imports nothing of this
+// module.
 package testkit
 
 import (

@@ -3,14 +3,16 @@ package testkit
 import (
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // A request the simulator holds hanging does not hold the cleanup: were
@@ -28,9 +30,7 @@ func TestSimulatorCleanupReleasesAHungRequest(t *testing.T) {
 			}
 			done <- err
 		}()
-		for sim.IAMRequests() == 0 {
-			time.Sleep(time.Millisecond) // polls for the request to arrive; the outcome does not depend on how long
-		}
+		stdkit.WaitFor(t, "the request to arrive", func() bool { return sim.IAMRequests() > 0 })
 	})
 	if err := <-done; err == nil {
 		t.Error("the hung request got an answer; want the connection dropped")
@@ -155,14 +155,29 @@ func TestBufferConcurrentWrites(t *testing.T) {
 	}
 }
 
-func TestClockMovesOnlyWhenAdvanced(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := NewClock(start)
-	if got := c.Now(); !got.Equal(start) {
-		t.Fatalf("Now = %v, want %v", got, start)
+// ConfigTasks serves the configuration's tasks; a TaskList serves its own
+// whatever the configuration, and a Set made while it is read.
+func TestTaskSources(t *testing.T) {
+	cfg := &config.Config{Tasks: []config.Task{{ID: "a1"}, {ID: "b2"}}}
+	if got := (ConfigTasks{}).Tasks(cfg); !slices.Equal(got, cfg.Tasks) {
+		t.Errorf("ConfigTasks = %v, want %v", got, cfg.Tasks)
 	}
-	c.Advance(90 * time.Second)
-	if got := c.Now(); !got.Equal(start.Add(90 * time.Second)) {
-		t.Errorf("after Advance(90s) Now = %v, want %v", got, start.Add(90*time.Second))
+	given := []config.Task{{ID: "c3", Name: "third"}}
+	l := NewTaskList(given...)
+	given[0].ID = "changed by the caller"
+	if got := l.Tasks(cfg); len(got) != 1 || got[0].ID != "c3" {
+		t.Errorf("TaskList = %v, want [c3] and not the configuration's", got)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 100 {
+			_ = l.Tasks(cfg)
+		}
+	}()
+	l.Set(config.Task{ID: "d4"}, config.Task{ID: "e5"})
+	<-done
+	if got := l.Tasks(nil); len(got) != 2 || got[0].ID != "d4" || got[1].ID != "e5" {
+		t.Errorf("after Set, TaskList = %v, want [d4 e5]", got)
 	}
 }

@@ -1,0 +1,56 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+// wantRefused checks, case by case, that Parse refuses the file with
+// exactly the error want, and that no secret shows in it.
+func wantRefused(t *testing.T, cases []struct{ name, yaml, want string }, secrets ...string) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			msg := refusal(t, c.yaml, secrets)
+			if msg != c.want {
+				t.Errorf("error:\n got %s\nwant %s", msg, c.want)
+			}
+		})
+	}
+}
+
+// wantRefusedSaying is wantRefused for errors checked by the words they
+// must contain rather than in full.
+func wantRefusedSaying(t *testing.T, cases []struct {
+	name, yaml string
+	want       []string
+}, secrets ...string) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			msg := refusal(t, c.yaml, secrets)
+			for _, w := range c.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+		})
+	}
+}
+
+// refusal is the error Parse gives for yaml, which must have one that
+// shows none of secrets.
+func refusal(t *testing.T, yaml string, secrets []string) string {
+	t.Helper()
+	_, err := Parse([]byte(yaml))
+	if err == nil {
+		t.Fatalf("Parse accepted:\n%s", yaml)
+	}
+	msg := err.Error()
+	for _, secret := range secrets {
+		if strings.Contains(msg, secret) {
+			t.Errorf("error shows the secret %q: %s", secret, msg)
+		}
+	}
+	return msg
+}
