@@ -146,8 +146,7 @@ func build(cfg *config.Config, prev *built, metrics *api.Metrics, budget *rate.L
 		return &built{cfg: cfg, client: client, authn: prev.authn, caller: prev.caller, close: prev.close}, nil
 	}
 
-	httpClient, err := promconfig.NewClientFromConfig(cfg.HTTPClientConfig, "codearts_check_exporter",
-		promconfig.WithUserAgent("codearts_check_exporter"))
+	httpClient, err := promconfig.NewClientFromConfig(cfg.HTTPClientConfig, "codearts_check_exporter")
 	if err != nil {
 		return nil, fmt.Errorf("http_client_config: %w", err)
 	}
