@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -40,8 +41,11 @@ type schedule struct {
 // byStaleness returns tasks in the order this collection should query them.
 // tasks is not modified.
 func (c *Collector) byStaleness(tasks []config.Task) []config.Task {
+	// The entries name their task by index, which also breaks ties: a
+	// total order, so an unstable sort keeps the task source's order among
+	// equals without moving whole tasks around as a stable sort would.
 	type entry struct {
-		task   config.Task
+		task   int
 		sent   uint64
 		failed bool
 		data   time.Time // zero: never answered
@@ -49,15 +53,12 @@ func (c *Collector) byStaleness(tasks []config.Task) []config.Task {
 	c.mu.Lock()
 	entries := make([]entry, len(tasks))
 	for i, t := range tasks {
-		entries[i] = entry{task: t, sent: c.sched.sent[t.ID], failed: c.sched.failed[t.ID], data: c.last[t.ID].at}
+		entries[i] = entry{task: i, sent: c.sched.sent[t.ID], failed: c.sched.failed[t.ID], data: c.last[t.ID].at}
 	}
 	c.mu.Unlock()
-	slices.SortStableFunc(entries, func(a, b entry) int {
+	slices.SortFunc(entries, func(a, b entry) int {
 		if a.sent != b.sent {
-			if a.sent < b.sent {
-				return -1
-			}
-			return 1
+			return cmp.Compare(a.sent, b.sent)
 		}
 		if a.failed != b.failed {
 			if b.failed {
@@ -65,11 +66,14 @@ func (c *Collector) byStaleness(tasks []config.Task) []config.Task {
 			}
 			return 1
 		}
-		return a.data.Compare(b.data)
+		if c := a.data.Compare(b.data); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.task, b.task)
 	})
 	ordered := make([]config.Task, len(entries))
 	for i, e := range entries {
-		ordered[i] = e.task
+		ordered[i] = tasks[e.task]
 	}
 	return ordered
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"golang.org/x/time/rate"
 )
@@ -22,6 +21,12 @@ type Response struct {
 	Header     http.Header
 	Body       []byte
 }
+
+// UserAgent is the User-Agent of every API call, so that the service's
+// logs tell the exporter's calls from others'. Caller sets it on the
+// request itself: prometheus/common's WithUserAgent would clone every
+// request to add it.
+const UserAgent = "codearts_check_exporter"
 
 // Caller sends API requests and counts them. It is safe for concurrent use.
 type Caller struct {
@@ -91,6 +96,9 @@ func (c *Caller) scrub(req *http.Request, err error) {
 }
 
 func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) error) error {
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", UserAgent)
+	}
 	httpResp, err := c.Client.Do(req)
 	if err != nil {
 		c.Metrics.countRequest(endpoint, "error")
@@ -121,9 +129,13 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 	return nil
 }
 
+// statusClasses are the status_class label values of 1xx..5xx answers,
+// made once rather than for every call.
+var statusClasses = [...]string{"1xx", "2xx", "3xx", "4xx", "5xx"}
+
 func statusClass(status int) string {
 	if status < 100 || status > 599 {
 		return "other"
 	}
-	return strconv.Itoa(status/100) + "xx"
+	return statusClasses[status/100-1]
 }

@@ -1,6 +1,7 @@
 package codearts
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -17,6 +18,13 @@ func FuzzDecodeProgress(f *testing.F) {
 	f.Add([]byte(`{"task_status":0,"progress":{"ratio":"50%","info":"running"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, err := DecodeProgress(body)
+		// The one-pass reading agrees with the field-by-field one.
+		if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '{' {
+			slow, slowErr := decodeProgressFields(trimmed)
+			if p != slow || (err == nil) != (slowErr == nil) || err != nil && err.Error() != slowErr.Error() {
+				t.Fatalf("DecodeProgress(%q) = %+v, %v; field by field: %+v, %v", body, p, err, slow, slowErr)
+			}
+		}
 		if err != nil {
 			if p != (Progress{}) {
 				t.Fatalf("DecodeProgress(%q) = %+v with error %v, want the zero Progress", body, p, err)

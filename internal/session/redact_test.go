@@ -178,6 +178,9 @@ func TestLanguageHeader(t *testing.T) {
 				if len(h.Language) != 1 || h.Language[want] != 1 || len(h.ContentType) != 1 || h.ContentType["application/json"] != 1 {
 					t.Errorf("%s: sent %+v, want X-Language %s and Content-Type application/json once", call, h, want)
 				}
+				if len(h.UserAgent) != 1 || h.UserAgent[api.UserAgent] != 1 {
+					t.Errorf("%s: sent User-Agent %v, want %s once", call, h.UserAgent, api.UserAgent)
+				}
 			}
 			sim.SetFault(testTask, simulator.Fault{Kind: simulator.FaultTokenExpired})
 			_, err = client.Progress(ctx, testTask, "")

@@ -104,8 +104,7 @@ func (c *Clients) Close() {
 // build builds the HTTP client, caller and authenticator of cfg's
 // credentials; For adds the CodeArts Check client.
 func (c *Clients) build(cfg *config.Config) (*entry, error) {
-	httpClient, err := promconfig.NewClientFromConfig(cfg.HTTPClientConfig, "codearts_check_exporter",
-		promconfig.WithUserAgent("codearts_check_exporter"))
+	httpClient, err := promconfig.NewClientFromConfig(cfg.HTTPClientConfig, "codearts_check_exporter")
 	if err != nil {
 		return nil, fmt.Errorf("http_client_config: %w", err)
 	}

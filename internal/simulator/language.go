@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"maps"
 	"net/http"
 	"strings"
 )
@@ -25,10 +26,11 @@ const (
 )
 
 // RequestHeaders is what one kind of call sent: how many calls sent each
-// X-Language and each Content-Type value ("" for none).
+// X-Language, Content-Type and User-Agent value ("" for none).
 type RequestHeaders struct {
 	Language    map[string]int
 	ContentType map[string]int
+	UserAgent   map[string]int
 }
 
 // headerStats are the counters behind RequestHeaders, by call name,
@@ -41,19 +43,17 @@ type headerStats map[string]*RequestHeaders
 func (s *Server) RequestHeaders(call string) RequestHeaders {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := RequestHeaders{Language: map[string]int{}, ContentType: map[string]int{}}
+	out := RequestHeaders{Language: map[string]int{}, ContentType: map[string]int{}, UserAgent: map[string]int{}}
 	if h := s.st.headers[call]; h != nil {
-		for k, v := range h.Language {
-			out.Language[k] = v
-		}
-		for k, v := range h.ContentType {
-			out.ContentType[k] = v
-		}
+		maps.Copy(out.Language, h.Language)
+		maps.Copy(out.ContentType, h.ContentType)
+		maps.Copy(out.UserAgent, h.UserAgent)
 	}
 	return out
 }
 
-// recordHeaders counts r's X-Language and Content-Type under its call.
+// recordHeaders counts r's X-Language, Content-Type and User-Agent under
+// its call.
 func (s *Server) recordHeaders(r *http.Request, call string) {
 	cut := func(v string) string { return v[:min(len(v), 64)] }
 	s.mu.Lock()
@@ -63,11 +63,12 @@ func (s *Server) recordHeaders(r *http.Request, call string) {
 	}
 	h := s.st.headers[call]
 	if h == nil {
-		h = &RequestHeaders{Language: map[string]int{}, ContentType: map[string]int{}}
+		h = &RequestHeaders{Language: map[string]int{}, ContentType: map[string]int{}, UserAgent: map[string]int{}}
 		s.st.headers[call] = h
 	}
 	h.Language[cut(r.Header.Get("X-Language"))]++
 	h.ContentType[cut(r.Header.Get("Content-Type"))]++
+	h.UserAgent[cut(r.Header.Get("User-Agent"))]++
 }
 
 // callName names the API that method and the escaped path call.

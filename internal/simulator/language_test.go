@@ -33,7 +33,8 @@ func TestRequestHeadersAndLanguage(t *testing.T) {
 		t.Errorf("en-us: %q, want English", b.ErrorMsg)
 	}
 	got := e.sim.RequestHeaders(CallProgress)
-	want := RequestHeaders{Language: map[string]int{"": 1, "zh-cn": 1, "en-us": 1}, ContentType: map[string]int{"application/json": 3}}
+	want := RequestHeaders{Language: map[string]int{"": 1, "zh-cn": 1, "en-us": 1}, ContentType: map[string]int{"application/json": 3},
+		UserAgent: map[string]int{"Go-http-client/1.1": 3}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("progress headers %+v, want %+v", got, want)
 	}
