@@ -144,13 +144,15 @@ func TestBudgetRefreshesStalestFirst(t *testing.T) {
 		if scrapes > 11 {
 			t.Fatalf("after 11 scrapes only %d of %d tasks were ever refreshed", covered, tasks)
 		}
-		start := time.Now()
 		res = env.scrape(0)
-		// On time is the behaviour under test. The slack is wide because
-		// the whole suite shares two cores under -race; waiting for the
-		// budget instead would take 10 s (1,000 tasks at 100/s).
-		if elapsed := time.Since(start); elapsed > timeout+3*time.Second {
-			t.Errorf("scrape %d took %v with a %v timeout", scrapes, elapsed, timeout)
+		// On time is the behaviour under test: the collection ends at its
+		// deadline instead of waiting for the budget, which would take 10 s
+		// (1,000 tasks at 100/s). It is the collection's own duration that
+		// is checked, not the test's wall clock, which on two cores shared
+		// with the rest of the suite under -race also holds the parsing of
+		// a 1,000-task answer; the slack covers building the rows.
+		if d := res.mustValue("codearts_check_scrape_duration_seconds"); d > (timeout + time.Second).Seconds() {
+			t.Errorf("scrape %d: the collection took %.2fs with a %v timeout", scrapes, d, timeout)
 		}
 		if scrapes == 1 {
 			// Tasks not reached yet: query_success 0 and no status.

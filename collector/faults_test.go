@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"cmp"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -48,6 +49,11 @@ type faultCase struct {
 	// recovers: the exporter works around the fault (a revoked token is
 	// renewed), so every task succeeds although code was counted.
 	recovers bool
+	// timeout, if not 0, is the scrape timeout instead of
+	// faultScrapeTimeout: for a fault whose attempts the exporter spaces
+	// out on purpose, so that the deadline, not the spacing, would be
+	// what the count depended on.
+	timeout time.Duration
 }
 
 func taskFault(kind simulator.FaultKind) func(*testing.T, *simulator.Server, string) func(*config.Config) {
@@ -69,7 +75,11 @@ var faultCases = []faultCase{
 	{name: "invalid JSON", inject: taskFault(simulator.FaultInvalidJSON), code: api.CodeInvalidResponse, count: 1},
 	{name: "64 MiB body", inject: taskFault(simulator.FaultHugeBody), code: api.CodeInvalidResponse, count: 1},
 	{name: "task_status of the wrong type", inject: taskFault(simulator.FaultWrongType), code: api.CodeInvalidResponse, count: 1},
-	{name: "429 APIGW.0308 on every call", inject: taskFault(simulator.FaultThrottled), code: "APIGW.0308", count: retriedAttempts},
+	// Each throttle holds every call back for a second (api.Adaptive): the
+	// third attempt comes after two holds, which a 3 s timeout (2.5 s
+	// deadline) leaves too little room for on a loaded machine.
+	{name: "429 APIGW.0308 on every call", inject: taskFault(simulator.FaultThrottled), code: "APIGW.0308", count: retriedAttempts,
+		timeout: 10 * time.Second},
 	{name: "400 CC.00000000", inject: taskFault(simulator.FaultBusy), code: "CC.00000000", count: retriedAttempts},
 	{name: "200 CC.00050012", inject: taskFault(simulator.FaultRetryLater), code: "CC.00050012", count: retriedAttempts},
 	{name: "IAM down", everyTask: true, code: "APIGW.0613", count: 1,
@@ -164,12 +174,13 @@ func runFault(t *testing.T, tc faultCase) {
 	edit := tc.inject(t, sim, bad)
 	env := newTestEnv(t, sim, ids, edit)
 
+	timeout := cmp.Or(tc.timeout, faultScrapeTimeout)
 	start := time.Now()
-	res := env.scrape(faultScrapeTimeout)
+	res := env.scrape(timeout)
 	// The deadline is the behaviour under test: the bound is generous for a
 	// loaded machine but fails if a hung call is waited for.
-	if elapsed := time.Since(start); elapsed > faultScrapeTimeout+2*time.Second {
-		t.Errorf("scrape took %v with a %v scrape timeout", elapsed, faultScrapeTimeout)
+	if elapsed := time.Since(start); elapsed > timeout+2*time.Second {
+		t.Errorf("scrape took %v with a %v scrape timeout", elapsed, timeout)
 	}
 
 	if got, _ := res.value("codearts_check_api_errors_total", "error_code", tc.code); got != tc.count {
