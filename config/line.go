@@ -1,0 +1,65 @@
+package config
+
+import (
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// lineOf finds the line of a key given as a FieldError path ("auth.iam",
+// "tasks[2].id") in the YAML document, or 0. Decoding keeps no positions,
+// so the document is read once more as a node tree; this only happens for
+// a file that failed validation or has warnings.
+func lineOf(data []byte, path string) int {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return 0
+	}
+	node, line := doc.Content[0], doc.Content[0].Line
+	for _, part := range strings.Split(path, ".") {
+		key, index, hasIndex := splitIndex(part)
+		next, keyLine := mapValue(node, key)
+		if next == nil {
+			return line
+		}
+		node, line = next, keyLine
+		if hasIndex {
+			if node.Kind != yaml.SequenceNode || index >= len(node.Content) {
+				return line
+			}
+			node = node.Content[index]
+			line = node.Line
+		}
+	}
+	return line
+}
+
+func splitIndex(part string) (key string, index int, ok bool) {
+	open := strings.IndexByte(part, '[')
+	if open < 0 || !strings.HasSuffix(part, "]") {
+		return part, 0, false
+	}
+	n, err := strconv.Atoi(part[open+1 : len(part)-1])
+	if err != nil {
+		return part, 0, false
+	}
+	return part[:open], n, true
+}
+
+// mapValue returns the value node of key in a mapping node, and the line of
+// the key.
+func mapValue(node *yaml.Node, key string) (*yaml.Node, int) {
+	if node.Kind == yaml.AliasNode && node.Alias != nil {
+		node = node.Alias
+	}
+	if node.Kind != yaml.MappingNode {
+		return nil, 0
+	}
+	for i := 0; i+1 < len(node.Content); i += 2 {
+		if node.Content[i].Value == key {
+			return node.Content[i+1], node.Content[i].Line
+		}
+	}
+	return nil, 0
+}
