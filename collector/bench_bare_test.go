@@ -20,7 +20,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -139,7 +138,6 @@ type bareClient struct {
 // CPUs as this process may use.
 func startBareClient(b *testing.B, sim *benchSimulator, tasks int) *bareClient {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	env := []string{}
 	for _, kv := range os.Environ() {
 		// Go's default GC: the bare client is a plain Go program.
@@ -147,25 +145,9 @@ func startBareClient(b *testing.B, sim *benchSimulator, tasks int) *bareClient {
 			env = append(env, kv)
 		}
 	}
-	cmd.Env = append(env, fmt.Sprintf("%s=%s %d", benchBareEnv, sim.url, tasks),
-		fmt.Sprintf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0)))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		stdin.Close()
-		_ = cmd.Wait()
-	})
-	c := &bareClient{in: stdin, out: bufio.NewReader(stdout)}
+	stdin, stdout := startBenchProcess(b, append(env, fmt.Sprintf("%s=%s %d", benchBareEnv, sim.url, tasks),
+		fmt.Sprintf("GOMAXPROCS=%d", runtime.GOMAXPROCS(0))))
+	c := &bareClient{in: stdin, out: stdout}
 	if line := c.line(b); line != "READY" {
 		b.Fatalf("bare client: %q", line)
 	}

@@ -120,11 +120,28 @@ type benchSimulator struct {
 
 func startBenchSimulator(b *testing.B, tasks int, latency time.Duration) *benchSimulator {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	// The simulator uses every CPU whatever GOMAXPROCS the exporter side
 	// is measured with (GOMAXPROCS=1 go test -bench ...).
-	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d/%s", benchSimulatorEnv, tasks, latency),
-		fmt.Sprintf("GOMAXPROCS=%d", runtime.NumCPU()))
+	_, stdout := startBenchProcess(b, append(os.Environ(), fmt.Sprintf("%s=%d/%s", benchSimulatorEnv, tasks, latency),
+		fmt.Sprintf("GOMAXPROCS=%d", runtime.NumCPU())))
+	line, err := stdout.ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "ADDR ")
+	if err != nil || !ok {
+		b.Fatalf("simulator process: %q, %v", line, err)
+	}
+	// Its own client and connection: the stats requests must not disturb
+	// the exporter's connection pool, and after the first they open no
+	// new connection either.
+	return &benchSimulator{url: "http://" + addr, stats: &http.Client{Transport: &http.Transport{}}}
+}
+
+// startBenchProcess starts this test binary again with env, as one of the
+// benchmark's other processes (the simulator, the bare client), and ends
+// it, by closing its standard input, when b is done.
+func startBenchProcess(b *testing.B, env []string) (io.Writer, *bufio.Reader) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = env
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -141,15 +158,7 @@ func startBenchSimulator(b *testing.B, tasks int, latency time.Duration) *benchS
 		stdin.Close()
 		_ = cmd.Wait()
 	})
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "ADDR ")
-	if err != nil || !ok {
-		b.Fatalf("simulator process: %q, %v", line, err)
-	}
-	// Its own client and connection: the stats requests must not disturb
-	// the exporter's connection pool, and after the first they open no
-	// new connection either.
-	return &benchSimulator{url: "http://" + addr, stats: &http.Client{Transport: &http.Transport{}}}
+	return stdin, bufio.NewReader(stdout)
 }
 
 func (s *benchSimulator) read(b *testing.B) benchStats {

@@ -198,12 +198,19 @@ func TestMetricsOpenMetrics(t *testing.T) {
 // gzipped text, the way Prometheus asks for it: the CPU and memory the
 // /metrics answer costs apart from the task queries.
 func BenchmarkExpose(b *testing.B) {
+	benchmarkExpose(b, func(int) string { return "" })
+}
+
+// benchmarkExpose is BenchmarkExpose with the last error of task i (""
+// for none) given by lastError.
+func benchmarkExpose(b *testing.B, lastError func(i int) string) {
 	const tasks = 10000
 	snap := &snapshot{up: true, duration: 1}
 	for i := range tasks {
+		code := lastError(i)
 		snap.add(taskRow{
 			task:    config.Task{ID: benchTaskID(i), Name: "task-" + strconv.Itoa(i)},
-			success: true, duration: 0.05, known: true,
+			success: code == "", errorCode: code, duration: 0.05, known: true,
 			status: 2, hasRatio: true, ratio: 1, lastSuccess: 1.8e9,
 		})
 	}

@@ -2,15 +2,12 @@ package collector
 
 import (
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/model"
@@ -302,25 +299,6 @@ func TestFailedCallDebugLogHoldsNoSecret(t *testing.T) {
 // failed, under one of two codes: the most last-error series an answer
 // can hold, one per task.
 func BenchmarkExposeFailing(b *testing.B) {
-	const tasks = 10000
-	snap := &snapshot{duration: 1}
 	codes := []string{"CC.00000000", api.CodeTimeout}
-	for i := range tasks {
-		snap.add(taskRow{
-			task:      config.Task{ID: benchTaskID(i), Name: "task-" + strconv.Itoa(i)},
-			errorCode: codes[i%len(codes)], duration: 0.05, known: true,
-			status: 2, hasRatio: true, ratio: 1, lastSuccess: 1.8e9,
-		})
-	}
-	opts := promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError), EnableOpenMetrics: true}
-	static := prometheus.NewRegistry()
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	req.Header.Set("Accept-Encoding", "gzip")
-	var size int
-	for b.Loop() {
-		w := &countingWriter{header: http.Header{}}
-		respond(w, req, static, snap, opts)
-		size = w.n
-	}
-	b.ReportMetric(float64(size)/tasks, "bytes/task")
+	benchmarkExpose(b, func(i int) string { return codes[i%len(codes)] })
 }
