@@ -2,8 +2,6 @@ package collector
 
 import (
 	"flag"
-	"io"
-	"net/http"
 	"os"
 	"regexp"
 	"strings"
@@ -41,16 +39,8 @@ func TestDemoMetricsGolden(t *testing.T) {
 	env.coll.reports.now = clock.Now
 	env.coll.share.now = clock.Now
 
-	resp, err := http.Get(env.exporter.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("HTTP %d, %v", resp.StatusCode, err)
-	}
-	got := normaliseMetrics(string(body))
+	body := getOK(t, env.exporter.URL+"/metrics")
+	got := normaliseMetrics(body)
 	if *update {
 		if err := os.WriteFile(demoGolden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

@@ -133,3 +133,18 @@ func (r scrapeResult) count(name string) int {
 	}
 	return 0
 }
+
+// getOK GETs url and returns its body, failing the test unless it is a 200.
+func getOK(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d, %v", url, resp.StatusCode, err)
+	}
+	return string(body)
+}

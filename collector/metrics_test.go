@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -70,16 +69,8 @@ func TestBadNameRepaired(t *testing.T) {
 	logged := httptest.NewServer(Handler(env.coll, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(&logs, nil)), HandlerOpts{}))
 	t.Cleanup(logged.Close)
 
-	resp, err := http.Get(logged.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("HTTP %d, %v", resp.StatusCode, err)
-	}
-	text := string(body)
+	body := getOK(t, logged.URL+"/metrics")
+	text := body
 	if n := strings.Count(text, "codearts_check_task_status{"); n != 2 {
 		t.Errorf("%d task_status series, want 2 (one per task):\n%s", n, text)
 	}
