@@ -30,7 +30,7 @@ func TestE2EEchoedCredentialsRedacted(t *testing.T) {
 	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultEchoRequest})
 	cfgFile := filepath.Join(t.TempDir(), "config.yml")
 	e2eConfig{endpoint: apiSrv.url, user: simulator.DefaultUser, password: password, tasks: []string{e2eTaskA}}.write(t, cfgFile)
-	e := launchBinary(t, "--config.file="+cfgFile, "--log.level=debug")
+	e := launchExporter(t, "http", http.DefaultClient, "--config.file="+cfgFile, "--log.level=debug")
 	if v, _ := metricValue(e.scrape(t), "codearts_check_up"); v != 0 {
 		t.Errorf("up = %v with IAM failing, want 0", v)
 	}

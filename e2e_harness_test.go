@@ -87,7 +87,7 @@ func launchExporter(t *testing.T, scheme string, client *http.Client, args ...st
 	t.Helper()
 	addr := testkit.FreeAddr(t)
 	logs := &testkit.Buffer{}
-	cmd := exec.Command(testkit.Binary(t), append(args, "--web.listen-address="+addr)...)
+	cmd := exec.Command(e2eBinary(t), append(args, "--web.listen-address="+addr)...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -121,6 +121,16 @@ func launchExporter(t *testing.T, scheme string, client *http.Client, args ...st
 		}
 	}
 	return e
+}
+
+// e2eBinary is the exporter the e2e tests run: the one testkit.Binary
+// builds from this tree, or the build CODEARTS_E2E_BINARY names, so that
+// a test's figures can be taken for an older build too.
+func e2eBinary(t *testing.T) string {
+	if bin := os.Getenv("CODEARTS_E2E_BINARY"); bin != "" {
+		return bin
+	}
+	return testkit.Binary(t)
 }
 
 // do sends a request and returns the status and body.

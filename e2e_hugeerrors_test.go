@@ -3,15 +3,11 @@ package main
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
@@ -44,8 +40,8 @@ const (
 // level, is longer than 2 KiB. The errors kept for the collection's
 // result are bounded, so memory does not grow with the task count.
 //
-// CODEARTS_E2E_BINARY runs another build of the exporter instead (an
-// older one, to measure the figures before the bound; BENCHMARKS.md).
+// With CODEARTS_E2E_BINARY set (e2e_harness_test.go), it measures another
+// build: an older one gave the figures before the bound (BENCHMARKS.md).
 func TestE2EHugeErrorTextsBounded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary through two collections of 500 tasks")
@@ -62,7 +58,7 @@ func TestE2EHugeErrorTextsBounded(t *testing.T) {
 
 	run := func(name string) (peak uint64, longest int) {
 		t.Helper()
-		e := launchBinary(t, "--config.file="+cfgFile, "--log.level=debug")
+		e := launchExporter(t, "http", http.DefaultClient, "--config.file="+cfgFile, "--log.level=debug")
 		// A long scrape, so that most tasks are tried (each huge answer is
 		// retried) and their errors are all kept until the end of it.
 		req, err := http.NewRequest(http.MethodGet, e.base+"/metrics", nil)
@@ -102,38 +98,4 @@ func TestE2EHugeErrorTextsBounded(t *testing.T) {
 			t.Errorf("%s: a log line of %d bytes, over %d", name, n, maxLogLine)
 		}
 	}
-}
-
-// launchBinary is launchExporter for the binary CODEARTS_E2E_BINARY names,
-// or testkit.Binary's.
-func launchBinary(t *testing.T, args ...string) *e2eExporter {
-	t.Helper()
-	bin := os.Getenv("CODEARTS_E2E_BINARY")
-	if bin == "" {
-		return launchExporter(t, "http", http.DefaultClient, args...)
-	}
-	addr := testkit.FreeAddr(t)
-	logs := &testkit.Buffer{}
-	cmd := exec.Command(bin, append(args, "--web.listen-address="+addr)...)
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	e := &e2eExporter{cmd: cmd, base: "http://" + addr, client: http.DefaultClient, logs: logs, done: make(chan struct{})}
-	go func() {
-		_ = cmd.Wait()
-		close(e.done)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-e.done
-	})
-	for !strings.Contains(logs.String(), `msg="Listening on"`) {
-		select {
-		case <-e.done:
-			t.Fatalf("exporter exited early:\n%s", logs)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return e
 }
