@@ -26,8 +26,8 @@ type reportRead struct {
 
 // readReports reads the reports of the tasks due (indexes into tasks, in
 // order) with what ctx's deadline and the API budget leave, with at most
-// cur.Config.Concurrency reads in flight. A read not started has a nil
-// report and err nil; see sent.
+// cur.Config.Concurrency reads in flight. A read not started, or still
+// running when the collection stopped waiting, has err errNotStarted.
 func (c *Collector) readReports(ctx context.Context, cur current, tasks []config.Task, due []int, start time.Time) []reportRead {
 	reads := make([]reportRead, len(due))
 	if len(due) == 0 {
@@ -92,10 +92,10 @@ func (c *Collector) readReports(ctx context.Context, cur current, tasks []config
 }
 
 // readReport reads the report of the task id: the defects statistic, then
-// the summary, as codearts.Client.Report does, but noting whether the
-// first call was sent, so that a read the budget cut in half still counts
-// as asked for.
-// Each call has its own reportCallTimeout.
+// the summary (the first failure ends it: the second call would meet the
+// same trouble), noting whether the first call was sent, so that a read
+// the budget cut in half still counts as asked for. Each call has its own
+// reportCallTimeout.
 func readReport(ctx context.Context, cur current, id string) reportRead {
 	var r reportRead
 	var err error
