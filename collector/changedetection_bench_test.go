@@ -4,7 +4,7 @@ package collector
 // per hour for 1,000 tasks, 30 s scrapes, 5 % of the tasks checking in the
 // hour, 5-minute checks, with change detection off and on (under both
 // readings of last_check_time), against the information bound of the
-// scenario. The simulator and the collector run on one testkit.Clock, so
+// scenario. The simulator and the collector run on one stdkit.Clock, so
 // the hour passes in seconds; every count is the simulator's own.
 // BENCHMARKS.md has the table and the command.
 
@@ -24,6 +24,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 const (
@@ -63,7 +64,7 @@ func BenchmarkChangeDetectionCalls(b *testing.B) {
 
 func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
 	const project = "bebebebebebebebebebebebebebebebe"
-	clock := testkit.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	sim := simulator.New(simulator.Options{Now: clock.Now})
 	sim.SetLastCheckMode(mode)
 	sim.AddProject(project)

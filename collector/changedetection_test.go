@@ -13,6 +13,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 const (
@@ -28,12 +29,12 @@ const (
 // The collector's change detection clock is clock.
 type cdEnv struct {
 	*testEnv
-	clock *testkit.Clock
+	clock *stdkit.Clock
 }
 
 func newCDEnv(t *testing.T, mode simulator.LastCheckMode, enabled bool) *cdEnv {
 	t.Helper()
-	clock := testkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	sim := simulator.New(simulator.Options{Now: clock.Now})
 	sim.SetLastCheckMode(mode)
 	sim.AddProject(cdProject)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // update rewrites the golden files instead of comparing with them:
@@ -28,7 +28,7 @@ const demoGolden = "testdata/demo-metrics.golden"
 // own clock are normalised to 0. A new metric is added to the file by
 // regenerating it (the command at update) and reviewing the diff.
 func TestDemoMetricsGolden(t *testing.T) {
-	clock := testkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	sim := simulator.NewDemo(clock.Now)
 	names := simulator.DemoTaskNames()
 	env := newTestEnv(t, sim, simulator.DemoTaskIDs(), func(c *config.Config) {

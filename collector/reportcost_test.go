@@ -14,7 +14,7 @@ import (
 // Failed report reads back off per task: 1 m, 2 m, 4 m ... up to
 // refresh_interval, with no retry within a read, whether the call is
 // throttled, busy or answered with something that is not a report. Over an
-// hour of scrapes a minute apart (testkit.Clock), a failing task costs 6
+// hour of scrapes a minute apart (stdkit.Clock), a failing task costs 6
 // reads (at 0, 1, 3, 7, 15 and 31 minutes), one call each: the statistic
 // call fails, so the summary is not asked.
 func TestFailedReportReadsBackOff(t *testing.T) {

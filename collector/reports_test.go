@@ -11,11 +11,12 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // newFakeClock gives the report bookkeeping a clock the test moves.
-func newFakeClock(env *testEnv) *testkit.Clock {
-	c := testkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+func newFakeClock(env *testEnv) *stdkit.Clock {
+	c := stdkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
 	env.coll.reports.now = c.Now // before the first scrape: nothing reads it yet
 	return c
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
@@ -173,7 +172,7 @@ func TestMinIntervalOneQueryPerTaskPerInterval(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	ids := addTasks(sim, tasks, simulator.Task{Status: simulator.IntPtr(2)})
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.MinInterval = model.Duration(minInterval) })
-	clock := testkit.NewClock(time.Unix(1_800_000_000, 0))
+	clock := stdkit.NewClock(time.Unix(1_800_000_000, 0))
 	env.coll.share.mu.Lock()
 	env.coll.share.now = clock.Now
 	env.coll.share.mu.Unlock()

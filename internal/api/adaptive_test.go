@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 var (
@@ -37,7 +37,7 @@ func TestThrottled(t *testing.T) {
 
 // newTestAdaptive is an Adaptive on clock, having sent calls in the last
 // second.
-func newTestAdaptive(clock *testkit.Clock, budget *rate.Limiter, calls int) *Adaptive {
+func newTestAdaptive(clock *stdkit.Clock, budget *rate.Limiter, calls int) *Adaptive {
 	a := NewAdaptive(budget)
 	a.now = clock.Now
 	for range calls {
@@ -51,7 +51,7 @@ func newTestAdaptive(clock *testkit.Clock, budget *rate.Limiter, calls int) *Ada
 // not lower it again; answers bring it back, and it turns off at the
 // ceiling.
 func TestAdaptiveBacksOffAndRecovers(t *testing.T) {
-	clock := testkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	a := newTestAdaptive(clock, nil, 100)
 	if a.Limit() != rate.Inf {
 		t.Fatalf("limit %v before any throttle, want off", a.Limit())
@@ -94,7 +94,7 @@ func TestAdaptiveBacksOffAndRecovers(t *testing.T) {
 // With a budget, the adaptive limit never exceeds it, and it turns off
 // (leaving the budget alone in charge) when it gets back there.
 func TestAdaptiveNeverExceedsTheBudget(t *testing.T) {
-	clock := testkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	budget := rate.NewLimiter(50, 1)
 	// More calls in the last second than the budget: the budget is the
 	// rate in force.

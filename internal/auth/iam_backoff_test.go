@@ -14,19 +14,20 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // newBackoffIAM is an IAM source on the simulator with counted calls and
 // a test clock. It logs in as the simulator's user with the password (or
 // password file) of cfg, the one thing these tests vary.
-func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *testkit.Clock, *api.Metrics) {
+func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *stdkit.Clock, *api.Metrics) {
 	t.Helper()
 	srv := testkit.Simulator(t, sim)
 	login := testkit.IAM(srv.URL)
 	login.Password, login.PasswordFile = cfg.Password, cfg.PasswordFile
 	metrics := api.NewMetrics()
 	iam := NewIAM(*login, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	clock := testkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	clock := stdkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	iam.now = clock.Now
 	t.Cleanup(iam.Close)
 	return iam, clock, metrics
@@ -41,7 +42,7 @@ const (
 
 // scrapeFor asks for a token as the scrapes of d would, and returns the
 // offsets (from the start) at which IAM was called.
-func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *testkit.Clock, d time.Duration, wantErr bool) []time.Duration {
+func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *stdkit.Clock, d time.Duration, wantErr bool) []time.Duration {
 	t.Helper()
 	var calls []time.Duration
 	for elapsed := time.Duration(0); elapsed < d; elapsed += scrapeInterval {

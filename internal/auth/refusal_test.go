@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 // refuse reports a refusal of a request that carried the current token, as
@@ -31,7 +31,7 @@ func refusePath(t *testing.T, iam *IAM, task string) bool {
 func TestRenewedTokenRefusedAgainBacksOff(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	iam, logs := newTestIAM(t, sim, nil)
-	clock := testkit.NewClock(time.Now())
+	clock := stdkit.NewClock(time.Now())
 	iam.now = clock.Now
 
 	if !refuse(t, iam) {

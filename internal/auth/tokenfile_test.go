@@ -12,6 +12,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
 func writeFile(t *testing.T, path, content string) {
@@ -44,7 +45,7 @@ func TestTokenFileReadOnChangeOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := testkit.NewClock(time.Now())
+	clock := stdkit.NewClock(time.Now())
 	f.now = clock.Now
 
 	if tok, _ := f.Value(); tok != "token-A" {
@@ -96,7 +97,7 @@ func TestTokenFileRequestsAndRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := testkit.NewClock(time.Now())
+	clock := stdkit.NewClock(time.Now())
 	f.file.now = clock.Now
 	call := func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodGet, ts.URL+"/v2/tasks/"+akskTask+"/progress", nil)
