@@ -27,6 +27,9 @@ func decode(data []byte, cfg *Config) error {
 		}
 		return explain(data, cfg, err)
 	}
+	if line, empty := emptyDocument(data); empty {
+		return &FieldError{Line: line, Msg: "the YAML document that starts here holds no keys: start from codearts_check_exporter.example.yml, or run with --demo"}
+	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
@@ -35,6 +38,19 @@ func decode(data []byte, cfg *Config) error {
 		return syntaxError(data, err)
 	}
 	return &FieldError{Line: next.Line, Msg: "a second YAML document starts here: the file must hold one document"}
+}
+
+// emptyDocument reports whether the first document of data has no content
+// ("---" alone, "~", "null"), and the line where that document starts.
+// yaml.v3 decodes such a document into nothing without an error, and would
+// place it on the line after the "---", which may not exist.
+func emptyDocument(data []byte) (line int, empty bool) {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
+		return 0, false
+	}
+	root := doc.Content[0]
+	return doc.Line, root.Kind == yaml.ScalarNode && root.Tag == "!!null"
 }
 
 // explain says why yaml.v3 refused the document, in the file's terms: the

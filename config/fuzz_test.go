@@ -4,7 +4,6 @@ import (
 	"errors"
 	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	promconfig "github.com/prometheus/common/config"
@@ -28,8 +27,8 @@ func FuzzParse(f *testing.F) {
 			}
 			// A line given is one of the file's (0 is "not known").
 			var fe *FieldError
-			if errors.As(err, &fe) && fe.Line > yamlLines(data) {
-				t.Fatalf("Parse(%q): line %d of a file of %d lines", data, fe.Line, yamlLines(data))
+			if errors.As(err, &fe) && fe.Line > lineCount(data) {
+				t.Fatalf("Parse(%q): line %d of a file of %d lines", data, fe.Line, lineCount(data))
 			}
 			return
 		}
@@ -52,17 +51,6 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
-}
-
-// yamlLines is how many lines YAML sees in data: it also breaks lines at a
-// lone CR, NEL, LS and PS.
-func yamlLines(data []byte) int {
-	s := strings.ReplaceAll(string(data), "\r\n", "\n")
-	n := 1
-	for _, brk := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
-		n += strings.Count(s, brk)
-	}
-	return n
 }
 
 // goType matches how yaml.v2 names Go types: "in type config.IAM",

@@ -16,7 +16,23 @@ func lineOf(data []byte, path string) int {
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
 		return 0
 	}
-	node, line := doc.Content[0], doc.Content[0].Line
+	return min(lineIn(doc.Content[0], path), lineCount(data))
+}
+
+// lineCount is how many lines YAML sees in data: it also breaks lines at a
+// lone CR, NEL, LS and PS. yaml.v3 places some nodes one line past the end
+// of the file (the content of a document that ends after its "---").
+func lineCount(data []byte) int {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	n := 1
+	for _, brk := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(s, brk)
+	}
+	return n
+}
+
+func lineIn(root *yaml.Node, path string) int {
+	node, line := root, root.Line
 	for _, part := range strings.Split(path, ".") {
 		key, index, hasIndex := splitIndex(part)
 		next, keyLine := mapValue(node, key)

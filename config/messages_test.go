@@ -52,6 +52,14 @@ func TestErrorMessagesNameKeyAndLine(t *testing.T) {
 			"line 4: auth.iam.password: want a string, got a mapping"},
 		{"not a mapping", "just words\n",
 			`line 1: the file must be a mapping of keys (region, auth, tasks, ...), got "just words"`},
+		// A document without content names the line its "---" is on, not
+		// the line after it, which may not exist (a fuzz finding).
+		{"a document marker alone", "---",
+			"line 1: the YAML document that starts here holds no keys: start from codearts_check_exporter.example.yml, or run with --demo"},
+		{"an empty document after comments", "# settings\n\n---\n# none yet\n",
+			"line 3: the YAML document that starts here holds no keys: start from codearts_check_exporter.example.yml, or run with --demo"},
+		{"a null document", "~\n",
+			"line 1: the YAML document that starts here holds no keys: start from codearts_check_exporter.example.yml, or run with --demo"},
 
 		// Durations.
 		{"duration out of range", head + tasks + "timeout: 100000000000y\n",
