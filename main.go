@@ -134,9 +134,8 @@ func run() int {
 	if *totalShards > 1 {
 		logger.Info("Sharded: querying only this shard's tasks", "shard", *shardOrdinal, "total_shards", *totalShards)
 	}
-	coll := collector.New(sc.Get, clients, tasks, apiMetrics, logger)
 	// With change detection on, a collection's listings are discovery's.
-	coll.ShareListings(disc)
+	coll := collector.New(sc.Get, clients, tasks, disc, apiMetrics, logger)
 	defer coll.Close()
 	// Discovery lists in the background, at once and then on its interval;
 	// it stops before the collector closes (defers run last first).

@@ -48,7 +48,7 @@ type HandlerOpts struct {
 // builds its own; and the cap must cover the collection, which is the
 // costly part and runs before promhttp is reached. So is the compression
 // (respond).
-func Handler(c *Collector, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
+func Handler(c *Scraper, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
 	var inFlight chan struct{}
 	if opts.MaxRequestsInFlight > 0 {
 		inFlight = make(chan struct{}, opts.MaxRequestsInFlight)
@@ -203,14 +203,14 @@ func (d disjoint) Gather() ([]*dto.MetricFamily, error) {
 }
 
 // configuredTimeout is the timeout of the configuration in force.
-func (c *Collector) configuredTimeout() time.Duration {
+func (c *Scraper) configuredTimeout() time.Duration {
 	if cfg := c.config(); cfg != nil {
 		return time.Duration(cfg.Timeout)
 	}
 	return 30 * time.Second
 }
 
-func (c *Collector) scrapeTimeout(r *http.Request) time.Duration {
+func (c *Scraper) scrapeTimeout(r *http.Request) time.Duration {
 	return scrapeDeadline(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), c.configuredTimeout())
 }
 

@@ -18,7 +18,7 @@ import (
 // cleanups the caller registers later (the Collector's among them). A
 // client that cannot be built is logged, as main does, and left for
 // scrapes to report.
-func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *Collector {
+func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *Scraper {
 	tb.Helper()
 	sc := config.NewSafeConfig(prometheus.NewRegistry())
 	sc.Set(cfg)
@@ -27,5 +27,5 @@ func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics,
 	if _, err := clients.For(cfg); err != nil {
 		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 	}
-	return New(sc.Get, clients, testkit.ConfigTasks{}, metrics, logger)
+	return New(sc.Get, clients, testkit.ConfigTasks{}, nil, metrics, logger)
 }

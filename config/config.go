@@ -63,7 +63,7 @@ type Config struct {
 	// Quality says whether each task's report is read (collector/reports.go).
 	Quality Quality `yaml:"quality,omitempty"`
 	// ChangeDetection reads progress only where the task list shows a
-	// change (changedetection.go).
+	// change (collector/plan.go).
 	ChangeDetection ChangeDetection `yaml:"change_detection,omitempty"`
 	// Language is the X-Language of every CodeArts Check call (language.go).
 	Language string `yaml:"language,omitempty"`

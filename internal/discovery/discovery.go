@@ -136,7 +136,7 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		if onTimer && d.listedRecently(id, time.Duration(cfg.Discovery.RefreshInterval)) {
 			continue
 		}
-		tasks, err := listAll(ctx, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
+		tasks, err := listAll(ctx, maxListPages, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
 			ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
 			defer cancel()
 			return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)

@@ -46,7 +46,7 @@ type env struct {
 	sc       *config.SafeConfig
 	clients  *session.Clients
 	disc     *Discoverer
-	coll     *collector.Collector
+	coll     *collector.Scraper
 	metrics  *api.Metrics
 	exporter *httptest.Server
 }
@@ -78,8 +78,7 @@ func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 	// in force and the client cache, and the discoverer is the collector's
 	// task source.
 	e.disc = New(e.sc.Get, e.clients, logger)
-	coll := collector.New(e.sc.Get, e.clients, e.disc, e.metrics, logger)
-	coll.ShareListings(e.disc)
+	coll := collector.New(e.sc.Get, e.clients, e.disc, e.disc, e.metrics, logger)
 	e.coll = coll
 	static := prometheus.NewRegistry()
 	static.MustRegister(e.metrics, e.disc)

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	promconfig "github.com/prometheus/common/config"
-	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
@@ -20,10 +19,9 @@ import (
 type Clients struct {
 	metrics *api.Metrics
 	logger  *slog.Logger
-	budget  *rate.Limiter // every Caller's; it outlives the credentials (budget.go)
-	// adaptive is every Caller's throttle-driven limit, process-wide like
-	// the budget, whose rate caps it.
-	adaptive *api.Adaptive
+	// limit is every Caller's rate limit: one per process, it outlives
+	// the credentials.
+	limit *api.RateLimit
 
 	mu      sync.Mutex
 	current *entry // nil until a For succeeds
@@ -45,14 +43,13 @@ type entry struct {
 
 // New returns an empty cache whose clients count their calls in metrics.
 func New(metrics *api.Metrics, logger *slog.Logger) *Clients {
-	budget := newBudget()
-	return &Clients{metrics: metrics, logger: logger, budget: budget, adaptive: api.NewAdaptive(budget)}
+	return &Clients{metrics: metrics, logger: logger, limit: api.NewRateLimit()}
 }
 
 // For returns the client of cfg, a validated configuration, building it
 // unless the cached one was built from the same credentials and HTTP
 // client settings, for the same endpoint and language. It also applies
-// cfg's max_requests_per_second to the process-wide budget.
+// cfg's max_requests_per_second to the process-wide rate limit.
 //
 // main calls it whenever it puts a configuration in force, so that what
 // building reports (TLS verification off, a token file that cannot be
@@ -64,7 +61,7 @@ func (c *Clients) For(cfg *config.Config) (*codearts.Client, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	setBudget(c.budget, cfg)
+	c.limit.SetMax(cfg.MaxRequestsPerSecond)
 	e := c.current
 	if e != nil && e.cfg == cfg {
 		return e.client, nil
@@ -111,7 +108,7 @@ func (c *Clients) build(cfg *config.Config) (*entry, error) {
 	if cfg.HTTPClientConfig.TLSConfig.InsecureSkipVerify {
 		c.logger.Warn("TLS certificate verification of the API is off (http_client_config.tls_config.insecure_skip_verify); anyone on the network path can read the credentials")
 	}
-	caller := &api.Caller{Client: httpClient, Metrics: c.metrics, Limiter: c.budget, Adaptive: c.adaptive}
+	caller := &api.Caller{Client: httpClient, Metrics: c.metrics, Limit: c.limit}
 
 	e := &entry{auth: cfg.Auth, http: cfg.HTTPClientConfig, caller: caller, close: httpClient.CloseIdleConnections}
 	switch a := cfg.Auth; {

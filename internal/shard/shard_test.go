@@ -78,7 +78,7 @@ var taskIDLabel = regexp.MustCompile(`^codearts_check_task_query_success\{task_i
 // replica is one exporter process of a sharded deployment.
 type replica struct {
 	clients *session.Clients
-	coll    *collector.Collector
+	coll    *collector.Scraper
 	server  *httptest.Server
 }
 
@@ -88,7 +88,7 @@ func newReplica(t *testing.T, cfg *config.Config, clients *session.Clients, src 
 	t.Helper()
 	static := prometheus.NewRegistry()
 	static.MustRegister(metrics, src)
-	coll := collector.New(inForce(cfg), clients, src, metrics, logger)
+	coll := collector.New(inForce(cfg), clients, src, nil, metrics, logger)
 	return replica{clients: clients, coll: coll, server: httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))}
 }
 

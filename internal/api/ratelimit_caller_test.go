@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
-	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
@@ -24,7 +23,7 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 
 	metrics := api.NewMetrics()
 	// One call a minute: the second call's token is 60 s away.
-	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limiter: rate.NewLimiter(rate.Every(time.Minute), 1)}
+	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limit: rateLimit(1.0 / 60)}
 	call := func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v3/auth/tokens", nil)
 		if err != nil {
@@ -73,7 +72,7 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 	}
 }
 
-// Under WithBudgetDeadline a call whose token comes after the budget
+// Under WithSendBy a call whose token comes after the budget
 // deadline is not sent and fails at once with ErrBudget, uncounted, even
 // though the context's own deadline would have left room for it.
 func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
@@ -84,7 +83,7 @@ func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
 	metrics := api.NewMetrics()
 	// A token every 2 s, the bucket full: the first call goes at once,
 	// the second's token is 2 s away.
-	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limiter: rate.NewLimiter(rate.Every(2*time.Second), 1)}
+	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limit: rateLimit(0.5)}
 	call := func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v3/auth/tokens", nil)
 		if err != nil {
@@ -95,7 +94,7 @@ func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// The budget deadline is a second away: the second call's token is not.
-	ctx = api.WithBudgetDeadline(ctx, time.Now().Add(time.Second))
+	ctx = api.WithSendBy(ctx, time.Now().Add(time.Second))
 	if err := call(ctx); errors.Is(err, api.ErrBudget) {
 		t.Fatalf("first call: %v, want it sent", err)
 	}
@@ -118,4 +117,11 @@ func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
 	if got := sim.IAMRequests(); got != 2 {
 		t.Errorf("requests that reached the API = %d, want 2", got)
 	}
+}
+
+// rateLimit is an api.RateLimit of perSecond.
+func rateLimit(perSecond float64) *api.RateLimit {
+	l := api.NewRateLimit()
+	l.SetMax(perSecond)
+	return l
 }
