@@ -115,9 +115,16 @@ var (
 func Load(filename string) (*Config, []string, error) {
 	data, err := readFile(filename)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config file: %w", err)
+		return nil, nil, missingFileHint(filename, fmt.Errorf("config file: %w", err))
 	}
-	cfg, warnings, err := parse(data, filepath.Dir(filename))
+	// The directory is made absolute, so that the paths in force (on
+	// /config, in errors) name the same files whatever the working
+	// directory of whoever reads them.
+	dir := filepath.Dir(filename)
+	if abs, err := filepath.Abs(filename); err == nil {
+		dir = filepath.Dir(abs)
+	}
+	cfg, warnings, err := parse(data, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("config file %s: %w", filename, err)
 	}

@@ -28,7 +28,7 @@ func decode(data []byte, cfg *Config) error {
 		return explain(data, cfg, err)
 	}
 	if line, empty := emptyDocument(data); empty {
-		return &FieldError{Line: line, Msg: "the YAML document that starts here holds no keys: start from codearts_check_exporter.example.yml, or run with --demo"}
+		return &FieldError{Line: line, Msg: "the YAML document that starts here holds no keys: start from " + ExampleFile + ", or run with --demo"}
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
