@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -159,9 +160,16 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 		return nil, nil, err
 	}
 	var warnings []string
-	for _, w := range cfg.warnings() {
-		w.Line = lineOf(data, w.Path)
-		warnings = append(warnings, w.Error())
+	if ws := cfg.warnings(); len(ws) > 0 {
+		line := lineFinder(data)
+		for _, w := range ws {
+			w.Line = line(w.Path)
+		}
+		// In the order of the file, as someone reading it down would meet them.
+		slices.SortStableFunc(ws, func(a, b *FieldError) int { return a.Line - b.Line })
+		for _, w := range ws {
+			warnings = append(warnings, w.Error())
+		}
 	}
 	return cfg, warnings, nil
 }

@@ -174,3 +174,58 @@ func TestGlobLikeFiltersWarn(t *testing.T) {
 		}
 	}
 }
+
+// A task ID that is not 32 hex characters (a copy cut short) and an IAM
+// project named after another region than region load, with a warning
+// naming line and key, in the order of the file. IDs that were valid stay
+// valid; the warnings about task IDs are bounded.
+func TestSuspectIDsAndProjectNameWarn(t *testing.T) {
+	const (
+		iam   = "auth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\n"
+		real  = "3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b"
+		short = "3f9a1c7e5b2d4f608a1e3c5b7d9f1a2" // the last character lost
+		hint  = "a real task ID is 32 hex characters (in the task's URL in the CodeArts console)"
+	)
+	file := filepath.Join(t.TempDir(), "c.yml")
+	for _, c := range []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"project_name of another region", "region: la-north-2\n" + iam + "    project_name: cn-north-4\ntasks:\n  - id: " + real + "\n", []string{
+			`line 7: auth.iam.project_name: "cn-north-4" names another region than region (la-north-2): the token would be scoped to cn-north-4's project; remove project_name (it defaults to la-north-2) or set it to la-north-2`,
+		}},
+		{"a task ID cut short, and one not hex", "region: cn-north-4\n" + iam + "tasks:\n  - id: " + real + "\n  - id: " + short + "\n  - id: web-shop\n", []string{
+			`line 9: tasks[1].id: "` + short + `" is 31 characters; ` + hint + `: is it cut short?`,
+			`line 10: tasks[2].id: "web-shop" is not hex; ` + hint,
+		}},
+		{"many short IDs: three, then one for the rest", "region: cn-north-4\n" + iam + "tasks:\n  - id: a1\n  - id: a2\n  - id: a3\n  - id: a4\n  - id: " + real + "\n  - id: a5\n  - id: a6\n", []string{
+			`line 8: tasks[0].id: "a1" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 9: tasks[1].id: "a2" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 10: tasks[2].id: "a3" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 11: tasks[3].id: "a4" and 2 more task IDs after it are not 32 hex characters either`,
+		}},
+		{"the fourth alone is named as the others", "region: cn-north-4\n" + iam + "tasks:\n  - id: a1\n  - id: a2\n  - id: a3\n  - id: a4\n", []string{
+			`line 8: tasks[0].id: "a1" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 9: tasks[1].id: "a2" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 10: tasks[2].id: "a3" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 11: tasks[3].id: "a4" is 2 characters; ` + hint + `: is it cut short?`,
+		}},
+		// No warning: the project is the region's (given or defaulted), a
+		// sub-project of it, or not a region's name; upper-case hex IDs.
+		{"project_name of the region", "region: la-north-2\n" + iam + "    project_name: la-north-2\ntasks:\n  - id: " + real + "\n", nil},
+		{"project_name defaulted", "region: la-north-2\n" + iam + "tasks:\n  - id: " + strings.ToUpper(real) + "\n", nil},
+		{"a sub-project", "region: la-north-2\n" + iam + "    project_name: la-north-2_web\ntasks:\n  - id: " + real + "\n", nil},
+		{"project_name without region", "endpoint: https://codearts-check.example.com\n" + strings.Replace(iam, "  iam:\n", "  iam:\n    endpoint: https://iam.example.com\n", 1) + "    project_name: cn-north-4\ntasks:\n  - id: " + real + "\n", nil},
+	} {
+		if err := os.WriteFile(file, []byte(c.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, warnings, err := Load(file)
+		if err != nil {
+			t.Fatalf("%s: refused: %v", c.name, err)
+		}
+		if strings.Join(warnings, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%s: warnings\n got %q\nwant %q", c.name, warnings, c.want)
+		}
+	}
+}
