@@ -137,6 +137,15 @@ func TestErrorsTeach(t *testing.T) {
 			"line 4, column 3: a tab character; YAML does not allow tabs for indentation: indent with spaces"},
 		{"tab reported on the line before", "auth:\n  iam: {}\n\ttasks: []\n",
 			"line 3, column 1: a tab character; YAML does not allow tabs for indentation: indent with spaces"},
+		// Indentation slips and a list of bare task IDs say what to write.
+		{"iam at the top level", "region: cn-north-4\niam:\n  domain_name: acme\n",
+			"line 2: iam: unknown key (iam belongs under auth: check its indentation)"},
+		{"domain_name under auth", "region: cn-north-4\nauth:\n  domain_name: acme\n",
+			"line 3: auth.domain_name: unknown key (domain_name belongs under auth.iam: check its indentation)"},
+		{"tasks as plain IDs", head + "tasks:\n  - 3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b\n  - 8c2e4a6f0b1d3e5a7c9f2b4d6e8a0c1d\n",
+			`line 8: tasks[0]: want a mapping, got "3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b"; write a task as "- id: 3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b"`},
+		{"tasks as a flow list of IDs", head + "tasks: [a1]\n",
+			`line 7: tasks[0]: want a mapping, got "a1"; write a task as "- id: a1"`},
 		{"a leading * in include", head + "discovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  include: \"*-web\"\n",
 			"line 9: discovery.include: error parsing regexp: missing argument to repetition operator: `*`; " +
 				`"*-web" looks like a glob, but it is a regular expression on the whole task name: for a glob's *, write .* (".*-web")`},
