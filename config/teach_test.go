@@ -168,16 +168,7 @@ func TestGlobLikeFiltersWarn(t *testing.T) {
 		}},
 		{head + "  include: \"web-.*|(ab)*|[a-z]*|x\\\\*\"\n", nil},
 	} {
-		if err := os.WriteFile(file, []byte(c.yaml), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cfg, warnings, err := Load(file)
-		if err != nil {
-			t.Fatalf("%s: %v", c.yaml, err)
-		}
-		if strings.Join(warnings, "\n") != strings.Join(c.want, "\n") {
-			t.Errorf("warnings for\n%s\n got %q\nwant %q", c.yaml, warnings, c.want)
-		}
+		cfg := wantWarnings(t, file, c.yaml, c.yaml, c.want)
 		if c.want != nil && (!cfg.Discovery.Keep("web--") || cfg.Discovery.Keep("web-shop")) {
 			t.Error("the glob-like include is not in force as the regular expression it is")
 		}
@@ -226,15 +217,23 @@ func TestSuspectIDsAndProjectNameWarn(t *testing.T) {
 		{"a sub-project", "region: la-north-2\n" + iam + "    project_name: la-north-2_web\ntasks:\n  - id: " + real + "\n", nil},
 		{"project_name without region", "endpoint: https://codearts-check.example.com\n" + strings.Replace(iam, "  iam:\n", "  iam:\n    endpoint: https://iam.example.com\n", 1) + "    project_name: cn-north-4\ntasks:\n  - id: " + real + "\n", nil},
 	} {
-		if err := os.WriteFile(file, []byte(c.yaml), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		_, warnings, err := Load(file)
-		if err != nil {
-			t.Fatalf("%s: refused: %v", c.name, err)
-		}
-		if strings.Join(warnings, "\n") != strings.Join(c.want, "\n") {
-			t.Errorf("%s: warnings\n got %q\nwant %q", c.name, warnings, c.want)
-		}
+		wantWarnings(t, file, c.name, c.yaml, c.want)
 	}
+}
+
+// wantWarnings writes content to file, loads it and checks that the
+// warnings are want, exactly; name names the case in failures.
+func wantWarnings(t *testing.T, file, name, content string, want []string) *Config {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, warnings, err := Load(file)
+	if err != nil {
+		t.Fatalf("%s: refused: %v", name, err)
+	}
+	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: warnings\n got %q\nwant %q", name, warnings, want)
+	}
+	return cfg
 }
