@@ -19,6 +19,9 @@ const (
 	maxListPages   = 200
 	maxListedTasks = 20000
 	maxListedBytes = 8 << 20
+	// maxFailedPages is how many failed pages a listing goes on past
+	// (their tasks are missing from it) before it gives up.
+	maxFailedPages = 3
 )
 
 // errContradiction is the error of a listing with a page that contradicts
@@ -118,13 +121,26 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 		return tasks, err
 	}
 
+	var failed error // the pages that failed; the listing goes on past a few
+	failures := 0
 	for !complete() && next <= maxOffset {
 		page, err := get(next)
 		if err != nil {
-			return tasks, err
+			failed, failures = errors.Join(failed, err), failures+1
+			if ctx.Err() != nil || errors.Is(err, errContradiction) || failures >= maxFailedPages {
+				return tasks, failed
+			}
+			// Only this page's tasks are missing: the reading of offset
+			// is known, so the next page's offset is too.
+			if countsTasks {
+				next += codearts.MaxTaskListLimit
+			} else {
+				next++
+			}
+			continue
 		}
 		if added, err := add(page); err != nil || added == 0 {
-			return tasks, err
+			return tasks, errors.Join(failed, err)
 		}
 		if countsTasks {
 			next += len(page.Tasks)
@@ -132,5 +148,5 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 			next++
 		}
 	}
-	return tasks, nil
+	return tasks, failed
 }
