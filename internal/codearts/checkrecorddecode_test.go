@@ -175,3 +175,29 @@ func FuzzDecodeCheckRecord(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeCheckRecord decodes a full page (MaxCheckRecordLimit
+// ended records with counts), the largest a history read decodes at a
+// time.
+func BenchmarkDecodeCheckRecord(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"data":[`)
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range MaxCheckRecordLimit {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		start := t0.Add(time.Duration(i) * time.Hour)
+		fmt.Fprintf(&sb, `{"check_time":%q,"check_end_time":%q,"issue_counts":{"critical":1,"serious":3,"normal":12,"prompt":40}}`,
+			start.Format(time.RFC3339), start.Add(400*time.Second).Format(time.RFC3339))
+	}
+	fmt.Fprintf(&sb, `],"total":%d}`, MaxCheckRecordLimit)
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if page, err := DecodeCheckRecord(body); err != nil || len(page.Records) != MaxCheckRecordLimit {
+			b.Fatal(len(page.Records), err)
+		}
+	}
+}

@@ -144,10 +144,11 @@ type issueCounts struct {
 	Prompt   int `json:"prompt"`
 }
 
-// checkRecord is one check as CheckRecord lists it; running has no end.
+// checkRecord is one check as CheckRecord lists it: end is zero while it
+// runs, and report is its report, made only for the records a page sends.
 type checkRecord struct {
 	start, end time.Time
-	counts     *issueCounts
+	report     func() Report
 }
 
 // serveCheckRecord serves CheckRecord and reports whether path was it.
@@ -302,11 +303,13 @@ func renderRecord(r checkRecord, d CheckRecordDialect) checkRecordItem {
 		}
 		return t.UTC().Format(recordTimeLayout)
 	}
-	item := checkRecordItem{CheckTime: format(r.start), IssueCounts: r.counts}
+	item := checkRecordItem{CheckTime: format(r.start)}
 	switch {
 	case !r.end.IsZero():
 		end := format(r.end)
+		rep := r.report()
 		item.CheckEndTime = &end
+		item.IssueCounts = &issueCounts{rep.Critical, rep.Major, rep.Minor, rep.Suggestion}
 	case d.EmptyEnd:
 		item.CheckEndTime = StrPtr("")
 	}
@@ -318,14 +321,13 @@ func renderRecord(r checkRecord, d CheckRecordDialect) checkRecordItem {
 func (s *Server) checkRecords(taskID string, from, to time.Time) []checkRecord {
 	now := s.now()
 	var out []checkRecord
-	add := func(start, end time.Time, counts func() Report) {
+	add := func(start, end time.Time, report func() Report) {
 		if start.Before(from) || start.After(to) {
 			return
 		}
-		r := checkRecord{start: start}
-		if !end.IsZero() && !end.After(now) {
-			rep := counts()
-			r.end, r.counts = end, &issueCounts{rep.Critical, rep.Major, rep.Minor, rep.Suggestion}
+		r := checkRecord{start: start, report: report}
+		if !end.After(now) {
+			r.end = end
 		}
 		out = append(out, r)
 	}
@@ -354,9 +356,10 @@ func (s *Server) checkRecords(taskID string, from, to time.Time) []checkRecord {
 			latestEnded = i
 		}
 	}
+	fixed, isFixed := s.reports.fixed[taskID]
 	for i, run := range runs {
 		add(run.start, run.end, func() Report {
-			if fixed, ok := s.reports.fixed[taskID]; ok && i == latestEnded {
+			if isFixed && i == latestEnded {
 				return fixed
 			}
 			return madeUpReport(taskID, run.n, run.start, run.end)
