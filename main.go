@@ -27,6 +27,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
@@ -185,6 +186,12 @@ func checkConfig(file string) int {
 		fmt.Printf(", IAM endpoint %s", iam)
 	}
 	fmt.Println()
+	if cfg.History.On() {
+		// The API reference's pages disagree on the permission, and a
+		// missing one only shows at the first history read: say it now.
+		fmt.Printf("history.enabled: the check history (CheckRecord) needs the IAM permission %s (the API reference's English page) or %s (its Chinese page); without it the API answers CC.00050010\n",
+			codearts.CheckRecordPermissions[0], codearts.CheckRecordPermissions[1])
+	}
 	return 0
 }
 

@@ -63,6 +63,8 @@ type Config struct {
 	MinInterval model.Duration `yaml:"min_interval,omitempty"`
 	// Quality says whether each task's report is read (collector/reports.go).
 	Quality Quality `yaml:"quality,omitempty"`
+	// History says whether each task's check history is read (history.go).
+	History History `yaml:"history,omitempty"`
 	// ChangeDetection reads progress only where the task list shows a
 	// change (collector/plan.go).
 	ChangeDetection ChangeDetection `yaml:"change_detection,omitempty"`
@@ -252,7 +254,10 @@ func (c *Config) Validate() error {
 	if err := c.validateLanguage(); err != nil {
 		return err
 	}
-	return c.Quality.validate()
+	if err := c.Quality.validate(); err != nil {
+		return err
+	}
+	return c.History.validate()
 }
 
 // validate checks the auth section. iamEndpoint is the region's IAM, ""

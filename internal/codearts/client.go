@@ -1,6 +1,7 @@
 // Package codearts is the client for the CodeArts Check API: it asks for a
-// task's progress, the project's task list and a check's report (defects
-// and code quality), and decodes the answers, trusting none of their fields.
+// task's progress, the project's task list, a check's report (defects
+// and code quality) and a task's check history, and decodes the answers,
+// trusting none of their fields.
 package codearts
 
 import (
@@ -229,11 +230,15 @@ func (c *Client) progressURL(taskID, jobID string) string {
 // path segment, so it cannot change the path whatever it contains (config
 // validation already rejects such IDs; this is the second line).
 func (c *Client) taskURL(taskID, call string) string {
-	escaped := url.PathEscape(taskID)
-	if taskID == "." || taskID == ".." {
+	return c.tasksURL + escapeSegment(taskID) + "/" + call
+}
+
+// escapeSegment escapes id as one path segment.
+func escapeSegment(id string) string {
+	if id == "." || id == ".." {
 		// PathEscape leaves dots alone, and every proxy on the way would
 		// resolve a dot segment: /v2/tasks/../progress is /v2/progress.
-		escaped = strings.ReplaceAll(taskID, ".", "%2E")
+		return strings.ReplaceAll(id, ".", "%2E")
 	}
-	return c.tasksURL + escaped + "/" + call
+	return url.PathEscape(id)
 }

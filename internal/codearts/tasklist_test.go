@@ -27,12 +27,20 @@ const (
 func newListClient(t *testing.T, n int) (*Client, *simulator.Server, *api.Metrics) {
 	t.Helper()
 	sim := simulator.New(simulator.Options{})
-	ts := testkit.Simulator(t, sim)
-	sim.AddAccessKey(simulator.AccessKey{ID: listAK, Secret: listSK, ProjectID: simulator.DefaultProjectID})
+	client, metrics := newSignedClient(t, sim)
 	sim.AddProject(listProject)
 	for i := range n {
 		sim.SetTask(simulator.Task{ID: fmt.Sprintf("t%03d", i), Name: fmt.Sprintf("name-%d", i), ProjectID: listProject, GitBranch: "main"})
 	}
+	return client, sim, metrics
+}
+
+// newSignedClient is a Client for sim, served over loopback, signing its
+// requests with an access key.
+func newSignedClient(t *testing.T, sim *simulator.Server) (*Client, *api.Metrics) {
+	t.Helper()
+	ts := testkit.Simulator(t, sim)
+	sim.AddAccessKey(simulator.AccessKey{ID: listAK, Secret: listSK, ProjectID: simulator.DefaultProjectID})
 	signer, err := auth.NewAKSK(config.AKSK{AccessKey: listAK, SecretKey: listSK, ProjectID: simulator.DefaultProjectID},
 		nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -43,7 +51,7 @@ func newListClient(t *testing.T, n int) (*Client, *simulator.Server, *api.Metric
 	if err != nil {
 		t.Fatal(err)
 	}
-	return client, sim, metrics
+	return client, metrics
 }
 
 // The signed query (offset, limit) passes the gateway's check: the SDK

@@ -40,6 +40,9 @@ type checkState struct {
 	running   map[string]time.Time // start of the check StartCheck began, until FinishCheck
 	lastStart map[string]time.Time // start of the latest check that ended
 	lastEnd   map[string]time.Time // end of the latest check that ended
+	// history is every check of a task that StartCheck or FinishCheck
+	// touched, oldest first, for CheckRecord (checkrecord.go).
+	history map[string][]checkRun
 }
 
 // SetLastCheckMode selects what the task list's last_check_time reports.
@@ -65,10 +68,16 @@ func (s *Server) StartCheck(taskID string) bool {
 		start, end := s.staticCheck(taskID)
 		initMap(&s.checks.lastStart)[taskID], initMap(&s.checks.lastEnd)[taskID] = start, end
 	}
+	s.seedCheckHistory(t)
 	t.Status, t.Ratio, t.Info = IntPtr(0), StrPtr("0%"), StrPtr("running")
 	t.NoProgress, t.NullProgress = false, false
 	s.tasks[taskID] = t
 	initMap(&s.checks.running)[taskID] = s.now()
+	runs := s.checks.history[taskID]
+	if n := len(runs); n > 0 && runs[n-1].end.IsZero() {
+		runs = runs[:n-1] // a check started again replaces the running one, as in running
+	}
+	s.checks.history[taskID] = append(runs, checkRun{start: s.now()})
 	return true
 }
 
@@ -81,6 +90,11 @@ func (s *Server) finishCheck(taskID string, now time.Time) {
 	delete(s.checks.running, taskID)
 	initMap(&s.checks.lastStart)[taskID] = start
 	initMap(&s.checks.lastEnd)[taskID] = now
+	runs := initMap(&s.checks.history)[taskID]
+	if n := len(runs); n > 0 && runs[n-1].end.IsZero() {
+		runs = runs[:n-1]
+	}
+	s.checks.history[taskID] = append(runs, checkRun{start: start, end: now, n: s.reports.finished[taskID]})
 }
 
 // staticCheck is the latest check of a task that no StartCheck or

@@ -9,7 +9,10 @@
 //   - CodeArts Check's ShowTaskListByProjectIdV2, GET /v2/{project_id}/tasks
 //     (tasklist.go), for discovery;
 //   - CodeArts Check's report calls, GET /v2/tasks/{task_id}/defects-statistic
-//     and /defects-summary (report.go).
+//     and /defects-summary (report.go);
+//   - CodeArts Check's CheckRecord, GET
+//     /v2/{project_id}/tasks/{task_id}/checkrecord, the checks of a task
+//     (checkrecord.go).
 //
 // CodeArts Check calls accept an IAM token or an AK/SK signature, which is
 // verified as API Gateway does (aksk.go).

@@ -121,6 +121,7 @@ func (s *Server) FinishCheck(taskID string, succeeded bool) bool {
 	if !ok {
 		return false
 	}
+	s.seedCheckHistory(t)
 	if succeeded {
 		t.Status, t.Ratio, t.Info = IntPtr(2), StrPtr("100%"), StrPtr("success")
 	} else {

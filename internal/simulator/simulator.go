@@ -89,6 +89,8 @@ type Server struct {
 	checks      checkState    // checks and last_check_time (checks.go)
 
 	projects map[string][]string // IAM project IDs by name (projects.go)
+
+	records checkRecordState // CheckRecord (checkrecord.go)
 }
 
 // New returns a Server with no tasks, no faults and no latency.
@@ -196,6 +198,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.serveReport(w, r, path) {
+		return
+	}
+	if s.serveCheckRecord(w, r, path) {
 		return
 	}
 	// API Gateway matches method and path together: anything else is an
