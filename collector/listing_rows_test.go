@@ -18,8 +18,8 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
@@ -287,7 +287,7 @@ func rowDiscoveryEnv(t *testing.T, n int) (*testEnv, *listingFront, *discovery.D
 	static := prometheus.NewRegistry()
 	static.MustRegister(metrics)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	clients := session.New(metrics, logger)
+	clients := clientcache.New(metrics, logger)
 	t.Cleanup(clients.Close)
 	disc := discovery.New(sc.Get, clients, logger)
 	coll := New(sc.Get, clients, disc, disc, metrics, logger)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 // Scraper answers scrapes of /metrics with collections of the tasks of the
@@ -19,7 +19,7 @@ import (
 // shared with overlapping scrapes (share.go).
 type Scraper struct {
 	config  func() *config.Config // the configuration in force (config.SafeConfig.Get)
-	clients *session.Clients
+	clients *clientcache.Cache
 	tasks   TaskSource
 	lister  ProjectLister // nil: nothing is listed, every task is asked for its progress
 	metrics *api.Metrics
@@ -60,7 +60,7 @@ type ProjectLister interface {
 // next scrape. With change detection on, it lists projects through lister
 // (nil: none; every task is then asked for its progress). The Scraper does
 // not own clients: its creator closes them after the Scraper.
-func New(cfg func() *config.Config, clients *session.Clients, source TaskSource, lister ProjectLister, metrics *api.Metrics, logger *slog.Logger) *Scraper {
+func New(cfg func() *config.Config, clients *clientcache.Cache, source TaskSource, lister ProjectLister, metrics *api.Metrics, logger *slog.Logger) *Scraper {
 	return &Scraper{config: cfg, clients: clients, tasks: source, lister: lister, metrics: metrics, logger: logger, now: time.Now}
 }
 

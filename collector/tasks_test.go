@@ -8,7 +8,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
@@ -22,7 +22,7 @@ func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics,
 	tb.Helper()
 	sc := config.NewSafeConfig(prometheus.NewRegistry())
 	sc.Set(cfg)
-	clients := session.New(metrics, logger)
+	clients := clientcache.New(metrics, logger)
 	tb.Cleanup(clients.Close)
 	if _, err := clients.For(cfg); err != nil {
 		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)

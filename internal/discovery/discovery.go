@@ -16,9 +16,9 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 var (
@@ -34,7 +34,7 @@ var (
 // collector's TaskSource. It is safe for concurrent use.
 type Discoverer struct {
 	config  func() *config.Config // the configuration in force (config.SafeConfig.Get)
-	clients *session.Clients
+	clients *clientcache.Cache
 	logger  *slog.Logger
 	now     func() time.Time
 
@@ -58,7 +58,7 @@ type project struct {
 // collector queries through, so that listing shares the scrapes'
 // credentials, token, HTTP client and API budget. Nothing is listed until
 // Run.
-func New(cfg func() *config.Config, clients *session.Clients, logger *slog.Logger) *Discoverer {
+func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Logger) *Discoverer {
 	return &Discoverer{
 		config:   cfg,
 		clients:  clients,

@@ -1,4 +1,4 @@
-package session
+package clientcache
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 
 const testTask = "2b31ed5200000000ebedb6e570000000"
 
-func newTestClients(t *testing.T) *Clients {
+func newTestClients(t *testing.T) *Cache {
 	t.Helper()
 	c := New(api.NewMetrics(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(c.Close)

@@ -1,4 +1,4 @@
-package session
+package clientcache
 
 import (
 	"errors"
@@ -15,8 +15,8 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// Clients is the cache of API clients. It is safe for concurrent use.
-type Clients struct {
+// Cache is the cache of API clients. It is safe for concurrent use.
+type Cache struct {
 	metrics *api.Metrics
 	logger  *slog.Logger
 	// limit is every Caller's rate limit: one per process, it outlives
@@ -42,8 +42,8 @@ type entry struct {
 }
 
 // New returns an empty cache whose clients count their calls in metrics.
-func New(metrics *api.Metrics, logger *slog.Logger) *Clients {
-	return &Clients{metrics: metrics, logger: logger, limit: api.NewRateLimit()}
+func New(metrics *api.Metrics, logger *slog.Logger) *Cache {
+	return &Cache{metrics: metrics, logger: logger, limit: api.NewRateLimit()}
 }
 
 // For returns the client of cfg, a validated configuration, building it
@@ -55,7 +55,7 @@ func New(metrics *api.Metrics, logger *slog.Logger) *Clients {
 // building reports (TLS verification off, a token file that cannot be
 // read) is logged at startup and right after a reload, where an operator
 // looks for it. A failure is not cached: the next For tries again.
-func (c *Clients) For(cfg *config.Config) (*codearts.Client, error) {
+func (c *Cache) For(cfg *config.Config) (*codearts.Client, error) {
 	if cfg == nil {
 		return nil, errors.New("no configuration loaded")
 	}
@@ -88,8 +88,8 @@ func (c *Clients) For(cfg *config.Config) (*codearts.Client, error) {
 }
 
 // Close releases the cached client: its connections, and the IAM token
-// request in flight, if any. The Clients must not be used after.
-func (c *Clients) Close() {
+// request in flight, if any. The Cache must not be used after.
+func (c *Cache) Close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.current != nil {
@@ -100,7 +100,7 @@ func (c *Clients) Close() {
 
 // build builds the HTTP client, caller and authenticator of cfg's
 // credentials; For adds the CodeArts Check client.
-func (c *Clients) build(cfg *config.Config) (*entry, error) {
+func (c *Cache) build(cfg *config.Config) (*entry, error) {
 	httpClient, err := promconfig.NewClientFromConfig(cfg.HTTPClientConfig, "codearts_check_exporter")
 	if err != nil {
 		return nil, fmt.Errorf("http_client_config: %w", err)
