@@ -50,7 +50,7 @@ func countingOf(err error) counting {
 		return counting{code: api.CodeTimeout, sent: true}
 	case errors.Is(err, errNotStarted):
 		return counting{}
-	case errors.Is(err, api.ErrBudget):
+	case errors.Is(err, api.ErrRateLimited):
 		// Not sent: the rate limit had no room (code budget, not
 		// counted), or the deadline ended while it waited (counted by
 		// api.Caller as a timeout).

@@ -49,7 +49,7 @@ type Caller struct {
 // as an *Error and is counted once under its code; endpoint names the API
 // in codearts_check_api_requests_total. A call the rate limit (Limit) cannot
 // fit before req's deadline is not sent: it fails at once, coded budget and
-// wrapping ErrBudget.
+// wrapping ErrRateLimited.
 func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) error) error {
 	if err := c.Limit.wait(req.Context()); err != nil {
 		// A call the rate limit could not fit is not a failed API call:

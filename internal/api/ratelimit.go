@@ -141,19 +141,19 @@ func (r *RateLimit) Decreases() int {
 	return r.decr
 }
 
-// ErrBudget is wrapped by the error of a call that was never sent because
+// ErrRateLimited is wrapped by the error of a call that was never sent because
 // the rate limit had no room for it before the caller's deadline (or its
 // send-by time, WithSendBy). Such a call fails at once instead of waiting
 // for a token it cannot use: the scrape has better things to do with its
 // time, such as answering Prometheus. Its code is "budget".
-var ErrBudget = errors.New("no room in the API rate limit (max_requests_per_second) before the deadline")
+var ErrRateLimited = errors.New("no room in the API rate limit (max_requests_per_second) before the deadline")
 
 type sendByKey struct{}
 
 // WithSendBy returns a copy of ctx under which a call is sent only if the
 // rate limit lets it go before t; a call sent then still has until ctx's
 // own deadline to be answered. A call that could only go after t is not
-// sent and fails at once with ErrBudget, uncounted. It is for calls that
+// sent and fails at once with ErrRateLimited, uncounted. It is for calls that
 // may wait for a later scrape (report reads): sent at the last moment
 // before the scrape's deadline, they would only be cut off and counted as
 // timeouts.
@@ -163,7 +163,7 @@ func WithSendBy(ctx context.Context, t time.Time) context.Context {
 
 // wait holds the call back while a throttle's hold lasts and takes a token
 // for it, within ctx and its send-by time, and notes it as sent. A call the
-// limit cannot fit is not sent: the error is an *Error wrapping ErrBudget,
+// limit cannot fit is not sent: the error is an *Error wrapping ErrRateLimited,
 // coded budget, or ctx's end when ctx had ended.
 func (r *RateLimit) wait(ctx context.Context) error {
 	if r == nil {
@@ -187,11 +187,11 @@ func (r *RateLimit) wait(ctx context.Context) error {
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return &Error{Code: Code(ctx.Err()), Err: fmt.Errorf("%w: %w", ErrBudget, ctx.Err())}
+				return &Error{Code: Code(ctx.Err()), Err: fmt.Errorf("%w: %w", ErrRateLimited, ctx.Err())}
 			}
-			why := ErrBudget
+			why := ErrRateLimited
 			if throttled {
-				why = fmt.Errorf("%w: the API throttled the exporter, which slowed down", ErrBudget)
+				why = fmt.Errorf("%w: the API throttled the exporter, which slowed down", ErrRateLimited)
 			}
 			return &Error{Code: CodeBudget, Err: why}
 		}

@@ -51,7 +51,7 @@ func newTestRateLimit(clock *stdkit.Clock, perSecond float64, calls int) *RateLi
 // process sent at; the throttles of the same burst (within the hold) do
 // not lower it again; answers bring it back, and it turns off at the
 // ceiling.
-func TestAdaptiveBacksOffAndRecovers(t *testing.T) {
+func TestRateLimitBacksOffAndRecovers(t *testing.T) {
 	clock := stdkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	a := newTestRateLimit(clock, 0, 100)
 	if a.Limit() != rate.Inf {
@@ -94,7 +94,7 @@ func TestAdaptiveBacksOffAndRecovers(t *testing.T) {
 
 // With a budget, the adaptive limit never exceeds it, and it turns off
 // (leaving the budget alone in charge) when it gets back there.
-func TestAdaptiveNeverExceedsTheBudget(t *testing.T) {
+func TestAdaptedRateNeverExceedsTheMax(t *testing.T) {
 	clock := stdkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	// More calls in the last second than the budget: the budget is the
 	// rate in force.
@@ -116,14 +116,14 @@ func TestAdaptiveNeverExceedsTheBudget(t *testing.T) {
 
 // A call during the hold waits for its end; one whose deadline comes
 // first is not sent and fails at once as the budget does.
-func TestAdaptiveHoldFailsFastPastTheDeadline(t *testing.T) {
+func TestThrottleHoldFailsFastPastTheDeadline(t *testing.T) {
 	a := NewRateLimit()
 	a.count(a.now())
 	a.observe(errThrottled)
 	ctx, cancel := context.WithTimeout(context.Background(), throttleHold/2)
 	defer cancel()
 	err := a.wait(ctx)
-	if !errors.Is(err, ErrBudget) || Code(err) != CodeBudget {
+	if !errors.Is(err, ErrRateLimited) || Code(err) != CodeBudget {
 		t.Fatalf("wait during the hold with a shorter deadline: %v, want a budget error", err)
 	}
 	if ctx.Err() != nil {

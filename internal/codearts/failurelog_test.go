@@ -118,7 +118,7 @@ func TestRefusedAttemptLoggedOnce(t *testing.T) {
 }
 
 // A call the budget did not send is not a failed call: nothing is logged.
-func TestCallOverBudgetNotLogged(t *testing.T) {
+func TestCallOverTheRateLimitNotLogged(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	sim.SetTask(okTask())
 	// One call an hour: the IAM token request takes it.
