@@ -59,7 +59,6 @@ type RateLimit struct {
 	sent    [10]int   // calls sent per tenth of a second, a ring
 	slot    int64     // the tenth of a second sent[slot%10] counts
 	started bool
-	decr    int // decreases so far
 }
 
 // throttleHold is how long a throttle holds every call back: the gateway's
@@ -129,16 +128,6 @@ func (r *RateLimit) Limit() rate.Limit {
 		return rate.Inf
 	}
 	return r.lim.Limit()
-}
-
-// Decreases returns how many times a throttle lowered the rate.
-func (r *RateLimit) Decreases() int {
-	if r == nil {
-		return 0
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.decr
 }
 
 // ErrRateLimited is wrapped by the error of a call that was never sent because
@@ -295,7 +284,6 @@ func (r *RateLimit) observe(err error) {
 	r.adapted = next
 	r.apply()
 	r.hold = now.Add(throttleHold)
-	r.decr++
 }
 
 // answered reports whether err came with an HTTP answer from the API side.
