@@ -136,6 +136,7 @@ func (s *Server) SetTask(t Task) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.demo, t.ID)
+	delete(s.checks.queued, t.ID)
 	s.tasks[t.ID] = t
 }
 
@@ -144,6 +145,7 @@ func (s *Server) RemoveTask(id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.demo, id)
+	delete(s.checks.queued, id)
 	delete(s.tasks, id)
 }
 
@@ -159,6 +161,9 @@ func (s *Server) Task(id string) (Task, bool) {
 func (s *Server) lookupTask(id string) (Task, bool) {
 	if d, ok := s.demo[id]; ok {
 		return d.at(s.now().Sub(s.demoStart)), true
+	}
+	if q, ok := s.queuedState(id); ok {
+		return q, true
 	}
 	t, ok := s.tasks[id]
 	return t, ok

@@ -16,7 +16,8 @@ import (
 // (SetOffsetMode) and the exporter is tested against all of them. A
 // request goes through: stats, authentication, project lookup (unknown:
 // HTTP 200 + CC.00050013), parameter check (HTTP 200 + CC.00050000),
-// fault injection, then the page. Tasks are listed in ID order.
+// the misbehaving listing of SetListing (listing.go), fault injection,
+// then the page. Tasks are listed in ID order.
 
 // OffsetMode is what the task list's offset parameter counts.
 type OffsetMode int
@@ -40,6 +41,7 @@ type taskListState struct {
 	mode     OffsetMode
 	faults   map[string]*faultState // by project ID; "" = every project
 	requests map[string]int         // by project ID, any outcome
+	listing  listingState           // misbehaving listings (listing.go)
 }
 
 // AddProject makes a CodeArts project exist. Its tasks are the tasks (set
@@ -141,6 +143,9 @@ func (s *Server) serveTaskList(w http.ResponseWriter, r *http.Request, projectID
 		s.writeError(w, serviceError(http.StatusOK, "CC.00050000", "parameters not valid"))
 		return
 	}
+	if s.serveListing(w, r, s.pageIndex(offset, limit), limit) {
+		return
+	}
 	if k := s.takeTaskListFault(projectID); k != FaultNone {
 		s.writeFault(w, r, k, false)
 		return
@@ -182,23 +187,11 @@ func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
 	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].ID < tasks[j].ID })
 
-	var start int
-	switch s.lists.mode {
-	case OffsetItems:
-		start = offset
-	case OffsetPage1:
-		start = (max(offset, 1) - 1) * limit
-	default:
-		start = offset * limit
-	}
+	start := s.pageStart(offset, limit)
 	body := taskListBody{Tasks: []taskListItem{}, Total: len(tasks)}
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
 	for i := start; i < len(tasks) && i < start+limit; i++ {
 		t := tasks[i]
-		lastCheck := ""
-		if at, ok := s.lastCheckTime(t); ok {
-			lastCheck = at.UTC().Format(time.RFC3339)
-		}
 		body.Tasks = append(body.Tasks, taskListItem{
 			TaskID:        t.ID,
 			TaskName:      t.Name,
@@ -206,10 +199,31 @@ func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
 			GitURL:        "https://codehub.example/" + projectID + "/" + t.Name + ".git",
 			GitBranch:     t.GitBranch,
 			CreatedAt:     created,
-			LastCheckTime: lastCheck,
+			LastCheckTime: s.listCheckTime(t),
 		})
 	}
 	return body
+}
+
+// pageStart is the index of the first task of the page offset and limit
+// ask for. s.mu is held.
+func (s *Server) pageStart(offset, limit int) int {
+	switch s.lists.mode {
+	case OffsetItems:
+		return offset
+	case OffsetPage1:
+		return (max(offset, 1) - 1) * limit
+	default:
+		return offset * limit
+	}
+}
+
+// pageIndex is the index of the page offset and limit ask for (0 = the
+// first page).
+func (s *Server) pageIndex(offset, limit int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pageStart(offset, limit) / limit
 }
 
 func (s *Server) takeTaskListFault(projectID string) FaultKind {
