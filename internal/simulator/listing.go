@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 )
 
 // Listings that misbehave: slow, hung, throttled, lying and endless task
@@ -52,9 +54,9 @@ type listingState struct {
 func (s *Server) SetListing(l Listing) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.lists.listing.Listing = l
-	s.lists.listing.ThrottlePages = slices.Clone(l.ThrottlePages)
-	s.lists.listing.requests = 0
+	s.listing.Listing = l
+	s.listing.ThrottlePages = slices.Clone(l.ThrottlePages)
+	s.listing.requests = 0
 }
 
 // SetLastCheckFlap makes the task list's last_check_time of taskID
@@ -63,13 +65,16 @@ func (s *Server) SetListing(l Listing) {
 func (s *Server) SetLastCheckFlap(taskID string, a, b time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ls := &s.lists.listing
+	ls := &s.listing
 	if a.IsZero() && b.IsZero() {
 		delete(ls.flaps, taskID)
 		return
 	}
-	initMap(&ls.flaps)[taskID] = [2]time.Time{a, b}
-	initMap(&ls.flapped)[taskID] = 0
+	if ls.flaps == nil {
+		ls.flaps, ls.flapped = map[string][2]time.Time{}, map[string]int{}
+	}
+	ls.flaps[taskID] = [2]time.Time{a, b}
+	ls.flapped[taskID] = 0
 }
 
 // LastCheckLayoutSummary is the form of time in the report summary's
@@ -81,15 +86,15 @@ const LastCheckLayoutSummary = time.DateTime
 func (s *Server) SetLastCheckLayout(layout string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.lists.listing.layout = layout
+	s.listing.layout = layout
 }
 
 // serveListing answers a page itself when the Listing says so, and
-// reports whether it did (or the client went away). page is the index of
-// the page asked for.
-func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, page, limit int) bool {
+// reports whether it did (or the client went away).
+func (s *Server) serveListing(w http.ResponseWriter, r *http.Request) bool {
+	page, limit := s.PageIndex(r)
 	s.mu.Lock()
-	ls := &s.lists.listing
+	ls := &s.listing
 	ls.requests++
 	l := ls.Listing
 	throttle := slices.Contains(l.ThrottlePages, page) ||
@@ -107,40 +112,40 @@ func (s *Server) serveListing(w http.ResponseWriter, r *http.Request, page, limi
 		s.hang(w, r)
 		return true
 	}
-	if !s.wait(r.Context(), l.Delay) {
+	if !s.wait(r, l.Delay) {
 		return true // the client gave up; nobody is listening
 	}
 	switch {
 	case throttle:
 		s.writeFault(w, r, FaultThrottled, false)
 	case l.LieTotal > 0:
-		writeJSON(w, http.StatusOK, taskListBody{Tasks: []taskListItem{}, Total: l.LieTotal})
+		fakecloud.WriteJSON(w, http.StatusOK, taskListBody{Tasks: []taskListItem{}, Total: l.LieTotal})
 	case l.Endless:
 		body := taskListBody{Tasks: []taskListItem{}, Total: EndlessTotal}
 		for _, id := range made {
 			body.Tasks = append(body.Tasks, taskListItem{TaskID: id, TaskName: "endless-" + id})
 		}
-		writeJSON(w, http.StatusOK, body)
+		fakecloud.WriteJSON(w, http.StatusOK, body)
 	default:
 		return false
 	}
 	return true
 }
 
-// listCheckTime is the task list's last_check_time of t, "" when it is
-// left out; it flaps if SetLastCheckFlap says so. s.mu is held.
-func (s *Server) listCheckTime(t Task) string {
-	ls := &s.lists.listing
-	at, ok := s.lastCheckTime(t)
-	if pair, flaps := ls.flaps[t.ID]; flaps {
-		at, ok = pair[ls.flapped[t.ID]%2], true
-		ls.flapped[t.ID]++
+// changePage is fakecloud's Hooks.Page: it makes the times flap and puts
+// them in the layout SetLastCheckLayout asked for.
+func (s *Server) changePage(_ string, p *taskListBody) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ls := &s.listing
+	for i := range p.Tasks {
+		it := &p.Tasks[i]
+		if pair, flaps := ls.flaps[it.TaskID]; flaps {
+			it.LastCheckTime = pair[ls.flapped[it.TaskID]%2].UTC().Format(time.RFC3339)
+			ls.flapped[it.TaskID]++
+		}
+		if at, err := time.Parse(time.RFC3339, it.LastCheckTime); err == nil && ls.layout != "" {
+			it.LastCheckTime = at.UTC().Format(ls.layout)
+		}
 	}
-	if !ok {
-		return ""
-	}
-	if ls.layout != "" {
-		return at.UTC().Format(ls.layout)
-	}
-	return at.UTC().Format(time.RFC3339)
 }
