@@ -91,6 +91,7 @@ type Server struct {
 	shape       ErrorShape   // body of CodeArts and gateway errors (shape.go)
 	omitNulls   bool         // progress answers leave null fields out (shape.go)
 	listing     listingState // misbehaving listings (listing.go)
+	issued      []string     // token values issued (issued.go)
 }
 
 // New returns a Server with no tasks, no faults and no latency.
@@ -140,6 +141,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.arrive(r, call, key)
 	defer s.leave(call)
 	s.Server.ServeHTTP(w, r)
+	if call == CallIAMToken {
+		s.recordIssued(w)
+	}
 }
 
 // intercept is fakecloud's Hooks.Intercept: the faults, latency and
