@@ -85,9 +85,17 @@ type e2eExporter struct {
 // reach it (https and a client trusting its certificate with a web config).
 func launchExporter(t *testing.T, scheme string, client *http.Client, args ...string) *e2eExporter {
 	t.Helper()
+	return launchExporterIn(t, "", scheme, client, args...)
+}
+
+// launchExporterIn is launchExporter with dir as the binary's working
+// directory ("": the test's).
+func launchExporterIn(t *testing.T, dir, scheme string, client *http.Client, args ...string) *e2eExporter {
+	t.Helper()
 	addr := testkit.FreeAddr(t)
 	logs := &testkit.Buffer{}
 	cmd := exec.Command(e2eBinary(t), append(args, "--web.listen-address="+addr)...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

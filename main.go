@@ -105,6 +105,7 @@ func run() int {
 		for _, w := range warnings {
 			logger.Warn("Configuration warning", "file", *configFile, "warning", w)
 		}
+		logLoaded(logger, *configFile, sc.Get())
 		buildClient(clients, sc.Get(), logger)
 		return nil
 	}

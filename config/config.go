@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -115,9 +116,16 @@ var (
 func Load(filename string) (*Config, []string, error) {
 	data, err := readFile(filename)
 	if err != nil {
-		return nil, nil, fmt.Errorf("config file: %w", err)
+		return nil, nil, missingFileHint(filename, fmt.Errorf("config file: %w", err))
 	}
-	cfg, warnings, err := parse(data, filepath.Dir(filename))
+	// The directory is made absolute, so that the paths in force (on
+	// /config, in errors) name the same files whatever the working
+	// directory of whoever reads them.
+	dir := filepath.Dir(filename)
+	if abs, err := filepath.Abs(filename); err == nil {
+		dir = filepath.Dir(abs)
+	}
+	cfg, warnings, err := parse(data, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("config file %s: %w", filename, err)
 	}
@@ -152,9 +160,16 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 		return nil, nil, err
 	}
 	var warnings []string
-	for _, w := range cfg.warnings() {
-		w.Line = lineOf(data, w.Path)
-		warnings = append(warnings, w.Error())
+	if ws := cfg.warnings(); len(ws) > 0 {
+		line := lineFinder(data)
+		for _, w := range ws {
+			w.Line = line(w.Path)
+		}
+		// In the order of the file, as someone reading it down would meet them.
+		slices.SortStableFunc(ws, func(a, b *FieldError) int { return a.Line - b.Line })
+		for _, w := range ws {
+			warnings = append(warnings, w.Error())
+		}
 	}
 	return cfg, warnings, nil
 }

@@ -28,7 +28,7 @@ func decode(data []byte, cfg *Config) error {
 		return explain(data, cfg, err)
 	}
 	if line, empty := emptyDocument(data); empty {
-		return &FieldError{Line: line, Msg: "the YAML document that starts here holds no keys: start from codearts_check_exporter.example.yml, or run with --demo"}
+		return &FieldError{Line: line, Msg: "the YAML document that starts here holds no keys: start from " + ExampleFile + ", or run with --demo"}
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
@@ -138,6 +138,7 @@ var (
 	durationType            = reflect.TypeOf(model.Duration(0))
 	urlType                 = reflect.TypeOf(promconfig.URL{})
 	secretType              = reflect.TypeOf(promconfig.Secret(""))
+	taskType                = reflect.TypeOf(Task{})
 )
 
 func unmarshalsItself(t reflect.Type) bool {
@@ -305,6 +306,11 @@ func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldE
 	case errors.As(err, &typeErr):
 		// Its text names Go types.
 		fe.Msg = fmt.Sprintf("want %s, got %s", want(t), describe(node, t))
+		if t == taskType && node.Kind == yaml.ScalarNode {
+			// A list of bare IDs: each task is a mapping, so that it can
+			// have a name and a job_id.
+			fe.Msg += fmt.Sprintf(`; write a task as "- id: %s"`, shorten(node.Value))
+		}
 	case node.Kind != yaml.ScalarNode:
 		// A mapping's own checks name their keys themselves.
 		fe.Msg = err.Error()

@@ -1,9 +1,12 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -66,4 +69,22 @@ func fileKind(m os.FileMode) string {
 		return "a device"
 	}
 	return "mode " + m.String()
+}
+
+// ExampleFile is the example configuration, at the top of the repository:
+// where a first configuration starts.
+const ExampleFile = "codearts_check_exporter.example.yml"
+
+// missingFileHint adds to err, the failure to open filename, what a first
+// run without a file should do, when the file does not exist.
+func missingFileHint(filename string, err error) error {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	where := filename
+	if abs, absErr := filepath.Abs(filename); absErr == nil {
+		where = abs
+	}
+	return fmt.Errorf("%w: copy %s (at the top of the repository) to %s and edit it, or run with --demo to try the exporter against a built-in simulator",
+		err, ExampleFile, where)
 }

@@ -63,3 +63,20 @@ func TestLoadReadsAFileAtTheLimit(t *testing.T) {
 		t.Fatalf("readFile through a symlink: %d bytes, %v", len(data), err)
 	}
 }
+
+// A configuration file that does not exist is the first thing a new user
+// meets: the error says where to start (the example, or --demo), and where
+// the file was looked for. Other failures to read get no such hint.
+func TestMissingFileSaysWhereToStart(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	_, _, err := Load("codearts_check_exporter.yml")
+	want := "config file: open codearts_check_exporter.yml: no such file or directory: copy codearts_check_exporter.example.yml (at the top of the repository) to " +
+		filepath.Join(dir, "codearts_check_exporter.yml") + " and edit it, or run with --demo to try the exporter against a built-in simulator"
+	if err == nil || err.Error() != want {
+		t.Errorf("Load of a missing file:\n got %v\nwant %s", err, want)
+	}
+	if _, _, err := Load(dir); err == nil || strings.Contains(err.Error(), "--demo") {
+		t.Errorf("Load of a directory: %v, want an error without the hint", err)
+	}
+}

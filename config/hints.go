@@ -106,8 +106,12 @@ var keyAliases = map[string]string{
 }
 
 // unknownKey says a key is not known, and which known key it is likely
-// meant as: an alias, or a misspelling.
+// meant as: the same key at another level (an indentation slip), an
+// alias, or a misspelling.
 func unknownKey(key string, fields map[string]reflect.Type) string {
+	if where := misplaced(key); where != "" {
+		return "unknown key (" + where + ")"
+	}
 	if real, ok := keyAliases[strings.ToLower(key)]; ok {
 		if _, known := fields[real]; known {
 			return "unknown key (did you mean " + real + "?)"

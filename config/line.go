@@ -12,11 +12,18 @@ import (
 // so the document is read once more as a node tree; this only happens for
 // a file that failed validation or has warnings.
 func lineOf(data []byte, path string) int {
+	return lineFinder(data)(path)
+}
+
+// lineFinder is lineOf for several paths: the document is read as a node
+// tree once, not once per path.
+func lineFinder(data []byte) func(path string) int {
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return 0
+		return func(string) int { return 0 }
 	}
-	return min(lineIn(doc.Content[0], path), lineCount(data))
+	lines := lineCount(data)
+	return func(path string) int { return min(lineIn(doc.Content[0], path), lines) }
 }
 
 // lineCount is how many lines YAML sees in data: it also breaks lines at a

@@ -1,10 +1,15 @@
 package config
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Relative file paths are relative to the configuration file's directory,
@@ -74,5 +79,73 @@ func TestRelativePathsFollowTheConfigFile(t *testing.T) {
 	_, _, err = Load(missing)
 	if want := "line 3: auth.token_file: open " + filepath.Join(dir, "secrets/absent") + ": no such file or directory"; err == nil || !strings.HasSuffix(err.Error(), want) {
 		t.Errorf("err = %v, want it to end %q", err, want)
+	}
+}
+
+// /config shows the files in force as absolute paths, resolved against the
+// configuration file's directory, when the file itself was given by a
+// relative path: the page names the same files whatever the working
+// directory of whoever reads it. Served by the real handler, over HTTP. The
+// test changes the working directory, so it does not run in parallel.
+func TestConfigPageShowsAbsolutePaths(t *testing.T) {
+	dir := t.TempDir()
+	etc := filepath.Join(dir, "etc")
+	for _, f := range []string{"secrets/password", "secrets/token", "secrets/basic", "tls/ca.pem"} {
+		p := filepath.Join(etc, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("content\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const (
+		tasks  = "tasks:\n  - id: 3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b\n"
+		client = "http_client_config:\n  basic_auth:\n    username: proxy\n    password_file: secrets/basic\n" +
+			"  tls_config:\n    ca_file: tls/ca.pem\n    cert_file: tls/client.pem\n    key_file: tls/client.key\n"
+	)
+	files := map[string]string{
+		"iam.yml":   "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: secrets/password\n" + tasks + client,
+		"token.yml": "region: cn-north-4\nauth:\n  token_file: ./secrets/token\n" + tasks,
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(etc, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	sc := NewSafeConfig(prometheus.NewRegistry())
+	srv := httptest.NewServer(sc)
+	defer srv.Close()
+	for name, want := range map[string][]string{
+		"iam.yml": {
+			"    password_file: " + filepath.Join(etc, "secrets/password") + "\n",
+			"    password_file: " + filepath.Join(etc, "secrets/basic") + "\n",
+			"    ca_file: " + filepath.Join(etc, "tls/ca.pem") + "\n",
+			"    cert_file: " + filepath.Join(etc, "tls/client.pem") + "\n",
+			"    key_file: " + filepath.Join(etc, "tls/client.key") + "\n",
+		},
+		"token.yml": {"  token_file: " + filepath.Join(etc, "secrets/token") + "\n"},
+	} {
+		if _, err := sc.ReloadConfig(filepath.Join("etc", name)); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get(srv.URL + "/config")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /config: HTTP %d, %v", resp.StatusCode, err)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(body), w) {
+				t.Errorf("etc/%s: /config does not show %q:\n%s", name, w, body)
+			}
+		}
+		if strings.Contains(string(body), " etc/") || strings.Contains(string(body), " secrets/") || strings.Contains(string(body), " tls/") {
+			t.Errorf("etc/%s: /config shows a relative path:\n%s", name, body)
+		}
 	}
 }

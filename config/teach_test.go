@@ -137,6 +137,15 @@ func TestErrorsTeach(t *testing.T) {
 			"line 4, column 3: a tab character; YAML does not allow tabs for indentation: indent with spaces"},
 		{"tab reported on the line before", "auth:\n  iam: {}\n\ttasks: []\n",
 			"line 3, column 1: a tab character; YAML does not allow tabs for indentation: indent with spaces"},
+		// Indentation slips and a list of bare task IDs say what to write.
+		{"iam at the top level", "region: cn-north-4\niam:\n  domain_name: acme\n",
+			"line 2: iam: unknown key (iam belongs under auth: check its indentation)"},
+		{"domain_name under auth", "region: cn-north-4\nauth:\n  domain_name: acme\n",
+			"line 3: auth.domain_name: unknown key (domain_name belongs under auth.iam: check its indentation)"},
+		{"tasks as plain IDs", head + "tasks:\n  - 3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b\n  - 8c2e4a6f0b1d3e5a7c9f2b4d6e8a0c1d\n",
+			`line 8: tasks[0]: want a mapping, got "3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b"; write a task as "- id: 3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b"`},
+		{"tasks as a flow list of IDs", head + "tasks: [a1]\n",
+			`line 7: tasks[0]: want a mapping, got "a1"; write a task as "- id: a1"`},
 		{"a leading * in include", head + "discovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  include: \"*-web\"\n",
 			"line 9: discovery.include: error parsing regexp: missing argument to repetition operator: `*`; " +
 				`"*-web" looks like a glob, but it is a regular expression on the whole task name: for a glob's *, write .* (".*-web")`},
@@ -159,18 +168,72 @@ func TestGlobLikeFiltersWarn(t *testing.T) {
 		}},
 		{head + "  include: \"web-.*|(ab)*|[a-z]*|x\\\\*\"\n", nil},
 	} {
-		if err := os.WriteFile(file, []byte(c.yaml), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		cfg, warnings, err := Load(file)
-		if err != nil {
-			t.Fatalf("%s: %v", c.yaml, err)
-		}
-		if strings.Join(warnings, "\n") != strings.Join(c.want, "\n") {
-			t.Errorf("warnings for\n%s\n got %q\nwant %q", c.yaml, warnings, c.want)
-		}
+		cfg := wantWarnings(t, file, c.yaml, c.yaml, c.want)
 		if c.want != nil && (!cfg.Discovery.Keep("web--") || cfg.Discovery.Keep("web-shop")) {
 			t.Error("the glob-like include is not in force as the regular expression it is")
 		}
 	}
+}
+
+// A task ID that is not 32 hex characters (a copy cut short) and an IAM
+// project named after another region than region load, with a warning
+// naming line and key, in the order of the file. IDs that were valid stay
+// valid; the warnings about task IDs are bounded.
+func TestSuspectIDsAndProjectNameWarn(t *testing.T) {
+	const (
+		iam   = "auth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\n"
+		real  = "3f9a1c7e5b2d4f608a1e3c5b7d9f1a2b"
+		short = "3f9a1c7e5b2d4f608a1e3c5b7d9f1a2" // the last character lost
+		hint  = "a real task ID is 32 hex characters (in the task's URL in the CodeArts console)"
+	)
+	file := filepath.Join(t.TempDir(), "c.yml")
+	for _, c := range []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"project_name of another region", "region: la-north-2\n" + iam + "    project_name: cn-north-4\ntasks:\n  - id: " + real + "\n", []string{
+			`line 7: auth.iam.project_name: "cn-north-4" names another region than region (la-north-2): the token would be scoped to cn-north-4's project; remove project_name (it defaults to la-north-2) or set it to la-north-2`,
+		}},
+		{"a task ID cut short, and one not hex", "region: cn-north-4\n" + iam + "tasks:\n  - id: " + real + "\n  - id: " + short + "\n  - id: web-shop\n", []string{
+			`line 9: tasks[1].id: "` + short + `" is 31 characters; ` + hint + `: is it cut short?`,
+			`line 10: tasks[2].id: "web-shop" is not hex; ` + hint,
+		}},
+		{"many short IDs: three, then one for the rest", "region: cn-north-4\n" + iam + "tasks:\n  - id: a1\n  - id: a2\n  - id: a3\n  - id: a4\n  - id: " + real + "\n  - id: a5\n  - id: a6\n", []string{
+			`line 8: tasks[0].id: "a1" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 9: tasks[1].id: "a2" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 10: tasks[2].id: "a3" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 11: tasks[3].id: "a4" and 2 more task IDs after it are not 32 hex characters either`,
+		}},
+		{"the fourth alone is named as the others", "region: cn-north-4\n" + iam + "tasks:\n  - id: a1\n  - id: a2\n  - id: a3\n  - id: a4\n", []string{
+			`line 8: tasks[0].id: "a1" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 9: tasks[1].id: "a2" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 10: tasks[2].id: "a3" is 2 characters; ` + hint + `: is it cut short?`,
+			`line 11: tasks[3].id: "a4" is 2 characters; ` + hint + `: is it cut short?`,
+		}},
+		// No warning: the project is the region's (given or defaulted), a
+		// sub-project of it, or not a region's name; upper-case hex IDs.
+		{"project_name of the region", "region: la-north-2\n" + iam + "    project_name: la-north-2\ntasks:\n  - id: " + real + "\n", nil},
+		{"project_name defaulted", "region: la-north-2\n" + iam + "tasks:\n  - id: " + strings.ToUpper(real) + "\n", nil},
+		{"a sub-project", "region: la-north-2\n" + iam + "    project_name: la-north-2_web\ntasks:\n  - id: " + real + "\n", nil},
+		{"project_name without region", "endpoint: https://codearts-check.example.com\n" + strings.Replace(iam, "  iam:\n", "  iam:\n    endpoint: https://iam.example.com\n", 1) + "    project_name: cn-north-4\ntasks:\n  - id: " + real + "\n", nil},
+	} {
+		wantWarnings(t, file, c.name, c.yaml, c.want)
+	}
+}
+
+// wantWarnings writes content to file, loads it and checks that the
+// warnings are want, exactly; name names the case in failures.
+func wantWarnings(t *testing.T, file, name, content string, want []string) *Config {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, warnings, err := Load(file)
+	if err != nil {
+		t.Fatalf("%s: refused: %v", name, err)
+	}
+	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: warnings\n got %q\nwant %q", name, warnings, want)
+	}
+	return cfg
 }

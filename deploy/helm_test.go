@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -20,9 +21,12 @@ const chartDir = "helm/codearts-check-exporter"
 func renderChart(t *testing.T, args ...string) map[string][][]byte {
 	t.Helper()
 	helm := requireTool(t, "helm")
-	out, err := exec.Command(helm, append([]string{"template", "cce", chartDir}, args...)...).CombinedOutput()
+	var stderr bytes.Buffer
+	cmd := exec.Command(helm, append([]string{"template", "cce", chartDir}, args...)...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("helm template %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("helm template %s: %v\n%s%s", strings.Join(args, " "), err, &stderr, out)
 	}
 	docs := map[string][][]byte{}
 	dec := yaml.NewDecoder(bytes.NewReader(out))
@@ -238,10 +242,111 @@ func TestChartRefusesBadValues(t *testing.T) {
 	for _, c := range []struct{ set, want string }{
 		{"shards=0", "shards: 0, want 1 (one Deployment) or more (a StatefulSet of that many shards)"},
 		{"image.repository=", "image.repository is empty: build the image, push it to your registry and set image.repository"},
+		{"config=", "config is empty: give the whole configuration file (--set-file config=./codearts_check_exporter.yml) or existingConfigMap"},
+		{"config=region: [cn-north-4", "config is not valid YAML: "},
+		{"webConfig=basic_auth_users: [", "webConfig is not valid YAML: "},
 	} {
 		out, err := exec.Command(helm, "template", "cce", chartDir, "--set", c.set).CombinedOutput()
 		if err == nil || !strings.Contains(string(out), c.want) {
 			t.Errorf("helm template --set %s: err %v, output %s; want a failure saying %q", c.set, err, out, c.want)
+		}
+	}
+}
+
+// renderNotes renders the chart's NOTES.txt with the given extra arguments
+// and returns it as `helm install` prints it. helm template leaves NOTES.txt
+// out and a client-side install still asks a cluster for its version, so
+// a copy of the chart renders it through tpl, in the same context.
+func renderNotes(t *testing.T, args ...string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), filepath.Base(chartDir))
+	if err := os.CopyFS(dir, os.DirFS(chartDir)); err != nil {
+		t.Fatal(err)
+	}
+	notes := readFile(t, filepath.Join(chartDir, "templates", "NOTES.txt"))
+	if err := os.WriteFile(filepath.Join(dir, "notes-for-test.txt"), notes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "templates", "notes-for-test.yaml"), []byte(`notes: {{ tpl (.Files.Get "notes-for-test.txt") . | toJson }}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	helm := requireTool(t, "helm")
+	var stderr bytes.Buffer
+	cmd := exec.Command(helm, append([]string{"template", "cce", dir, "--namespace", "monitoring", "--show-only", "templates/notes-for-test.yaml"}, args...)...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("rendering NOTES.txt %s: %v\n%s", strings.Join(args, " "), err, &stderr)
+	}
+	var doc struct {
+		Notes string `yaml:"notes"`
+	}
+	if err := yaml.Unmarshal(out, &doc); err != nil || doc.Notes == "" {
+		t.Fatalf("rendering NOTES.txt %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return doc.Notes
+}
+
+// TestChartNotes: every command the notes print works when run as printed:
+// port-forward, which runs until stopped, is a command of its own, never
+// chained to the curl that needs it; the curl matches the web
+// configuration; the Secret's keys are the values'.
+func TestChartNotes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"default values", nil, []string{
+			"  kubectl -n monitoring port-forward svc/cce-codearts-check-exporter 10139\n",
+			"  curl http://localhost:10139/metrics\n",
+			"  kubectl -n monitoring create secret generic codearts-check-exporter --from-file=password=./password\n",
+			"  kubectl -n monitoring logs deploy/cce-codearts-check-exporter\n",
+		}},
+		{"AK/SK", []string{"-f", filepath.Join(chartDir, "ci", "aksk-values.yaml")}, []string{
+			"  kubectl -n monitoring create secret generic codearts-check-exporter --from-file=secret_key=./secret_key\n",
+		}},
+		{"basic auth and TLS", []string{"-f", filepath.Join(chartDir, "ci", "web-config-values.yaml")}, []string{
+			"  curl -k https://localhost:10139/metrics -u prometheus\n",
+		}},
+		{"shards", []string{"--set", "shards=2"}, []string{
+			"  kubectl -n monitoring logs statefulset/cce-codearts-check-exporter\n",
+		}},
+	} {
+		notes := renderNotes(t, c.args...)
+		for _, w := range c.want {
+			if !strings.Contains(notes, w) {
+				t.Errorf("%s: the notes lack %q:\n%s", c.name, w, notes)
+			}
+		}
+		for _, line := range strings.Split(notes, "\n") {
+			if strings.Contains(line, "port-forward") && (strings.Contains(line, "&&") || strings.Contains(line, "curl") || strings.Contains(line, ";")) {
+				t.Errorf("%s: %q chains port-forward, which does not return, to another command", c.name, line)
+			}
+		}
+	}
+}
+
+// TestChartReadme: `helm show readme` prints the chart's README, whose
+// examples are the ci/ values files that the tests and the offline
+// validator render, byte for byte (less their comment header).
+func TestChartReadme(t *testing.T) {
+	helm := requireTool(t, "helm")
+	out, err := exec.Command(helm, "show", "readme", chartDir).Output()
+	if err != nil {
+		t.Fatalf("helm show readme: %v", err)
+	}
+	readme := string(readFile(t, filepath.Join(chartDir, "README.md")))
+	if len(readme) < 1000 || strings.TrimSpace(string(out)) != strings.TrimSpace(readme) {
+		t.Fatalf("helm show readme prints %d bytes, want the chart's README.md (%d bytes)", len(out), len(readme))
+	}
+	for _, name := range []string{"aksk-values.yaml", "la-north-2-values.yaml", "web-config-values.yaml"} {
+		body := string(readFile(t, filepath.Join(chartDir, "ci", name)))
+		for strings.HasPrefix(body, "#") {
+			_, body, _ = strings.Cut(body, "\n")
+		}
+		if !strings.Contains(readme, "```yaml\n"+body+"```\n") {
+			t.Errorf("README.md does not show ci/%s (without its comment header) as a yaml block:\n%s", name, body)
 		}
 	}
 }
