@@ -19,18 +19,6 @@ import (
 // a few of them.
 const e2eAutoReload = "--config.auto-reload-interval=1s"
 
-// waitScrape scrapes until ok holds for the body, and fails after
-// stdkit.Patience saying what it waited for.
-func waitScrape(t *testing.T, e *e2eExporter, what string, ok func(body string) bool) string {
-	t.Helper()
-	var body string
-	stdkit.WaitFor(t, what, func() bool {
-		body = e.scrape(t)
-		return ok(body)
-	})
-	return body
-}
-
 // writeAtomic writes c to path by a rename, as an operator should: a file
 // rewritten in place can be read half-written, and such a read is refused
 // and logged, which the tests below count.
@@ -67,10 +55,7 @@ func TestE2EAutoReload(t *testing.T) {
 	grown := cfg
 	grown.tasks = []string{e2eTaskA, e2eTaskB}
 	writeAtomic(t, grown, cfgFile)
-	body = waitScrape(t, e, "task B after the edit", func(body string) bool {
-		v, ok := metricValue(body, taskSeries("codearts_check_task_status", e2eTaskB))
-		return ok && v == 1
-	})
+	body = waitMetric(t, e, taskSeries("codearts_check_task_status", e2eTaskB), 1)
 	if v, _ := metricValue(body, "codearts_check_config_last_reload_success_timestamp_seconds"); v <= stamp {
 		t.Errorf("success timestamp %v after the automatic reload, want > %v", v, stamp)
 	}
@@ -83,10 +68,7 @@ func TestE2EAutoReload(t *testing.T) {
 	broken := grown
 	broken.tasks = []string{"../" + e2eTaskB}
 	writeAtomic(t, broken, cfgFile)
-	body = waitScrape(t, e, "last_reload_successful 0 after a broken file", func(body string) bool {
-		v, ok := metricValue(body, "codearts_check_config_last_reload_successful")
-		return ok && v == 0
-	})
+	body = waitMetric(t, e, "codearts_check_config_last_reload_successful", 0)
 	for _, id := range []string{e2eTaskA, e2eTaskB} {
 		if v, _ := metricValue(body, taskSeries("codearts_check_task_query_success", id)); v != 1 {
 			t.Errorf("after a refused file task %s query_success = %v, want 1 (old configuration in force)", id, v)
@@ -105,10 +87,7 @@ func TestE2EAutoReload(t *testing.T) {
 
 	// Fixed: loaded again without a signal.
 	writeAtomic(t, grown, cfgFile)
-	waitScrape(t, e, "last_reload_successful 1 after the fix", func(body string) bool {
-		v, ok := metricValue(body, "codearts_check_config_last_reload_successful")
-		return ok && v == 1
-	})
+	waitMetric(t, e, "codearts_check_config_last_reload_successful", 1)
 }
 
 // A ConfigMap volume as kubelet updates it: config.yml is a symlink into
@@ -147,10 +126,7 @@ func TestE2EAutoReloadConfigMapSwap(t *testing.T) {
 	grown := cfg
 	grown.tasks = []string{e2eTaskA, e2eTaskB}
 	swap(grown)
-	body = waitScrape(t, e, "task B after the ..data swap", func(body string) bool {
-		_, ok := metricValue(body, taskSeries("codearts_check_task_status", e2eTaskB))
-		return ok
-	})
+	body = waitMetric(t, e, taskSeries("codearts_check_task_status", e2eTaskB), 1)
 	if v, _ := metricValue(body, "codearts_check_config_last_reload_success_timestamp_seconds"); v <= stamp {
 		t.Errorf("success timestamp %v after the swap, want > %v", v, stamp)
 	}
