@@ -252,7 +252,11 @@ func TestWatcherRunChecksAtEachTick(t *testing.T) {
 		x.w.run(ctx, ticks, reload)
 	}()
 	writeConfig(t, x.file, watchedHead+watchedTaskA+watchedTaskB)
-	ticks <- time.Time{} // received: the check runs now
+	select {
+	case ticks <- time.Time{}: // received: the check runs now
+	case <-time.After(stdkit.Patience):
+		t.Fatal("run does not take ticks")
+	}
 	select {
 	case <-reloaded:
 	case <-time.After(stdkit.Patience):
