@@ -178,6 +178,7 @@ type promQuery struct {
 // the exporter in --demo mode every second, and loads the rules the way a
 // user's Prometheus does.
 func TestExpressionsAgainstDemo(t *testing.T) {
+	requireTool(t, "prometheus") // before the build: skip at once without it
 	exporter := testkit.Binary(t)
 	dir := t.TempDir()
 	start := time.Now()
