@@ -11,15 +11,15 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 )
 
 // startDemo serves the simulator's demo on a loopback port and puts a
 // configuration pointing at it in force: every demo task, and discovery of
 // their project. It returns a function that stops
-// the simulator.
+// the fakecloud.
 func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
-	sim := simulator.NewDemo(time.Now)
+	sim := fakecloud.NewDemo(fakecloud.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -32,22 +32,22 @@ func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
 	}()
 	endpoint := "http://" + ln.Addr().String()
 
-	names := simulator.DemoTaskNames()
-	ids := simulator.DemoTaskIDs()
+	names := fakecloud.DemoTaskNames()
+	ids := fakecloud.DemoTaskIDs()
 	sort.Strings(ids)
 	cfg := &config.Config{
 		Endpoint: endpoint,
 		Auth: config.Auth{IAM: &config.IAM{
 			Endpoint:    endpoint,
-			DomainName:  simulator.DefaultDomain,
-			Username:    simulator.DefaultUser,
-			Password:    simulator.DefaultPassword,
-			ProjectName: simulator.DefaultProject,
+			DomainName:  fakecloud.DefaultDomain,
+			Username:    fakecloud.DefaultUser,
+			Password:    fakecloud.DefaultPassword,
+			ProjectName: fakecloud.DefaultProject,
 		}},
 		// The demo's project is discovered too, which adds its project_id and
 		// git_branch to the tasks listed above and shows the discovery
 		// metrics.
-		Discovery: &config.Discovery{Projects: []string{simulator.DemoProjectID}},
+		Discovery: &config.Discovery{Projects: []string{fakecloud.DemoProjectID}},
 		Timeout:   model.Duration(10 * time.Second),
 		// Change detection on: the simulator's last_check_time moves when a
 		// check starts (its default reading), so the demo shows tasks
@@ -60,13 +60,9 @@ func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		server.Close()
-		sim.Close()
 		return nil, err
 	}
 	sc.Set(cfg)
 	logger.Info("Demo mode: querying the built-in simulator", "endpoint", endpoint, "tasks", len(cfg.Tasks))
-	return func() {
-		server.Close()
-		sim.Close()
-	}, nil
+	return func() { server.Close() }, nil
 }

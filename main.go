@@ -47,6 +47,7 @@ func run() int {
 	var (
 		configFile   = app.Flag("config.file", "Configuration file.").Default("codearts_check_exporter.yml").String()
 		configCheck  = app.Flag("config.check", "Validate the configuration file, say what is wrong, and exit (non-zero if invalid).").Bool()
+		autoReload   = app.Flag("config.auto-reload-interval", "How often to check the configuration file's checksum and reload it when it changed, as SIGHUP does. 0s: never (reload by SIGHUP or POST /-/reload). Ignored with --demo.").Default("0s").Duration()
 		metricsPath  = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		maxRequests  = app.Flag("web.max-requests", "Maximum number of concurrent scrapes; more are answered 503. 0 disables the limit.").Default("10").Int()
 		shardOrdinal = app.Flag("shard", "The shard of the task set this replica queries, 0-based: the tasks whose ID hashes (FNV-1a 64) to it modulo --total-shards.").Default("0").Int()
@@ -85,6 +86,17 @@ func run() int {
 	}
 	if *configCheck {
 		return checkConfig(*configFile)
+	}
+	watcher, err := config.NewWatcher(sc, *configFile, *autoReload, logger)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if watcher != nil && *demo {
+		// Refusing the flag would stop a chart or compose file that
+		// always sets it from running the demo.
+		logger.Warn("--config.auto-reload-interval is ignored with --demo: the demo has no configuration file")
+		watcher = nil
 	}
 
 	logger.Info("Starting codearts_check_exporter", "version", version.Info(), "build_context", version.BuildContext())
@@ -155,6 +167,8 @@ func run() int {
 	metricsHandler := promhttp.InstrumentMetricHandler(registry,
 		collector.Handler(coll, registry, logger, collector.HandlerOpts{MaxRequestsInFlight: *maxRequests, Registry: registry}))
 	reloader := newReloads(reload)
+	stopWatching := watcher.Start(func() error { return reloader.do(context.Background()) })
+	defer stopWatching()
 	mux, err := newMux(*metricsPath, metricsHandler, sc, reloader, logger)
 	if err != nil {
 		logger.Error("Cannot build the landing page", "err", err)

@@ -28,7 +28,8 @@ import (
 //     (the web configuration) is told apart by its first key.
 //   - a ```promql block holds expressions separated by blank lines (comment
 //     lines allowed); each must parse, which promtool checks as a recording
-//     rule.
+//     rule, and each join on task_id must also match on job and instance,
+//     as the shipped alerts do (taskJoinProblems).
 //
 // Fences indented under a list item count too. The example configuration
 // file itself must pass --config.check as it is.
@@ -103,27 +104,31 @@ func TestExampleConfigIsValid(t *testing.T) {
 }
 
 // The check catches a config block the exporter refuses (a key it does
-// not know) and a PromQL expression that does not parse, naming the line
-// of each; it leaves yaml that is not an exporter configuration alone, and
-// checks a block indented under a list item like any other.
+// not know), a PromQL expression that does not parse and one that joins on
+// task_id alone, naming the line of each; it leaves yaml that is not an
+// exporter configuration alone, and checks a block indented under a list
+// item like any other.
 func TestReadmeCheckCatchesBrokenExamples(t *testing.T) {
 	md := "# Title\n\n```yaml\nauth:\n  token_file: /run/secrets/token\n```\n\n" + // line 3: valid part
 		"```yaml\ntasks:\n  - id: abc\n    job_id: \"...\"\n```\n\n" + // line 8: job_id is no task key
 		"```yaml\ntls_server_config:\n  cert_file: x\nbasic_auth_users: {a: b}\n```\n\n" + // line 14: a web config
-		"```promql\n# fine\nup\n\n# * binds tighter than ==, so on() meets the scalar 1\ncodearts_check_task_status == 1\n  * on(task_id) group_left(task_name) codearts_check_task_info\n```\n" + // line 20; the failing expression starts on line 24
+		"```promql\n# fine\nup\n\n# * binds tighter than ==, so on() meets the scalar 1\ncodearts_check_task_status == 1\n  * on(task_id) group_left(task_name) codearts_check_task_info\n```\n" + // line 20; the failing expression starts on line 24, and joins on task_id alone
+		// Joins that match on the exporter too, or not on task_id: fine.
+		"\n```promql\n(codearts_check_task_status == 1)\n  * on(job, instance, task_id) group_left(task_name) codearts_check_task_info\n\nsum by (job, instance) (codearts_check_up) / on (job,instance) group_left count by (job, instance) (up)\n```\n" +
 		// A valid block under a list item, whose secret file is named like
 		// its key: checked, and passes.
 		"\n1. The configuration:\n\n   ```yaml\n   auth:\n     iam:\n       domain_name: acme\n       username: monitor\n       password_file: password\n   ```\n"
 	problems, configs, exprs := docProblems(t, "README.md", md)
-	if configs != 3 || exprs != 2 {
-		t.Errorf("checked %d configuration blocks and %d expressions, want 3 and 2", configs, exprs)
+	if configs != 3 || exprs != 4 {
+		t.Errorf("checked %d configuration blocks and %d expressions, want 3 and 4", configs, exprs)
 	}
 	all := strings.Join(problems, "\n")
-	if len(problems) != 2 {
-		t.Fatalf("%d problems, want 2 (the job_id block and the expression):\n%s", len(problems), all)
+	if len(problems) != 3 {
+		t.Fatalf("%d problems, want 3 (the job_id block, the expression's join and its parse):\n%s", len(problems), all)
 	}
 	for i, want := range [][]string{
 		{"line 8", "--config.check", "tasks[0].job_id"},
+		{"line 24", "on(task_id)", "on(job, instance, task_id)", "many-to-many"},
 		{"readme_line_24", "vector matching only allowed between instant vectors"},
 	} {
 		for _, w := range want {
@@ -229,7 +234,11 @@ func docProblems(t *testing.T, file, md string) (problems []string, configs, exp
 				problems = append(problems, fmt.Sprintf("line %d: the configuration block, laid over %s, fails --config.check: %v\n%s", f.line, exampleConfig, err, out))
 			}
 		case "promql":
-			rules = append(rules, promqlRules(rulePrefix(file), f)...)
+			exprs := promqlRules(rulePrefix(file), f)
+			for _, r := range exprs {
+				problems = append(problems, taskJoinProblems(r)...)
+			}
+			rules = append(rules, exprs...)
 		}
 	}
 	exprs = len(rules)
@@ -287,6 +296,28 @@ func configCheck(t *testing.T, cfg string) (string, error) {
 type promRule struct {
 	Record string `yaml:"record"`
 	Expr   string `yaml:"expr"`
+	line   int    // of the Markdown file the expression starts on
+}
+
+// onClause matches the label list of a vector matching on(...).
+var onClause = regexp.MustCompile(`\bon\s*\(([^)]*)\)`)
+
+// taskJoinProblems reports each on(...) of r that matches on task_id
+// without job and instance. Two exporters watching the same task (replicas,
+// an HA pair) export series that differ only in instance: a join on task_id
+// alone then matches many-to-many and the whole query fails.
+func taskJoinProblems(r promRule) []string {
+	var problems []string
+	for _, m := range onClause.FindAllStringSubmatch(r.Expr, -1) {
+		labels := map[string]bool{}
+		for _, l := range strings.Split(m[1], ",") {
+			labels[strings.TrimSpace(l)] = true
+		}
+		if labels["task_id"] && !(labels["job"] && labels["instance"]) {
+			problems = append(problems, fmt.Sprintf("line %d: %s joins on task_id without job and instance; write on(job, instance, task_id), as the alerts do, or two exporters watching one task make it fail (many-to-many)", r.line, m[0]))
+		}
+	}
+	return problems
 }
 
 // rulePrefix names the recording rules of file's expressions:
@@ -320,6 +351,7 @@ func promqlRules(prefix string, f fence) []promRule {
 			rules = append(rules, promRule{
 				Record: fmt.Sprintf("%s_line_%d", prefix, f.line+1+start),
 				Expr:   strings.Join(lines[start:i], "\n"),
+				line:   f.line + 1 + start,
 			})
 		}
 	}

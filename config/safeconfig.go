@@ -19,6 +19,11 @@ type SafeConfig struct {
 	c      *Config
 	page   []byte    // c as /config shows it, rendered once per load
 	loaded time.Time // when c was put in force
+	// sum is the checksum of the file c was loaded from ("" for a
+	// configuration given to Set), and failed whether the last load
+	// failed: what a Watcher compares the file with.
+	sum    string
+	failed bool
 
 	reloadSuccess   prometheus.Gauge
 	reloadTimestamp prometheus.Gauge
@@ -51,24 +56,42 @@ func (sc *SafeConfig) Get() *Config {
 // ReloadConfig loads filename and, if it is valid, puts it in force. The
 // warnings are Load's, for the caller to log.
 func (sc *SafeConfig) ReloadConfig(filename string) (warnings []string, err error) {
+	// The checksum is taken before the load: should the file change in
+	// between, the file's next checksum differs from this one and a Watcher
+	// loads it again, where a checksum taken after would hide the change.
+	sum, _ := fileChecksum(filename)
 	cfg, warnings, err := Load(filename)
 	if err != nil {
+		sc.mu.Lock()
+		sc.failed = true
+		sc.mu.Unlock()
 		sc.reloadSuccess.Set(0)
 		return nil, err
 	}
-	sc.Set(cfg)
+	sc.set(cfg, sum)
 	return warnings, nil
 }
 
 // Set puts an already validated configuration in force (the --demo mode
 // builds its own).
-func (sc *SafeConfig) Set(cfg *Config) {
+func (sc *SafeConfig) Set(cfg *Config) { sc.set(cfg, "") }
+
+func (sc *SafeConfig) set(cfg *Config, sum string) {
 	page, now := []byte(cfg.String()), time.Now()
 	sc.mu.Lock()
 	sc.c, sc.page, sc.loaded = cfg, page, now
+	sc.sum, sc.failed = sum, false
 	sc.mu.Unlock()
 	sc.reloadSuccess.Set(1)
 	sc.reloadTimestamp.Set(float64(now.UnixNano()) / 1e9)
+}
+
+// inForce returns the checksum of the file the configuration in force
+// was loaded from, and whether the last load succeeded.
+func (sc *SafeConfig) inForce() (sum string, ok bool) {
+	sc.mu.RLock()
+	defer sc.mu.RUnlock()
+	return sc.sum, !sc.failed
 }
 
 // ServeHTTP serves /config: the configuration in force as YAML, every

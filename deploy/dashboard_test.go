@@ -18,6 +18,9 @@ type (
 		RefID      string         `json:"refId"`
 		Expr       string         `json:"expr"`
 		Datasource *datasourceRef `json:"datasource"`
+		// Instant asks for the value at the end of the time range only;
+		// otherwise Grafana runs a range query, one point per step.
+		Instant bool `json:"instant"`
 	}
 	fieldConfig struct {
 		Defaults struct {
@@ -61,6 +64,14 @@ type (
 		Name       string         `json:"name"`
 		Query      any            `json:"query"`
 		Datasource *datasourceRef `json:"datasource"`
+		Regex      string         `json:"regex"`
+		Sort       int            `json:"sort"`
+		Multi      bool           `json:"multi"`
+		IncludeAll bool           `json:"includeAll"`
+		// AllValue is what "All" puts in a query; without it, every
+		// option, joined into a regex.
+		AllValue *string `json:"allValue"`
+		Hide     int     `json:"hide"`
 	}
 	dashboard struct {
 		UID        string           `json:"uid"`
@@ -89,16 +100,18 @@ func loadDashboard(t *testing.T) dashboard {
 // dashboardQuery is one PromQL expression of the dashboard, with where it
 // comes from for messages.
 type dashboardQuery struct {
-	where string
-	expr  string
+	where   string
+	expr    string
+	panel   *dashboardPanel
+	instant bool
 }
 
 // dashboardQueries returns every target expression of every panel.
 func dashboardQueries(d dashboard) []dashboardQuery {
 	var qs []dashboardQuery
-	for _, p := range d.Panels {
+	for i, p := range d.Panels {
 		for _, tg := range p.Targets {
-			qs = append(qs, dashboardQuery{fmt.Sprintf("panel %q query %s", p.Title, tg.RefID), tg.Expr})
+			qs = append(qs, dashboardQuery{fmt.Sprintf("panel %q query %s", p.Title, tg.RefID), tg.Expr, &d.Panels[i], tg.Instant})
 		}
 	}
 	return qs
@@ -120,13 +133,49 @@ func TestDashboard(t *testing.T) {
 	if ds := vars["datasource"]; ds.Type != "datasource" || ds.Query != "prometheus" {
 		t.Errorf("want a datasource variable named datasource for prometheus, got %+v", ds)
 	}
-	task := vars["task"]
-	m := labelValuesQuery.FindStringSubmatch(fmt.Sprint(task.Query))
-	if task.Type != "query" || m == nil || m[1] != "codearts_check_task_info" || m[2] != "task_name" {
-		t.Errorf("want a query variable named task over label_values(codearts_check_task_info, task_name), got %+v", task)
+	// The filters, each chained on those before it: the exporter, the
+	// CodeArts project and the branch, from codearts_check_task_info.
+	for _, f := range []struct{ name, selector, label string }{
+		{"instance", "codearts_check_task_info", "instance"},
+		{"project", `codearts_check_task_info{instance=~"$instance"}`, "project_id"},
+		{"branch", `codearts_check_task_info{instance=~"$instance", project_id=~"$project"}`, "git_branch"},
+	} {
+		v := vars[f.name]
+		m := labelValuesQuery.FindStringSubmatch(fmt.Sprint(v.Query))
+		if v.Type != "query" || m == nil || m[1] != f.selector || m[2] != f.label {
+			t.Errorf("want a query variable named %s over label_values(%s, %s), got %+v", f.name, f.selector, f.label, v)
+		}
+		checkFilterVariable(t, v)
 	}
-	if task.Datasource == nil || task.Datasource.UID != dashboardDatasource {
-		t.Errorf("the task variable does not query the %s data source", dashboardDatasource)
+	// The task: chosen by its name, selected by its ID (names are
+	// optional and not unique).
+	task := vars["task"]
+	if m := queryResultQuery.FindStringSubmatch(fmt.Sprint(task.Query)); task.Type != "query" || m == nil ||
+		!strings.Contains(m[1], `codearts_check_task_info{instance=~"$instance", project_id=~"$project", git_branch=~"$branch"}`) ||
+		!strings.Contains(m[1], `"task_name", "task_id"`) {
+		t.Errorf("want a query variable named task over query_result of the filtered codearts_check_task_info, with a display label of task_name and task_id, got %+v", task)
+	}
+	if re, _, err := jsRegex(task.Regex); err != nil || re.SubexpIndex("value") < 0 || re.SubexpIndex("text") < 0 ||
+		!strings.Contains(task.Regex, `task_id="(?<value>`) {
+		t.Errorf("the task variable's regex %q must take the option's value from task_id and its text from the display label (%v)", task.Regex, err)
+	}
+	checkFilterVariable(t, task)
+	// The per-task panels show these at most.
+	for _, name := range []string{"shown", "worst"} {
+		v := vars[name]
+		m := queryResultQuery.FindStringSubmatch(fmt.Sprint(v.Query))
+		if v.Type != "query" || m == nil || !strings.HasPrefix(m[1], fmt.Sprintf("topk(%d, ", maxTasksShown)) || v.Hide != 2 || !v.IncludeAll || v.AllValue != nil {
+			t.Errorf("want a hidden query variable named %s over query_result(topk(%d, ...)) whose All is its options, got %+v", name, maxTasksShown, v)
+		}
+		if re, _, err := jsRegex(v.Regex); err != nil || !strings.Contains(v.Regex, `task_id="(?<value>`) || re.SubexpIndex("value") < 0 {
+			t.Errorf("variable %s: the regex %q must take the value from task_id (%v)", name, v.Regex, err)
+		}
+	}
+	for _, v := range d.Templating.List {
+		noTaskNameAggregation(t, "variable "+v.Name, fmt.Sprint(v.Query))
+		if v.Type == "query" && (v.Datasource == nil || v.Datasource.UID != dashboardDatasource) {
+			t.Errorf("variable %s does not query the %s data source", v.Name, dashboardDatasource)
+		}
 	}
 
 	ids := map[int]bool{}
@@ -157,10 +206,19 @@ func TestDashboard(t *testing.T) {
 			if tg.Datasource == nil || tg.Datasource.UID != dashboardDatasource {
 				t.Errorf("panel %q query %s does not use the %s data source", p.Title, tg.RefID, dashboardDatasource)
 			}
-			// Per-task series are filtered by the task variable, which
-			// goes through the task's name.
-			if strings.Contains(tg.Expr, "codearts_check_task_") && !strings.Contains(tg.Expr, `codearts_check_task_info{task_name=~"$task"}`) {
-				t.Errorf("panel %q query %s is per task but ignores the task variable: %s", p.Title, tg.RefID, tg.Expr)
+			where := fmt.Sprintf("panel %q query %s", p.Title, tg.RefID)
+			noTaskNameAggregation(t, where, tg.Expr)
+			if strings.Contains(tg.Expr, "codearts_check_") && !strings.Contains(tg.Expr, `instance=~"$instance"`) {
+				t.Errorf("%s ignores the exporter variable: %s", where, tg.Expr)
+			}
+			// Per-task series go through the selection: the filters
+			// themselves, or the tasks shown, which they chose.
+			if strings.Contains(tg.Expr, "codearts_check_task_") {
+				filtered := strings.Contains(tg.Expr, `codearts_check_task_info{instance=~"$instance", project_id=~"$project", git_branch=~"$branch", task_id=~"$task"}`)
+				shown := strings.Contains(tg.Expr, `task_id=~"$shown"`) || strings.Contains(tg.Expr, `task_id=~"$worst"`)
+				if !filtered && !shown {
+					t.Errorf("%s is per task but ignores the project, branch and task variables: %s", where, tg.Expr)
+				}
 			}
 		}
 	}
@@ -205,7 +263,7 @@ func TestDashboard(t *testing.T) {
 	// label of the task's last-error series.
 	lastError := false
 	for _, tg := range table.Targets {
-		lastError = lastError || strings.HasPrefix(tg.Expr, "codearts_check_task_last_error_info ")
+		lastError = lastError || strings.HasPrefix(tg.Expr, "codearts_check_task_last_error_info{")
 	}
 	var organize struct {
 		RenameByName map[string]string `json:"renameByName"`
@@ -229,6 +287,41 @@ func TestDashboard(t *testing.T) {
 	for _, status := range []string{"-1", "0", "1", "2", "3"} {
 		if stateMappings[0].Options[status].Text == "" {
 			t.Errorf("table: status %s has no name in the state's value mapping", status)
+		}
+	}
+}
+
+// maxTasksShown is how many tasks a per-task panel shows at most: the
+// tables and state timelines show the tasks of the hidden variables shown
+// and worst, each a topk of this many.
+const maxTasksShown = 50
+
+// checkFilterVariable checks what makes a filter cheap at thousands of
+// tasks: several values or All, and All as the regex .* rather than every
+// value spelled out.
+func checkFilterVariable(t *testing.T, v dashboardVariable) {
+	t.Helper()
+	if !v.Multi || !v.IncludeAll || v.AllValue == nil || *v.AllValue != ".*" {
+		t.Errorf("variable %s: want multi, includeAll and allValue .*, got multi %v, includeAll %v, allValue %v", v.Name, v.Multi, v.IncludeAll, v.AllValue)
+	}
+	if v.Datasource == nil || v.Datasource.UID != dashboardDatasource {
+		t.Errorf("variable %s does not query the %s data source", v.Name, dashboardDatasource)
+	}
+}
+
+// aggregationLabels matches the label list of by (...) and without (...).
+var aggregationLabels = regexp.MustCompile(`\b(by|without)\s*\(([^)]*)\)`)
+
+// noTaskNameAggregation reports an aggregation by task_name: names are
+// optional and not unique, so it merges different tasks that share one
+// (or have none).
+func noTaskNameAggregation(t *testing.T, where, expr string) {
+	t.Helper()
+	for _, m := range aggregationLabels.FindAllStringSubmatch(expr, -1) {
+		for _, l := range strings.Split(m[2], ",") {
+			if strings.TrimSpace(l) == "task_name" && m[1] == "by" {
+				t.Errorf("%s aggregates by task_name, which is not unique: aggregate by task_id (with job and instance), or join task_name in with group_left: %s", where, expr)
+			}
 		}
 	}
 }

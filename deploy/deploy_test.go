@@ -531,7 +531,8 @@ func TestKubernetesManifests(t *testing.T) {
 	loadYAMLDocument(t, "kubernetes/deployment.yml", "Deployment", &dep)
 	loadYAMLDocument(t, "kubernetes/service.yml", "Service", &svc)
 	loadYAMLDocument(t, "kubernetes/servicemonitor.yml", "ServiceMonitor", &sm)
-	loadYAMLDocument(t, "kubernetes/configmap.yml", "ConfigMap", &cm)
+	k := loadKustomization(t)
+	cm = k.configMap(t)
 	sec := secretRef{Name: secretName, Keys: []string{"password"}}
 
 	portName, files := checkWorkload(t, "deployment.yml", dep, imagePlaceholder+":"+tagPlaceholder, cm, sec)
@@ -544,7 +545,7 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 	exampleConfig, ok := cm.Data[key]
 	if !ok {
-		t.Fatalf("configmap.yml has no key %s", key)
+		t.Fatalf("the configMapGenerator of kustomization.yml has no key %s", key)
 	}
 	for _, file := range regexp.MustCompile(`(?m)_file:\s*(\S+)`).FindAllStringSubmatch(exampleConfig, -1) {
 		if !strings.HasPrefix(files[file[1]], "secret:") {
@@ -552,6 +553,7 @@ func TestKubernetesManifests(t *testing.T) {
 		}
 	}
 	checkExampleConfig(t, exampleConfig)
+	checkAutoReload(t, "deployment.yml", dep)
 
 	// The Service exposes the container port; the ServiceMonitor scrapes
 	// it under the job name the alerts use.
@@ -609,29 +611,79 @@ func TestKubernetesManifests(t *testing.T) {
 	if totalShards != fmt.Sprint(sts.Spec.Replicas) {
 		t.Errorf("statefulset-sharded.yaml: --total-shards=%s, want the replica count %d", totalShards, sts.Spec.Replicas)
 	}
+	checkAutoReload(t, "statefulset-sharded.yaml", sts)
 
 	// kustomization.yml applies every manifest in the directory, except
-	// the ones that replace another.
+	// the ones that replace another, and generates the ConfigMap from the
+	// rest.
 	alternatives := map[string]bool{"statefulset-sharded.yaml": true}
-	var k struct {
-		Resources []string `yaml:"resources"`
-	}
-	loadYAML(t, "kubernetes/kustomization.yml", &k)
+	listed := append(append([]string{}, k.Resources...), k.ConfigMapGenerator[0].Files...)
 	for _, pattern := range []string{"kubernetes/*.yml", "kubernetes/*.yaml"} {
 		manifests, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, m := range manifests {
-			if base := filepath.Base(m); base != "kustomization.yml" && !alternatives[base] && !contains(k.Resources, base) {
+			if base := filepath.Base(m); base != "kustomization.yml" && !alternatives[base] && !contains(listed, base) {
 				t.Errorf("kustomization.yml does not list %s", base)
 			}
 		}
 	}
-	for _, r := range k.Resources {
+	for _, r := range listed {
 		if _, err := os.Stat(filepath.Join("kubernetes", r)); err != nil {
 			t.Errorf("kustomization.yml: %v", err)
 		}
+	}
+}
+
+// kustomization is what the tests read of kustomization.yml.
+type kustomization struct {
+	Resources          []string `yaml:"resources"`
+	ConfigMapGenerator []struct {
+		Name    string   `yaml:"name"`
+		Files   []string `yaml:"files"`
+		Options struct {
+			Labels map[string]string `yaml:"labels"`
+		} `yaml:"options"`
+	} `yaml:"configMapGenerator"`
+}
+
+func loadKustomization(t *testing.T) kustomization {
+	t.Helper()
+	var k kustomization
+	loadYAML(t, "kubernetes/kustomization.yml", &k)
+	return k
+}
+
+// configMap is the ConfigMap the kustomization's one configMapGenerator
+// makes, under the name the workloads use (kustomize rewrites their
+// references to the hashed name; deploy/validate checks that on its
+// real build). A generator, not a resource, so that an edit of the file
+// makes a new ConfigMap and rolls the pods.
+func (k kustomization) configMap(t *testing.T) configMap {
+	t.Helper()
+	if len(k.ConfigMapGenerator) != 1 {
+		t.Fatalf("kustomization.yml: %d configMapGenerator entries, want 1 (the exporter's configuration)", len(k.ConfigMapGenerator))
+	}
+	g := k.ConfigMapGenerator[0]
+	cm := configMap{Kind: "ConfigMap", Metadata: k8sMeta{Name: g.Name, Labels: g.Options.Labels}, Data: map[string]string{}}
+	for _, f := range g.Files {
+		key, file, ok := strings.Cut(f, "=")
+		if !ok {
+			file = key
+		}
+		cm.Data[key] = string(readFile(t, filepath.Join("kubernetes", file)))
+	}
+	return cm
+}
+
+// checkAutoReload fails unless the workload reloads its configuration
+// within 30 s of a change: a ConfigMap edited in the cluster reaches the
+// pod as a symlink swap, and the image has no shell to send SIGHUP.
+func checkAutoReload(t *testing.T, file string, w workload) {
+	t.Helper()
+	if !contains(w.Spec.Template.Spec.Containers[0].Args, "--config.auto-reload-interval=30s") {
+		t.Errorf("%s: args %q lack --config.auto-reload-interval=30s", file, w.Spec.Template.Spec.Containers[0].Args)
 	}
 }
 
@@ -702,7 +754,7 @@ func checkWorkload(t *testing.T, file string, w workload, image string, cm confi
 			for _, src := range v.Projected.Sources {
 				if src.ConfigMap != nil {
 					if src.ConfigMap.Name != cm.Metadata.Name {
-						t.Errorf("%s mounts ConfigMap %s, configmap.yml defines %s", file, src.ConfigMap.Name, cm.Metadata.Name)
+						t.Errorf("%s mounts ConfigMap %s, kustomization.yml generates %s", file, src.ConfigMap.Name, cm.Metadata.Name)
 					}
 					for _, it := range src.ConfigMap.Items {
 						files[path.Join(m.MountPath, it.Path)] = "configmap:" + it.Key
@@ -754,7 +806,7 @@ func checkExampleConfig(t *testing.T, cfg string) {
 	}
 	out, err := exec.Command(bin, "--config.check", "--config.file="+name).CombinedOutput()
 	if err != nil {
-		t.Errorf("the example configuration in kubernetes/configmap.yml is invalid: %v\n%s", err, out)
+		t.Errorf("the example configuration is invalid: %v\n%s", err, out)
 	}
 }
 

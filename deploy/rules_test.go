@@ -307,3 +307,34 @@ func TestAlertmanagerConfig(t *testing.T) {
 		}
 	})
 }
+
+// qualityFamilies are the series of a task's report that say how good its
+// code is, not whether anything works.
+var qualityFamilies = []string{"codearts_check_task_defects", "codearts_check_task_quality_gate_passed"}
+
+// TestQualityAlertsDoNotPage checks that alerts on code quality are
+// warnings, never critical (critical pages, and is for outages), and that
+// they wait (a for:), so that the next check after a quick fix clears them
+// unseen.
+func TestQualityAlertsDoNotPage(t *testing.T) {
+	quality := 0
+	for _, a := range loadAlerts(t) {
+		isQuality := false
+		for _, f := range qualityFamilies {
+			isQuality = isQuality || strings.Contains(a.Expr, f)
+		}
+		if !isQuality {
+			continue
+		}
+		quality++
+		if a.Labels["severity"] != "warning" {
+			t.Errorf("alert %s is about code quality but has severity %q, want warning: it must not page", a.Alert, a.Labels["severity"])
+		}
+		if a.For == "" {
+			t.Errorf("alert %s is about code quality but has no for:, so a check fixed minutes later still notifies", a.Alert)
+		}
+	}
+	if quality < 2 {
+		t.Errorf("found %d alerts on %v, want CodeArtsCheckNewCriticalDefects and CodeArtsCheckQualityGateFailed at least", quality, qualityFamilies)
+	}
+}

@@ -13,15 +13,20 @@ echo "validate-deploy: testing and building the validator (deploy/validate) into
 (cd deploy/validate && go test -count=1 ./... && go build -o "$bin/k8s-validate" .)
 validate="$bin/k8s-validate"
 
-# The plain manifests: what kubectl apply -k applies, then the sharded
-# alternative in its place.
-resources=$(sed -n '/^resources:/,/^[^ -]/s/^  - //p' deploy/kubernetes/kustomization.yml)
-(cd deploy/kubernetes && "$validate" $resources)
-(cd deploy/kubernetes && "$validate" $(echo "$resources" | sed 's/^deployment.yml$/statefulset-sharded.yaml/'))
-
-# The chart, with the default values and with each CI values file.
+# The plain manifests: what kubectl apply -k builds (the validator runs
+# kustomize's own library, so the configMapGenerator's ConfigMap and the
+# references to its hashed name are checked), then the same with the
+# sharded StatefulSet in place of the Deployment, as its header says to do.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+"$validate" -k deploy/kubernetes
+cp -R deploy/kubernetes "$tmp/sharded"
+sed -i 's/^  - deployment.yml$/  - statefulset-sharded.yaml/' "$tmp/sharded/kustomization.yml"
+grep -q '^  - statefulset-sharded.yaml$' "$tmp/sharded/kustomization.yml" ||
+  { echo "validate-deploy: kustomization.yml lists no deployment.yml to swap for statefulset-sharded.yaml" >&2; exit 1; }
+"$validate" -k "$tmp/sharded"
+
+# The chart, with the default values and with each CI values file.
 for values in "" "$chart"/ci/*.yaml; do
   args=()
   [ -n "$values" ] && args=(-f "$values")

@@ -7,8 +7,10 @@
 // the objects given together.
 //
 //	validate FILE...      each file may hold several documents; - is stdin
+//	validate -k DIR       what `kubectl apply -k DIR` would apply
 //
-// All files given in one call form one set for the checks between objects.
+// All files (or kustomizations) given in one call form one set for the
+// checks between objects.
 // It exits 1 and prints every problem when there is any.
 package main
 
@@ -25,8 +27,12 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	kustomized := len(args) > 0 && args[0] == "-k"
+	if kustomized {
+		args = args[1:]
+	}
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: validate FILE... (- for standard input)")
+		fmt.Fprintln(stderr, "usage: validate FILE... (- for standard input) | validate -k DIR...")
 		return 2
 	}
 	var (
@@ -35,7 +41,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	)
 	for _, name := range args {
 		var r io.Reader = stdin
-		if name != "-" {
+		switch {
+		case kustomized:
+			k, err := kustomize(name)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			r = k
+		case name != "-":
 			f, err := os.Open(name)
 			if err != nil {
 				errs = append(errs, err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,6 +17,14 @@ func (e *env) recordsRaw(token, projectID, taskID, query string) response {
 		"/v2/"+url.PathEscape(projectID)+"/tasks/"+url.PathEscape(taskID)+"/checkrecord"+query, "")
 	req.Header.Set("X-Auth-Token", token)
 	return e.do(req)
+}
+
+// issueCounts is a record's issue_counts, as reference §7 spells them.
+type issueCounts struct {
+	Critical int `json:"critical"`
+	Serious  int `json:"serious"`
+	Normal   int `json:"normal"`
+	Prompt   int `json:"prompt"`
 }
 
 // recordsBody is a CheckRecord answer as the client reads it: the end is
@@ -293,7 +302,10 @@ func TestDemoCheckRecord(t *testing.T) {
 	if got := e.records(token, DemoProjectID, byName["data-pipeline"], ""); len(got.Data) != 0 {
 		t.Errorf("data-pipeline, never checked: %v", got.starts())
 	}
-	stale := demoStaleReport(start)
+	stale, ok := e.sim.Report(byName["legacy-monolith"])
+	if !ok {
+		t.Fatal("legacy-monolith has no report")
+	}
 	b = e.records(token, DemoProjectID, byName["legacy-monolith"], "")
 	if got := b.starts(); !slices.Equal(got, []string{stale.CheckStart.Format(utcLayout)}) {
 		t.Fatalf("legacy-monolith: starts %v, want its stale report's %v", got, stale.CheckStart)
@@ -302,6 +314,12 @@ func TestDemoCheckRecord(t *testing.T) {
 		t.Errorf("legacy-monolith's counts %+v, want its stale report's", c)
 	}
 	for _, id := range DemoTaskIDs() {
+		if id == DemoDeletedTaskID {
+			if r := e.recordsRaw(token, DemoProjectID, id, ""); !strings.Contains(string(r.body), "CC.00050014") {
+				t.Errorf("the deleted demo task's history: %d %s, want CC.00050014", r.status, r.body)
+			}
+			continue
+		}
 		if n := names[id]; n != "data-pipeline" && len(e.records(token, DemoProjectID, id, "").Data) == 0 {
 			t.Errorf("demo task %s has no check record", n)
 		}

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"encoding/json"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -18,8 +19,8 @@ var demoStart = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 
 func TestDemoIDsAndNames(t *testing.T) {
 	ids := DemoTaskIDs()
-	if len(ids) < 6 || len(ids) > 8 {
-		t.Fatalf("%d demo tasks, want 6-8", len(ids))
+	if len(ids) < 6 || len(ids) > 9 {
+		t.Fatalf("%d demo tasks, want 6-9", len(ids))
 	}
 	hex32 := regexp.MustCompile(`^[0-9a-f]{32}$`)
 	names := DemoTaskNames()
@@ -56,11 +57,14 @@ func demoSnapshot(t *testing.T, s *Server) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, id := range DemoTaskIDs() {
+		if id == DemoDeletedTaskID {
+			continue
+		}
 		task, ok := s.Task(id)
 		if !ok {
 			t.Fatalf("demo task %s missing", id)
 		}
-		b, err := json.Marshal(renderProgress(task))
+		b, err := json.Marshal(fakecloud.RenderProgress(task))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,6 +102,9 @@ func TestDemoCycle(t *testing.T) {
 
 		counts := map[string]int{}
 		for _, id := range DemoTaskIDs() {
+			if id == DemoDeletedTaskID {
+				continue
+			}
 			task, _ := sim.Task(id)
 			counts[statusOf(task)]++
 		}
@@ -178,6 +185,9 @@ func TestDemoOverHTTP(t *testing.T) {
 		t.Fatalf("backend-api at +80s: %s", r.body)
 	}
 	for _, id := range DemoTaskIDs() {
+		if id == DemoDeletedTaskID {
+			continue
+		}
 		if r := e.progress(id, tok); r.status != http.StatusOK || !json.Valid(r.body) || strings.Contains(string(r.body), "error_code") {
 			t.Fatalf("%s: %d %s", DemoTaskNames()[id], r.status, r.body)
 		}
@@ -200,11 +210,14 @@ func TestDemoOverHTTP(t *testing.T) {
 func TestDemoProjectIsListed(t *testing.T) {
 	e := serve(t, NewDemo(stdkit.NewClock(demoStart).Now))
 	b := decodeList(t, e.list(e.token(), DemoProjectID, "?offset=0&limit=100"))
-	if b.Total != len(DemoTaskIDs()) {
-		t.Fatalf("total %d, want the %d demo tasks: %+v", b.Total, len(DemoTaskIDs()), b)
+	if b.Total != len(DemoTaskIDs())-1 {
+		t.Fatalf("total %d, want the %d demo tasks but the deleted one: %+v", b.Total, len(DemoTaskIDs())-1, b)
 	}
 	names := DemoTaskNames()
 	for _, task := range b.Tasks {
+		if task.TaskID == DemoDeletedTaskID {
+			t.Errorf("the deleted task is listed: %+v", task)
+		}
 		if names[task.TaskID] == "" || task.TaskName != names[task.TaskID] || task.GitBranch == "" {
 			t.Errorf("listed %+v, want a demo task with its name and branch", task)
 		}
@@ -233,7 +246,7 @@ func TestDemoFlakyTask(t *testing.T) {
 		}
 	}
 	for _, id := range DemoTaskIDs() {
-		if id == flaky {
+		if id == flaky || id == DemoDeletedTaskID {
 			continue
 		}
 		for n := 1; n <= 4; n++ {
@@ -241,6 +254,24 @@ func TestDemoFlakyTask(t *testing.T) {
 				t.Fatalf("%s request %d: %s; only search-service is flaky", DemoTaskNames()[id], n, r.body)
 			}
 		}
+	}
+}
+
+// retired-batch was deleted: every progress and report call for it
+// answers CC.00050014 in an HTTP 200 body, so the demo always has a last
+// error to show.
+func TestDemoDeletedTask(t *testing.T) {
+	clock := stdkit.NewClock(demoStart)
+	e := serve(t, NewDemo(clock.Now))
+	tok := e.token()
+	if DemoTaskNames()[DemoDeletedTaskID] != "retired-batch" {
+		t.Fatalf("deleted task named %q", DemoTaskNames()[DemoDeletedTaskID])
+	}
+	for range 3 {
+		wantErr(t, e.progress(DemoDeletedTaskID, tok), http.StatusOK, "CC.00050014", false)
+		wantErr(t, e.reportGet(DemoDeletedTaskID, "defects-statistic", "", tok), http.StatusOK, "CC.00050014", false)
+		wantErr(t, e.reportGet(DemoDeletedTaskID, "defects-summary", "", tok), http.StatusOK, "CC.00050014", false)
+		clock.Advance(demoPeriod / 3)
 	}
 }
 

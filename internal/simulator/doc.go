@@ -1,40 +1,32 @@
-// Package simulator is an in-process fake of the two Huawei Cloud APIs the
-// exporter talks to, served on one host over real HTTP:
+// Package simulator is the tests' fake of Huawei Cloud: fakecloud's
+// faithful IAM and CodeArts Check API (internal/simulator/fakecloud) with
+// what only tests need around it, stepped in through fakecloud's Hooks.
+// Only tests import it; TestBinaryHoldsNoTestOnlyCode keeps it out of the
+// binary.
 //
-//   - IAM's password-token call, POST /v3/auth/tokens (iam.go);
-//   - IAM's project list, GET /v3/projects?name=..., which finds the project
-//     ID of a region for AK/SK requests (projects.go);
-//   - CodeArts Check's ShowProgressDetailV2, GET /v2/tasks/{task_id}/progress
-//     (progress.go);
-//   - CodeArts Check's ShowTaskListByProjectIdV2, GET /v2/{project_id}/tasks
-//     (tasklist.go), for discovery;
-//   - CodeArts Check's report calls, GET /v2/tasks/{task_id}/defects-statistic
-//     and /defects-summary (report.go);
-//   - CodeArts Check's CheckRecord, GET
-//     /v2/{project_id}/tasks/{task_id}/checkrecord, the checks of a task
-//     (checkrecord.go).
+// It owns:
 //
-// CodeArts Check calls accept an IAM token or an AK/SK signature, which is
-// verified as API Gateway does (aksk.go).
+//   - faults (faults.go): the failures a production exporter meets between
+//     it and Huawei Cloud — hangs, TCP resets, HTML error pages, throttling,
+//     malformed or enormous bodies — and hostile answers (hostile.go):
+//     megabyte error texts, three-part codes, errors that echo credentials;
+//   - latency of progress answers (latency.go);
+//   - the error-body shapes other Huawei Cloud services use and null
+//     fields left out (shape.go);
+//   - misbehaving task lists (listing.go): slow, hung, throttled, lying
+//     and endless pages, flapping last_check_time and its summary form;
+//   - request counters (stats.go): how often, how many at once, with which
+//     path, query, headers and signatures the exporter called.
 //
-// It owns the wire format of those calls as Huawei Cloud's public API
-// references document them (the IAM API reference, the CodeArts Check API
-// reference, API Gateway's error codes and AK/SK signing guide): status
-// codes, header names, the error-body dialects (keystone, IAM, API Gateway,
-// and the code/message and nested shapes the SDK also reads, switchable in
-// shape.go) and the CodeArts habit of reporting errors inside HTTP 200
-// bodies. Where the references leave room, the file serving the call says
-// which reading it chose.
+// The faithful API's own names (Task, Report, Options, NewDemo, ...) are
+// repeated here, so tests say simulator.Task whichever package owns it.
 //
 // Tests wrap a *Server in httptest.NewServer and drive it through the
 // exporter's real HTTP client, so the client's parsing, timeouts and retries
-// are exercised against the same bytes the real service sends. Faults
-// (faults.go) inject the failures a production exporter must survive: hangs,
-// TCP resets, HTML error pages, throttling, malformed or enormous bodies.
-// NewDemo (demo.go) preloads tasks whose state moves with the clock, for the
-// exporter's --demo mode.
+// are exercised against the same bytes the real service sends.
 //
 // A Server is safe for concurrent use. Call Close before closing the
-// surrounding httptest.Server: Close releases requests held by FaultHang and
-// by latency, which httptest.Server.Close would otherwise wait for forever.
+// surrounding httptest.Server: Close releases requests held by FaultHang,
+// hung listings and latency, which httptest.Server.Close would otherwise
+// wait for forever.
 package simulator

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 )
 
 // Fault injection: the failures a production exporter meets between it and
@@ -135,20 +137,40 @@ func (s *Server) SetIAMFault(f Fault) {
 	s.iamFault = newFaultState(f)
 }
 
-// takeFault picks and consumes the fault for a progress request.
-func (s *Server) takeFault(taskID string) FaultKind {
+// SetTaskListFault injects f into task list requests for projectID, or for
+// every project when projectID is "". Faults apply after authentication and
+// only to known projects, as SetFault's do, and after SetListing's pages.
+func (s *Server) SetTaskListFault(projectID string, f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, key := range []string{taskID, ""} {
-		if f, ok := s.faults[key]; ok {
-			k, exhausted := f.take()
+	s.listFaults[projectID] = newFaultState(f)
+}
+
+// SetReportFault injects f into both report calls for taskID, or for every
+// task when taskID is "", as SetFault does for progress calls (whose
+// faults do not apply here). They apply only to requests that would
+// otherwise be answered (not to unknown tasks or denied reports).
+func (s *Server) SetReportFault(taskID string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repFaults[taskID] = newFaultState(f)
+}
+
+// takeFault picks and consumes the fault for key in faults (a per-key
+// fault wins over the one for "").
+func (s *Server) takeFault(faults map[string]*faultState, key string) FaultKind {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range []string{key, ""} {
+		if f, ok := faults[k]; ok {
+			kind, exhausted := f.take()
 			if exhausted {
-				delete(s.faults, key)
+				delete(faults, k)
 			}
-			return k
+			return kind
 		}
 	}
-	return s.demoFaultFor(taskID)
+	return FaultNone
 }
 
 func (s *Server) takeIAMFault() FaultKind {
@@ -182,35 +204,35 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, k FaultKind,
 	case FaultConnReset:
 		abortConn(w, true)
 	case FaultBadGateway:
-		writeRaw(w, http.StatusBadGateway, "text/html", []byte(badGatewayPage))
+		fakecloud.WriteRaw(w, http.StatusBadGateway, "text/html", []byte(badGatewayPage))
 	case FaultInvalidJSON:
-		writeRaw(w, http.StatusOK, contentTypeJSON, []byte(`{"task_status":0,"progress":{"ratio":"5`))
+		fakecloud.WriteRaw(w, http.StatusOK, fakecloud.ContentTypeJSON, []byte(`{"task_status":0,"progress":{"ratio":"5`))
 	case FaultHugeBody:
 		s.writeHugeBody(w, r)
 	case FaultWrongType:
-		writeRaw(w, http.StatusOK, contentTypeJSON,
+		fakecloud.WriteRaw(w, http.StatusOK, fakecloud.ContentTypeJSON,
 			[]byte(`{"task_status":"2","progress":{"ratio":50,"info":"running"}}`))
 	case FaultThrottled:
-		s.writeFaultError(w, iam, gatewayError(http.StatusTooManyRequests, "APIGW.0308",
+		s.writeFaultError(w, iam, fakecloud.GatewayError(http.StatusTooManyRequests, "APIGW.0308",
 			"The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 second"))
 	case FaultBusy:
-		s.writeFaultError(w, iam, serviceError(http.StatusBadRequest, "CC.00000000", text(r, "网络繁忙,请稍后再试", "The network is busy. Please try again later.")))
+		s.writeFaultError(w, iam, fakecloud.ServiceError(http.StatusBadRequest, "CC.00000000", fakecloud.Text(r, "网络繁忙,请稍后再试", "The network is busy. Please try again later.")))
 	case FaultRetryLater:
-		s.writeFaultError(w, iam, serviceError(http.StatusOK, "CC.00050012", "retry later"))
+		s.writeFaultError(w, iam, fakecloud.ServiceError(http.StatusOK, "CC.00050012", "retry later"))
 	case FaultTokenExpired:
-		s.writeFaultError(w, iam, serviceError(http.StatusUnauthorized, "CC.00000003", text(r, "认证信息过期", "Authentication information expired")))
+		s.writeFaultError(w, iam, fakecloud.ServiceError(http.StatusUnauthorized, "CC.00000003", fakecloud.Text(r, "认证信息过期", "Authentication information expired")))
 	case FaultServiceUnavailable:
 		if iam {
-			gatewayError(http.StatusServiceUnavailable, "APIGW.0613", "IAM service is currently unavailable").write(w)
+			fakecloud.GatewayError(http.StatusServiceUnavailable, "APIGW.0613", "IAM service is currently unavailable").Write(w)
 		} else {
-			s.writeError(w, gatewayError(http.StatusServiceUnavailable, "APIGW.0610", "No backend available"))
+			s.writeError(w, fakecloud.GatewayError(http.StatusServiceUnavailable, "APIGW.0610", "No backend available"))
 		}
 	case FaultForbidden:
-		e := gatewayError(http.StatusForbidden, "APIGW.0302", "The IAM user is not authorized to access the API")
-		e.encoded = EncodedAuthorizationMessage
+		e := fakecloud.GatewayError(http.StatusForbidden, "APIGW.0302", "The IAM user is not authorized to access the API")
+		e.Encoded = EncodedAuthorizationMessage
 		s.writeFaultError(w, iam, e)
 	case FaultNoPermission:
-		s.writeFaultError(w, iam, serviceError(http.StatusOK, "CC.00050010", "current user does not have permission"))
+		s.writeFaultError(w, iam, fakecloud.ServiceError(http.StatusOK, "CC.00050010", "current user does not have permission"))
 	case FaultThreePartCode, FaultHugeRetryLater, FaultHugeBusy, FaultHugeThrottled, FaultEchoRequest:
 		s.writeHostile(w, r, k, iam)
 	default:
@@ -227,7 +249,7 @@ const EncodedAuthorizationMessage = "Q2FuIG5vdCBkZWNvZGUgd2l0aG91dCB0aGUgYWNjb3V
 // the IAM endpoint, in the server's error shape elsewhere.
 func (s *Server) writeFaultError(w http.ResponseWriter, iam bool, e *apiError) {
 	if iam {
-		e.write(w)
+		e.Write(w)
 		return
 	}
 	s.writeError(w, e)
@@ -287,7 +309,7 @@ const (
 // front). It stops as soon as a write fails (client gone) or the request or
 // server is done.
 func (s *Server) writeHugeBody(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", contentTypeJSON)
+	w.Header().Set("Content-Type", fakecloud.ContentTypeJSON)
 	w.WriteHeader(http.StatusOK)
 	if _, err := w.Write([]byte(hugeBodyPrefix)); err != nil {
 		return

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 )
 
 // Answers of a hostile or broken service, which the exporter must survive
@@ -24,6 +26,10 @@ const (
 	HugeRequestIDSize = 50 << 10
 )
 
+// maxEchoedBody bounds the token request body FaultEchoRequest reads, as
+// IAM's token endpoint bounds what it reads.
+const maxEchoedBody = 64 << 10
+
 // ThreePartCode is the code of FaultThreePartCode, as the service's FAQ
 // writes one.
 const ThreePartCode = "CC.00070400.500"
@@ -33,7 +39,7 @@ const ThreePartCode = "CC.00070400.500"
 func (s *Server) writeHostile(w http.ResponseWriter, r *http.Request, k FaultKind, iam bool) {
 	switch k {
 	case FaultThreePartCode:
-		s.writeFaultError(w, iam, serviceError(http.StatusOK, ThreePartCode, text(r, "内部错误", "Internal error")))
+		s.writeFaultError(w, iam, fakecloud.ServiceError(http.StatusOK, ThreePartCode, fakecloud.Text(r, "内部错误", "Internal error")))
 	case FaultHugeRetryLater:
 		writeHugeError(w, http.StatusOK, "CC.00050012")
 	case FaultHugeBusy:
@@ -42,13 +48,13 @@ func (s *Server) writeHostile(w http.ResponseWriter, r *http.Request, k FaultKin
 		writeHugeError(w, http.StatusTooManyRequests, "APIGW.0308")
 	case FaultEchoRequest:
 		if iam {
-			body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, maxTokenRequestBody))
+			body, _ := io.ReadAll(http.MaxBytesReader(w, r.Body, maxEchoedBody))
 			if len(body) > 0 {
-				serviceError(http.StatusBadRequest, "IAM.0011", "Request body is invalid: "+string(body)).write(w)
+				fakecloud.ServiceError(http.StatusBadRequest, "IAM.0011", "Request body is invalid: "+string(body)).Write(w)
 				return
 			}
 		}
-		s.writeFaultError(w, iam, gatewayError(http.StatusBadRequest, "APIGW.0201", "Request error: "+dumpHeaders(r.Header)))
+		s.writeFaultError(w, iam, fakecloud.GatewayError(http.StatusBadRequest, "APIGW.0201", "Request error: "+dumpHeaders(r.Header)))
 	default:
 		panic("simulator: not a hostile fault: " + k.String())
 	}
@@ -69,7 +75,7 @@ func writeHugeError(w http.ResponseWriter, status int, code string) {
 		}
 		body, _ = hugeBodies.LoadOrStore(code, b)
 	}
-	writeRaw(w, status, contentTypeJSON, body.([]byte))
+	fakecloud.WriteRaw(w, status, fakecloud.ContentTypeJSON, body.([]byte))
 }
 
 // hugeBodies are writeHugeError's bodies by code, made once: a test that

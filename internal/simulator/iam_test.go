@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"encoding/json"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 	"net/http"
 	"regexp"
 	"strings"
@@ -94,8 +95,8 @@ func TestTokenIssued(t *testing.T) {
 func TestTokenTTLAndScopes(t *testing.T) {
 	clock := stdkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 6_000, time.UTC))
 	e := newEnv(t, Options{Now: clock.Now, TokenTTL: 90 * time.Minute,
-		Users: []User{{"acme", "ops", "s3cret"}}})
-	domainID := nameID("domain", "acme")
+		Users: []User{{Domain: "acme", Name: "ops", Password: "s3cret"}}})
+	domainID := fakecloud.DomainID("acme")
 
 	scopes := map[string]map[string]any{
 		"project name":   {"project": map[string]any{"name": DefaultProject}},

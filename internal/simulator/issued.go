@@ -1,6 +1,9 @@
 package simulator
 
-import "sort"
+import (
+	"net/http"
+	"slices"
+)
 
 // IssuedTokens returns every token value issued so far, revoked and expired
 // ones included, sorted. Tests use it to assert that no token ever shows up
@@ -8,10 +11,17 @@ import "sort"
 func (s *Server) IssuedTokens() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.tokens))
-	for tok := range s.tokens {
-		out = append(out, tok)
+	return slices.Sorted(slices.Values(s.issued))
+}
+
+// recordIssued keeps the token a token call answered, if it issued one.
+// ResetStats leaves them alone: a token stays a secret.
+func (s *Server) recordIssued(w http.ResponseWriter) {
+	tok := w.Header().Get("X-Subject-Token")
+	if tok == "" {
+		return
 	}
-	sort.Strings(out)
-	return out
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.issued = append(s.issued, tok)
 }

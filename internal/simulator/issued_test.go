@@ -14,7 +14,7 @@ func TestIssuedTokens(t *testing.T) {
 	}
 	var issued []string
 	for range 2 {
-		resp, err := e.client.Post(e.ts.URL+tokenPath, "application/json", strings.NewReader(
+		resp, err := e.client.Post(e.ts.URL+"/v3/auth/tokens", "application/json", strings.NewReader(
 			`{"auth":{"identity":{"methods":["password"],"password":{"user":{"domain":{"name":"`+DefaultDomain+
 				`"},"name":"`+DefaultUser+`","password":"`+DefaultPassword+`"}}},"scope":{"project":{"name":"`+DefaultProject+`"}}}}`))
 		if err != nil {

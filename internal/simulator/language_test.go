@@ -50,20 +50,3 @@ func TestRequestHeadersAndLanguage(t *testing.T) {
 		t.Errorf("after ResetStats: %+v", got)
 	}
 }
-
-func TestCallName(t *testing.T) {
-	for _, tc := range []struct{ method, path, want string }{
-		{"POST", "/v3/auth/tokens", CallIAMToken},
-		{"GET", "/v3/projects", CallProjects},
-		{"GET", "/v2/tasks/a/progress", CallProgress},
-		{"GET", "/v2/tasks/a/defects-statistic", CallDefectsStatistic},
-		{"GET", "/v2/tasks/a/defects-summary", CallDefectsSummary},
-		{"GET", "/v2/p1/tasks", CallTaskList},
-		{"POST", "/v2/tasks/a/progress", CallOther},
-		{"GET", "/nope", CallOther},
-	} {
-		if got := callName(tc.method, tc.path); got != tc.want {
-			t.Errorf("callName(%s %s) = %s, want %s", tc.method, tc.path, got, tc.want)
-		}
-	}
-}

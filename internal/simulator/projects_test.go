@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"encoding/json"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 	"net/http"
 	"reflect"
 	"testing"
@@ -38,7 +39,7 @@ func (e *env) listProjects(t *testing.T, query, projectHeader, sk string) (respo
 func TestProjectLookupSigned(t *testing.T) {
 	e, _ := newAKSKEnv(t)
 	r, body := e.listProjects(t, "?name="+DefaultProject, "", testSK)
-	if r.status != http.StatusOK || r.header.Get("Content-Type") != contentTypeJSON {
+	if r.status != http.StatusOK || r.header.Get("Content-Type") != fakecloud.ContentTypeJSON {
 		t.Fatalf("status %d, content type %q, body %s", r.status, r.header.Get("Content-Type"), r.body)
 	}
 	if len(body.Projects) != 1 || body.Projects[0].ID != DefaultProjectID || body.Projects[0].Name != DefaultProject ||

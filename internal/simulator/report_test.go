@@ -3,6 +3,7 @@ package simulator
 import (
 	"context"
 	"encoding/json"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 	"net/http"
 	"net/url"
 	"strings"
@@ -64,7 +65,7 @@ func TestReportBodies(t *testing.T) {
 			if r.status != http.StatusOK || string(r.body) != tc.want {
 				t.Errorf("%d %s\nwant %s", r.status, r.body, tc.want)
 			}
-			if ct := r.header.Get("Content-Type"); ct != contentTypeJSON {
+			if ct := r.header.Get("Content-Type"); ct != fakecloud.ContentTypeJSON {
 				t.Errorf("Content-Type %q", ct)
 			}
 		})

@@ -3,6 +3,8 @@ package simulator
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 )
 
 // Dialects of the answers. Huawei Cloud services do not agree on one error
@@ -56,43 +58,38 @@ func (s *Server) SetOmitNulls(omit bool) {
 	s.omitNulls = omit
 }
 
-func (s *Server) dialect() (ErrorShape, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.shape, s.omitNulls
-}
-
-// writeError sends e in the current error shape.
+// writeError is fakecloud's Hooks.WriteError: e in the current shape.
 func (s *Server) writeError(w http.ResponseWriter, e *apiError) {
-	sh, _ := s.dialect()
-	e.writeShape(w, sh)
-}
-
-// errorFields is the code and message of an error body, in whichever pair
-// of names the shape uses, with the encoded authorization message of a 403
-// beside them as the SDK reads it.
-func errorFields(sh ErrorShape, e *apiError) map[string]any {
-	m := map[string]any{}
+	s.mu.Lock()
+	sh := s.shape
+	s.mu.Unlock()
 	if sh == ErrorShapeErrorCode {
-		m["error_code"], m["error_msg"] = e.code, e.msg
-	} else {
-		m["code"], m["message"] = e.code, e.msg
+		e.Write(w)
+		return
 	}
-	if e.encoded != "" {
-		m["encoded_authorization_message"] = e.encoded
+	body := map[string]any{"code": e.Code, "message": e.Msg}
+	if e.Encoded != "" {
+		body["encoded_authorization_message"] = e.Encoded
 	}
-	return m
-}
-
-func (e *apiError) writeShape(w http.ResponseWriter, sh ErrorShape) {
-	body := errorFields(sh, e)
 	if sh == ErrorShapeNested {
 		body = map[string]any{"error": body}
 	}
-	if e.gateway {
+	if e.Gateway {
 		body["request_id"] = w.Header().Get("X-Request-Id")
 	}
-	writeJSON(w, e.status, body)
+	fakecloud.WriteJSON(w, e.Status, body)
+}
+
+// renderProgress is fakecloud's Hooks.Progress: b, or b without its null
+// fields (SetOmitNulls).
+func (s *Server) renderProgress(b progressBody) any {
+	s.mu.Lock()
+	omit := s.omitNulls
+	s.mu.Unlock()
+	if omit {
+		return omitNulls(b)
+	}
+	return b
 }
 
 // omitNulls drops the null fields of a progress body, and the progress

@@ -1,4 +1,4 @@
-package simulator
+package fakecloud
 
 import (
 	"crypto/hmac"
@@ -41,10 +41,7 @@ type AccessKey struct {
 
 // akskState is the gateway's AK/SK side, guarded by Server.mu.
 type akskState struct {
-	keys              map[string]AccessKey // by ID
-	signedRequests    int                  // requests that passed the check
-	signatureFailures int                  // requests refused by the check
-	lastSignedHeaders []string             // of the last request that passed
+	keys map[string]AccessKey // by ID
 }
 
 // AddAccessKey makes the gateway accept requests signed with k (replacing
@@ -65,35 +62,13 @@ func (s *Server) RemoveAccessKey(id string) {
 	delete(s.aksk.keys, id)
 }
 
-// SignedRequests reports how many signed requests passed the check.
-func (s *Server) SignedRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.aksk.signedRequests
-}
-
-// SignatureFailures reports how many signed requests were refused.
-func (s *Server) SignatureFailures() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.aksk.signatureFailures
-}
-
-// LastSignedHeaders returns the SignedHeaders list of the last signed
-// request that passed the check.
-func (s *Server) LastSignedHeaders() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.aksk.lastSignedHeaders...)
-}
-
 // authorize checks the credentials of a CodeArts Check request and returns
 // the error to send, or nil to let it through. As API Gateway does, it
 // tells the two ways to authenticate apart by the request itself: one
 // carrying an SDK-HMAC-SHA256 Authorization header is checked as signed;
 // any other goes to the token check, which refuses it when it has no token
 // either (so a request with neither is refused with APIGW.0301).
-func (s *Server) authorize(r *http.Request) *apiError {
+func (s *Server) authorize(r *http.Request) *Error {
 	if isSigned(r) {
 		return s.authorizeSignature(r)
 	}
@@ -105,38 +80,33 @@ func isSigned(r *http.Request) bool {
 	return strings.HasPrefix(r.Header.Get("Authorization"), signAlgorithm+" ")
 }
 
-func signatureError(msg string) *apiError {
-	return gatewayError(http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+msg)
+func signatureError(msg string) *Error {
+	return GatewayError(http.StatusUnauthorized, "APIGW.0301", "Incorrect IAM authentication information: "+msg)
 }
 
 // authorizeSignature checks a signed request and records the outcome.
-func (s *Server) authorizeSignature(r *http.Request) *apiError {
+func (s *Server) authorizeSignature(r *http.Request) *Error {
 	return s.recordSignature(s.checkSignature(r, true))
 }
 
 // authorizeSignatureNoProject is authorizeSignature for the IAM project
 // list, which a client calls to learn its project: X-Project-Id is not
 // required there, but checked like any signed header when sent.
-func (s *Server) authorizeSignatureNoProject(r *http.Request) *apiError {
+func (s *Server) authorizeSignatureNoProject(r *http.Request) *Error {
 	return s.recordSignature(s.checkSignature(r, r.Header.Get("X-Project-Id") != ""))
 }
 
-// recordSignature counts the outcome of a signature check.
-func (s *Server) recordSignature(signed []string, e *apiError) *apiError {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e != nil {
-		s.aksk.signatureFailures++
-		return e
+// recordSignature tells Hooks.Signed the outcome of a signature check.
+func (s *Server) recordSignature(signed []string, e *Error) *Error {
+	if s.hooks.Signed != nil {
+		s.hooks.Signed(signed, e == nil)
 	}
-	s.aksk.signedRequests++
-	s.aksk.lastSignedHeaders = signed
-	return nil
+	return e
 }
 
 // checkSignature returns the signed header names of a valid request.
 // withProject: the request must name the key's project, if it has one.
-func (s *Server) checkSignature(r *http.Request, withProject bool) ([]string, *apiError) {
+func (s *Server) checkSignature(r *http.Request, withProject bool) ([]string, *Error) {
 	access, signedList, signature, ok := parseAuthorization(r.Header.Get("Authorization"))
 	if !ok {
 		return nil, signatureError("malformed Authorization header")

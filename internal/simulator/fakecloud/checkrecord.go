@@ -1,4 +1,4 @@
-package simulator
+package fakecloud
 
 import (
 	"hash/fnv"
@@ -30,8 +30,7 @@ import (
 // check); critical, serious, normal and prompt are the report's critical,
 // major, minor and suggestion.
 //
-// A request goes through, in order: the count (CheckRecordRequests),
-// authentication, the project (unknown: HTTP 200 + CC.00050013), the task
+// A request goes through, in order: Hooks.Intercept, authentication, the project (unknown: HTTP 200 + CC.00050013), the task
 // (unknown, or not of that project: HTTP 200 + CC.00050014), the
 // parameters (HTTP 200 + CC.00050000), the dialect's error, then the page.
 // start_time and end_time filter on the check's start (the SDK's reading),
@@ -82,9 +81,7 @@ const demoHistoryCycles = 10
 
 // checkRecordState is CheckRecord's side of the server, guarded by Server.mu.
 type checkRecordState struct {
-	dialect   CheckRecordDialect
-	requests  map[string]int        // by task ID, any outcome
-	lastQuery map[string]url.Values // by task ID, the last request's query
+	dialect CheckRecordDialect
 }
 
 // checkRun is one check of a task that is not a demo task (checks.go
@@ -100,29 +97,6 @@ func (s *Server) SetCheckRecordDialect(d CheckRecordDialect) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.records.dialect = d
-}
-
-// CheckRecordRequests reports how many CheckRecord requests named taskID
-// (any outcome), or any task when taskID is "".
-func (s *Server) CheckRecordRequests(taskID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if taskID != "" {
-		return s.records.requests[taskID]
-	}
-	n := 0
-	for _, c := range s.records.requests {
-		n += c
-	}
-	return n
-}
-
-// LastCheckRecordQuery is the query of the last CheckRecord request that
-// named taskID, nil when none did.
-func (s *Server) LastCheckRecordQuery(taskID string) url.Values {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return cloneValues(s.records.lastQuery[taskID])
 }
 
 // checkRecordBody is the 200 answer.
@@ -151,20 +125,16 @@ type checkRecord struct {
 	report     func() Report
 }
 
-// serveCheckRecord serves CheckRecord and reports whether path was it.
-func (s *Server) serveCheckRecord(w http.ResponseWriter, r *http.Request, path string) bool {
-	projectID, taskID, ok := parseCheckRecordPath(path)
-	if !ok || r.Method != http.MethodGet {
-		return false
+// serveCheckRecord serves CheckRecord for the task taskID of the project
+// projectID (Route's key is the task ID; the path names both).
+func (s *Server) serveCheckRecord(w http.ResponseWriter, r *http.Request, taskID string) {
+	if s.intercept(w, r, CallCheckRecord, taskID) {
+		return
 	}
-	s.mu.Lock()
-	initMap(&s.records.requests)[taskID]++
-	initMap(&s.records.lastQuery)[taskID] = cloneValues(r.URL.Query())
-	s.mu.Unlock()
-
+	projectID, _, _ := parseCheckRecordPath(r.URL.EscapedPath())
 	if e := s.authorize(r); e != nil {
 		s.writeError(w, e)
-		return true
+		return
 	}
 	s.mu.Lock()
 	known := s.lists.projects[projectID]
@@ -174,17 +144,16 @@ func (s *Server) serveCheckRecord(w http.ResponseWriter, r *http.Request, path s
 	q, valid := recordParams(r.URL.Query(), s.now())
 	switch {
 	case !known:
-		s.writeError(w, serviceError(http.StatusOK, "CC.00050013", "project does not exist"))
+		s.writeError(w, ServiceError(http.StatusOK, "CC.00050013", "project does not exist"))
 	case !found || t.ProjectID != projectID:
 		s.writeError(w, unknownTask())
 	case !valid:
-		s.writeError(w, serviceError(http.StatusOK, "CC.00050000", "parameters not valid"))
+		s.writeError(w, ServiceError(http.StatusOK, "CC.00050000", "parameters not valid"))
 	case d.Error != "":
-		s.writeError(w, serviceError(http.StatusOK, d.Error, recordErrorMessages[d.Error]))
+		s.writeError(w, ServiceError(http.StatusOK, d.Error, recordErrorMessages[d.Error]))
 	default:
-		writeJSON(w, http.StatusOK, s.recordPage(taskID, q, d))
+		WriteJSON(w, http.StatusOK, s.recordPage(taskID, q, d))
 	}
-	return true
 }
 
 // recordErrorMessages are the texts of the codes a test is likely to ask

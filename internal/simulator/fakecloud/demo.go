@@ -1,15 +1,16 @@
-package simulator
+package fakecloud
 
 import (
 	"math"
+	"net/http"
 	"strconv"
 	"time"
 )
 
 // Demo tasks for the exporter's --demo mode and for dashboard/alert tests.
 //
-// Eight tasks, all in one CodeArts project (DemoProjectID), which the task
-// list serves, so that the demo can discover it:
+// Nine tasks, all in one CodeArts project (DemoProjectID), which the task
+// list serves (but for the deleted one), so that the demo can discover it:
 //
 //	backend-api           cycles, always succeeds          (offset   0s)
 //	web-frontend          cycles, always succeeds          (offset  90s)
@@ -29,6 +30,10 @@ import (
 //	                      last check ended 30 days before the demo
 //	                      started and failed its quality gate with 4
 //	                      critical defects (demoStaleReport)
+//	retired-batch         deleted: progress and report calls answer
+//	                      HTTP 200 CC.00050014, so that the last error
+//	                      metric and the dashboard's "Last error" column
+//	                      have data
 //
 // The cycling tasks' reports change each time a check of theirs ends
 // (report.go). legacy-monolith's fixed report makes the quality alerts
@@ -51,7 +56,7 @@ import (
 // succeeded and at least one failed. State is computed from the clock on
 // each request: there is no background goroutine, and a given clock always
 // yields the same answers. search-service's failures count its requests
-// instead, so they are as frequent at any scrape interval: with eight
+// instead, so they are as frequent at any scrape interval: with nine
 // tasks, about 3% of the demo's requests fail, below the 5% at which
 // CodeArtsCheckAPIErrors fires.
 const (
@@ -63,6 +68,10 @@ const (
 
 // DemoProjectID is the CodeArts project of every demo task.
 const DemoProjectID = "7d3e5c1a9b2f4e6d8c0a1b3c5d7e9f20"
+
+// DemoDeletedTaskID is the demo's deleted task (retired-batch), one of
+// DemoTaskIDs that the service no longer knows.
+const DemoDeletedTaskID = "6a0e2c4f8b1d3a5c7e9f0b2d4c6e8a1f"
 
 type demoOutcome int
 
@@ -83,7 +92,9 @@ type demoTask struct {
 
 // demoFault is how a flaky demo task fails: an error the exporter retries,
 // inside an HTTP 200 body as the service sends it.
-const demoFault = FaultRetryLater
+func demoFault() *Error {
+	return ServiceError(http.StatusOK, "CC.00050012", "retry later")
+}
 
 type demoSpec struct {
 	id, name, branch string
@@ -93,6 +104,7 @@ type demoSpec struct {
 	failEvery        int
 	static           *Task // non-nil: a task that never changes
 	stale            bool  // its report is demoStaleReport
+	deleted          bool  // configured but gone: CC.00050014
 }
 
 // demoSpecs is the demo's fixed content; IDs are 32 lowercase hex like real
@@ -108,6 +120,7 @@ var demoSpecs = []demoSpec{
 		static: &Task{}},
 	{id: "9e4c6a2f8d0b5e1c7a3f9d6b2e8c4a0f", name: "legacy-monolith", branch: "trunk",
 		static: &Task{Status: IntPtr(3)}, stale: true},
+	{id: DemoDeletedTaskID, name: "retired-batch", branch: "master", deleted: true},
 }
 
 // demoStaleReport is the report of a task last checked 30 days before
@@ -123,12 +136,16 @@ func demoStaleReport(start time.Time) Report {
 }
 
 // NewDemo returns a simulator preloaded with the demo tasks described above,
-// whose cycle starts at now() (nil = time.Now). Default user and password.
-func NewDemo(now func() time.Time) *Server {
-	s := New(Options{Now: now})
+// whose cycle starts at opts.Now() (nil = time.Now). The users are the
+// options' (by default the default user and password).
+func NewDemo(opts Options) *Server {
+	s := New(opts)
 	s.demoStart = s.now()
 	s.AddProject(DemoProjectID)
 	for _, sp := range demoSpecs {
+		if sp.deleted {
+			continue
+		}
 		base := Task{ID: sp.id, Name: sp.name, ProjectID: DemoProjectID, GitBranch: sp.branch}
 		if sp.static != nil {
 			t := *sp.static
@@ -144,16 +161,18 @@ func NewDemo(now func() time.Time) *Server {
 	return s
 }
 
-// demoFaultFor is the failure a flaky demo task's progress request meets,
-// FaultNone for others. It counts on the task's requests in the stats,
-// this one included, so the 4th, 8th, ... request fails and the retry after
-// it does not. The caller holds s.mu.
-func (s *Server) demoFaultFor(taskID string) FaultKind {
+// countDemoRequest counts a progress request for a demo task and reports
+// whether it is one a flaky task fails: the 4th, 8th, ... request fails and
+// the retry after it does not.
+func (s *Server) countDemoRequest(taskID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	d, ok := s.demo[taskID]
-	if ok && d.failEvery > 0 && s.st.taskRequests[taskID]%d.failEvery == 0 {
-		return demoFault
+	if !ok || d.failEvery <= 0 {
+		return false
 	}
-	return FaultNone
+	s.demoRequests[taskID]++
+	return s.demoRequests[taskID]%d.failEvery == 0
 }
 
 // DemoTaskIDs returns the demo's task IDs in a stable order.

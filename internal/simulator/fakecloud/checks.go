@@ -1,4 +1,4 @@
-package simulator
+package fakecloud
 
 import "time"
 
@@ -43,6 +43,39 @@ type checkState struct {
 	// history is every check of a task that StartCheck or FinishCheck
 	// touched, oldest first, for CheckRecord (checkrecord.go).
 	history map[string][]checkRun
+	queue   time.Duration // how long a started check waits in the queue
+	queued  map[string]queuedCheck
+}
+
+// queuedCheck is a check StartCheck began that still waits in the queue:
+// progress shows the task as it was before, until until.
+type queuedCheck struct {
+	before Task
+	until  time.Time
+}
+
+// SetCheckQueue makes every later StartCheck queue its check for d: the
+// task list's last_check_time moves at once (under LastCheckAtStart),
+// while progress still shows the previous status until d has passed and
+// only then checking (0). d <= 0 starts checks at once (the default).
+func (s *Server) SetCheckQueue(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checks.queue = max(d, 0)
+}
+
+// queuedState is the task as progress shows it while its check waits in
+// the queue, and false once the check runs. s.mu is held.
+func (s *Server) queuedState(taskID string) (Task, bool) {
+	q, ok := s.checks.queued[taskID]
+	if !ok {
+		return Task{}, false
+	}
+	if !s.now().Before(q.until) {
+		delete(s.checks.queued, taskID)
+		return Task{}, false
+	}
+	return q.before, true
 }
 
 // SetLastCheckMode selects what the task list's last_check_time reports.
@@ -69,6 +102,9 @@ func (s *Server) StartCheck(taskID string) bool {
 		initMap(&s.checks.lastStart)[taskID], initMap(&s.checks.lastEnd)[taskID] = start, end
 	}
 	s.seedCheckHistory(t)
+	if s.checks.queue > 0 {
+		initMap(&s.checks.queued)[taskID] = queuedCheck{before: t, until: s.now().Add(s.checks.queue)}
+	}
 	t.Status, t.Ratio, t.Info = IntPtr(0), StrPtr("0%"), StrPtr("running")
 	t.NoProgress, t.NullProgress = false, false
 	s.tasks[taskID] = t
@@ -88,6 +124,7 @@ func (s *Server) finishCheck(taskID string, now time.Time) {
 		start = now.Add(-reportCheckDuration)
 	}
 	delete(s.checks.running, taskID)
+	delete(s.checks.queued, taskID)
 	initMap(&s.checks.lastStart)[taskID] = start
 	initMap(&s.checks.lastEnd)[taskID] = now
 	runs := initMap(&s.checks.history)[taskID]

@@ -1,4 +1,4 @@
-package simulator
+package fakecloud
 
 import (
 	"net/http"
@@ -14,9 +14,10 @@ import (
 // The API reference leaves the meaning of offset open (a page index, 0- or
 // 1-based, or an item offset), so the simulator serves each reading
 // (SetOffsetMode) and the exporter is tested against all of them. A
-// request goes through: stats, authentication, project lookup (unknown:
-// HTTP 200 + CC.00050013), parameter check (HTTP 200 + CC.00050000),
-// fault injection, then the page. Tasks are listed in ID order.
+// request goes through: authentication, project lookup (unknown: HTTP
+// 200 + CC.00050013), parameter check (HTTP 200 + CC.00050000),
+// Hooks.Intercept, then the page (which Hooks.Page may change). Tasks are
+// listed in ID order.
 
 // OffsetMode is what the task list's offset parameter counts.
 type OffsetMode int
@@ -38,8 +39,6 @@ const (
 type taskListState struct {
 	projects map[string]bool
 	mode     OffsetMode
-	faults   map[string]*faultState // by project ID; "" = every project
-	requests map[string]int         // by project ID, any outcome
 }
 
 // AddProject makes a CodeArts project exist. Its tasks are the tasks (set
@@ -68,46 +67,20 @@ func (s *Server) SetOffsetMode(m OffsetMode) {
 	s.lists.mode = m
 }
 
-// SetTaskListFault injects f into task list requests for projectID, or for
-// every project when projectID is "". Faults apply after authentication and
-// only to known projects, as SetFault's do.
-func (s *Server) SetTaskListFault(projectID string, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.lists.faults == nil {
-		s.lists.faults = map[string]*faultState{}
-	}
-	s.lists.faults[projectID] = newFaultState(f)
-}
-
-// TaskListRequests reports how many task list requests named projectID
-// (any outcome), or named any project when projectID is "".
-func (s *Server) TaskListRequests(projectID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if projectID != "" {
-		return s.lists.requests[projectID]
-	}
-	n := 0
-	for _, c := range s.lists.requests {
-		n += c
-	}
-	return n
-}
-
 // parseTaskListPath extracts the project ID from an escaped
 // /v2/{project_id}/tasks path.
 func parseTaskListPath(escaped string) (string, bool) {
 	return pathSegment(escaped, "/v2/", "/tasks")
 }
 
-// taskListBody is the 200 answer.
-type taskListBody struct {
-	Tasks []taskListItem `json:"tasks"`
+// TaskPage is the 200 answer.
+type TaskPage struct {
+	Tasks []TaskListItem `json:"tasks"`
 	Total int            `json:"total"`
 }
 
-type taskListItem struct {
+// TaskListItem is one task of a TaskPage.
+type TaskListItem struct {
 	TaskID        string `json:"task_id"`
 	TaskName      string `json:"task_name"`
 	CreatorID     string `json:"creator_id"`
@@ -118,13 +91,6 @@ type taskListItem struct {
 }
 
 func (s *Server) serveTaskList(w http.ResponseWriter, r *http.Request, projectID string) {
-	s.mu.Lock()
-	if s.lists.requests == nil {
-		s.lists.requests = map[string]int{}
-	}
-	s.lists.requests[projectID]++
-	s.mu.Unlock()
-
 	if e := s.authorize(r); e != nil {
 		s.writeError(w, e)
 		return
@@ -133,19 +99,22 @@ func (s *Server) serveTaskList(w http.ResponseWriter, r *http.Request, projectID
 	known := s.lists.projects[projectID]
 	s.mu.Unlock()
 	if !known {
-		s.writeError(w, serviceError(http.StatusOK, "CC.00050013", "project does not exist"))
+		s.writeError(w, ServiceError(http.StatusOK, "CC.00050013", "project does not exist"))
 		return
 	}
 	offset, limit, ok := listParams(r.URL.Query())
 	if !ok {
-		s.writeError(w, serviceError(http.StatusOK, "CC.00050000", "parameters not valid"))
+		s.writeError(w, ServiceError(http.StatusOK, "CC.00050000", "parameters not valid"))
 		return
 	}
-	if k := s.takeTaskListFault(projectID); k != FaultNone {
-		s.writeFault(w, r, k, false)
+	if s.intercept(w, r, CallTaskList, projectID) {
 		return
 	}
-	writeJSON(w, http.StatusOK, s.taskPage(projectID, offset, limit))
+	page := s.taskPage(projectID, offset, limit)
+	if s.hooks.Page != nil {
+		s.hooks.Page(projectID, &page)
+	}
+	WriteJSON(w, http.StatusOK, page)
 }
 
 // listParams reads offset and limit, applying the documented defaults.
@@ -166,7 +135,7 @@ func listParams(q url.Values) (offset, limit int, ok bool) {
 }
 
 // taskPage renders one page of the project's tasks.
-func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
+func (s *Server) taskPage(projectID string, offset, limit int) TaskPage {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var tasks []Task
@@ -182,16 +151,8 @@ func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
 	}
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].ID < tasks[j].ID })
 
-	var start int
-	switch s.lists.mode {
-	case OffsetItems:
-		start = offset
-	case OffsetPage1:
-		start = (max(offset, 1) - 1) * limit
-	default:
-		start = offset * limit
-	}
-	body := taskListBody{Tasks: []taskListItem{}, Total: len(tasks)}
+	start := s.pageStart(offset, limit)
+	body := TaskPage{Tasks: []TaskListItem{}, Total: len(tasks)}
 	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339)
 	for i := start; i < len(tasks) && i < start+limit; i++ {
 		t := tasks[i]
@@ -199,7 +160,7 @@ func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
 		if at, ok := s.lastCheckTime(t); ok {
 			lastCheck = at.UTC().Format(time.RFC3339)
 		}
-		body.Tasks = append(body.Tasks, taskListItem{
+		body.Tasks = append(body.Tasks, TaskListItem{
 			TaskID:        t.ID,
 			TaskName:      t.Name,
 			CreatorID:     "0123456789abcdef0123456789abcdef",
@@ -212,17 +173,27 @@ func (s *Server) taskPage(projectID string, offset, limit int) taskListBody {
 	return body
 }
 
-func (s *Server) takeTaskListFault(projectID string) FaultKind {
+// pageStart is the index of the first task of the page offset and limit
+// ask for. s.mu is held.
+func (s *Server) pageStart(offset, limit int) int {
+	switch s.lists.mode {
+	case OffsetItems:
+		return offset
+	case OffsetPage1:
+		return (max(offset, 1) - 1) * limit
+	default:
+		return offset * limit
+	}
+}
+
+// PageIndex is the index of the page a valid task list request asks for
+// (0 = the first page), whatever the OffsetMode, and its limit.
+func (s *Server) PageIndex(r *http.Request) (index, limit int) {
+	offset, limit, ok := listParams(r.URL.Query())
+	if !ok {
+		return 0, defaultListLimit
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, key := range []string{projectID, ""} {
-		if f, ok := s.lists.faults[key]; ok {
-			k, exhausted := f.take()
-			if exhausted {
-				delete(s.lists.faults, key)
-			}
-			return k
-		}
-	}
-	return FaultNone
+	return s.pageStart(offset, limit) / limit, limit
 }

@@ -1,4 +1,4 @@
-package simulator
+package fakecloud
 
 import (
 	"crypto/rand"
@@ -79,24 +79,19 @@ type credentials struct {
 }
 
 func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.st.iamRequests++
-	s.mu.Unlock()
-
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeKeystoneError(w, http.StatusMethodNotAllowed, "Method Not Allowed",
 			"The method is not allowed for the requested URL.")
 		return
 	}
-	if k := s.takeIAMFault(); k != FaultNone {
-		s.writeFault(w, r, k, true)
+	if s.intercept(w, r, CallIAMToken, "") {
 		return
 	}
 
 	creds, ok := parseTokenRequest(http.MaxBytesReader(w, r.Body, maxTokenRequestBody))
 	if !ok {
-		serviceError(http.StatusBadRequest, "IAM.0011", "Request body is invalid.").write(w)
+		ServiceError(http.StatusBadRequest, "IAM.0011", "Request body is invalid.").Write(w)
 		return
 	}
 
@@ -109,7 +104,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 			"The request you have made requires authentication.")
 	default:
 		w.Header().Set("X-Subject-Token", tok)
-		writeJSON(w, http.StatusCreated, tokenResponse(key, creds, issued, expires))
+		WriteJSON(w, http.StatusCreated, tokenResponse(key, creds, issued, expires))
 	}
 }
 
@@ -260,7 +255,7 @@ func writeKeystoneError(w http.ResponseWriter, status int, title, msg string) {
 		Message string `json:"message"`
 		Title   string `json:"title"`
 	}
-	writeJSON(w, status, struct {
+	WriteJSON(w, status, struct {
 		Error detail `json:"error"`
 	}{detail{status, msg, title}})
 }
@@ -273,6 +268,9 @@ func newTokenValue() string {
 	_, _ = rand.Read(b[:])
 	return "MIIT" + base64.RawURLEncoding.EncodeToString(b[:])
 }
+
+// DomainID is the ID of the domain named name.
+func DomainID(name string) string { return nameID("domain", name) }
 
 // nameID derives a stable 32-hex ID for a domain or user name.
 func nameID(kind, name string) string {
@@ -319,10 +317,10 @@ func (s *Server) ExpireTokens() {
 }
 
 // authorizeToken checks the X-Auth-Token of a request (see authorize).
-func (s *Server) authorizeToken(r *http.Request) *apiError {
+func (s *Server) authorizeToken(r *http.Request) *Error {
 	tok := r.Header.Get("X-Auth-Token")
 	if tok == "" {
-		return gatewayError(http.StatusUnauthorized, "APIGW.0301",
+		return GatewayError(http.StatusUnauthorized, "APIGW.0301",
 			"Incorrect IAM authentication information: x-auth-token not found")
 	}
 	s.mu.Lock()
@@ -330,13 +328,13 @@ func (s *Server) authorizeToken(r *http.Request) *apiError {
 	rec, ok := s.tokens[tok]
 	switch {
 	case !ok:
-		return gatewayError(http.StatusUnauthorized, "APIGW.0301",
+		return GatewayError(http.StatusUnauthorized, "APIGW.0301",
 			"Incorrect IAM authentication information: decrypt token fail")
 	case rec.revoked:
-		return gatewayError(http.StatusUnauthorized, "APIGW.0301",
+		return GatewayError(http.StatusUnauthorized, "APIGW.0301",
 			"Incorrect IAM authentication information: verify token fail")
 	case rec.expired || !s.now().Before(rec.expiresAt):
-		return serviceError(http.StatusUnauthorized, "CC.00000003", text(r, "认证信息过期", "Authentication information expired"))
+		return ServiceError(http.StatusUnauthorized, "CC.00000003", Text(r, "认证信息过期", "Authentication information expired"))
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package simulator
+package fakecloud
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package simulator
+package fakecloud
 
 import (
 	"net/http"
@@ -16,8 +16,7 @@ import (
 //   - Projects are the same for every account. By default there is one,
 //     DefaultProject / DefaultProjectID; SetProjects changes a name's list,
 //     to zero projects or to several.
-//   - IAM faults (SetIAMFault) apply to the lookup too, after the
-//     credentials check.
+//   - Hooks.Intercept is called after the credentials check.
 
 const projectsPath = "/v3/projects"
 
@@ -42,13 +41,6 @@ type projectsBody struct {
 	} `json:"links"`
 }
 
-// projectStats are the project list's counters, part of stats.
-type projectStats struct {
-	requests   int
-	lastName   string
-	lastHeader bool // the last request carried X-Project-Id
-}
-
 // SetProjects makes the project list answer ids for the project name
 // (no ids: no project of that name). New starts with DefaultProject ->
 // DefaultProjectID.
@@ -58,49 +50,25 @@ func (s *Server) SetProjects(name string, ids ...string) {
 	s.projects[name] = append([]string(nil), ids...)
 }
 
-// ProjectRequests reports how many project-list requests arrived (any
-// outcome).
-func (s *Server) ProjectRequests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.projects.requests
-}
-
-// LastProjectQuery returns the name asked for by the last project-list
-// request that passed the credentials check, and whether it carried
-// X-Project-Id (the SDK's lookup does not).
-func (s *Server) LastProjectQuery() (name string, withProjectHeader bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.st.projects.lastName, s.st.projects.lastHeader
-}
-
 func (s *Server) serveProjects(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.st.projects.requests++
-	s.mu.Unlock()
-
-	var e *apiError
+	var e *Error
 	if isSigned(r) {
 		e = s.authorizeSignatureNoProject(r)
 	} else {
 		e = s.authorizeToken(r)
 	}
 	if e != nil {
-		e.write(w)
+		e.Write(w)
 		return
 	}
-	if k := s.takeIAMFault(); k != FaultNone {
-		s.writeFault(w, r, k, true)
+	if s.intercept(w, r, CallProjects, "") {
 		return
 	}
 	name := r.URL.Query().Get("name")
 	s.mu.Lock()
-	s.st.projects.lastName = name
-	s.st.projects.lastHeader = r.Header.Get("X-Project-Id") != ""
 	body := s.projectList(name, r.Host)
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, body)
+	WriteJSON(w, http.StatusOK, body)
 }
 
 // projectList lists the projects named name, or all without a name.

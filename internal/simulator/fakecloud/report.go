@@ -1,4 +1,4 @@
-package simulator
+package fakecloud
 
 import (
 	"fmt"
@@ -16,10 +16,9 @@ import (
 //     and quality, in one of the two shapes its API reference page shows
 //     (SetSummaryShape).
 //
-// A request goes through, in order: the count (ReportRequests),
-// authentication, task lookup (unknown task: HTTP 200 + CC.00050014), the
-// task's permission (DenyReports), fault injection (SetReportFault), then
-// the task's report.
+// A request goes through, in order: authentication, task lookup (unknown
+// task: HTTP 200 + CC.00050014), the task's permission (DenyReports),
+// Hooks.Intercept, then the task's report.
 //
 // A task's report is the one SetReport gave it, or else one made up from
 // the task's ID and the number of checks it has finished, so that it
@@ -74,8 +73,6 @@ type reportState struct {
 	finished map[string]int          // checks finished by FinishCheck, by task ID
 	endedAt  map[string]time.Time    // when FinishCheck last ended a check, by task ID
 	denials  map[string]Denial       // by task ID; "" = every task
-	faults   map[string]*faultState  // by task ID; "" = every task
-	requests map[string]int          // by task ID, both calls, any outcome
 	answers  map[string]ReportAnswer // by task ID; "" = every task (reportbody.go)
 	words    bool                    // made-up reports say success/error (SetGateWords)
 }
@@ -142,30 +139,6 @@ func (s *Server) DenyReports(taskID string, d Denial) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	initMap(&s.reports.denials)[taskID] = d
-}
-
-// SetReportFault injects f into both report calls for taskID, or for every
-// task when taskID is "", as SetFault does for progress calls (whose
-// faults do not apply here).
-func (s *Server) SetReportFault(taskID string, f Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	initMap(&s.reports.faults)[taskID] = newFaultState(f)
-}
-
-// ReportRequests reports how many report calls (both kinds, any outcome)
-// named taskID, or all tasks together when taskID is "".
-func (s *Server) ReportRequests(taskID string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if taskID != "" {
-		return s.reports.requests[taskID]
-	}
-	n := 0
-	for _, c := range s.reports.requests {
-		n += c
-	}
-	return n
 }
 
 // Report returns the report of taskID as the report calls would serve it
@@ -265,37 +238,26 @@ func initMap[K comparable, V any](m *map[K]V) map[K]V {
 	return *m
 }
 
-// serveReport serves the report calls and reports whether path was one.
-func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, path string) bool {
-	if r.Method != http.MethodGet {
-		return false
-	}
-	if id, ok := pathSegment(path, progressPrefix, "/defects-statistic"); ok {
-		s.answerReport(w, r, id, func(rep Report) any {
+// serveReport serves the report call named call for task id.
+func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, call, id string) {
+	if call == CallDefectsStatistic {
+		s.answerReport(w, r, call, id, func(rep Report) any {
 			return renderStatistic(rep, r.URL.Query().Get("time_info_switch") == "true")
 		})
-		return true
+		return
 	}
-	if id, ok := pathSegment(path, progressPrefix, "/defects-summary"); ok {
-		s.mu.Lock()
-		shape := s.reports.shape
-		s.mu.Unlock()
-		s.answerReport(w, r, id, func(rep Report) any {
-			t, _ := s.Task(id)
-			return renderSummary(id, t, rep, shape)
-		})
-		return true
-	}
-	return false
+	s.mu.Lock()
+	shape := s.reports.shape
+	s.mu.Unlock()
+	s.answerReport(w, r, call, id, func(rep Report) any {
+		t, _ := s.Task(id)
+		return renderSummary(id, t, rep, shape)
+	})
 }
 
 // answerReport runs a report request through its checks (see the top of
 // this file) and answers it with render's body.
-func (s *Server) answerReport(w http.ResponseWriter, r *http.Request, taskID string, render func(Report) any) {
-	s.mu.Lock()
-	initMap(&s.reports.requests)[taskID]++
-	s.mu.Unlock()
-
+func (s *Server) answerReport(w http.ResponseWriter, r *http.Request, call, taskID string, render func(Report) any) {
 	if e := s.authorize(r); e != nil {
 		s.writeError(w, e)
 		return
@@ -306,23 +268,17 @@ func (s *Server) answerReport(w http.ResponseWriter, r *http.Request, taskID str
 	if !denied {
 		denial = s.reports.denials[""]
 	}
-	fault := FaultNone
-	if known && denial == DenyNone {
-		// Like progress faults, report faults are only used up by
-		// requests that would otherwise be answered.
-		fault = s.takeReportFault(taskID)
-	}
 	s.mu.Unlock()
 	switch {
 	case !known:
 		s.writeError(w, unknownTask())
 	case denial == DenyPermission:
-		s.writeError(w, serviceError(http.StatusOK, "CC.00050010", "current user does not have permission"))
+		s.writeError(w, ServiceError(http.StatusOK, "CC.00050010", "current user does not have permission"))
 	case denial == DenyForbidden:
-		s.writeError(w, gatewayError(http.StatusForbidden, "APIGW.0302",
+		s.writeError(w, GatewayError(http.StatusForbidden, "APIGW.0302",
 			"The IAM user is not authorized to access the API: codeartscheck:task:getReport"))
-	case fault != FaultNone:
-		s.writeFault(w, r, fault, false)
+	case s.intercept(w, r, call, taskID):
+		// answered by the hook
 	default:
 		s.mu.Lock()
 		answer, ok := s.reports.answers[taskID]
@@ -330,20 +286,6 @@ func (s *Server) answerReport(w http.ResponseWriter, r *http.Request, taskID str
 			answer = s.reports.answers[""]
 		}
 		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, answer.body(render(rep)))
+		WriteJSON(w, http.StatusOK, answer.body(render(rep)))
 	}
-}
-
-// takeReportFault requires s.mu.
-func (s *Server) takeReportFault(taskID string) FaultKind {
-	for _, key := range []string{taskID, ""} {
-		if f, ok := s.reports.faults[key]; ok {
-			k, exhausted := f.take()
-			if exhausted {
-				delete(s.reports.faults, key)
-			}
-			return k
-		}
-	}
-	return FaultNone
 }

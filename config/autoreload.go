@@ -1,0 +1,125 @@
+package config
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// MinAutoReloadInterval is the shortest interval a Watcher polls at, as in
+// Prometheus: below it, reading the file would cost more than the seconds
+// saved are worth.
+const MinAutoReloadInterval = time.Second
+
+// Watcher is --config.auto-reload-interval: it polls the checksum (SHA-256)
+// of the configuration file and, when the file differs from the one in
+// force, reloads through the reload of SIGHUP and POST /-/reload, so that
+// the same metrics, logs and serialization apply.
+//
+// It polls rather than asks inotify because a Kubernetes ConfigMap is
+// updated by swapping the ..data symlink of its volume, which a watch on
+// the file never sees. The secret files the configuration names need no
+// watcher: package auth reads them again when they change (ReadSecretFile).
+//
+// A file that fails to load leaves the configuration in force. It is tried
+// again at every interval until it loads, so that a fix elsewhere (a secret
+// file that was missing) takes effect too, and the reload metrics say it
+// failed meanwhile; the failure is logged once per content and error, not
+// at every interval.
+type Watcher struct {
+	sc       *SafeConfig
+	file     string
+	interval time.Duration
+	logger   *slog.Logger
+
+	// logged is the content and error of the failure logged last, "" after
+	// a success.
+	logged string
+}
+
+// NewWatcher checks interval, the value of --config.auto-reload-interval,
+// and returns the Watcher of file, or nil when interval is 0 (off). An
+// interval below MinAutoReloadInterval is raised to it, with a warning.
+func NewWatcher(sc *SafeConfig, file string, interval time.Duration, logger *slog.Logger) (*Watcher, error) {
+	switch {
+	case interval < 0:
+		return nil, fmt.Errorf("--config.auto-reload-interval=%s: the interval cannot be negative (0s turns automatic reloading off)", interval)
+	case interval == 0:
+		return nil, nil
+	case interval < MinAutoReloadInterval:
+		logger.Warn("--config.auto-reload-interval is below the minimum; using the minimum", "interval", interval, "minimum", MinAutoReloadInterval)
+		interval = MinAutoReloadInterval
+	}
+	return &Watcher{sc: sc, file: file, interval: interval, logger: logger}, nil
+}
+
+// Start polls at the Watcher's interval in the background, calling reload
+// when the file needs loading, until the returned stop is called; stop
+// returns once no reload runs. A nil Watcher starts nothing.
+func (w *Watcher) Start(reload func() error) (stop func()) {
+	if w == nil {
+		return func() {}
+	}
+	w.logger.Info("Reloading the configuration file automatically when it changes", "file", w.file, "interval", w.interval)
+	ctx, cancel := context.WithCancel(context.Background())
+	ticker := time.NewTicker(w.interval)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.run(ctx, ticker.C, reload)
+	}()
+	return func() {
+		cancel()
+		ticker.Stop()
+		<-done
+	}
+}
+
+// run checks the file at every tick until ctx ends.
+func (w *Watcher) run(ctx context.Context, ticks <-chan time.Time, reload func() error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+			w.check(reload)
+		}
+	}
+}
+
+// check reloads unless the file is the one in force and that load
+// succeeded. An unreadable file is reloaded too: the reload fails, says
+// why, and the reload metrics show it, as Prometheus does.
+func (w *Watcher) check(reload func() error) {
+	sum, sumErr := fileChecksum(w.file)
+	if inForce, ok := w.sc.inForce(); sumErr == nil && sum == inForce && ok {
+		w.logged = ""
+		return
+	}
+	err := reload()
+	if err == nil {
+		w.logged = ""
+		w.logger.Info("Configuration reloaded", "file", w.file, "trigger", "file changed")
+		return
+	}
+	if key := sum + "\n" + err.Error(); key != w.logged {
+		w.logged = key
+		w.logger.Error("Reload failed; the previous configuration stays in force", "err", err, "trigger", "file changed")
+		return
+	}
+	w.logger.Debug("The configuration file is still refused; trying again at the next interval", "file", w.file)
+}
+
+// fileChecksum is the hex SHA-256 of the file, read within the bounds of a
+// load (readFile).
+func fileChecksum(filename string) (string, error) {
+	data, err := readFile(filename)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}

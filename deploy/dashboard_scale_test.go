@@ -1,0 +1,311 @@
+package deploy_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
+)
+
+// The fleet of TestDashboardAtScale: as many tasks as the exporter is
+// built for, in a few CodeArts projects, on two branches, every name
+// shared by two tasks (one per branch), as names are in real accounts.
+const (
+	scaleTasks    = 5000
+	scaleProjects = 5
+	// scaleInterval is Prometheus' scrape interval: long enough for a
+	// scrape of every task to fit on a loaded 2-core machine.
+	scaleInterval = 5 * time.Second
+)
+
+// scaleTask is the i-th task of the fleet: most succeeded, 1 in 100 never
+// checked, checking or stopped, and 1 in 1,000 failed.
+func scaleTask(i int, projects []string) simulator.Task {
+	t := simulator.Task{
+		ID:        scaleTaskID(i),
+		Name:      fmt.Sprintf("service-%04d", i%(scaleTasks/2)),
+		ProjectID: projects[i%len(projects)],
+		GitBranch: "main",
+		Status:    simulator.IntPtr(2),
+		Ratio:     simulator.StrPtr("100%"),
+		Info:      simulator.StrPtr("success"),
+	}
+	if i >= scaleTasks/2 {
+		t.GitBranch = "release"
+	}
+	switch {
+	case i%100 == 0:
+		t.Status, t.Ratio, t.Info = nil, nil, nil
+	case i%100 == 1:
+		t.Status, t.Ratio, t.Info = simulator.IntPtr(0), simulator.StrPtr("40%"), simulator.StrPtr("running")
+	case i%100 == 2:
+		t.Status, t.Ratio, t.Info = simulator.IntPtr(3), nil, simulator.StrPtr("stopped")
+	case i%1000 == 3:
+		t.Status, t.Ratio, t.Info = simulator.IntPtr(1), nil, nil
+	}
+	return t
+}
+
+func scaleTaskID(i int) string { return fmt.Sprintf("%032x", 0xc0de0000+i) }
+
+// Tasks the test changes or breaks, by index; all succeeded at first.
+var (
+	// scaleFailing fail their progress queries throughout: the Tasks
+	// table's Last error column.
+	scaleFailing = []int{10, 11, 12}
+	// scaleFlipping fail a check once Prometheus has their first state:
+	// the Last change column.
+	scaleFlipping = []int{20, 21, 22, 23, 24}
+	// scaleNamesake is a task and the task on the other branch with the
+	// same name.
+	scaleNamesake = []int{30, 30 + scaleTasks/2}
+)
+
+// dashboardSeriesBound is the most series a panel's query may return at
+// any number of tasks: the per-task panels show at most maxTasksShown
+// tasks, the others aggregate to a few series per exporter.
+const dashboardSeriesBound = maxTasksShown
+
+// TestDashboardAtScale runs every query of the dashboard against 5,000
+// tasks, in a real Prometheus server that scrapes the exporter in front of
+// the simulator, with the dashboard's variables filled as Grafana fills
+// them: every query answers, and none returns more than
+// dashboardSeriesBound series (a range query's series are those of all its
+// steps, which Grafana draws). Then a task chosen by the task variable
+// comes alone, without the task on the other branch that shares its name.
+// It logs what each query read, for deploy/README.md's table of costs.
+func TestDashboardAtScale(t *testing.T) {
+	requireTool(t, "prometheus")
+	exporter := testkit.Binary(t)
+	dir := t.TempDir()
+	start := time.Now()
+
+	sim := simulator.New(simulator.Options{})
+	var projects []string
+	for p := range scaleProjects {
+		projects = append(projects, fmt.Sprintf("%032x", 0x5ca1e000+p))
+		sim.AddProject(projects[p])
+	}
+	for i := range scaleTasks {
+		sim.SetTask(scaleTask(i, projects))
+	}
+	for _, i := range scaleFailing {
+		sim.SetFault(scaleTaskID(i), simulator.Fault{Kind: simulator.FaultNoPermission})
+	}
+	api := testkit.Simulator(t, sim)
+
+	exporterAddr := testkit.FreeAddr(t)
+	config := fmt.Sprintf(`endpoint: %[1]s
+auth:
+  iam:
+    endpoint: %[1]s
+    domain_name: %[2]s
+    username: %[3]s
+    password: %[4]q
+    project_name: %[5]s
+discovery:
+  projects: [%[6]s]
+tasks: []
+concurrency: 64
+timeout: %[7]s
+`, api.URL, simulator.DefaultDomain, simulator.DefaultUser, simulator.DefaultPassword, simulator.DefaultProject,
+		strings.Join(projects, ", "), promDuration(scaleInterval-time.Second))
+	configFile := filepath.Join(dir, "exporter.yml")
+	if err := os.WriteFile(configFile, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	prom := startPrometheus(t, dir, scaleInterval, exporterAddr, "")
+	startProcess(t, dir, exporter, "--config.file="+configFile, "--web.listen-address="+exporterAddr)
+	// Discovery, the first scrape and the first report reads of 5,000
+	// tasks take a few scrapes (about 20 s on an idle 2-core machine).
+	deadline := time.Now().Add(90 * time.Second)
+
+	// Every task's status, a rate's two scrapes, then a state change.
+	scaleCount(t, prom, deadline, "codearts_check_task_status", scaleTasks-len(scaleFailing))
+	scaleCount(t, prom, deadline, `codearts_check_task_last_error_info`, len(scaleFailing))
+	var flipping []string
+	for _, i := range scaleFlipping {
+		flipping = append(flipping, scaleTaskID(i))
+		if !sim.FinishCheck(scaleTaskID(i), false) {
+			t.Fatalf("task %d is not in the simulator", i)
+		}
+	}
+	scaleCount(t, prom, deadline, fmt.Sprintf(`codearts_check_task_status{task_id=~%q} == 1`, strings.Join(flipping, "|")), len(flipping))
+	// Reports are read a few thousand a scrape, after the progress queries.
+	scaleCount(t, prom, deadline, `codearts_check_task_defects{severity="critical"}`, scaleTasks-scaleTasks/100-len(scaleFailing))
+
+	d := loadDashboard(t)
+	values, listed, err := resolveVariables(prom, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Grafana's time range: from Prometheus' first scrape to now.
+	rangeStart := start
+	vars := func(values map[string]string, end time.Time) map[string]string {
+		all := map[string]string{"__range": promDuration(end.Sub(rangeStart).Truncate(time.Second))}
+		for k, v := range values {
+			all[k] = v
+		}
+		return all
+	}
+	// Last change's subquery looks at steps aligned to the scrape
+	// interval: the change shows once such a step follows it.
+	var end time.Time
+	for _, q := range dashboardQueries(d) {
+		if q.where != `panel "Tasks" query C` {
+			continue
+		}
+		stdkit.Until(t, deadline, "Last change", func() error {
+			end = time.Now()
+			result, _, err := prom.evaluate(grafanaVariables(q.expr, scaleInterval, vars(values, end)), true, end, end, scaleInterval)
+			if err == nil && len(result) < len(flipping) {
+				err = fmt.Errorf("%d tasks changed state, want %d", len(result), len(flipping))
+			}
+			return err
+		})
+	}
+	if end.IsZero() {
+		t.Fatal(`the dashboard has no panel "Tasks" with a query C, Last change`)
+	}
+	// The task variable lists every task by name and ID, the value its ID.
+	if n := len(listed["task"]); n != scaleTasks {
+		t.Errorf("the task variable lists %d tasks, want %d", n, scaleTasks)
+	}
+	for _, o := range listed["task"] {
+		if o.value == scaleTaskID(scaleNamesake[0]) && o.text != fmt.Sprintf("service-%04d · %s", scaleNamesake[0], o.value) {
+			t.Errorf("the task variable shows task %s as %q, want its name and ID", o.value, o.text)
+		}
+	}
+	for _, name := range []string{"shown", "worst"} {
+		if n := len(listed[name]); n != maxTasksShown {
+			t.Errorf("variable %s lists %d tasks, want %d of the %d", name, n, maxTasksShown, scaleTasks)
+		}
+	}
+
+	var costs []string
+	series := map[string]int{}   // by query
+	returned := map[string]int{} // by panel: series, or a table's rows
+	tableRows := map[string]map[string]bool{}
+	for _, q := range dashboardQueries(d) {
+		expr := grafanaVariables(q.expr, scaleInterval, vars(values, end))
+		result, _, err := prom.evaluate(expr, q.instant, rangeStart, end, scaleInterval)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", q.where, err, expr)
+			continue
+		}
+		// What it reads at one step: the series it touches.
+		_, touched, err := prom.evaluate(expr, true, end, end, scaleInterval)
+		if err != nil {
+			t.Errorf("%s (instant): %v\n%s", q.where, err, expr)
+			continue
+		}
+		series[q.where] = len(result)
+		if q.panel.Type == "table" {
+			if tableRows[q.panel.Title] == nil {
+				tableRows[q.panel.Title] = map[string]bool{}
+			}
+			for _, s := range result {
+				tableRows[q.panel.Title][s.Metric["instance"]+"/"+s.Metric["task_id"]] = true
+			}
+			returned[q.panel.Title] = len(tableRows[q.panel.Title])
+		} else {
+			returned[q.panel.Title] += len(result)
+		}
+		kind := "range"
+		if q.instant {
+			kind = "instant"
+		}
+		costs = append(costs, fmt.Sprintf("%-52s %-7s %3d series, %6d samples read at one step", q.where, kind, len(result), touched.Samples.TotalQueryableSamples))
+	}
+	for panel, n := range returned {
+		if n > dashboardSeriesBound {
+			t.Errorf("panel %q returns %d series (a table: rows) at %d tasks, want at most %d", panel, n, scaleTasks, dashboardSeriesBound)
+		}
+	}
+	// The bound is what limits the per-task panels, not a lack of data.
+	for _, panel := range []string{"Tasks", "Task quality"} {
+		if returned[panel] != maxTasksShown {
+			t.Errorf("table %q has %d rows, want %d: the tasks shown, out of %d", panel, returned[panel], maxTasksShown, scaleTasks)
+		}
+	}
+	// The tasks that need a look come first: the failing ones and the
+	// failed checks, whose state change Last change shows.
+	if n := series[`panel "Tasks" query E`]; n < len(scaleFailing) {
+		t.Errorf("the Last error column has %d tasks, want at least the %d failing ones", n, len(scaleFailing))
+	}
+	if n := series[`panel "Tasks" query C`]; n < len(flipping) {
+		t.Errorf("the Last change column has %d tasks, want at least the %d whose check failed", n, len(flipping))
+	}
+	// The variables' queries, as Grafana runs them on each load.
+	for _, v := range d.Templating.List {
+		if v.Type != "query" {
+			continue
+		}
+		expr := substituteVariables(fmt.Sprint(v.Query), values)
+		if m := labelValuesQuery.FindStringSubmatch(expr); m != nil {
+			expr = m[1]
+		} else if m := queryResultQuery.FindStringSubmatch(expr); m != nil {
+			expr = m[1]
+		}
+		_, touched, err := prom.evaluate(expr, true, end, end, scaleInterval)
+		if err != nil {
+			t.Errorf("variable %s: %v\n%s", v.Name, err, expr)
+			continue
+		}
+		costs = append(costs, fmt.Sprintf("%-52s %-7s %4d options, %6d samples read", "variable "+v.Name, "instant", len(listed[v.Name]), touched.Samples.TotalQueryableSamples))
+	}
+	if slowest, err := prom.query(fmt.Sprintf("max_over_time(codearts_check_scrape_duration_seconds[%s])", promDuration(end.Sub(rangeStart)))); err == nil && len(slowest) == 1 {
+		costs = append(costs, "slowest collection: "+fmt.Sprint(slowest[0].Value[1])+" s")
+	}
+	t.Logf("%d tasks, range %s, step %s:\n%s", scaleTasks, end.Sub(rangeStart).Round(time.Second), scaleInterval, strings.Join(costs, "\n"))
+
+	// One task chosen by its ID: its namesake on the other branch stays
+	// out, in the table and in the timeline.
+	chosen := scaleTaskID(scaleNamesake[0])
+	values, _, err = resolveVariables(prom, d, map[string][]string{"task": {chosen}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, where := range []string{`panel "Tasks" query A`, `panel "Task state over time" query A`} {
+		for _, q := range dashboardQueries(d) {
+			if q.where != where {
+				continue
+			}
+			result, _, err := prom.evaluate(grafanaVariables(q.expr, scaleInterval, vars(values, end)), q.instant, rangeStart, end, scaleInterval)
+			if err != nil {
+				t.Fatalf("%s: %v", where, err)
+			}
+			var got []string
+			for _, s := range result {
+				got = append(got, s.Metric["task_id"]+" "+s.Metric["task_name"]+" "+s.Metric["git_branch"])
+			}
+			sort.Strings(got)
+			if want := chosen + fmt.Sprintf(" service-%04d main", scaleNamesake[0]); len(got) != 1 || got[0] != want {
+				t.Errorf("%s with task %s chosen returns %q, want only %q", where, chosen, got, want)
+			}
+		}
+	}
+	t.Logf("done in %s", time.Since(start).Round(time.Millisecond))
+}
+
+// scaleCount waits until expr has want series in Prometheus.
+func scaleCount(t *testing.T, prom promAPI, deadline time.Time, expr string, want int) {
+	t.Helper()
+	stdkit.Until(t, deadline, expr, func() error {
+		samples, err := prom.query(expr)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		if len(samples) != want {
+			return fmt.Errorf("%s: %d series, want %d", expr, len(samples), want)
+		}
+		return nil
+	})
+}
