@@ -1,15 +1,10 @@
 package collector
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,110 +24,13 @@ import (
 // table of issue 24, a listing that is slow, throttled, lying, endless or
 // odd, and asserts the outcome of change detection off, or better.
 
-// listingFront stands in front of the simulator and changes its task list
-// answers as a broken or hostile API would; every other call passes.
-type listingFront struct {
-	next http.Handler
-
-	mu             sync.Mutex
-	delay          time.Duration // before each page
-	hang           bool          // pages never answer
-	throttleOffset int           // a 429 at this offset; -1: none
-	lie            bool          // {"tasks":[],"total":5}
-	endless        bool          // pages of new IDs, total 10^9
-	// times, when set, gives the last_check_time to serve for a task at
-	// the nth listing (from 1); ok false keeps the simulator's.
-	times    func(id string, n int) (string, bool)
-	listings int // first pages served
-	pages    int
-}
-
-func (f *listingFront) set(edit func(f *listingFront)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	edit(f)
-}
-
-func (f *listingFront) count() (listings, pages int) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.listings, f.pages
-}
-
-func (f *listingFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.URL.Path, "/v2/") || !strings.HasSuffix(r.URL.Path, "/tasks") {
-		f.next.ServeHTTP(w, r)
-		return
-	}
-	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
-	f.mu.Lock()
-	f.pages++
-	if offset == 0 {
-		f.listings++
-	}
-	n := f.listings
-	delay, hang, throttle, lie, endless, times := f.delay, f.hang, f.throttleOffset == offset, f.lie, f.endless, f.times
-	f.mu.Unlock()
-	if hang {
-		<-r.Context().Done()
-		return
-	}
-	if delay > 0 {
-		select {
-		case <-time.After(delay):
-		case <-r.Context().Done():
-			return
-		}
-	}
-	w.Header().Set("Content-Type", "application/json")
-	switch {
-	case throttle:
-		w.WriteHeader(http.StatusTooManyRequests)
-		_, _ = io.WriteString(w, `{"error_code":"APIGW.0308","error_msg":"The throttling threshold has been reached"}`)
-		return
-	case lie:
-		_, _ = io.WriteString(w, `{"tasks":[],"total":5}`)
-		return
-	case endless:
-		var b strings.Builder
-		b.WriteString(`{"total":1000000000,"tasks":[`)
-		for i := range 100 {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, `{"task_id":"eeee%012d%016d","task_name":"endless"}`, offset, i)
-		}
-		b.WriteString(`]}`)
-		_, _ = io.WriteString(w, b.String())
-		return
-	}
-	rec := httptest.NewRecorder()
-	f.next.ServeHTTP(rec, r)
-	var body map[string]any
-	if times == nil || rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil {
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
-		return
-	}
-	tasks, _ := body["tasks"].([]any)
-	for _, t := range tasks {
-		if m, ok := t.(map[string]any); ok {
-			if at, ok := times(fmt.Sprint(m["task_id"]), n); ok {
-				m["last_check_time"] = at
-			}
-		}
-	}
-	_ = json.NewEncoder(w).Encode(body)
-}
-
 const rowProject = "abababababababababababababababab"
 
-// rowEnv is n idle tasks of rowProject in a simulator on clock, an exporter
-// with change detection on (max_age 24h, unless edit says otherwise)
-// configured with them, tracked, and the listings going through front.
+// rowEnv is n idle tasks of rowProject in a simulator on clock, and an
+// exporter with change detection on (max_age 24h, unless edit says
+// otherwise) configured with them, tracked.
 type rowEnv struct {
 	*testEnv
-	front *listingFront
 	clock *stdkit.Clock
 	ids   []string
 }
@@ -147,11 +45,7 @@ func newRowEnv(t *testing.T, n int, enabled bool, edit func(*config.Config)) *ro
 		ids[i] = taskID(i)
 		sim.SetTask(simulator.Task{ID: ids[i], ProjectID: rowProject, Status: simulator.IntPtr(2), Ratio: simulator.StrPtr("100%")})
 	}
-	front := &listingFront{next: sim, throttleOffset: -1}
-	srv := httptest.NewServer(front)
-	t.Cleanup(srv.Close)
 	env := newTestEnv(t, sim, ids, func(c *config.Config) {
-		c.Endpoint, c.Auth.IAM.Endpoint = srv.URL, srv.URL
 		for i := range c.Tasks {
 			c.Tasks[i].ProjectID = rowProject
 		}
@@ -164,7 +58,7 @@ func newRowEnv(t *testing.T, n int, enabled bool, edit func(*config.Config)) *ro
 	})
 	env.coll.lister = discovery.New(env.coll.config, env.coll.clients, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	env.coll.now = clock.Now
-	return &rowEnv{testEnv: env, front: front, clock: clock, ids: ids}
+	return &rowEnv{testEnv: env, clock: clock, ids: ids}
 }
 
 // step moves the clock by d and scrapes with timeout (0: the configured one).
@@ -190,17 +84,17 @@ func (r scrapeResult) answered(ids []string) int {
 // off.
 func TestListingSlowOrHangingFallsBackToProgress(t *testing.T) {
 	for _, c := range []struct {
-		name string
-		edit func(f *listingFront)
+		name    string
+		listing simulator.Listing
 	}{
-		{"slow pages", func(f *listingFront) { f.delay = 1200 * time.Millisecond }},
-		{"hanging", func(f *listingFront) { f.hang = true }},
+		{"slow pages", simulator.Listing{Delay: 1200 * time.Millisecond}},
+		{"hanging", simulator.Listing{Hang: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := newRowEnv(t, 250, true, nil) // three pages
 			e.step(30*time.Second, 0)
 			e.step(30*time.Second, 0) // idle now: answered by the listing
-			e.front.set(c.edit)
+			e.sim.SetListing(c.listing)
 			for scrape := range 2 {
 				// A deadline of 2.5 s: the listing's share (0.83 s) ends
 				// before its first page could, and the rest is ample for
@@ -246,7 +140,7 @@ func TestListingThrottledPageFallsBackForItsTasks(t *testing.T) {
 	e := newRowEnv(t, 350, true, nil) // four pages
 	e.step(30*time.Second, 0)
 	e.step(30*time.Second, 0)
-	e.front.set(func(f *listingFront) { f.throttleOffset = 2 })
+	e.sim.SetListing(simulator.Listing{ThrottlePages: []int{2}})
 	before := e.sim.ProgressRequests()
 	r := e.step(30*time.Second, 0)
 	if got := r.answered(e.ids); got != len(e.ids) {
@@ -261,19 +155,15 @@ func TestListingThrottledPageFallsBackForItsTasks(t *testing.T) {
 }
 
 // rowDiscoveryEnv is n tasks of rowProject found by discovery (refresh
-// interval 1m), with change detection on, listings through a front.
-func rowDiscoveryEnv(t *testing.T, n int) (*testEnv, *listingFront, *discovery.Discoverer) {
+// interval 1m), with change detection on.
+func rowDiscoveryEnv(t *testing.T, n int) (*testEnv, *discovery.Discoverer) {
 	t.Helper()
 	sim := simulator.New(simulator.Options{})
 	sim.AddProject(rowProject)
 	for i := range n {
 		sim.SetTask(simulator.Task{ID: taskID(i), ProjectID: rowProject, Status: simulator.IntPtr(2)})
 	}
-	front := &listingFront{next: sim, throttleOffset: -1}
-	srv := httptest.NewServer(front)
-	t.Cleanup(srv.Close)
-	apiServer := testkit.Simulator(t, sim)
-	_ = apiServer
+	srv := testkit.Simulator(t, sim)
 	cfg := &config.Config{
 		Endpoint:        srv.URL,
 		Auth:            config.Auth{IAM: testkit.IAM(srv.URL)},
@@ -299,16 +189,16 @@ func rowDiscoveryEnv(t *testing.T, n int) (*testEnv, *listingFront, *discovery.D
 		exporter.Close()
 		coll.Close()
 	})
-	return &testEnv{t: t, sim: sim, exporter: exporter, cfg: cfg, coll: coll}, front, disc
+	return &testEnv{t: t, sim: sim, api: srv, exporter: exporter, cfg: cfg, coll: coll}, disc
 }
 
 // A page {"tasks":[],"total":5} is no empty project: discovery keeps the
 // last good list, and every task stays answered.
 func TestLyingListingPageKeepsTheLastGoodList(t *testing.T) {
-	e, front, disc := rowDiscoveryEnv(t, 20)
+	e, disc := rowDiscoveryEnv(t, 20)
 	disc.Refresh(t.Context())
 	e.scrape(0)
-	front.set(func(f *listingFront) { f.lie = true })
+	e.sim.SetListing(simulator.Listing{LieTotal: 5})
 	disc.Refresh(t.Context())
 	for scrape := range 2 {
 		r := e.scrape(0)
@@ -328,18 +218,18 @@ func TestLyingListingPageKeepsTheLastGoodList(t *testing.T) {
 // Pages that never end: discovery and the collections stop at their page
 // bound, and the last good list stays.
 func TestEndlessListingIsBounded(t *testing.T) {
-	e, front, disc := rowDiscoveryEnv(t, 20)
+	e, disc := rowDiscoveryEnv(t, 20)
 	disc.Refresh(t.Context())
 	e.scrape(0)
-	front.set(func(f *listingFront) { f.endless = true })
-	_, before := front.count()
+	e.sim.SetListing(simulator.Listing{Endless: true})
+	before := e.sim.TaskListRequests(rowProject)
 	disc.Refresh(t.Context())
-	_, after := front.count()
+	after := e.sim.TaskListRequests(rowProject)
 	if pages := after - before; pages > 200 {
 		t.Errorf("discovery read %d pages of an endless listing, want at most 200", pages)
 	}
 	r := e.scrape(0)
-	_, last := front.count()
+	last := e.sim.TaskListRequests(rowProject)
 	if pages := last - after; pages > maxListingPages {
 		t.Errorf("a collection read %d pages of an endless listing, want at most %d", pages, maxListingPages)
 	}
@@ -356,14 +246,11 @@ func TestQueuedCheckIsFollowed(t *testing.T) {
 	e.step(30*time.Second, 0)
 	e.step(30*time.Second, 0)
 	queued := e.ids[1]
-	trigger := e.clock.Now().Add(10 * time.Second).Format(time.RFC3339)
-	e.front.set(func(f *listingFront) {
-		f.times = func(id string, _ int) (string, bool) { return trigger, id == queued }
-	})
+	e.sim.SetCheckQueue(45 * time.Second)
+	e.sim.StartCheck(queued)
 	if r := e.step(30*time.Second, 0); r.status(queued) != 2 {
 		t.Fatalf("queued: status %v, want 2 (the last check's)", r.status(queued))
 	}
-	e.sim.StartCheck(queued)
 	if r := e.step(30*time.Second, 0); r.status(queued) != 0 {
 		t.Errorf("check running: status %v, want 0 at the first scrape after, as off", r.status(queued))
 	}
@@ -398,15 +285,7 @@ func TestFlappingTimeCostsNoMoreThanOff(t *testing.T) {
 	e.step(30*time.Second, 0)
 	e.step(30*time.Second, 0)
 	flapper := e.ids[0]
-	a, b := e.clock.Now().Add(-time.Hour).Format(time.RFC3339), e.clock.Now().Add(-2*time.Hour).Format(time.RFC3339)
-	e.front.set(func(f *listingFront) {
-		f.times = func(id string, n int) (string, bool) {
-			if n%2 == 0 {
-				return a, id == flapper
-			}
-			return b, id == flapper
-		}
-	})
+	e.sim.SetLastCheckFlap(flapper, e.clock.Now().Add(-time.Hour), e.clock.Now().Add(-2*time.Hour))
 	e.step(30*time.Second, 0)
 	progress, reports := e.sim.TaskRequests(flapper), e.sim.ReportRequests(flapper)
 	for range 6 {
@@ -449,26 +328,29 @@ func TestFailingProgressIsNotHiddenByTheListing(t *testing.T) {
 // read: the listing answers idle tasks. One that cannot be read is logged
 // once per project, with what it was, and its task read by progress.
 func TestSummaryFormTimeIsRead(t *testing.T) {
-	e := newRowEnv(t, 3, true, nil)
-	odd := e.ids[0]
-	e.front.set(func(f *listingFront) {
-		f.times = func(id string, _ int) (string, bool) {
-			if id == odd {
-				return "not a time", true
+	for _, c := range []struct {
+		layout           string
+		progress, listed float64
+		logged           int
+	}{
+		{simulator.LastCheckLayoutSummary, 0, 3, 0},
+		{"not a time", 3, 0, 1},
+	} {
+		t.Run(c.layout, func(t *testing.T) {
+			e := newRowEnv(t, 3, true, nil)
+			e.sim.SetLastCheckLayout(c.layout)
+			logs := &testkit.Buffer{}
+			e.coll.logger = slog.New(slog.NewTextHandler(logs, nil))
+			e.step(30*time.Second, 0)
+			e.step(30*time.Second, 0)
+			before := e.sim.ProgressRequests()
+			r := e.step(30*time.Second, 0)
+			if p := e.sim.ProgressRequests() - before; float64(p) != c.progress || r.answeredBy("listing") != c.listed {
+				t.Errorf("%d progress queries, answered_by listing %v; want %v, %v", p, r.answeredBy("listing"), c.progress, c.listed)
 			}
-			return "2026-02-01 08:00:00", true
-		}
-	})
-	logs := &testkit.Buffer{}
-	e.coll.logger = slog.New(slog.NewTextHandler(logs, nil))
-	e.step(30*time.Second, 0)
-	e.step(30*time.Second, 0)
-	before := e.sim.ProgressRequests()
-	r := e.step(30*time.Second, 0)
-	if p := e.sim.ProgressRequests() - before; p != 1 || r.answeredBy("listing") != 2 {
-		t.Errorf("%d progress queries, answered_by listing %v; want 1 (the unreadable time), 2", p, r.answeredBy("listing"))
-	}
-	if n := strings.Count(logs.String(), `last_check_time="\"not a time\""`); n != 1 {
-		t.Errorf("the unreadable last_check_time logged %d times, want once:\n%s", n, logs.String())
+			if n := strings.Count(logs.String(), `last_check_time="\"not a time\""`); n != c.logged {
+				t.Errorf("the unreadable last_check_time logged %d times, want %d:\n%s", n, c.logged, logs.String())
+			}
+		})
 	}
 }
