@@ -56,7 +56,7 @@ type project struct {
 // New returns a Discoverer listing the projects of the configuration in
 // force, cfg's answer, through its client from clients: the clients the
 // collector queries through, so that listing shares the scrapes'
-// credentials, token, HTTP client and API budget. Nothing is listed until
+// credentials, token, HTTP client and rate limit. Nothing is listed until
 // Run.
 func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Logger) *Discoverer {
 	return &Discoverer{
