@@ -36,6 +36,11 @@ var alertsOnDemo = map[string]struct {
 	why  string
 }{
 	"CodeArtsCheckFailed": {hasData, "payment-service and notification-service always fail, and one of them is failed at every moment"},
+	// Until the collector exports codearts_check_task_checks_total (the
+	// collector integration of issue 25), the recording rule it reads is
+	// empty. Then it is hasData if the demo's always-failing tasks finish
+	// 4 checks within the test's 45 s; the integration says which.
+	"CodeArtsCheckFailingOften": {evaluates, "no codearts_check_task_checks_total before issue 25's collector integration"},
 	// The expression without its `for: 1h` matches any checking task whose
 	// progress has not moved since Prometheus started, which depends on
 	// where the demo's tasks are in their cycle.
@@ -302,8 +307,8 @@ func TestExpressionsAgainstDemo(t *testing.T) {
 				}
 			}
 		}
-		if n != len(alerts) {
-			return fmt.Errorf("Prometheus has %d rules, alerts.yml %d", n, len(alerts))
+		if want := len(loadRules(t)); n != want {
+			return fmt.Errorf("Prometheus has %d rules, alerts.yml %d", n, want)
 		}
 		return nil
 	})

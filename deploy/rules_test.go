@@ -29,17 +29,25 @@ type (
 	}
 )
 
-// loadAlerts returns the alerting rules of alerts.yml.
-func loadAlerts(t *testing.T) []rule {
+// loadRules returns every rule of alerts.yml, recording rules included.
+func loadRules(t *testing.T) []rule {
 	t.Helper()
 	var f ruleFile
 	loadYAML(t, "prometheus/alerts.yml", &f)
-	var alerts []rule
+	var rules []rule
 	for _, g := range f.Groups {
-		for _, r := range g.Rules {
-			if r.Alert != "" {
-				alerts = append(alerts, r)
-			}
+		rules = append(rules, g.Rules...)
+	}
+	return rules
+}
+
+// loadAlerts returns the alerting rules of alerts.yml.
+func loadAlerts(t *testing.T) []rule {
+	t.Helper()
+	var alerts []rule
+	for _, r := range loadRules(t) {
+		if r.Alert != "" {
+			alerts = append(alerts, r)
 		}
 	}
 	if len(alerts) == 0 {
