@@ -27,10 +27,10 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/discovery"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 )
 
@@ -76,7 +76,7 @@ func run() int {
 	registry := prometheus.NewRegistry()
 	sc := config.NewSafeConfig(registry)
 	apiMetrics := api.NewMetrics()
-	clients := session.New(apiMetrics, logger)
+	clients := clientcache.New(apiMetrics, logger)
 	defer clients.Close() // last: after discovery and the collector stopped
 	disc := discovery.New(sc.Get, clients, logger)
 	tasks, err := shard.New(disc, *shardOrdinal, *totalShards)
@@ -148,9 +148,8 @@ func run() int {
 	if *totalShards > 1 {
 		logger.Info("Sharded: querying only this shard's tasks", "shard", *shardOrdinal, "total_shards", *totalShards)
 	}
-	coll := collector.New(sc.Get, clients, tasks, apiMetrics, logger)
 	// With change detection on, a collection's listings are discovery's.
-	coll.ShareListings(disc)
+	coll := collector.New(sc.Get, clients, tasks, disc, apiMetrics, logger)
 	defer coll.Close()
 	// Discovery lists in the background, at once and then on its interval;
 	// it stops before the collector closes (defers run last first).
@@ -214,7 +213,7 @@ func checkConfig(file string) int {
 // building reports is logged now. A client that cannot be built is not
 // fatal: the configuration is valid, and scrapes report the failure (and
 // try again) until what is missing, a file or a certificate, is there.
-func buildClient(clients *session.Clients, cfg *config.Config, logger *slog.Logger) {
+func buildClient(clients *clientcache.Cache, cfg *config.Config, logger *slog.Logger) {
 	if _, err := clients.For(cfg); err != nil {
 		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 	}

@@ -276,7 +276,11 @@ func startBenchExporter(b *testing.B, sim *benchSimulator, tasks int, quality bo
 	static.MustRegister(apiMetrics)
 	logger := slog.New(slog.DiscardHandler)
 	coll := newStaticCollector(b, cfg, apiMetrics, logger)
-	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
+	handler := Handler(coll, static, logger, HandlerOpts{})
+	if benchExposition == "library" {
+		handler = libraryHandler(coll, static, logger)
+	}
+	exporter := httptest.NewServer(handler)
 	b.Cleanup(func() {
 		exporter.Close()
 		coll.Close()

@@ -91,8 +91,8 @@ func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	coll := newStaticCollector(b, cfg, api.NewMetrics(), logger)
-	coll.ShareListings(discovery.New(coll.config, coll.clients, logger))
-	coll.changes.now, coll.reports.now = clock.Now, clock.Now
+	coll.lister = (discovery.New(coll.config, coll.clients, logger))
+	coll.now = clock.Now
 	b.Cleanup(coll.Close)
 	collect := func() *snapshot {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -46,9 +46,8 @@ func newCDEnv(t *testing.T, mode simulator.LastCheckMode, enabled bool) *cdEnv {
 		c.Tasks[0].ProjectID, c.Tasks[1].ProjectID = cdProject, cdProject
 		c.ChangeDetection = config.ChangeDetection{Enabled: enabled, MaxAge: model.Duration(time.Hour)}
 	})
-	env.coll.ShareListings(discovery.New(env.coll.config, env.coll.clients, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	env.coll.changes.now = clock.Now
-	env.coll.reports.now = clock.Now
+	env.coll.lister = (discovery.New(env.coll.config, env.coll.clients, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	env.coll.now = clock.Now
 	return &cdEnv{testEnv: env, clock: clock}
 }
 

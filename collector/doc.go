@@ -1,26 +1,30 @@
-// Package collector owns scrapes: for each scrape of /metrics it asks
-// CodeArts Check for the progress of every configured task, within the
+// Package collector owns scrapes: for each scrape of /metrics it collects
+// the progress of every configured task from CodeArts Check, within the
 // scrape's deadline, reads the reports (defects, quality gate, code size)
 // of the tasks whose check finished, and serves the answers as metrics.
 //
-// It has three parts, each in files named for it:
+// A collection is three stages, each in a file named for it:
 //
-//   - The collection engine: collector.go (one collection, start to
-//     snapshot), progress.go (the progress queries: a work queue, first
-//     attempts before retries), schedule.go (which tasks go first when not
-//     all fit), share.go (overlapping scrapes and min_interval share one
-//     collection), changedetection.go (with change_detection on, the task
-//     list says which tasks need a progress query) and errorlog.go (one
-//     warning per kind of failure per collection).
-//   - The report refresh policy: reports.go (when a task's report is due,
-//     and the back-off of failed reads), reportread.go (reading them with
-//     what the progress queries left) and reportvalues.go (what is kept of
-//     a report).
-//   - The exposition: metrics.go (the metric names, help texts and labels:
-//     the exporter's interface), snapshot.go (what a collection keeps per
-//     task), gather.go (its metric families) and handler.go (the /metrics
-//     handler: the scrape's deadline from Prometheus' header, compression,
-//     promhttp for the rest).
+//   - plan.go: which calls to make, in what order — the progress queries,
+//     the listings of change detection and what each falls back to, the
+//     reports due (reports.go) — from the tasks, the memory, the
+//     configuration and the time. Pure: no I/O, no clock of its own.
+//   - execute.go: one worker pool under concurrency and the deadline, for
+//     every kind of call; retries are decided there, in one place. The one
+//     rate limit is api.RateLimit, inside every call.
+//   - record.go: the only writer of the memory (memory.go: one taskMemory
+//     per task), which also counts what no API call counted (counting.go)
+//     and derives the snapshot.
+//
+// scraper.go runs the three for one collection; share.go lets overlapping
+// scrapes and min_interval share one; errorlog.go logs one warning per kind
+// of failure per collection.
+//
+// The exposition: metrics.go (the metric names, help texts and labels: the
+// exporter's interface), snapshot.go (what a collection keeps per task),
+// gather.go (its metric families) and handler.go (the /metrics handler: the
+// scrape's deadline from Prometheus' header, compression, promhttp for the
+// rest).
 //
 // "Report" is the one word for a check's defects and quality figures here;
 // the configuration calls them quality (quality.enabled), as do some

@@ -35,14 +35,14 @@ func (s *errorSummary) add(taskID string, err error) {
 }
 
 // log logs one line per error code of the task queries: the tasks the
-// budget left out at info, each failure at warning.
+// rate limit left out at info, each failure at warning.
 func (s *errorSummary) log(logger *slog.Logger, total int) {
 	for _, code := range s.codes() {
 		cs := s.byCode[code]
 		if code == api.CodeBudget {
-			// Expected whenever the budget is smaller than the task set:
+			// Expected whenever the rate limit is smaller than the task set:
 			// the tasks left out are the freshest, and go first next time.
-			logger.Info("tasks left for the next scrape: the API budget (max_requests_per_second) had no room for them before the deadline",
+			logger.Info("tasks left for the next scrape: the rate limit (max_requests_per_second) had no room for them before the deadline",
 				"tasks", cs.tasks, "total_tasks", total)
 			continue
 		}

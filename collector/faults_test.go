@@ -75,7 +75,7 @@ var faultCases = []faultCase{
 	{name: "invalid JSON", inject: taskFault(simulator.FaultInvalidJSON), code: api.CodeInvalidResponse, count: 1},
 	{name: "64 MiB body", inject: taskFault(simulator.FaultHugeBody), code: api.CodeInvalidResponse, count: 1},
 	{name: "task_status of the wrong type", inject: taskFault(simulator.FaultWrongType), code: api.CodeInvalidResponse, count: 1},
-	// Each throttle holds every call back for a second (api.Adaptive): the
+	// Each throttle holds every call back for a second (api.RateLimit): the
 	// third attempt comes after two holds, which a 3 s timeout (2.5 s
 	// deadline) leaves too little room for on a loaded machine.
 	{name: "429 APIGW.0308 on every call", inject: taskFault(simulator.FaultThrottled), code: "APIGW.0308", count: retriedAttempts,

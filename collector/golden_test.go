@@ -36,8 +36,7 @@ func TestDemoMetricsGolden(t *testing.T) {
 			c.Tasks[i].Name = names[c.Tasks[i].ID]
 		}
 	})
-	env.coll.reports.now = clock.Now
-	env.coll.share.now = clock.Now
+	env.coll.now = clock.Now
 
 	body := getOK(t, env.exporter.URL+"/metrics")
 	got := normaliseMetrics(body)

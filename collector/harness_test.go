@@ -28,7 +28,7 @@ type testEnv struct {
 	api      *httptest.Server // the simulator
 	exporter *httptest.Server // the /metrics handler
 	cfg      *config.Config
-	coll     *Collector
+	coll     *Scraper
 }
 
 // newTestEnv starts a simulator and an exporter whose configuration lists

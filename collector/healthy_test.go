@@ -69,7 +69,8 @@ func TestFirstAttemptsBeforeRetries(t *testing.T) {
 	var order []string
 	off := false
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.Concurrency = 1; c.Quality.Enabled = &off })
-	env.coll.testHookAfterQuery = func(id string) {
+	env.coll.testHookAfterCall = func(c call) {
+		id := c.id
 		mu.Lock()
 		order = append(order, id)
 		mu.Unlock()
@@ -96,7 +97,7 @@ func TestFirstAttemptsBeforeRetries(t *testing.T) {
 }
 
 // A gateway that throttles above 100 calls/s, no max_requests_per_second:
-// the first throttle slows every call down (api.Adaptive) instead of each
+// the first throttle slows every call down (api.RateLimit) instead of each
 // task retrying on its own, so the 429s stay few. Without the adaptive
 // limit, each scrape sends its 400 calls within a fraction of a second
 // and 300 of them are throttled.
@@ -154,7 +155,8 @@ func TestAnswerLeavesAtTheDeadline(t *testing.T) {
 	// Cleanups run last-in first-out: release before the collector closes.
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
 	var stillHeld atomic.Bool
-	env.coll.testHookAfterQuery = func(id string) {
+	env.coll.testHookAfterCall = func(c call) {
+		id := c.id
 		if id == held {
 			stillHeld.Store(true)
 			<-release
@@ -176,7 +178,7 @@ func TestAnswerLeavesAtTheDeadline(t *testing.T) {
 	}
 	releaseOnce.Do(func() { close(release) })
 	// The late result was dropped: the next scrape answers the task anew.
-	env.coll.testHookAfterQuery = nil
+	env.coll.testHookAfterCall = nil
 	if got := env.scrape(0).mustValue("codearts_check_task_query_success", "task_id", held); got != 1 {
 		t.Errorf("next scrape: query_success = %v, want 1", got)
 	}

@@ -140,7 +140,7 @@ func TestLastErrorOfATaskLeftUnqueried(t *testing.T) {
 
 // A query the budget had no room for is no API error, but it is why the
 // task has no answer: error_code "budget".
-func TestLastErrorOfATaskOverBudget(t *testing.T) {
+func TestLastErrorOfATaskOverTheRateLimit(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	ids := addTasks(sim, 2, simulator.Task{Status: simulator.IntPtr(2)})
 	// The IAM token takes the budget's one token; the next comes a second

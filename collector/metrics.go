@@ -105,5 +105,5 @@ const (
 	qualitySuccessHelp  = "Unix time the task's report was last read successfully; how old the served report series are."
 )
 
-// collectionTasksHelp is codearts_check_collection_tasks' help (changedetection.go).
+// collectionTasksHelp is codearts_check_collection_tasks' help (plan.go).
 const collectionTasksHelp = "Tasks the collection this scrape served answered, by how: \"progress\", a progress query; \"listing\", change detection's task list showed no change (codearts_check_task_last_success_timestamp_seconds is then the listing's time)."

@@ -1,17 +1,17 @@
 package collector
 
 import (
-	"errors"
+	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// Reports (quality.enabled). A task's report (defects, quality gate, code
+// Reports (quality.enabled): the report part of plan and record. A task's report (defects, quality gate, code
 // size: two API calls) only changes when a check finishes, so it is not
 // read on every scrape but:
 //
@@ -35,12 +35,12 @@ import (
 // finishes or refresh_interval passes.
 //
 // Progress comes first: reports are read after every progress query of the
-// collection is done, with what the deadline and the API budget leave,
-// stalest report first. A read that does not fit (the budget has no token
-// for it before the deadline) is not an API error and is not counted; it
-// waits for a later scrape. Report calls take a token only while a tenth of
-// the collection's time is still left (api.WithBudgetDeadline), so that the
-// last ones sent are answered, not cut off by the deadline.
+// collection is done, with what the deadline and the rate limit leave,
+// stalest report first. A read that does not fit (the rate limit has no
+// token for it before the deadline) is not an API error and is not counted;
+// it waits for a later scrape. Report calls take a token only while a tenth
+// of the collection's time is still left (api.WithSendBy), so that the last
+// ones sent are answered, not cut off by the deadline.
 //
 // A refused read (codearts.ReportRefused: the permission
 // codeartscheck:task:getReport is missing) is counted by api.Caller like any
@@ -54,7 +54,7 @@ import (
 // Each report call has its own timeout (reportCallTimeout, never beyond
 // the collection's deadline), so that a report endpoint that hangs cannot
 // hold the scrape; and the reads, like the progress queries, are waited
-// for at most until the deadline (progress.go).
+// for at most until the deadline (execute.go).
 //
 // The values served are those of the last good read, kept compactly per
 // task (reportValues), as progress values are; they go when the task
@@ -71,19 +71,13 @@ const failedReadRetry = time.Minute
 // stuck, and waiting for it would spend the scrape's deadline.
 var reportCallTimeout = 5 * time.Second
 
-// reportReserveDivisor: report calls take a budget token only until
+// reportReserveDivisor: report calls take a rate limit token only until
 // 1/reportReserveDivisor of the collection's time is left.
 const reportReserveDivisor = 10
 
-// reportBook is the Collector's report state, guarded by Collector.mu.
-type reportBook struct {
-	now   func() time.Time // time.Now; tests set a fake clock
-	tasks map[string]*reportState
-}
-
-// reportState is what the exporter keeps of one task's reports.
-type reportState struct {
-	report *reportValues // the last good read; nil: none yet. Never modified: snapshots share it.
+// reportMemory is what the exporter keeps of one task's reports.
+type reportMemory struct {
+	values *reportValues // the last good read; nil: none yet. Never modified: snapshots share it.
 	// status is the task's status in the last progress answer, to spot a
 	// check that finished; hasStatus is false until one was answered.
 	status    int
@@ -100,56 +94,49 @@ type reportState struct {
 	unknownGate string
 }
 
-// ready reports whether st's report should be read at now.
-func (st *reportState) ready(now time.Time) bool {
+// ready reports whether the report should be read at now.
+func (st *reportMemory) ready(now time.Time) bool {
 	return !now.Before(st.notBefore) && (st.due || !now.Before(st.refresh))
 }
 
-// plan updates the report state of tasks from this collection's progress
-// results, forgets tasks no longer in the set, and returns the indexes of
-// the tasks whose report should be read, stalest first. c.mu must be held.
-func (q *reportBook) plan(tasks []config.Task, results []result) []int {
-	now := q.now()
-	kept := make(map[string]*reportState, len(tasks))
+// seeProgress notes a progress answer of status for the report policy:
+// checkMoved, change detection saw last_check_time move to a newer time.
+// It is part of record.
+func (st *reportMemory) seeProgress(status int, checkMoved bool) {
+	if status == codearts.StatusNeverChecked ||
+		status == codearts.StatusChecking && st.hasStatus && st.status == codearts.StatusNeverChecked {
+		// No check has finished: no report to read or serve. The first
+		// check running counts as never checked still, so that its end
+		// is the status change that reads the report.
+		st.status, st.hasStatus = codearts.StatusNeverChecked, true
+		st.values, st.due = nil, false
+		return
+	}
+	// A check finished: the status changed to a result, or, with change
+	// detection, last_check_time moved between two answers of the same
+	// result (a whole check ran between them).
+	if st.hasStatus && status != codearts.StatusChecking && (status != st.status || checkMoved) {
+		st.due = true
+	}
+	st.status, st.hasStatus = status, true
+}
+
+// reportsDue returns the indexes of the tasks whose report is read in this
+// collection: those whose progress this collection answered (answered[i]),
+// whose report is ready, stalest first. It is part of the plan.
+func reportsDue(tasks []*taskMemory, answered []bool, now time.Time) []int {
 	var due []int
-	for i, t := range tasks {
-		st := q.tasks[t.ID]
-		if st == nil {
-			st = &reportState{due: true}
-		}
-		kept[t.ID] = st
-		if results[i].err != nil {
-			continue
-		}
-		status := results[i].progress.Status
-		if status == codearts.StatusNeverChecked ||
-			status == codearts.StatusChecking && st.hasStatus && st.status == codearts.StatusNeverChecked {
-			// No check has finished: no report to read or serve. The
-			// first check running counts as never checked still, so
-			// that its end is the status change that reads the report.
-			st.status, st.hasStatus = codearts.StatusNeverChecked, true
-			st.report, st.due = nil, false
-			continue
-		}
-		// A check finished: the status changed to a result, or, with
-		// change detection, last_check_time moved between two answers of
-		// the same result (a whole check ran between them).
-		if st.hasStatus && status != codearts.StatusChecking && (status != st.status || results[i].checkMoved) {
-			st.due = true
-		}
-		st.status, st.hasStatus = status, true
-		if st.ready(now) {
+	for i, m := range tasks {
+		if answered[i] && m.report.hasStatus && m.report.status != codearts.StatusNeverChecked && m.report.ready(now) {
 			due = append(due, i)
 		}
 	}
-	q.tasks = kept
 	// Stalest first: never read, then the oldest read; among equals the
 	// one asked for least recently (never: first), so that a read the
-	// budget cut in half does not go again before one never tried, as in
-	// schedule.go; stable, so that otherwise the order of the progress
-	// queries holds.
+	// rate limit cut in half does not go again before one never tried;
+	// stable, so that otherwise the order of the progress queries holds.
 	slices.SortStableFunc(due, func(a, b int) int {
-		sa, sb := kept[tasks[a].ID], kept[tasks[b].ID]
+		sa, sb := &tasks[a].report, &tasks[b].report
 		if c := sa.read.Compare(sb.read); c != 0 {
 			return c
 		}
@@ -158,55 +145,42 @@ func (q *reportBook) plan(tasks []config.Task, results []result) []int {
 	return due
 }
 
-// record applies the outcomes of this collection's reads to the report
-// state and logs what went wrong. c.mu must be held.
-func (q *reportBook) record(tasks []config.Task, reads []reportRead, refresh time.Duration, logger *slog.Logger) {
-	failed := newErrorSummary()
-	deferred := 0
-	for _, r := range reads {
-		id := tasks[r.task].ID
-		st := q.tasks[id]
-		switch {
-		case st == nil:
-			continue
-		}
-		if r.asked {
-			st.asked = r.at
-		}
-		switch {
-		case r.err == nil:
-			// nil when the answers carry no value: "no report yet".
-			st.report = newReportValues(r.report, r.at)
-			st.due, st.refused, st.failures = false, false, 0
-			st.refresh, st.notBefore, st.read = r.at.Add(refresh), time.Time{}, r.at
-			if gate := r.report.Summary.UnknownQualityGate; gate != "" && gate != st.unknownGate {
-				logger.Debug("task report: is_access has a value the exporter does not know; codearts_check_task_quality_gate_passed is left out",
-					"task_id", id, "is_access", gate)
-			}
-			st.unknownGate = r.report.Summary.UnknownQualityGate
-		case errors.Is(r.err, errNotStarted) || !wasSent(r.err):
-			deferred++
-		case codearts.ReportRefused(r.err):
-			st.due = false
-			st.refresh, st.notBefore = r.at.Add(refresh), r.at.Add(refresh)
-			if !st.refused {
-				st.refused = true
-				logger.Warn("task report refused: grant the exporter's credentials the IAM permission "+codearts.ReportPermission+
-					"; it is asked for again after quality.refresh_interval",
-					"task_id", id, "permission", codearts.ReportPermission, "error_code", api.Code(r.err),
-					"refresh_interval", refresh, "err", r.err)
-			}
-		default:
-			st.failures++
-			st.notBefore = r.at.Add(readBackoff(st.failures, refresh))
-			failed.add(id, r.err)
-		}
+// recordRead applies the outcome o of the report read of the task id, at
+// now, to st, and notes what went wrong in failed; it returns false for a
+// read left for a later scrape. It is part of record.
+func (st *reportMemory) recordRead(id string, o outcome, now time.Time, refresh time.Duration, failed *errorSummary, logger *slog.Logger) bool {
+	if o.asked {
+		st.asked = now
 	}
-	if deferred > 0 {
-		logger.Debug("task report reads left for a later scrape: no time or API budget left after the progress queries",
-			"tasks", deferred, "due_tasks", len(reads))
+	switch {
+	case o.err == nil:
+		// nil when the answers carry no value: "no report yet".
+		st.values = newReportValues(o.report, now)
+		st.due, st.refused, st.failures = false, false, 0
+		st.refresh, st.notBefore, st.read = now.Add(refresh), time.Time{}, now
+		if gate := o.report.Summary.UnknownQualityGate; gate != "" && gate != st.unknownGate {
+			logger.Debug("task report: is_access has a value the exporter does not know; codearts_check_task_quality_gate_passed is left out",
+				"task_id", id, "is_access", gate)
+		}
+		st.unknownGate = o.report.Summary.UnknownQualityGate
+	case !countingOf(o.err).sent:
+		return false
+	case codearts.ReportRefused(o.err):
+		st.due = false
+		st.refresh, st.notBefore = now.Add(refresh), now.Add(refresh)
+		if !st.refused {
+			st.refused = true
+			logger.Warn("task report refused: grant the exporter's credentials the IAM permission "+codearts.ReportPermission+
+				"; it is asked for again after quality.refresh_interval",
+				"task_id", id, "permission", codearts.ReportPermission, "error_code", api.Code(o.err),
+				"refresh_interval", refresh, "err", o.err)
+		}
+	default:
+		st.failures++
+		st.notBefore = now.Add(readBackoff(st.failures, refresh))
+		failed.add(id, o.err)
 	}
-	failed.logAs(logger, "task report reads failed", len(reads))
+	return true
 }
 
 // readBackoff is how long a task waits after its nth failed read in a row:
@@ -220,11 +194,27 @@ func readBackoff(n int, refresh time.Duration) time.Duration {
 	return max(failedReadRetry, min(d, refresh))
 }
 
-// report returns the report served for the task id, nil if none. c.mu must
-// be held.
-func (q *reportBook) report(id string) *reportValues {
-	if st := q.tasks[id]; st != nil {
-		return st.report
+// readReport reads the report of the task id: the defects statistic, then
+// the summary (the first failure ends it: the second call would meet the
+// same trouble), noting whether the first call was sent, so that a read the
+// rate limit cut in half still counts as asked for. Each call has its own
+// reportCallTimeout.
+func readReport(ctx context.Context, client *codearts.Client, id string) outcome {
+	var o outcome
+	var err error
+	callCtx, cancel := context.WithTimeout(ctx, reportCallTimeout)
+	o.report.Statistic, err = client.DefectsStatistic(callCtx, id)
+	cancel()
+	if err != nil {
+		o.err, o.asked = fmt.Errorf("defects statistic: %w", err), countingOf(err).sent
+		return o
 	}
-	return nil
+	o.asked = true
+	callCtx, cancel = context.WithTimeout(ctx, reportCallTimeout)
+	o.report.Summary, err = client.DefectsSummary(callCtx, id)
+	cancel()
+	if err != nil {
+		o.err = fmt.Errorf("defects summary: %w", err)
+	}
+	return o
 }

@@ -17,7 +17,7 @@ import (
 // newFakeClock gives the report bookkeeping a clock the test moves.
 func newFakeClock(env *testEnv) *stdkit.Clock {
 	c := stdkit.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	env.coll.reports.now = c.Now // before the first scrape: nothing reads it yet
+	env.coll.now = c.Now // before the first scrape: nothing reads it yet
 	return c
 }
 

@@ -20,7 +20,7 @@ import (
 // Either way the served series are those of one real collection; their age
 // is in codearts_check_task_last_success_timestamp_seconds.
 
-// collection is one run of Collector.collect and the snapshot it produced.
+// collection is one run of Scraper.collect and the snapshot it produced.
 type collection struct {
 	cfg      *config.Config // in force when it started; a reload invalidates reuse
 	start    time.Time
@@ -30,10 +30,8 @@ type collection struct {
 	joined   int       // scrapes served by it besides the one that started it; guarded by share.mu
 }
 
-// share is the Collector's state for sharing collections.
+// share is the Scraper's state for sharing collections.
 type share struct {
-	now func() time.Time // time.Now; tests set a fake clock
-
 	mu       sync.Mutex
 	inFlight *collection // nil when no collection is running
 	cancel   context.CancelFunc
@@ -42,11 +40,11 @@ type share struct {
 
 // shared returns the snapshot a scrape bound by ctx serves: that of the
 // collection in flight, of a recent enough one, or of a new one.
-func (c *Collector) shared(ctx context.Context) *snapshot {
+func (c *Scraper) shared(ctx context.Context) *snapshot {
 	cfg := c.config()
 	s := &c.share
 	s.mu.Lock()
-	now := s.now()
+	now := c.now()
 	if last := s.last; last != nil && cfg != nil && last.cfg == cfg && now.Sub(last.start) < time.Duration(cfg.MinInterval) {
 		last.joined++
 		s.mu.Unlock()
@@ -98,7 +96,7 @@ func (c *Collector) shared(ctx context.Context) *snapshot {
 }
 
 // run collects into col and publishes it.
-func (c *Collector) run(ctx context.Context, col *collection) {
+func (c *Scraper) run(ctx context.Context, col *collection) {
 	start := time.Now()
 	snap := c.collect(ctx)
 	snap.duration = time.Since(start).Seconds()

@@ -174,7 +174,7 @@ func TestMinIntervalOneQueryPerTaskPerInterval(t *testing.T) {
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.MinInterval = model.Duration(minInterval) })
 	clock := stdkit.NewClock(time.Unix(1_800_000_000, 0))
 	env.coll.share.mu.Lock()
-	env.coll.share.now = clock.Now
+	env.coll.now = clock.Now
 	env.coll.share.mu.Unlock()
 
 	// Two scrapers, three scrapes each, concurrently: whether a scrape

@@ -28,7 +28,7 @@ type taskRow struct {
 	ratio       float64
 	lastSuccess float64 // Unix seconds
 	// report is the task's last good report, nil if none (or quality is
-	// off); shared with the Collector, never modified.
+	// off); shared with the memory, never modified.
 	report *reportValues
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
@@ -18,14 +18,14 @@ import (
 // cleanups the caller registers later (the Collector's among them). A
 // client that cannot be built is logged, as main does, and left for
 // scrapes to report.
-func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *Collector {
+func newStaticCollector(tb testing.TB, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *Scraper {
 	tb.Helper()
 	sc := config.NewSafeConfig(prometheus.NewRegistry())
 	sc.Set(cfg)
-	clients := session.New(metrics, logger)
+	clients := clientcache.New(metrics, logger)
 	tb.Cleanup(clients.Close)
 	if _, err := clients.For(cfg); err != nil {
 		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 	}
-	return New(sc.Get, clients, testkit.ConfigTasks{}, metrics, logger)
+	return New(sc.Get, clients, testkit.ConfigTasks{}, nil, metrics, logger)
 }

@@ -19,7 +19,7 @@ const MinChangeMaxAge = model.Duration(time.Minute)
 
 // ChangeDetection is the change_detection section: whether a collection
 // lists the projects of its tasks first and reads the progress only of
-// tasks whose listing shows they can have changed (collector/changedetection.go).
+// tasks whose listing shows they can have changed (collector/plan.go).
 type ChangeDetection struct {
 	Enabled bool           `yaml:"enabled,omitempty"`
 	MaxAge  model.Duration `yaml:"max_age,omitempty"`

@@ -53,8 +53,8 @@ type Config struct {
 	Concurrency      int                         `yaml:"concurrency,omitempty"`
 	Timeout          model.Duration              `yaml:"timeout,omitempty"`
 	HTTPClientConfig promconfig.HTTPClientConfig `yaml:"http_client_config,omitempty"`
-	// Budget's key (max_requests_per_second) is top-level.
-	Budget `yaml:",inline"`
+	// RateLimit's key (max_requests_per_second) is top-level.
+	RateLimit `yaml:",inline"`
 	// MinInterval lets a scrape that comes less than this long after the
 	// last collection started serve that collection's result instead of
 	// querying the API again. 0, the default, is off: every scrape that does
@@ -66,7 +66,7 @@ type Config struct {
 	// History says whether each task's check history is read (history.go).
 	History History `yaml:"history,omitempty"`
 	// ChangeDetection reads progress only where the task list shows a
-	// change (changedetection.go).
+	// change (collector/plan.go).
 	ChangeDetection ChangeDetection `yaml:"change_detection,omitempty"`
 	// Language is the X-Language of every CodeArts Check call (language.go).
 	Language string `yaml:"language,omitempty"`
@@ -245,7 +245,7 @@ func (c *Config) Validate() error {
 	if err := c.HTTPClientConfig.Validate(); err != nil {
 		return fieldErr("http_client_config", "%v", err)
 	}
-	if err := c.Budget.validate(); err != nil {
+	if err := c.RateLimit.validate(); err != nil {
 		return err
 	}
 	if c.MinInterval < 0 || c.MinInterval > maxMinInterval {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-
-	"golang.org/x/time/rate"
 )
 
 // MaxBodySize bounds how much of an answer is read. Real answers are a few
@@ -32,13 +30,10 @@ const UserAgent = "codearts_check_exporter"
 type Caller struct {
 	Client  *http.Client
 	Metrics *Metrics // nil: nothing is counted
-	// Limiter is the API budget: every call takes a token from it before it
-	// is sent. Callers that share one Limiter share one budget, whichever
-	// API they call and however many scrapes are running. nil: no budget.
-	Limiter *rate.Limiter
-	// Adaptive slows every call down when the API throttles (adaptive.go).
-	// nil: calls are paced by Limiter alone.
-	Adaptive *Adaptive
+	// Limit paces every call (ratelimit.go). Callers that share one share
+	// one limit, whichever API they call and however many scrapes are
+	// running. nil: no limit.
+	Limit *RateLimit
 	// Secrets returns the configured secrets (the IAM password, the
 	// secret key and security token of AK/SK): they are redacted, with
 	// the credentials each request carries, from every text of an answer
@@ -52,28 +47,22 @@ type Caller struct {
 // answer is a success, decode turns it into the caller's result; an error
 // from decode becomes an invalid_response *Error. Every failure comes back
 // as an *Error and is counted once under its code; endpoint names the API
-// in codearts_check_api_requests_total. A call the budget (Limiter) cannot
+// in codearts_check_api_requests_total. A call the rate limit (Limit) cannot
 // fit before req's deadline is not sent: it fails at once, coded budget and
-// wrapping ErrBudget.
+// wrapping ErrRateLimited.
 func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) error) error {
-	if err := c.wait(req.Context()); err != nil {
-		// A call the budget could not fit is not a failed API call: the
-		// operator chose the budget, and counting it would make every
-		// budget-limited scrape look like an API in trouble. One whose
-		// deadline had already passed is a timeout like any other.
-		if req.Context().Err() != nil {
-			c.Metrics.countError(Code(err))
-		}
-		return err
-	}
-	if err := c.Adaptive.wait(req.Context()); err != nil {
+	if err := c.Limit.wait(req.Context()); err != nil {
+		// A call the rate limit could not fit is not a failed API call:
+		// the operator chose the limit, and counting it would make every
+		// limited scrape look like an API in trouble. One whose deadline
+		// had already passed is a timeout like any other.
 		if req.Context().Err() != nil {
 			c.Metrics.countError(Code(err))
 		}
 		return err
 	}
 	err := c.do(req, endpoint, decode)
-	c.Adaptive.observe(err)
+	c.Limit.observe(err)
 	if err != nil {
 		c.scrub(req, err)
 		c.Metrics.countError(Code(err))

@@ -11,7 +11,7 @@ import (
 // /v2/{project_id}/tasks/{task_id}/checkrecord (reference §7), one record
 // per check with its start, end and issue counts, but no result. It needs
 // the task's CodeArts project. Its pages go through the same get as every
-// other call (credentials, budget, counting, error bodies in any shape and
+// other call (credentials, rate limit, counting, error bodies in any shape and
 // with any status) and, like Progress and the report calls, each page
 // makes one attempt: a failed read waits for the caller's back-off.
 

@@ -171,9 +171,9 @@ func projectAttr(id string) slog.Attr { return slog.String("project_id", id) }
 // the authenticator failed, before the call. Every text of err that the
 // API sent is bounded and has had the credentials and secrets redacted by
 // api.Caller, and an authenticator's errors carry no credential, so err is
-// logged as it is. A call that the budget did not send is left out: no
+// logged as it is. A call that the rate limit did not send is left out: no
 // call failed, and the scrape's info line already says how many tasks the
-// budget left for later.
+// rate limit left for later.
 func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, about slog.Attr, err error) {
 	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
 		return

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
@@ -18,11 +16,11 @@ import (
 )
 
 // loggedClient is a Client on sim, over loopback, logging at debug level
-// into the returned buffer; limiter, when not nil, is its budget.
-func loggedClient(t *testing.T, sim *simulator.Server, limiter *rate.Limiter) (*Client, *testkit.Buffer) {
+// into the returned buffer; limit, when not nil, is its rate limit.
+func loggedClient(t *testing.T, sim *simulator.Server, limit *api.RateLimit) (*Client, *testkit.Buffer) {
 	t.Helper()
 	ts := testkit.Simulator(t, sim)
-	caller := &api.Caller{Client: &http.Client{Transport: &http.Transport{}}, Limiter: limiter}
+	caller := &api.Caller{Client: &http.Client{Transport: &http.Transport{}}, Limit: limit}
 	t.Cleanup(caller.Client.CloseIdleConnections)
 	iam := auth.NewIAM(*testkit.IAM(ts.URL), caller, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(iam.Close)
@@ -120,11 +118,11 @@ func TestRefusedAttemptLoggedOnce(t *testing.T) {
 }
 
 // A call the budget did not send is not a failed call: nothing is logged.
-func TestCallOverBudgetNotLogged(t *testing.T) {
+func TestCallOverTheRateLimitNotLogged(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	sim.SetTask(okTask())
 	// One call an hour: the IAM token request takes it.
-	client, logs := loggedClient(t, sim, rate.NewLimiter(rate.Every(time.Hour), 1))
+	client, logs := loggedClient(t, sim, hourly())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := client.Progress(ctx, retryTask, ""); api.Code(err) != api.CodeBudget {
@@ -148,4 +146,11 @@ func TestFailedCallWithoutLogger(t *testing.T) {
 	if _, err := e.client.Progress(context.Background(), retryTask, ""); api.Code(err) != "CC.00000000" {
 		t.Fatalf("progress: %v, want CC.00000000", err)
 	}
+}
+
+// hourly is a rate limit of one call an hour.
+func hourly() *api.RateLimit {
+	l := api.NewRateLimit()
+	l.SetMax(1.0 / 3600)
+	return l
 }

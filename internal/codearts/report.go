@@ -13,7 +13,7 @@ import (
 // check finishes, so its calls are meant to be made rarely (when a task is
 // first seen, after progress shows a check finished, or after a long
 // refresh interval), never on every scrape. They go through the same
-// api.Caller as progress calls (budget, counting) and, like Progress, make
+// api.Caller as progress calls (rate limit, counting) and, like Progress, make
 // one attempt: a failed read waits for the caller's back-off.
 
 // Endpoint names of the report calls in codearts_check_api_requests_total.

@@ -35,7 +35,7 @@ import (
 //     call at a time, and its failure costs the whole listing.
 //
 // A throttle (api.Throttled) is never retried by withRetries: the API
-// asked for fewer calls, and api.Adaptive slows every call down instead.
+// asked for fewer calls, and api.RateLimit slows every call down instead.
 //
 // Attempts are at most MaxAttempts in all, separated by an exponential
 // back-off (retryBaseDelay, then twice that) with jitter of ±50%, so that

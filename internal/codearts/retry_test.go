@@ -85,7 +85,7 @@ func TestRetriesOnlyWhatIsRetryable(t *testing.T) {
 		// up to twice the attempts.
 		replayed bool
 	}{
-		// A throttle slows every call down (api.Adaptive) instead.
+		// A throttle slows every call down (api.RateLimit) instead.
 		{simulator.FaultThrottled, "APIGW.0308", 1, false},
 		{simulator.FaultBusy, "CC.00000000", maxAttempts, false},
 		{simulator.FaultRetryLater, "CC.00050012", maxAttempts, false},

@@ -27,6 +27,9 @@ type ListedTask struct {
 	// be told from it.
 	LastCheckTime  time.Time
 	LastCheckValid bool
+	// LastCheckRaw is what the answer said when it is not valid, bounded,
+	// so that a log can say what it was.
+	LastCheckRaw string
 }
 
 // TaskPage is one decoded ShowTaskListByProjectIdV2 answer.
@@ -99,8 +102,11 @@ func DecodeTaskList(body []byte) (TaskPage, error) {
 	page.Tasks = make([]ListedTask, 0, len(*b.Tasks))
 	for _, t := range *b.Tasks {
 		at, valid := parseLastCheckTime(t.LastCheckTime)
-		page.Tasks = append(page.Tasks, ListedTask{ID: t.TaskID, Name: t.TaskName, GitBranch: t.GitBranch,
-			LastCheckTime: at, LastCheckValid: valid})
+		lt := ListedTask{ID: t.TaskID, Name: t.TaskName, GitBranch: t.GitBranch, LastCheckTime: at, LastCheckValid: valid}
+		if !valid {
+			lt.LastCheckRaw = truncate(t.LastCheckTime)
+		}
+		page.Tasks = append(page.Tasks, lt)
 	}
 	return page, nil
 }
@@ -115,28 +121,22 @@ const (
 )
 
 // parseLastCheckTime reads a task's last_check_time. Absent, null or ""
-// is a task never checked: the zero time, valid. A string in RFC 3339
-// within the bounds above is that time in UTC. Anything else (another
-// type, another format, out of bounds) is not valid. One task's bad value
-// spoils neither the page nor the other tasks: the collector only falls
-// back to that task's progress.
+// is a task never checked: the zero time, valid. A string in one of the
+// forms report times come in (RFC 3339, or the summary example's
+// "2006-01-02 15:04:05" in Beijing time; parseTime) within the bounds above
+// is that time in UTC. Anything else (another type, another format, out of
+// bounds) is not valid. One task's bad value spoils neither the page nor
+// the other tasks: the collector only falls back to that task's progress.
 func parseLastCheckTime(raw json.RawMessage) (time.Time, bool) {
-	if len(raw) == 0 || bytes.Equal(raw, jsonNull) {
+	if len(raw) == 0 || bytes.Equal(raw, jsonNull) || bytes.Equal(raw, []byte(`""`)) {
 		return time.Time{}, true
 	}
 	if len(raw) > maxCheckTimeLength+2 {
 		return time.Time{}, false
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
+	at, ok := parseTime(raw)
+	if !ok || at.Year() < minCheckYear || at.Year() > maxCheckYear {
 		return time.Time{}, false
 	}
-	if s == "" {
-		return time.Time{}, true
-	}
-	at, err := time.Parse(time.RFC3339, s)
-	if err != nil || at.Year() < minCheckYear || at.Year() > maxCheckYear {
-		return time.Time{}, false
-	}
-	return at.UTC(), true
+	return at, true
 }

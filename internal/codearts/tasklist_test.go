@@ -189,7 +189,9 @@ func TestDecodeTaskListLastCheckTime(t *testing.T) {
 		{`"2026-01-01T00:00:00Z"`, utc, true},
 		{`"2026-01-01T08:00:00+08:00"`, utc, true},
 		{`"2026-01-01T00:00:00.5Z"`, utc.Add(500 * time.Millisecond), true},
-		{`"2026-01-01 00:00:00"`, time.Time{}, false},
+		// The summary example's form, in Beijing time, as report times are read.
+		{`"2026-01-01 08:00:00"`, utc, true},
+		{`"2026-13-01 08:00:00"`, time.Time{}, false},
 		{`"1999-12-31T23:59:59Z"`, time.Time{}, false},
 		{`"3000-01-01T00:00:00Z"`, time.Time{}, false},
 		{`1767225600`, time.Time{}, false},
@@ -206,6 +208,9 @@ func TestDecodeTaskListLastCheckTime(t *testing.T) {
 			t.Fatalf("%s: %v", c.raw, err)
 		}
 		got := page.Tasks[0]
+		if !c.valid && got.LastCheckRaw != c.raw && c.raw != "" && len(c.raw) < 40 {
+			t.Errorf("%s: LastCheckRaw %q, want what the answer said", c.raw, got.LastCheckRaw)
+		}
 		if !got.LastCheckTime.Equal(c.at) || got.LastCheckValid != c.valid || (!c.at.IsZero() && got.LastCheckTime.Location() != time.UTC) {
 			t.Errorf("%s: got %v valid %v, want %v valid %v", c.raw, got.LastCheckTime, got.LastCheckValid, c.at, c.valid)
 		}

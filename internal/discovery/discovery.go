@@ -16,9 +16,9 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
 )
 
 var (
@@ -34,7 +34,7 @@ var (
 // collector's TaskSource. It is safe for concurrent use.
 type Discoverer struct {
 	config  func() *config.Config // the configuration in force (config.SafeConfig.Get)
-	clients *session.Clients
+	clients *clientcache.Cache
 	logger  *slog.Logger
 	now     func() time.Time
 
@@ -56,9 +56,9 @@ type project struct {
 // New returns a Discoverer listing the projects of the configuration in
 // force, cfg's answer, through its client from clients: the clients the
 // collector queries through, so that listing shares the scrapes'
-// credentials, token, HTTP client and API budget. Nothing is listed until
+// credentials, token, HTTP client and rate limit. Nothing is listed until
 // Run.
-func New(cfg func() *config.Config, clients *session.Clients, logger *slog.Logger) *Discoverer {
+func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Logger) *Discoverer {
 	return &Discoverer{
 		config:   cfg,
 		clients:  clients,
@@ -136,7 +136,7 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		if onTimer && d.listedRecently(id, time.Duration(cfg.Discovery.RefreshInterval)) {
 			continue
 		}
-		tasks, err := listAll(ctx, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
+		tasks, err := listAll(ctx, maxListPages, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
 			ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
 			defer cancel()
 			return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)

@@ -21,7 +21,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
@@ -44,9 +44,9 @@ type env struct {
 	t        *testing.T
 	sim      *simulator.Server
 	sc       *config.SafeConfig
-	clients  *session.Clients
+	clients  *clientcache.Cache
 	disc     *Discoverer
-	coll     *collector.Collector
+	coll     *collector.Scraper
 	metrics  *api.Metrics
 	exporter *httptest.Server
 }
@@ -67,7 +67,7 @@ func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, sim: sim, metrics: api.NewMetrics()}
 	e.sc = config.NewSafeConfig(prometheus.NewRegistry())
-	e.clients = session.New(e.metrics, logger)
+	e.clients = clientcache.New(e.metrics, logger)
 	e.setConfig(func(c *config.Config) {
 		c.Endpoint = api1.URL
 		if edit != nil {
@@ -78,8 +78,7 @@ func newEnv(t *testing.T, n int, edit func(*config.Config)) *env {
 	// in force and the client cache, and the discoverer is the collector's
 	// task source.
 	e.disc = New(e.sc.Get, e.clients, logger)
-	coll := collector.New(e.sc.Get, e.clients, e.disc, e.metrics, logger)
-	coll.ShareListings(e.disc)
+	coll := collector.New(e.sc.Get, e.clients, e.disc, e.disc, e.metrics, logger)
 	e.coll = coll
 	static := prometheus.NewRegistry()
 	static.MustRegister(e.metrics, e.disc)

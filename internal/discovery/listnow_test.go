@@ -38,9 +38,9 @@ func TestCollectionListingIsDiscoverys(t *testing.T) {
 	}
 }
 
-// List lists a project named twice once, and a project outside discovery
-// too, without making its tasks discovered.
-func TestListOnceEachProject(t *testing.T) {
+// ListProject lists a project outside discovery too, without making its
+// tasks discovered.
+func TestListProjectOutsideDiscovery(t *testing.T) {
 	e := newEnv(t, 2, nil)
 	e.sim.AddProject(projectB)
 	cfg := e.sc.Get()
@@ -48,14 +48,13 @@ func TestListOnceEachProject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := e.disc.List(t.Context(), cfg, client, []string{projectA, projectB, projectA})
-	if len(got) != 2 || got[projectA].Err != nil || len(got[projectA].Tasks) != 2 || got[projectB].Err != nil {
-		t.Fatalf("listings %+v", got)
+	if got := e.disc.ListProject(t.Context(), cfg, client, projectB, 10); got.Err != nil {
+		t.Fatalf("listing B: %+v", got)
 	}
-	if a, b := e.sim.TaskListRequests(projectA), e.sim.TaskListRequests(projectB); a != 1 || b != 1 {
-		t.Errorf("calls A %d B %d, want 1 each", a, b)
+	if b := e.sim.TaskListRequests(projectB); b != 1 {
+		t.Errorf("calls B %d, want 1", b)
 	}
-	if ids := e.taskIDs(); len(ids) != 2 {
-		t.Errorf("discovered %v, want project A's 2 tasks", ids)
+	if ids := e.taskIDs(); len(ids) != 0 {
+		t.Errorf("discovered %v, want none", ids)
 	}
 }

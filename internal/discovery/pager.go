@@ -2,6 +2,8 @@ package discovery
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
@@ -9,11 +11,31 @@ import (
 // maxOffset is the largest offset the task list accepts.
 const maxOffset = 999999
 
+// Bounds of one project's listing: every byte of the API is hostile, and
+// pages that never end (new IDs, a total of 10^9) would otherwise cost
+// unbounded calls and memory. 200 pages are 20,000 tasks, far beyond a
+// real project; the bytes bound what the kept names and branches take.
+const (
+	maxListPages   = 200
+	maxListedTasks = 20000
+	maxListedBytes = 8 << 20
+	// maxFailedPages is how many failed pages a listing goes on past
+	// (their tasks are missing from it) before it gives up.
+	maxFailedPages = 3
+)
+
+// errContradiction is the error of a listing with a page that contradicts
+// its total: no tasks, although the total says more are left.
+var errContradiction = errors.New("a task list page has no tasks, but its total says more are left")
+
 // fetchFunc gets the task list page at offset, MaxTaskListLimit tasks long.
 type fetchFunc func(ctx context.Context, offset int) (codearts.TaskPage, error)
 
 // listAll returns every task of a project, without duplicates, in the
-// order the API lists them.
+// order the API lists them, reading at most maxPages pages. A listing that
+// fails, is cut short by a bound or by ctx, or meets a page that
+// contradicts its total returns the tasks of the pages before, and the
+// error: the caller decides what a part of a list is worth.
 //
 // The API reference does not settle what offset counts: it calls it a page
 // index, one example reads as counting pages from 1, and an item offset is
@@ -29,39 +51,54 @@ type fetchFunc func(ctx context.Context, offset int) (codearts.TaskPage, error)
 //   - anything else: pages count from 0; go on with 2, 3, ...
 //
 // Whatever the reading, listing stops when as many distinct tasks as the
-// answer's total have been seen, on an empty page, or on a page that adds
-// no new task (a server that ignores offset would otherwise be listed
-// forever).
-func listAll(ctx context.Context, fetch fetchFunc) ([]codearts.ListedTask, error) {
+// answer's total have been seen, on a page that adds no new task (a server
+// that ignores offset would otherwise be listed forever), or at a bound.
+func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.ListedTask, error) {
 	var (
 		tasks []codearts.ListedTask
 		seen  = map[string]bool{}
 		total int
+		bytes int
+		pages int
 	)
-	add := func(page codearts.TaskPage) (added int) {
+	get := func(offset int) (codearts.TaskPage, error) {
+		if pages >= maxPages {
+			return codearts.TaskPage{}, fmt.Errorf("task list longer than %d pages: listing stopped", maxPages)
+		}
+		pages++
+		page, err := fetch(ctx, offset)
+		if err == nil && len(page.Tasks) == 0 && page.Total > len(seen) {
+			err = errContradiction
+		}
+		return page, err
+	}
+	add := func(page codearts.TaskPage) (added int, err error) {
 		total = page.Total
 		for _, t := range page.Tasks {
 			if !seen[t.ID] {
+				bytes += len(t.ID) + len(t.Name) + len(t.GitBranch)
+				if len(seen) >= maxListedTasks || bytes > maxListedBytes {
+					return added, fmt.Errorf("task list larger than %d tasks or %d bytes: listing stopped", maxListedTasks, maxListedBytes)
+				}
 				seen[t.ID] = true
 				tasks = append(tasks, t)
 				added++
 			}
 		}
-		return added
+		return added, nil
 	}
 	complete := func() bool { return len(seen) >= total }
 
-	first, err := fetch(ctx, 0)
+	first, err := get(0)
 	if err != nil {
-		return nil, err
+		return tasks, err
 	}
-	add(first)
-	if complete() {
-		return tasks, nil
+	if _, err := add(first); err != nil || complete() {
+		return tasks, err
 	}
-	second, err := fetch(ctx, 1)
+	second, err := get(1)
 	if err != nil {
-		return nil, err
+		return tasks, err
 	}
 	var (
 		next        int
@@ -69,9 +106,10 @@ func listAll(ctx context.Context, fetch fetchFunc) ([]codearts.ListedTask, error
 	)
 	switch {
 	case len(second.Tasks) == 0:
-		// Nothing more can be reached; total was wrong, or tasks went away.
-		add(second)
-		return tasks, nil
+		// Nothing more can be reached: tasks went away, and the total
+		// says so (get rejects a page that contradicts it).
+		_, err := add(second)
+		return tasks, err
 	case len(first.Tasks) > 0 && second.Tasks[0].ID == first.Tasks[0].ID:
 		next = 2 // offset 1 was the first page again: pages count from 1
 	case len(first.Tasks) > 1 && second.Tasks[0].ID == first.Tasks[1].ID:
@@ -79,15 +117,30 @@ func listAll(ctx context.Context, fetch fetchFunc) ([]codearts.ListedTask, error
 	default:
 		next = 2 // offset 1 was the second page: pages count from 0
 	}
-	add(second)
+	if _, err := add(second); err != nil {
+		return tasks, err
+	}
 
+	var failed error // the pages that failed; the listing goes on past a few
+	failures := 0
 	for !complete() && next <= maxOffset {
-		page, err := fetch(ctx, next)
+		page, err := get(next)
 		if err != nil {
-			return nil, err
+			failed, failures = errors.Join(failed, err), failures+1
+			if ctx.Err() != nil || errors.Is(err, errContradiction) || failures >= maxFailedPages {
+				return tasks, failed
+			}
+			// Only this page's tasks are missing: the reading of offset
+			// is known, so the next page's offset is too.
+			if countsTasks {
+				next += codearts.MaxTaskListLimit
+			} else {
+				next++
+			}
+			continue
 		}
-		if add(page) == 0 {
-			break
+		if added, err := add(page); err != nil || added == 0 {
+			return tasks, errors.Join(failed, err)
 		}
 		if countsTasks {
 			next += len(page.Tasks)
@@ -95,5 +148,5 @@ func listAll(ctx context.Context, fetch fetchFunc) ([]codearts.ListedTask, error
 			next++
 		}
 	}
-	return tasks, nil
+	return tasks, failed
 }

@@ -12,7 +12,8 @@ import (
 // FuzzListAll feeds the pager pages made up from the input, as a broken or
 // hostile API could send them: totals that lie, pages that repeat, overlap
 // or ignore offset. Whatever they are, listing ends, lists each task once,
-// and makes at most three calls more than it found tasks.
+// and makes at most three calls more than it found tasks. A page with no
+// tasks under a total that says more are left is an error.
 func FuzzListAll(f *testing.F) {
 	f.Add([]byte{3, 2, 1, 2, 3}, uint8(5))
 	f.Add([]byte{0, 0, 0}, uint8(255))
@@ -37,8 +38,8 @@ func FuzzListAll(f *testing.F) {
 			}
 			return page, nil
 		}
-		tasks, err := listAll(context.Background(), fetch)
-		if err != nil {
+		tasks, err := listAll(context.Background(), maxListPages, fetch)
+		if err != nil && !errors.Is(err, errContradiction) {
 			t.Fatal(err)
 		}
 		seen := map[string]bool{}
@@ -55,7 +56,8 @@ func FuzzListAll(f *testing.F) {
 }
 
 // A listing that fails after its first page is a failure, not a shorter
-// list: the caller keeps its last good list instead.
+// list, with the tasks of the pages before it: discovery keeps its last
+// good list instead, a collection reads the progress of the others.
 func TestListAllFailingHalfWay(t *testing.T) {
 	fetch := func(_ context.Context, offset int) (codearts.TaskPage, error) {
 		if offset > 0 {
@@ -63,8 +65,37 @@ func TestListAllFailingHalfWay(t *testing.T) {
 		}
 		return codearts.TaskPage{Total: 150, Tasks: []codearts.ListedTask{{ID: "a"}, {ID: "b"}}}, nil
 	}
-	tasks, err := listAll(context.Background(), fetch)
-	if err == nil || tasks != nil {
-		t.Fatalf("listAll = %v, %v; want no tasks and the error", tasks, err)
+	tasks, err := listAll(context.Background(), maxListPages, fetch)
+	if err == nil || len(tasks) != 2 {
+		t.Fatalf("listAll = %v, %v; want the first page's 2 tasks and the error", tasks, err)
+	}
+}
+
+// Pages that lie or never end: a page with no tasks under a total that says
+// there are some is an error, not an empty project; pages of new IDs stop
+// at the page bound.
+func TestListAllBounds(t *testing.T) {
+	lying := func(_ context.Context, offset int) (codearts.TaskPage, error) {
+		return codearts.TaskPage{Total: 5, Tasks: []codearts.ListedTask{}}, nil
+	}
+	if tasks, err := listAll(context.Background(), maxListPages, lying); !errors.Is(err, errContradiction) || len(tasks) != 0 {
+		t.Errorf("lying page: %v, %v; want errContradiction", tasks, err)
+	}
+	calls := 0
+	endless := func(_ context.Context, offset int) (codearts.TaskPage, error) {
+		calls++
+		page := codearts.TaskPage{Total: 1e9}
+		for i := range codearts.MaxTaskListLimit {
+			page.Tasks = append(page.Tasks, codearts.ListedTask{ID: fmt.Sprintf("%d-%d", calls, i)})
+		}
+		return page, nil
+	}
+	tasks, err := listAll(context.Background(), 7, endless)
+	if err == nil || calls != 7 || len(tasks) != 700 {
+		t.Errorf("endless pages under a bound of 7: %d calls, %d tasks, %v; want 7, 700 and an error", calls, len(tasks), err)
+	}
+	calls = 0
+	if _, err := listAll(context.Background(), 1000, endless); err == nil || calls > maxListedTasks/codearts.MaxTaskListLimit+1 {
+		t.Errorf("endless pages: %d calls, %v; want at most %d and an error", calls, err, maxListedTasks/codearts.MaxTaskListLimit+1)
 	}
 }

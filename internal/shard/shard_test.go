@@ -16,7 +16,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/collector"
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/session"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/shard"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
@@ -77,18 +77,18 @@ var taskIDLabel = regexp.MustCompile(`^codearts_check_task_query_success\{task_i
 
 // replica is one exporter process of a sharded deployment.
 type replica struct {
-	clients *session.Clients
-	coll    *collector.Collector
+	clients *clientcache.Cache
+	coll    *collector.Scraper
 	server  *httptest.Server
 }
 
 // newReplica serves the collector of src, with cfg in force, over clients
 // of its own, as main wires them.
-func newReplica(t *testing.T, cfg *config.Config, clients *session.Clients, src *shard.Source, metrics *api.Metrics, logger *slog.Logger) replica {
+func newReplica(t *testing.T, cfg *config.Config, clients *clientcache.Cache, src *shard.Source, metrics *api.Metrics, logger *slog.Logger) replica {
 	t.Helper()
 	static := prometheus.NewRegistry()
 	static.MustRegister(metrics, src)
-	coll := collector.New(inForce(cfg), clients, src, metrics, logger)
+	coll := collector.New(inForce(cfg), clients, src, nil, metrics, logger)
 	return replica{clients: clients, coll: coll, server: httptest.NewServer(collector.Handler(coll, static, logger, collector.HandlerOpts{}))}
 }
 
@@ -98,9 +98,9 @@ func inForce(cfg *config.Config) func() *config.Config {
 }
 
 // newClients returns a client cache that built cfg's client.
-func newClients(t *testing.T, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *session.Clients {
+func newClients(t *testing.T, cfg *config.Config, metrics *api.Metrics, logger *slog.Logger) *clientcache.Cache {
 	t.Helper()
-	clients := session.New(metrics, logger)
+	clients := clientcache.New(metrics, logger)
 	if _, err := clients.For(cfg); err != nil {
 		clients.Close()
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package session
+package clientcache
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 
 const testTask = "2b31ed5200000000ebedb6e570000000"
 
-func newTestClients(t *testing.T) *Clients {
+func newTestClients(t *testing.T) *Cache {
 	t.Helper()
 	c := New(api.NewMetrics(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	t.Cleanup(c.Close)
@@ -98,9 +98,9 @@ func TestForKeepsTheTokenWhileCredentialsStay(t *testing.T) {
 	}
 }
 
-// Each configuration asked for sets the process-wide budget to its
+// Each configuration asked for sets the process-wide rate limit to its
 // max_requests_per_second, also when the client stays.
-func TestForAppliesTheBudget(t *testing.T) {
+func TestForAppliesTheRateLimit(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	url := testkit.Simulator(t, sim).URL
 	c := newTestClients(t)
@@ -114,8 +114,8 @@ func TestForAppliesTheBudget(t *testing.T) {
 		if perSecond == 0 {
 			want = rate.Inf
 		}
-		if got := c.budget.Limit(); got != want {
-			t.Errorf("max_requests_per_second %v: budget %v, want %v", perSecond, got, want)
+		if got := c.limit.Limit(); got != want {
+			t.Errorf("max_requests_per_second %v: rate limit %v, want %v", perSecond, got, want)
 		}
 	}
 }

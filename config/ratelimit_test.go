@@ -8,7 +8,7 @@ import (
 
 const budgetHead = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n"
 
-func TestBudgetDefaultsOff(t *testing.T) {
+func TestRateLimitDefaultsOff(t *testing.T) {
 	cfg, err := Parse([]byte(budgetHead))
 	if err != nil {
 		t.Fatal(err)
@@ -18,7 +18,7 @@ func TestBudgetDefaultsOff(t *testing.T) {
 	}
 }
 
-func TestBudgetKeys(t *testing.T) {
+func TestRateLimitKeys(t *testing.T) {
 	cfg, err := Parse([]byte(budgetHead + "max_requests_per_second: 12.5\nmin_interval: 25s\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func TestBudgetKeys(t *testing.T) {
 	}
 }
 
-func TestBudgetBadValues(t *testing.T) {
+func TestRateLimitBadValues(t *testing.T) {
 	cases := []struct{ yaml, want string }{
 		{"max_requests_per_second: -1\n", "line 9: max_requests_per_second"},
 		{"max_requests_per_second: .nan\n", "line 9: max_requests_per_second"},

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
-	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
@@ -16,15 +15,15 @@ import (
 )
 
 // A call the budget cannot fit before the deadline is not sent and fails
-// at once as a timeout wrapping ErrBudget, counted once, not as a request.
-func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
+// at once as a timeout wrapping ErrRateLimited, counted once, not as a request.
+func TestRateLimitFailsFastBeforeTheDeadline(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, so it runs after the servers are closed
 	sim := simulator.New(simulator.Options{})
 	srv := testkit.Simulator(t, sim)
 
 	metrics := api.NewMetrics()
 	// One call a minute: the second call's token is 60 s away.
-	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limiter: rate.NewLimiter(rate.Every(time.Minute), 1)}
+	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limit: rateLimit(1.0 / 60)}
 	call := func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v3/auth/tokens", nil)
 		if err != nil {
@@ -37,7 +36,7 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 	defer cancel()
 	// The first call is sent (the simulator answers a GET on the token
 	// path with an error, which is beside the point here).
-	if err := call(ctx); errors.Is(err, api.ErrBudget) {
+	if err := call(ctx); errors.Is(err, api.ErrRateLimited) {
 		t.Fatalf("first call: %v, want it sent", err)
 	}
 	start := time.Now()
@@ -46,8 +45,8 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 	if elapsed := time.Since(start); elapsed > 5*time.Second {
 		t.Errorf("the refused call took %v: it waited for the budget instead of failing fast", elapsed)
 	}
-	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeBudget {
-		t.Fatalf("second call: err %v (code %q), want code budget wrapping ErrBudget", err, api.Code(err))
+	if !errors.Is(err, api.ErrRateLimited) || api.Code(err) != api.CodeBudget {
+		t.Fatalf("second call: err %v (code %q), want code budget wrapping ErrRateLimited", err, api.Code(err))
 	}
 	if got := sim.IAMRequests(); got != 1 {
 		t.Errorf("requests that reached the API = %d, want 1", got)
@@ -64,19 +63,19 @@ func TestBudgetFailsFastBeforeTheDeadline(t *testing.T) {
 		t.Errorf("api_errors_total{budget} = %v, want 0", got)
 	}
 
-	// A caller that goes away while waiting gets canceled, still ErrBudget.
+	// A caller that goes away while waiting gets canceled, still ErrRateLimited.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	cancel2()
 	err = call(ctx2)
-	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeCanceled {
-		t.Errorf("cancelled: err %v (code %q), want canceled wrapping ErrBudget", err, api.Code(err))
+	if !errors.Is(err, api.ErrRateLimited) || api.Code(err) != api.CodeCanceled {
+		t.Errorf("cancelled: err %v (code %q), want canceled wrapping ErrRateLimited", err, api.Code(err))
 	}
 }
 
-// Under WithBudgetDeadline a call whose token comes after the budget
-// deadline is not sent and fails at once with ErrBudget, uncounted, even
+// Under WithSendBy a call whose token comes after the budget
+// deadline is not sent and fails at once with ErrRateLimited, uncounted, even
 // though the context's own deadline would have left room for it.
-func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
+func TestSendByComesBeforeTheContexts(t *testing.T) {
 	t.Cleanup(func() { goleak.VerifyNone(t) }) // registered first, so it runs after the servers are closed
 	sim := simulator.New(simulator.Options{})
 	srv := testkit.Simulator(t, sim)
@@ -84,7 +83,7 @@ func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
 	metrics := api.NewMetrics()
 	// A token every 2 s, the bucket full: the first call goes at once,
 	// the second's token is 2 s away.
-	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limiter: rate.NewLimiter(rate.Every(2*time.Second), 1)}
+	caller := &api.Caller{Client: srv.Client(), Metrics: metrics, Limit: rateLimit(0.5)}
 	call := func(ctx context.Context) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v3/auth/tokens", nil)
 		if err != nil {
@@ -95,13 +94,13 @@ func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	// The budget deadline is a second away: the second call's token is not.
-	ctx = api.WithBudgetDeadline(ctx, time.Now().Add(time.Second))
-	if err := call(ctx); errors.Is(err, api.ErrBudget) {
+	ctx = api.WithSendBy(ctx, time.Now().Add(time.Second))
+	if err := call(ctx); errors.Is(err, api.ErrRateLimited) {
 		t.Fatalf("first call: %v, want it sent", err)
 	}
 	err := call(ctx)
-	if !errors.Is(err, api.ErrBudget) || api.Code(err) != api.CodeBudget {
-		t.Fatalf("second call: err %v (code %q), want code budget wrapping ErrBudget", err, api.Code(err))
+	if !errors.Is(err, api.ErrRateLimited) || api.Code(err) != api.CodeBudget {
+		t.Fatalf("second call: err %v (code %q), want code budget wrapping ErrRateLimited", err, api.Code(err))
 	}
 	if got := sim.IAMRequests(); got != 1 {
 		t.Errorf("requests that reached the API = %d, want 1", got)
@@ -112,10 +111,17 @@ func TestBudgetDeadlineComesBeforeTheContexts(t *testing.T) {
 	// Without the budget deadline the same context waits for the token.
 	plain, cancel2 := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel2()
-	if err := call(plain); errors.Is(err, api.ErrBudget) {
+	if err := call(plain); errors.Is(err, api.ErrRateLimited) {
 		t.Errorf("without a budget deadline: %v, want the call sent", err)
 	}
 	if got := sim.IAMRequests(); got != 2 {
 		t.Errorf("requests that reached the API = %d, want 2", got)
 	}
+}
+
+// rateLimit is an api.RateLimit of perSecond.
+func rateLimit(perSecond float64) *api.RateLimit {
+	l := api.NewRateLimit()
+	l.SetMax(perSecond)
+	return l
 }

@@ -35,13 +35,14 @@ func TestThrottled(t *testing.T) {
 	}
 }
 
-// newTestAdaptive is an Adaptive on clock, having sent calls in the last
+// newTestRateLimit is a RateLimit of perSecond (0: none) on clock, having sent calls in the last
 // second.
-func newTestAdaptive(clock *stdkit.Clock, budget *rate.Limiter, calls int) *Adaptive {
-	a := NewAdaptive(budget)
+func newTestRateLimit(clock *stdkit.Clock, perSecond float64, calls int) *RateLimit {
+	a := NewRateLimit()
+	a.SetMax(perSecond)
 	a.now = clock.Now
 	for range calls {
-		a.note()
+		a.count(clock.Now())
 	}
 	return a
 }
@@ -50,25 +51,22 @@ func newTestAdaptive(clock *stdkit.Clock, budget *rate.Limiter, calls int) *Adap
 // process sent at; the throttles of the same burst (within the hold) do
 // not lower it again; answers bring it back, and it turns off at the
 // ceiling.
-func TestAdaptiveBacksOffAndRecovers(t *testing.T) {
+func TestRateLimitBacksOffAndRecovers(t *testing.T) {
 	clock := stdkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	a := newTestAdaptive(clock, nil, 100)
+	a := newTestRateLimit(clock, 0, 100)
 	if a.Limit() != rate.Inf {
 		t.Fatalf("limit %v before any throttle, want off", a.Limit())
 	}
 	for range 20 {
 		a.observe(errThrottled)
 	}
-	if got := float64(a.Limit()); got != 100*adaptiveBackoff {
-		t.Fatalf("limit %v after a burst of throttles, want %v", got, 100*adaptiveBackoff)
+	if got := float64(a.Limit()); got != 100*throttleBackoff {
+		t.Fatalf("limit %v after a burst of throttles, want %v", got, 100*throttleBackoff)
 	}
-	if a.Decreases() != 1 {
-		t.Errorf("%d decreases for one burst, want 1", a.Decreases())
-	}
-	clock.Advance(adaptiveHold)
+	clock.Advance(throttleHold)
 	a.observe(errThrottled)
-	if got := float64(a.Limit()); got != 100*adaptiveBackoff*adaptiveBackoff {
-		t.Fatalf("limit %v after a throttle past the hold, want %v", got, 100*adaptiveBackoff*adaptiveBackoff)
+	if got := float64(a.Limit()); got != 100*throttleBackoff*throttleBackoff {
+		t.Fatalf("limit %v after a throttle past the hold, want %v", got, 100*throttleBackoff*throttleBackoff)
 	}
 	// No answer (a timeout) says nothing; an answer, even an error, does.
 	before := a.Limit()
@@ -81,7 +79,7 @@ func TestAdaptiveBacksOffAndRecovers(t *testing.T) {
 		t.Errorf("an answer left the limit at %v", a.Limit())
 	}
 	for n := 0; a.Limit() != rate.Inf; n++ {
-		if n > adaptiveRecovery {
+		if n > recoveryAnswers {
 			t.Fatalf("limit %v after %d answers, want off", a.Limit(), n)
 		}
 		if float64(a.Limit()) > 200 {
@@ -93,21 +91,20 @@ func TestAdaptiveBacksOffAndRecovers(t *testing.T) {
 
 // With a budget, the adaptive limit never exceeds it, and it turns off
 // (leaving the budget alone in charge) when it gets back there.
-func TestAdaptiveNeverExceedsTheBudget(t *testing.T) {
+func TestAdaptedRateNeverExceedsTheMax(t *testing.T) {
 	clock := stdkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	budget := rate.NewLimiter(50, 1)
 	// More calls in the last second than the budget: the budget is the
 	// rate in force.
-	a := newTestAdaptive(clock, budget, 80)
+	a := newTestRateLimit(clock, 50, 80)
 	a.observe(errThrottled)
-	if got := float64(a.Limit()); got != 50*adaptiveBackoff {
-		t.Fatalf("limit %v, want %v", got, 50*adaptiveBackoff)
+	if got := float64(a.Limit()); got != 50*throttleBackoff {
+		t.Fatalf("limit %v, want %v", got, 50*throttleBackoff)
 	}
-	for n := 0; a.Limit() != rate.Inf; n++ {
+	for n := 0; a.Limit() != 50; n++ {
 		if float64(a.Limit()) > 50 {
 			t.Fatalf("limit %v above the budget", a.Limit())
 		}
-		if n > adaptiveRecovery {
+		if n > recoveryAnswers {
 			t.Fatal("never recovered")
 		}
 		a.observe(nil)
@@ -116,14 +113,14 @@ func TestAdaptiveNeverExceedsTheBudget(t *testing.T) {
 
 // A call during the hold waits for its end; one whose deadline comes
 // first is not sent and fails at once as the budget does.
-func TestAdaptiveHoldFailsFastPastTheDeadline(t *testing.T) {
-	a := NewAdaptive(nil)
-	a.note()
+func TestThrottleHoldFailsFastPastTheDeadline(t *testing.T) {
+	a := NewRateLimit()
+	a.count(a.now())
 	a.observe(errThrottled)
-	ctx, cancel := context.WithTimeout(context.Background(), adaptiveHold/2)
+	ctx, cancel := context.WithTimeout(context.Background(), throttleHold/2)
 	defer cancel()
 	err := a.wait(ctx)
-	if !errors.Is(err, ErrBudget) || Code(err) != CodeBudget {
+	if !errors.Is(err, ErrRateLimited) || Code(err) != CodeBudget {
 		t.Fatalf("wait during the hold with a shorter deadline: %v, want a budget error", err)
 	}
 	if ctx.Err() != nil {

@@ -1,4 +1,4 @@
-package session
+package clientcache
 
 import (
 	"log/slog"

@@ -1,4 +1,4 @@
-package session
+package clientcache
 
 import (
 	"errors"
@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	promconfig "github.com/prometheus/common/config"
-	"golang.org/x/time/rate"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
@@ -16,14 +15,13 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// Clients is the cache of API clients. It is safe for concurrent use.
-type Clients struct {
+// Cache is the cache of API clients. It is safe for concurrent use.
+type Cache struct {
 	metrics *api.Metrics
 	logger  *slog.Logger
-	budget  *rate.Limiter // every Caller's; it outlives the credentials (budget.go)
-	// adaptive is every Caller's throttle-driven limit, process-wide like
-	// the budget, whose rate caps it.
-	adaptive *api.Adaptive
+	// limit is every Caller's rate limit: one per process, it outlives
+	// the credentials.
+	limit *api.RateLimit
 
 	mu      sync.Mutex
 	current *entry // nil until a For succeeds
@@ -44,27 +42,26 @@ type entry struct {
 }
 
 // New returns an empty cache whose clients count their calls in metrics.
-func New(metrics *api.Metrics, logger *slog.Logger) *Clients {
-	budget := newBudget()
-	return &Clients{metrics: metrics, logger: logger, budget: budget, adaptive: api.NewAdaptive(budget)}
+func New(metrics *api.Metrics, logger *slog.Logger) *Cache {
+	return &Cache{metrics: metrics, logger: logger, limit: api.NewRateLimit()}
 }
 
 // For returns the client of cfg, a validated configuration, building it
 // unless the cached one was built from the same credentials and HTTP
 // client settings, for the same endpoint and language. It also applies
-// cfg's max_requests_per_second to the process-wide budget.
+// cfg's max_requests_per_second to the process-wide rate limit.
 //
 // main calls it whenever it puts a configuration in force, so that what
 // building reports (TLS verification off, a token file that cannot be
 // read) is logged at startup and right after a reload, where an operator
 // looks for it. A failure is not cached: the next For tries again.
-func (c *Clients) For(cfg *config.Config) (*codearts.Client, error) {
+func (c *Cache) For(cfg *config.Config) (*codearts.Client, error) {
 	if cfg == nil {
 		return nil, errors.New("no configuration loaded")
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	setBudget(c.budget, cfg)
+	c.limit.SetMax(cfg.MaxRequestsPerSecond)
 	e := c.current
 	if e != nil && e.cfg == cfg {
 		return e.client, nil
@@ -91,8 +88,8 @@ func (c *Clients) For(cfg *config.Config) (*codearts.Client, error) {
 }
 
 // Close releases the cached client: its connections, and the IAM token
-// request in flight, if any. The Clients must not be used after.
-func (c *Clients) Close() {
+// request in flight, if any. The Cache must not be used after.
+func (c *Cache) Close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.current != nil {
@@ -103,7 +100,7 @@ func (c *Clients) Close() {
 
 // build builds the HTTP client, caller and authenticator of cfg's
 // credentials; For adds the CodeArts Check client.
-func (c *Clients) build(cfg *config.Config) (*entry, error) {
+func (c *Cache) build(cfg *config.Config) (*entry, error) {
 	httpClient, err := promconfig.NewClientFromConfig(cfg.HTTPClientConfig, "codearts_check_exporter")
 	if err != nil {
 		return nil, fmt.Errorf("http_client_config: %w", err)
@@ -111,7 +108,7 @@ func (c *Clients) build(cfg *config.Config) (*entry, error) {
 	if cfg.HTTPClientConfig.TLSConfig.InsecureSkipVerify {
 		c.logger.Warn("TLS certificate verification of the API is off (http_client_config.tls_config.insecure_skip_verify); anyone on the network path can read the credentials")
 	}
-	caller := &api.Caller{Client: httpClient, Metrics: c.metrics, Limiter: c.budget, Adaptive: c.adaptive}
+	caller := &api.Caller{Client: httpClient, Metrics: c.metrics, Limit: c.limit}
 
 	e := &entry{auth: cfg.Auth, http: cfg.HTTPClientConfig, caller: caller, close: httpClient.CloseIdleConnections}
 	switch a := cfg.Auth; {

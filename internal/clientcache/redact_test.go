@@ -1,4 +1,4 @@
-package session
+package clientcache
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 // debugClients is a client cache whose logs, at debug level, go to the
 // returned buffer.
-func debugClients(t *testing.T) (*Clients, *testkit.Buffer) {
+func debugClients(t *testing.T) (*Cache, *testkit.Buffer) {
 	t.Helper()
 	var logs testkit.Buffer
 	s := New(api.NewMetrics(), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

@@ -105,7 +105,7 @@ func verifyNoLeaks(t *testing.T) {
 // gateway, throttling above it, never has to), nothing is queried twice
 // before everything has been queried once, and after about 5 scrapes every
 // task has been refreshed.
-func TestBudgetRefreshesStalestFirst(t *testing.T) {
+func TestRateLimitRefreshesStalestFirst(t *testing.T) {
 	verifyNoLeaks(t)
 	const (
 		tasks   = 1000
