@@ -164,7 +164,7 @@ timeout: %[7]s
 		}
 		stdkit.Until(t, deadline, "Last change", func() error {
 			end = time.Now()
-			result, _, err := prom.evaluate(grafanaVariables(q.expr, scaleInterval, vars(values, end)), true, end, end, scaleInterval)
+			result, _, err := prom.evaluate(grafanaVariables(q, scaleInterval, vars(values, end)), true, end, end, scaleInterval)
 			if err == nil && len(result) < len(flipping) {
 				err = fmt.Errorf("%d tasks changed state, want %d", len(result), len(flipping))
 			}
@@ -194,7 +194,7 @@ timeout: %[7]s
 	returned := map[string]int{} // by panel: series, or a table's rows
 	tableRows := map[string]map[string]bool{}
 	for _, q := range dashboardQueries(d) {
-		expr := grafanaVariables(q.expr, scaleInterval, vars(values, end))
+		expr := grafanaVariables(q, scaleInterval, vars(values, end))
 		result, _, err := prom.evaluate(expr, q.instant, rangeStart, end, scaleInterval)
 		if err != nil {
 			t.Errorf("%s: %v\n%s", q.where, err, expr)
@@ -278,7 +278,7 @@ timeout: %[7]s
 			if q.where != where {
 				continue
 			}
-			result, _, err := prom.evaluate(grafanaVariables(q.expr, scaleInterval, vars(values, end)), q.instant, rangeStart, end, scaleInterval)
+			result, _, err := prom.evaluate(grafanaVariables(q, scaleInterval, vars(values, end)), q.instant, rangeStart, end, scaleInterval)
 			if err != nil {
 				t.Fatalf("%s: %v", where, err)
 			}

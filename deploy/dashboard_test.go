@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/common/model"
 )
 
 // The parts of the Grafana dashboard the tests look at.
@@ -15,9 +17,10 @@ type (
 		UID  string `json:"uid"`
 	}
 	dashboardTarget struct {
-		RefID      string         `json:"refId"`
-		Expr       string         `json:"expr"`
-		Datasource *datasourceRef `json:"datasource"`
+		RefID        string         `json:"refId"`
+		Expr         string         `json:"expr"`
+		LegendFormat string         `json:"legendFormat"`
+		Datasource   *datasourceRef `json:"datasource"`
 		// Instant asks for the value at the end of the time range only;
 		// otherwise Grafana runs a range query, one point per step.
 		Instant bool `json:"instant"`
@@ -45,10 +48,14 @@ type (
 		} `json:"options"`
 	}
 	dashboardPanel struct {
-		ID          int               `json:"id"`
-		Type        string            `json:"type"`
-		Title       string            `json:"title"`
-		Datasource  *datasourceRef    `json:"datasource"`
+		ID          int            `json:"id"`
+		Type        string         `json:"type"`
+		Title       string         `json:"title"`
+		Description string         `json:"description"`
+		Datasource  *datasourceRef `json:"datasource"`
+		// Interval is the panel's min interval: $__interval is never
+		// shorter.
+		Interval    string            `json:"interval"`
 		Targets     []dashboardTarget `json:"targets"`
 		FieldConfig fieldConfig       `json:"fieldConfig"`
 		GridPos     struct{ X, Y, W, H int }
@@ -188,6 +195,9 @@ func TestDashboard(t *testing.T) {
 		types[p.Type]++
 		if p.GridPos.W == 0 || p.GridPos.H == 0 || p.GridPos.X+p.GridPos.W > 24 {
 			t.Errorf("panel %q: gridPos %+v does not fit the 24-column grid", p.Title, p.GridPos)
+		}
+		if _, err := model.ParseDuration(p.Interval); p.Interval != "" && err != nil {
+			t.Errorf("panel %q: min interval %q: %v", p.Title, p.Interval, err)
 		}
 		if p.Type == "row" {
 			// A row only groups the panels below it: no queries.

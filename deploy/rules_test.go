@@ -29,17 +29,25 @@ type (
 	}
 )
 
-// loadAlerts returns the alerting rules of alerts.yml.
-func loadAlerts(t *testing.T) []rule {
+// loadRules returns every rule of alerts.yml, recording rules included.
+func loadRules(t *testing.T) []rule {
 	t.Helper()
 	var f ruleFile
 	loadYAML(t, "prometheus/alerts.yml", &f)
-	var alerts []rule
+	var rules []rule
 	for _, g := range f.Groups {
-		for _, r := range g.Rules {
-			if r.Alert != "" {
-				alerts = append(alerts, r)
-			}
+		rules = append(rules, g.Rules...)
+	}
+	return rules
+}
+
+// loadAlerts returns the alerting rules of alerts.yml.
+func loadAlerts(t *testing.T) []rule {
+	t.Helper()
+	var alerts []rule
+	for _, r := range loadRules(t) {
+		if r.Alert != "" {
+			alerts = append(alerts, r)
 		}
 	}
 	if len(alerts) == 0 {
@@ -336,5 +344,41 @@ func TestQualityAlertsDoNotPage(t *testing.T) {
 	}
 	if quality < 2 {
 		t.Errorf("found %d alerts on %v, want CodeArtsCheckNewCriticalDefects and CodeArtsCheckQualityGateFailed at least", quality, qualityFamilies)
+	}
+}
+
+// recordName is Prometheus' naming of recording rules,
+// level:metric:operations.
+var recordName = regexp.MustCompile(`^[a-z0-9_]+:[a-z0-9_]+:[a-z0-9_]+$`)
+
+// TestRecordingRules checks that every recording rule is named
+// level:metric:operations, is read by an alert (a rule nothing reads only
+// costs), and comes before every alert of its group that reads it, so that
+// the alert sees this evaluation's value rather than the last one's.
+func TestRecordingRules(t *testing.T) {
+	var f ruleFile
+	loadYAML(t, "prometheus/alerts.yml", &f)
+	for _, g := range f.Groups {
+		for i, r := range g.Rules {
+			if r.Record == "" {
+				continue
+			}
+			if !recordName.MatchString(r.Record) {
+				t.Errorf("recording rule %s: want a name level:metric:operations", r.Record)
+			}
+			used := false
+			for j, a := range g.Rules {
+				if a.Alert == "" || !strings.Contains(a.Expr, r.Record) {
+					continue
+				}
+				used = true
+				if j < i {
+					t.Errorf("alert %s reads %s but comes before it in group %s", a.Alert, r.Record, g.Name)
+				}
+			}
+			if !used {
+				t.Errorf("recording rule %s: no alert of group %s reads it", r.Record, g.Name)
+			}
+		}
 	}
 }
