@@ -106,8 +106,12 @@ func resultOf(status int) (int, bool) {
 
 // historyMemory is what the exporter keeps of a task's checks.
 type historyMemory struct {
-	known    bool      // the baseline is taken
-	baseline time.Time // the first valid answer after start-up
+	known bool // the baseline is taken
+	// baseline is the first valid answer after start-up: nothing that
+	// ended before it is counted. While the task's history is not read
+	// it moves with every collection, so that when reads start again they
+	// take nothing progress may have counted meanwhile.
+	baseline time.Time
 	status   int       // the status of the last progress answer
 	// held is when a moved last_check_time with an unchanged result was
 	// seen, zero when none is held; heldResult is that result.
@@ -184,11 +188,14 @@ func (h *historyMemory) reveal(result int, reads bool) {
 }
 
 // stopReads forgets the reads' state when the task's history is not read
-// (history off, project unknown): a read due would never be made. The
-// counts stay.
-func (h *historyMemory) stopReads() {
+// at now (history off, project unknown): a read due would never be made,
+// and the checks until now are progress's alone. The counts stay.
+func (h *historyMemory) stopReads(now time.Time) {
 	h.pending, h.due, h.failures, h.refused = 0, false, 0, false
-	h.notBefore = time.Time{}
+	h.notBefore, h.newest = time.Time{}, time.Time{}
+	if h.known {
+		h.baseline = now
+	}
 }
 
 // since is the start time a read of the task asks from.

@@ -208,6 +208,28 @@ func TestHistoryReloadKeepsCounts(t *testing.T) {
 	e.wantReads("after both reloads", 2)
 }
 
+// History turned off and on again by reloads: the checks progress counted
+// while it was off are not counted again by the first read after.
+func TestHistoryTurnedOffAndOn(t *testing.T) {
+	e := newHistEnv(t, false, nil)
+	reload := func(on bool) {
+		cfg := *e.cfg
+		cfg.History.Enabled = &on
+		e.coll.config = func() *config.Config { return &cfg }
+	}
+	e.scrape(0)
+	reload(false)
+	e.run(time.Minute, false)
+	e.step(10 * time.Second)
+	e.run(time.Minute, true)
+	e.wantChecks("while off", e.step(10*time.Second), checks{failed: 1, succeeded: 1})
+	reload(true)
+	e.step(10 * time.Second)
+	e.run(2*time.Minute, false)
+	e.wantChecks("on again", e.step(10*time.Second), checks{failed: 2, succeeded: 1, observed: 1, sum: 120})
+	e.wantReads("on again", 1)
+}
+
 // A restart (a new Scraper) takes a new baseline: nothing that ended
 // before its first answer is counted, though its first history read lists
 // those checks; what ends after it is.

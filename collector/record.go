@@ -59,7 +59,7 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, p coll
 		}
 		reads := history && t.ProjectID != ""
 		if !reads {
-			m.history.stopReads()
+			m.history.stopReads(now)
 		}
 		switch {
 		case r.err != nil:
