@@ -112,7 +112,7 @@ type historyMemory struct {
 	// it moves with every collection, so that when reads start again they
 	// take nothing progress may have counted meanwhile.
 	baseline time.Time
-	status   int       // the status of the last progress answer
+	status   int // the status of the last progress answer
 	// held is when a moved last_check_time with an unchanged result was
 	// seen, zero when none is held; heldResult is that result.
 	held       time.Time
