@@ -150,6 +150,7 @@ func run() int {
 	}
 	// With change detection on, a collection's listings are discovery's.
 	coll := collector.New(sc.Get, clients, tasks, disc, apiMetrics, logger)
+	registry.MustRegister(coll.HistoryMetrics())
 	defer coll.Close()
 	// Discovery lists in the background, at once and then on its interval;
 	// it stops before the collector closes (defers run last first).

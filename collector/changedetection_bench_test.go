@@ -54,15 +54,17 @@ func BenchmarkChangeDetectionCalls(b *testing.B) {
 		{"on/last_check_time=start", true, simulator.LastCheckAtStart},
 		{"on/last_check_time=end", true, simulator.LastCheckAtEnd},
 	} {
-		b.Run(c.name, func(b *testing.B) {
-			for b.Loop() {
-				runCDBench(b, c.enabled, c.mode)
-			}
-		})
+		for _, history := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/history=%v", c.name, history), func(b *testing.B) {
+				for b.Loop() {
+					runCDBench(b, c.enabled, c.mode, history)
+				}
+			})
+		}
 	}
 }
 
-func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
+func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode, history bool) {
 	const project = "bebebebebebebebebebebebebebebebe"
 	clock := stdkit.NewClock(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
 	sim := simulator.New(simulator.Options{Now: clock.Now})
@@ -78,6 +80,7 @@ func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
 		// of the bound.
 		Quality:         config.Quality{RefreshInterval: model.Duration(24 * time.Hour)},
 		ChangeDetection: config.ChangeDetection{Enabled: enabled},
+		History:         config.History{Enabled: &history},
 	}
 	ids := make([]string, cdBenchTasks)
 	for i := range ids {
@@ -126,9 +129,11 @@ func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
 	sort.SliceStable(events, func(a, c int) bool { return events[a].at < events[c].at })
 
 	before := calls{sim.ProgressRequests(), sim.TaskListRequests(""), sim.ReportRequests("")}
+	historyBefore := sim.CheckRecordRequests("")
 	seenEnd := map[string]time.Duration{} // when a scrape first exported the result
 	next := 0
 	scrapes := 0
+	var snap *snapshot
 	for at := time.Duration(0); at < time.Hour; at += cdBenchScrape {
 		for next < len(events) && events[next].at <= at {
 			e := events[next]
@@ -141,7 +146,7 @@ func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
 			next++
 		}
 		clock.Advance(hourStart.Add(at).Sub(clock.Now()))
-		snap := collect()
+		snap = collect()
 		scrapes++
 		for _, row := range snap.rows {
 			end, checked := ends[row.task.ID]
@@ -152,13 +157,28 @@ func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
 	}
 	after := calls{sim.ProgressRequests(), sim.TaskListRequests(""), sim.ReportRequests("")}
 	got := calls{after.progress - before.progress, after.list - before.list, after.reports - before.reports}
+	histories := sim.CheckRecordRequests("") - historyBefore
+	// Every check is counted once, with its result, and none unknown.
+	for _, row := range snap.rows {
+		_, checked := ends[row.task.ID]
+		if want := [numResults]float64{resultSucceeded: float64(boolInt(checked))}; row.checks.counts != want {
+			b.Errorf("task %s: checks %v, want %v", row.task.ID, row.checks.counts, want)
+		}
+	}
+	if histories > cdBenchChecks {
+		b.Errorf("%d history calls for %d finished checks: more than one per check", histories, cdBenchChecks)
+	}
 
 	// The information bound: one listing of every page per scrape; a
 	// progress call per scrape while a check runs, where the list can show
 	// it (the start reading), and one that sees its result; a report read
-	// (two calls) per finished check; one max_age refresh per task.
+	// (two calls) per finished check, and a history read (one call) with
+	// history on; one max_age refresh per task.
 	pages := (cdBenchTasks + cdBenchPageSize - 1) / cdBenchPageSize
 	bound := scrapes*pages + cdBenchChecks*2 + cdBenchTasks
+	if history {
+		bound += cdBenchChecks
+	}
 	for j := range cdBenchChecks {
 		start := time.Duration(j)*cdBenchSpacing + 7*time.Second
 		during := 0
@@ -179,16 +199,17 @@ func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode) {
 		}
 		lag = max(lag, seen-end)
 	}
-	total := got.progress + got.list + got.reports
+	total := got.progress + got.list + got.reports + histories
 	perTaskHour := func(n int) float64 { return float64(n) / cdBenchTasks }
 	b.ReportMetric(perTaskHour(total), "calls/task/h")
 	b.ReportMetric(perTaskHour(got.progress), "progress/task/h")
 	b.ReportMetric(perTaskHour(got.list), "listing/task/h")
 	b.ReportMetric(perTaskHour(got.reports), "report/task/h")
+	b.ReportMetric(perTaskHour(histories), "history/task/h")
 	if enabled {
 		b.ReportMetric(perTaskHour(bound), "bound/task/h")
 		b.ReportMetric(float64(total)/float64(bound), "x_bound")
 	}
 	b.ReportMetric(lag.Seconds(), "max_result_lag_s")
-	b.Logf("%s: %d scrapes; calls %+v; bound %d; max lag %v", fmt.Sprint(enabled), scrapes, got, bound, lag)
+	b.Logf("%s: %d scrapes; calls %+v, history %d; bound %d; max lag %v", fmt.Sprint(enabled), scrapes, got, histories, bound, lag)
 }

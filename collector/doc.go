@@ -7,14 +7,15 @@
 //
 //   - plan.go: which calls to make, in what order — the progress queries,
 //     the listings of change detection and what each falls back to, the
-//     reports due (reports.go) — from the tasks, the memory, the
-//     configuration and the time. Pure: no I/O, no clock of its own.
+//     reports due (reports.go), the check histories due (history.go) —
+//     from the tasks, the memory, the configuration and the time. Pure:
+//     no I/O, no clock of its own.
 //   - execute.go: one worker pool under concurrency and the deadline, for
 //     every kind of call; retries are decided there, in one place. The one
 //     rate limit is api.RateLimit, inside every call.
 //   - record.go: the only writer of the memory (memory.go: one taskMemory
 //     per task), which also counts what no API call counted (counting.go)
-//     and derives the snapshot.
+//     and every finished check (history.go), and derives the snapshot.
 //
 // scraper.go runs the three for one collection; share.go lets overlapping
 // scrapes and min_interval share one; errorlog.go logs one warning per kind

@@ -58,6 +58,7 @@ const (
 	progressCall callKind = iota // a task's progress
 	listingCall                  // a project's task list (change detection)
 	reportCall                   // a task's report: defects statistic, then summary
+	historyCall                  // a task's check history (history.go)
 )
 
 // call is one thing the executor does.
@@ -73,6 +74,7 @@ type outcome struct {
 	progress codearts.Progress
 	listing  codearts.Listing
 	report   codearts.Report
+	history  codearts.CheckHistory
 	err      error
 	asked    bool          // report: its first call was sent
 	sentAt   time.Time     // on the real clock, when its last attempt started
@@ -279,7 +281,7 @@ func (r *runner) close() []*job {
 	for _, j := range r.jobs {
 		switch {
 		case j.done:
-		case j.inFlight && j.kind == reportCall:
+		case j.inFlight && (j.kind == reportCall || j.kind == historyCall):
 			j.out = outcome{err: errNotStarted} // its values would come too late to use
 		case j.inFlight:
 			j.out = outcome{err: errLate, took: j.out.took}

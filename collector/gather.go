@@ -20,32 +20,48 @@ import (
 // these saves.
 func (s *snapshot) Gather() ([]*dto.MetricFamily, error) {
 	var counts [numFamilies]int
-	total := 0
+	total, counters := 0, 0
 	for f := range familySeries {
 		familySeries[f](s, nil, func(float64, []*dto.LabelPair) { counts[f]++ })
 		total += counts[f]
+		if families[f].counter {
+			counters += counts[f]
+		}
 	}
 	metrics := make([]dto.Metric, total)
-	gauges := make([]dto.Gauge, total)
+	gauges := make([]dto.Gauge, total-counters)
+	counterValues := make([]dto.Counter, counters)
 	values := make([]float64, total)
 	ptrs := make([]*dto.Metric, total)
 	mfs := make([]dto.MetricFamily, 0, numFamilies)
-	gaugeType := dto.MetricType_GAUGE
+	gaugeType, counterType := dto.MetricType_GAUGE, dto.MetricType_COUNTER
 	l := newLabeler(s)
-	k := 0
+	k, g, c := 0, 0, 0
 	for _, f := range familiesByName {
 		if counts[f] == 0 {
 			continue // a registry leaves out a family without series too
 		}
 		first := k
+		typ := &gaugeType
+		if families[f].counter {
+			typ = &counterType
+		}
 		familySeries[f](s, l, func(v float64, labels []*dto.LabelPair) {
 			values[k] = v
-			gauges[k].Value = &values[k]
-			metrics[k].Label, metrics[k].Gauge = labels, &gauges[k]
+			metrics[k].Label = labels
+			if typ == &counterType {
+				counterValues[c].Value = &values[k]
+				metrics[k].Counter = &counterValues[c]
+				c++
+			} else {
+				gauges[g].Value = &values[k]
+				metrics[k].Gauge = &gauges[g]
+				g++
+			}
 			ptrs[k] = &metrics[k]
 			k++
 		})
-		mfs = append(mfs, dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: &gaugeType,
+		mfs = append(mfs, dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: typ,
 			Metric: ptrs[first:k:k]})
 	}
 	out := make([]*dto.MetricFamily, len(mfs))
@@ -125,6 +141,34 @@ var familySeries = [numFamilies]func(s *snapshot, l *labeler, emit emitFunc){
 	famComment:        perReport(hasComment, func(r *reportValues) float64 { return r.comment }),
 	famQualityGate:    perReport(hasGate, func(r *reportValues) float64 { return r.gate }),
 	famQualitySuccess: perReport(0, func(r *reportValues) float64 { return unixSeconds(r.at) }),
+	famChecks:         perResult,
+	famLastCheckDuration: perTask(func(r *taskRow) (float64, bool) {
+		return r.checks.last, r.checks.hasLast
+	}),
+}
+
+// resultPairs are the result label pairs of codearts_check_task_checks_total,
+// in the order of their values (history.go's result order).
+var resultPairs = func() *[numResults]dto.LabelPair {
+	p := new([numResults]dto.LabelPair)
+	for i := range p {
+		p[i].Name, p[i].Value = &resultLabel, &resultNames[i]
+	}
+	return p
+}()
+
+// perResult is codearts_check_task_checks_total: a series per result for
+// every task whose baseline is taken, zeros too, so that a task's first
+// check of a result shows in increase() and rate(); result by result, and
+// in each in the rows' order.
+func perResult(s *snapshot, l *labeler, emit emitFunc) {
+	for r := range resultPairs {
+		for i := range s.rows {
+			if c := &s.rows[i].checks; c.known {
+				emit(c.counts[r], l.with(&resultPairs[r], i))
+			}
+		}
+	}
 }
 
 // familiesByName is the order of the families in an answer.
@@ -191,6 +235,7 @@ var (
 	projectIDLabel = "project_id"
 	gitBranchLabel = "git_branch"
 	errorCodeLabel = "error_code"
+	resultLabel    = "result"
 )
 
 const (
@@ -211,7 +256,7 @@ type labeler struct {
 
 func newLabeler(s *snapshot) *labeler {
 	l := &labeler{pairs: make([]dto.LabelPair, 4*len(s.rows)), sets: make([]*dto.LabelPair, 5*len(s.rows))}
-	reports, failed := 0, 0
+	reports, failed, counted := 0, 0, 0
 	for i := range s.rows {
 		t := &s.rows[i].task
 		p := l.pairs[4*i : 4*i+4]
@@ -226,8 +271,11 @@ func newLabeler(s *snapshot) *labeler {
 		if s.rows[i].errorCode != "" {
 			failed++
 		}
+		if s.rows[i].checks.known {
+			counted++
+		}
 	}
-	l.two = make([]*dto.LabelPair, 0, 2*(len(severities)+len(defectStatuses))*reports+2*failed)
+	l.two = make([]*dto.LabelPair, 0, 2*(len(severities)+len(defectStatuses))*reports+2*failed+2*numResults*counted)
 	l.errors = make([]dto.LabelPair, 0, failed)
 	return l
 }

@@ -107,7 +107,11 @@ func registryGather(t *testing.T, mfs []*dto.MetricFamily) []*dto.MetricFamily {
 				values = append(values, lp.GetValue())
 			}
 			desc := prometheus.NewDesc(mf.GetName(), mf.GetHelp(), names, nil)
-			series = append(series, prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, m.GetGauge().GetValue(), values...))
+			typ, v := prometheus.GaugeValue, m.GetGauge().GetValue()
+			if mf.GetType() == dto.MetricType_COUNTER {
+				typ, v = prometheus.CounterValue, m.GetCounter().GetValue()
+			}
+			series = append(series, prometheus.MustNewConstMetric(desc, typ, v, values...))
 		}
 	}
 	rand.Shuffle(len(series), func(i, j int) { series[i], series[j] = series[j], series[i] })

@@ -55,6 +55,7 @@ func newTestEnv(t *testing.T, sim *simulator.Server, taskIDs []string, edit func
 	static.MustRegister(metrics)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	coll := newStaticCollector(t, cfg, metrics, logger)
+	static.MustRegister(coll.HistoryMetrics())
 	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
 	t.Cleanup(func() {
 		exporter.Close()

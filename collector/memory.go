@@ -26,10 +26,11 @@ type memory struct {
 // call (a task's check history, say) adds its part here, a rule in plan and
 // a case in record; nothing else holds per-task state.
 type taskMemory struct {
-	answer answer       // the last valid answer, served while later ones fail
-	sched  schedMemory  // when its progress was last asked for
-	change changeMemory // change detection: what the listings said
-	report reportMemory // reports.go
+	answer  answer        // the last valid answer, served while later ones fail
+	sched   schedMemory   // when its progress was last asked for
+	change  changeMemory  // change detection: what the listings said
+	report  reportMemory  // reports.go
+	history historyMemory // history.go: the task's checks, counted
 }
 
 // answer is the last valid progress answer of a task, or what a listing

@@ -35,38 +35,43 @@ const (
 	famQualitySuccess
 	famCollectionTasks
 	famLastError
+	famChecks
+	famLastCheckDuration
 	numFamilies
 )
 
-// family is one metric family; all are gauges. labels are sorted by name,
-// the order a series' label pairs come in.
+// family is one metric family, a gauge unless counter. labels are sorted
+// by name, the order a series' label pairs come in.
 type family struct {
 	name, help string
 	labels     []string
+	counter    bool
 }
 
 var families = func() [numFamilies]family {
 	id := []string{"task_id"}
 	f := [numFamilies]family{
-		famUp:              {name: "up", help: upHelp},
-		famScrapeDuration:  {name: "scrape_duration_seconds", help: scrapeDurationHelp},
-		famTaskInfo:        {name: "task_info", help: taskInfoHelp, labels: []string{"git_branch", "project_id", "task_id", "task_name"}},
-		famQuerySuccess:    {name: "task_query_success", help: querySuccessHelp, labels: id},
-		famQueryDuration:   {name: "task_query_duration_seconds", help: queryDurationHelp, labels: id},
-		famTaskStatus:      {name: "task_status", help: taskStatusHelp, labels: id},
-		famTaskRatio:       {name: "task_progress_ratio", help: taskRatioHelp, labels: id},
-		famLastSuccess:     {name: "task_last_success_timestamp_seconds", help: lastSuccessHelp, labels: id},
-		famDefects:         {name: "task_defects", help: defectsHelp, labels: []string{"severity", "task_id"}},
-		famDefectsByStatus: {name: "task_defects_by_status", help: defectsByStatusHelp, labels: []string{"status", "task_id"}},
-		famCheckStart:      {name: "task_last_check_start_timestamp_seconds", help: checkStartHelp, labels: id},
-		famCheckEnd:        {name: "task_last_check_end_timestamp_seconds", help: checkEndHelp, labels: id},
-		famCodeLines:       {name: "task_code_lines", help: codeLinesHelp, labels: id},
-		famDuplication:     {name: "task_duplication_ratio", help: duplicationHelp, labels: id},
-		famComment:         {name: "task_comment_ratio", help: commentHelp, labels: id},
-		famQualityGate:     {name: "task_quality_gate_passed", help: qualityGateHelp, labels: id},
-		famQualitySuccess:  {name: "task_quality_last_success_timestamp_seconds", help: qualitySuccessHelp, labels: id},
-		famCollectionTasks: {name: "collection_tasks", help: collectionTasksHelp, labels: []string{"answered_by"}},
-		famLastError:       {name: "task_last_error_info", help: lastErrorHelp, labels: []string{"error_code", "task_id"}},
+		famUp:                {name: "up", help: upHelp},
+		famScrapeDuration:    {name: "scrape_duration_seconds", help: scrapeDurationHelp},
+		famTaskInfo:          {name: "task_info", help: taskInfoHelp, labels: []string{"git_branch", "project_id", "task_id", "task_name"}},
+		famQuerySuccess:      {name: "task_query_success", help: querySuccessHelp, labels: id},
+		famQueryDuration:     {name: "task_query_duration_seconds", help: queryDurationHelp, labels: id},
+		famTaskStatus:        {name: "task_status", help: taskStatusHelp, labels: id},
+		famTaskRatio:         {name: "task_progress_ratio", help: taskRatioHelp, labels: id},
+		famLastSuccess:       {name: "task_last_success_timestamp_seconds", help: lastSuccessHelp, labels: id},
+		famDefects:           {name: "task_defects", help: defectsHelp, labels: []string{"severity", "task_id"}},
+		famDefectsByStatus:   {name: "task_defects_by_status", help: defectsByStatusHelp, labels: []string{"status", "task_id"}},
+		famCheckStart:        {name: "task_last_check_start_timestamp_seconds", help: checkStartHelp, labels: id},
+		famCheckEnd:          {name: "task_last_check_end_timestamp_seconds", help: checkEndHelp, labels: id},
+		famCodeLines:         {name: "task_code_lines", help: codeLinesHelp, labels: id},
+		famDuplication:       {name: "task_duplication_ratio", help: duplicationHelp, labels: id},
+		famComment:           {name: "task_comment_ratio", help: commentHelp, labels: id},
+		famQualityGate:       {name: "task_quality_gate_passed", help: qualityGateHelp, labels: id},
+		famQualitySuccess:    {name: "task_quality_last_success_timestamp_seconds", help: qualitySuccessHelp, labels: id},
+		famCollectionTasks:   {name: "collection_tasks", help: collectionTasksHelp, labels: []string{"answered_by"}},
+		famLastError:         {name: "task_last_error_info", help: lastErrorHelp, labels: []string{"error_code", "task_id"}},
+		famChecks:            {name: "task_checks_total", help: checksHelp, labels: []string{"result", "task_id"}, counter: true},
+		famLastCheckDuration: {name: "task_last_check_duration_seconds", help: lastCheckDurationHelp, labels: id},
 	}
 	for i := range f {
 		f[i].name = prometheus.BuildFQName(namespace.Name, "", f[i].name)
@@ -107,3 +112,10 @@ const (
 
 // collectionTasksHelp is codearts_check_collection_tasks' help (plan.go).
 const collectionTasksHelp = "Tasks the collection this scrape served answered, by how: \"progress\", a progress query; \"listing\", change detection's task list showed no change (codearts_check_task_last_success_timestamp_seconds is then the listing's time)."
+
+// The check history's families (history.go).
+const (
+	checksHelp            = "Finished checks of the task since the exporter first answered for it, by result: succeeded, failed, stopped (task_status 2, 1, 3, as a progress answer revealed them), or unknown (a check the task's check history lists but whose result no answer showed: another check followed before the exporter saw it end). Each check is counted once. Served once the task has answered; its series go when the task leaves."
+	lastCheckDurationHelp = "Duration (end - start) of the task's latest finished check that its check history listed; absent until a history read found one (history.enabled and a known CodeArts project)."
+	checkDurationHelp     = "Durations (end - start) of finished checks, all tasks together, read from the tasks' check histories (history.enabled, a known CodeArts project); each check observed once."
+)

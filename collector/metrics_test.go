@@ -99,7 +99,9 @@ func TestMetricsLintAndCompare(t *testing.T) {
 	// per answered task but progress_ratio, whose b2 is null; up and
 	// scrape_duration_seconds; collection_tasks by progress and by
 	// listing; and each task's report, first seen and complete: four
-	// severities, three statuses, seven other series.
+	// severities, three statuses, seven other series; the checks of
+	// each task by its four results, and the histogram of check
+	// durations (one family, no observation yet).
 	res := env.scrape(0)
 	count := 0
 	for name, mf := range res.families {
@@ -107,7 +109,7 @@ func TestMetricsLintAndCompare(t *testing.T) {
 			count += len(mf.GetMetric())
 		}
 	}
-	if want := 3*2 + 2*2 + 1 + 2 + 2 + 2*(4+3+7); count != want {
+	if want := 3*2 + 2*2 + 1 + 2 + 2 + 2*(4+3+7) + 2*4 + 1; count != want {
 		t.Errorf("%d series, want %d", count, want)
 	}
 	resp, err := http.Get(env.exporter.URL + "/metrics")

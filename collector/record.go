@@ -28,7 +28,7 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, p coll
 	} else {
 		mem.spread, mem.badTimeLogged = spread{}, nil
 	}
-	quality := cfg.Quality.On()
+	quality, history := cfg.Quality.On(), cfg.History.On()
 	for i, t := range tasks {
 		m, r := mems[i], &results[i]
 		c := countingOf(r.err)
@@ -56,6 +56,17 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, p coll
 			m.report = reportMemory{due: true} // its series go, and a read is due when it is on again
 		} else if r.err == nil {
 			m.report.seeProgress(m.answer.status, r.checkMoved)
+		}
+		reads := history && t.ProjectID != ""
+		if !reads {
+			m.history.stopReads(now)
+		}
+		switch {
+		case r.err != nil:
+		case r.byListing:
+			m.history.seeListing(reads, now)
+		default:
+			m.history.seeProgress(m.answer.status, r.checkMoved, reads, now)
 		}
 	}
 	return mems
@@ -120,22 +131,49 @@ func (s *Scraper) logBadTime(project string, lt codearts.ListedTask) {
 		"project_id", project, "example_task_id", lt.ID, "last_check_time", lt.LastCheckRaw)
 }
 
+// recordHistories records the history reads among reads, which took no
+// check that ended after until.
+func (s *Scraper) recordHistories(tasks []config.Task, mems []*taskMemory, reads []*job, until time.Time) {
+	failed := newErrorSummary()
+	n, deferred := 0, 0
+	now := s.now()
+	for _, j := range reads {
+		if j.kind != historyCall {
+			continue
+		}
+		n++
+		if !mems[j.task].history.recordRead(tasks[j.task].ID, j.out, until, now, s.checkDuration.Observe, failed, s.logger) {
+			deferred++
+		}
+	}
+	if deferred > 0 {
+		s.logger.Debug("task check history reads left for a later scrape: no time or rate limit left after the progress queries",
+			"tasks", deferred, "due_tasks", n)
+	}
+	failed.logAs(s.logger, "task check history reads failed", n)
+}
+
 // recordReports records the report reads of a collection and returns its
 // snapshot.
 func (s *Scraper) recordReports(cfg *config.Config, tasks []config.Task, mems []*taskMemory, results []result, reads []*job) *snapshot {
 	failed := newErrorSummary()
 	deferred := 0
 	refresh := time.Duration(cfg.Quality.RefreshInterval)
+	due := 0
 	for _, j := range reads {
+		if j.kind != reportCall {
+			continue
+		}
+		due++
 		if !mems[j.task].report.recordRead(tasks[j.task].ID, j.out, s.now(), refresh, failed, s.logger) {
 			deferred++
 		}
 	}
 	if deferred > 0 {
 		s.logger.Debug("task report reads left for a later scrape: no time or rate limit left after the progress queries",
-			"tasks", deferred, "due_tasks", len(reads))
+			"tasks", deferred, "due_tasks", due)
 	}
-	failed.logAs(s.logger, "task report reads failed", len(reads))
+	failed.logAs(s.logger, "task report reads failed", due)
 
 	errs := newErrorSummary()
 	successes := 0
@@ -176,6 +214,7 @@ func (s *Scraper) recordReports(cfg *config.Config, tasks []config.Task, mems []
 			ratio:       a.ratio,
 			lastSuccess: unixSeconds(a.at),
 			report:      report,
+			checks:      checkValues{known: m.history.known, counts: m.history.counts, last: m.history.last, hasLast: m.history.hasLast},
 		})
 	}
 	errs.log(s.logger, len(tasks))

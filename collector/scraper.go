@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
@@ -38,6 +40,11 @@ type Scraper struct {
 	testHookAfterCall func(c call)
 
 	memory memory // record's alone (memory.go)
+
+	// checkDuration is codearts_check_check_duration_seconds, which
+	// record observes (history.go); HistoryMetrics gives it to the
+	// registry the handler gathers.
+	checkDuration prometheus.Histogram
 }
 
 // TaskSource says which tasks a scrape queries under a configuration.
@@ -61,7 +68,15 @@ type ProjectLister interface {
 // (nil: none; every task is then asked for its progress). The Scraper does
 // not own clients: its creator closes them after the Scraper.
 func New(cfg func() *config.Config, clients *clientcache.Cache, source TaskSource, lister ProjectLister, metrics *api.Metrics, logger *slog.Logger) *Scraper {
-	return &Scraper{config: cfg, clients: clients, tasks: source, lister: lister, metrics: metrics, logger: logger, now: time.Now}
+	return &Scraper{config: cfg, clients: clients, tasks: source, lister: lister, metrics: metrics, logger: logger, now: time.Now,
+		checkDuration: newCheckDuration()}
+}
+
+// HistoryMetrics is the collector of the metrics the Scraper keeps across
+// collections rather than in a snapshot: the histogram of check durations
+// (history.go). Register it in the registry Handler serves.
+func (s *Scraper) HistoryMetrics() prometheus.Collector {
+	return s.checkDuration
 }
 
 // Close ends the collection in flight, if any, and waits for its calls.
@@ -178,21 +193,28 @@ func (s *Scraper) collect(ctx context.Context) *snapshot {
 	}
 	mems := s.recordProgress(cfg, tasks, p, results, listings, now)
 
-	var reads []*job
-	if cfg.Quality.On() {
-		answered := make([]bool, len(tasks))
-		for i, r := range results {
-			answered[i] = r.err == nil
-		}
-		reads = s.readReports(ctx, cur, tasks, reportsDue(mems, answered, s.now()), start)
+	answered := make([]bool, len(tasks))
+	for i, r := range results {
+		answered[i] = r.err == nil
 	}
+	// The progress answers are in: a history read takes no check that
+	// ended after now, which the next answer may reveal.
+	now = s.now()
+	var reports []int
+	if cfg.Quality.On() {
+		reports = reportsDue(mems, answered, now)
+	}
+	histories := historyDue(tasks, mems, answered, cfg.History.On(), now)
+	reads := s.readReports(ctx, cur, tasks, mems, reports, histories, start)
+	s.recordHistories(tasks, mems, reads, now)
 	return s.recordReports(cfg, tasks, mems, results, reads)
 }
 
-// readReports reads the reports of the tasks due (indexes into tasks, in
-// order) with what ctx's deadline and the rate limit leave.
-func (s *Scraper) readReports(ctx context.Context, cur inForce, tasks []config.Task, due []int, start time.Time) []*job {
-	if len(due) == 0 {
+// readReports reads the reports, then the histories, of the tasks due
+// (indexes into tasks, in order) with what ctx's deadline and the rate
+// limit leave.
+func (s *Scraper) readReports(ctx context.Context, cur inForce, tasks []config.Task, mems []*taskMemory, due, histories []int, start time.Time) []*job {
+	if len(due)+len(histories) == 0 {
 		return nil
 	}
 	startBy := time.Time{}
@@ -200,7 +222,7 @@ func (s *Scraper) readReports(ctx context.Context, cur inForce, tasks []config.T
 		startBy = deadline.Add(-deadline.Sub(start) / reportReserveDivisor)
 		ctx = api.WithSendBy(ctx, startBy)
 	}
-	workers := min(cur.cfg.Concurrency, len(due))
+	workers := min(cur.cfg.Concurrency, len(due)+len(histories))
 	if rate := cur.cfg.MaxRequestsPerSecond; rate > 0 && !startBy.IsZero() {
 		// A read is two calls, and the rate limit hands out tokens in the
 		// order they are asked for: with more reads in flight than it can
@@ -208,14 +230,22 @@ func (s *Scraper) readReports(ctx context.Context, cur inForce, tasks []config.T
 		// its second, and every read would be wasted, scrape after scrape.
 		workers = max(1, min(workers, int(rate*time.Until(startBy).Seconds()/2)))
 	}
-	calls := make([]call, len(due))
-	for n, i := range due {
-		calls[n] = call{kind: reportCall, task: i, id: tasks[i].ID}
+	calls := make([]call, 0, len(due)+len(histories))
+	for _, i := range due {
+		calls = append(calls, call{kind: reportCall, task: i, id: tasks[i].ID})
+	}
+	since := make(map[int]time.Time, len(histories))
+	for _, i := range histories {
+		calls = append(calls, call{kind: historyCall, task: i, id: tasks[i].ID})
+		since[i] = mems[i].history.since()
 	}
 	none := 0
 	return s.execute(ctx, calls, workers, &none, func(ctx context.Context, c call) outcome {
 		if !startBy.IsZero() && !time.Now().Before(startBy) {
 			return outcome{err: errNotStarted}
+		}
+		if c.kind == historyCall {
+			return readHistory(ctx, cur.client, tasks[c.task], since[c.task])
 		}
 		return readReport(ctx, cur.client, tasks[c.task].ID)
 	}, nil)

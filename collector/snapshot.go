@@ -30,6 +30,15 @@ type taskRow struct {
 	// report is the task's last good report, nil if none (or quality is
 	// off); shared with the memory, never modified.
 	report *reportValues
+	checks checkValues // history.go
+}
+
+// checkValues is what a collection serves of a task's checks.
+type checkValues struct {
+	known   bool // the baseline is taken: the counts are served
+	counts  [numResults]float64
+	last    float64 // the latest check's duration, seconds
+	hasLast bool
 }
 
 // snapshot is the result of one collection. It is read-only once the
