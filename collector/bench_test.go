@@ -280,7 +280,7 @@ func startBenchExporter(b *testing.B, sim *benchSimulator, tasks int, quality bo
 	switch benchExposition {
 	case "library":
 		handler = libraryHandler(coll, static, logger)
-	case "stream":
+	case "stream", "direct":
 		handler = streamHandler(coll, static)
 	}
 	exporter := httptest.NewServer(handler)
