@@ -164,18 +164,8 @@ func (s *snapshot) family(f familyID, l *labeler) *dto.MetricFamily {
 	if n == 0 {
 		return nil
 	}
-	metrics := make([]dto.Metric, n)
-	gauges := make([]dto.Gauge, n)
-	values := make([]float64, n)
-	ptrs := make([]*dto.Metric, n)
+	all := newSeries(n)
+	all.fill(s, l, f, 0)
 	gaugeType := dto.MetricType_GAUGE
-	k := 0
-	familySeries[f](s, l, func(v float64, labels []*dto.LabelPair) {
-		values[k] = v
-		gauges[k].Value = &values[k]
-		metrics[k].Label, metrics[k].Gauge = labels, &gauges[k]
-		ptrs[k] = &metrics[k]
-		k++
-	})
-	return &dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: &gaugeType, Metric: ptrs}
+	return &dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: &gaugeType, Metric: all.ptrs}
 }

@@ -25,10 +25,7 @@ func (s *snapshot) Gather() ([]*dto.MetricFamily, error) {
 		familySeries[f](s, nil, func(float64, []*dto.LabelPair) { counts[f]++ })
 		total += counts[f]
 	}
-	metrics := make([]dto.Metric, total)
-	gauges := make([]dto.Gauge, total)
-	values := make([]float64, total)
-	ptrs := make([]*dto.Metric, total)
+	all := newSeries(total)
 	mfs := make([]dto.MetricFamily, 0, numFamilies)
 	gaugeType := dto.MetricType_GAUGE
 	l := newLabeler(s)
@@ -38,21 +35,40 @@ func (s *snapshot) Gather() ([]*dto.MetricFamily, error) {
 			continue // a registry leaves out a family without series too
 		}
 		first := k
-		familySeries[f](s, l, func(v float64, labels []*dto.LabelPair) {
-			values[k] = v
-			gauges[k].Value = &values[k]
-			metrics[k].Label, metrics[k].Gauge = labels, &gauges[k]
-			ptrs[k] = &metrics[k]
-			k++
-		})
+		k = all.fill(s, l, f, k)
 		mfs = append(mfs, dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: &gaugeType,
-			Metric: ptrs[first:k:k]})
+			Metric: all.ptrs[first:k:k]})
 	}
 	out := make([]*dto.MetricFamily, len(mfs))
 	for i := range mfs {
 		out[i] = &mfs[i]
 	}
 	return out, nil
+}
+
+// series are gauges allocated together.
+type series struct {
+	metrics []dto.Metric
+	gauges  []dto.Gauge
+	values  []float64
+	ptrs    []*dto.Metric
+}
+
+func newSeries(n int) series {
+	return series{make([]dto.Metric, n), make([]dto.Gauge, n), make([]float64, n), make([]*dto.Metric, n)}
+}
+
+// fill builds the series of family f of s from index k on, and returns
+// the index after them.
+func (a series) fill(s *snapshot, l *labeler, f familyID, k int) int {
+	familySeries[f](s, l, func(v float64, labels []*dto.LabelPair) {
+		a.values[k] = v
+		a.gauges[k].Value = &a.values[k]
+		a.metrics[k].Label, a.metrics[k].Gauge = labels, &a.gauges[k]
+		a.ptrs[k] = &a.metrics[k]
+		k++
+	})
+	return k
 }
 
 // The answered_by label pairs of codearts_check_collection_tasks.
