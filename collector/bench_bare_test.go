@@ -18,6 +18,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"runtime"
@@ -225,4 +226,37 @@ func BenchmarkScrapeVsBare(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkScrapeWallVsBare: the wall time of a scrape at latency 50 ms
+// against the bare client's round over the same tasks, alternating, in
+// the same run. The bound ⌈N/C⌉·L assumes calls that take exactly L and
+// nothing else; on a loaded machine the simulator's timers and the
+// loopback add to every call of both sides, so the exporter's own share
+// is wall-ratio, its wall over the bare client's. Units: wall/bound and
+// bare-wall/bound, each side's mean wall over the bound; wall-ratio the
+// first over the second.
+func BenchmarkScrapeWallVsBare(b *testing.B) {
+	const tasks, latency = 1000, 50 * time.Millisecond
+	b.Run(fmt.Sprintf("tasks=%d/latency=%v", tasks, latency), func(b *testing.B) {
+		sim := startBenchSimulator(b, tasks, latency)
+		scrape := startBenchExporter(b, sim, tasks, true)
+		scrape(true)
+		scrape(false)
+		bare := startBareClient(b, sim, tasks)
+		var exporterWall, bareWall time.Duration
+		for b.Loop() {
+			start := time.Now()
+			scrape(false)
+			exporterWall += time.Since(start)
+			start = time.Now()
+			bare.last = bare.round(b)
+			bareWall += time.Since(start)
+		}
+		bound := time.Duration(math.Ceil(float64(tasks)/benchConcurrency)) * latency
+		n := time.Duration(b.N)
+		b.ReportMetric(float64(exporterWall/n)/float64(bound), "wall/bound")
+		b.ReportMetric(float64(bareWall/n)/float64(bound), "bare-wall/bound")
+		b.ReportMetric(float64(exporterWall)/float64(bareWall), "wall-ratio")
+	})
 }

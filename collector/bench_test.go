@@ -277,8 +277,11 @@ func startBenchExporter(b *testing.B, sim *benchSimulator, tasks int, quality bo
 	logger := slog.New(slog.DiscardHandler)
 	coll := newStaticCollector(b, cfg, apiMetrics, logger)
 	handler := Handler(coll, static, logger, HandlerOpts{})
-	if benchExposition == "library" {
+	switch benchExposition {
+	case "library":
 		handler = libraryHandler(coll, static, logger)
+	case "stream", "direct":
+		handler = streamHandler(coll, static)
 	}
 	exporter := httptest.NewServer(handler)
 	b.Cleanup(func() {

@@ -105,6 +105,9 @@ type runner struct {
 	active  int
 	closed  bool
 	wake    chan struct{} // closed (and replaced) when a waiting worker should look again
+	// waited says a worker holds wake: finish replaces it only then, not
+	// after every call.
+	waited bool
 }
 
 // execute runs calls with at most workers in flight, retries drawn from
@@ -113,8 +116,11 @@ type runner struct {
 func (s *Scraper) execute(ctx context.Context, calls []call, workers int, retriesLeft *int,
 	do func(context.Context, call) outcome, then func(call, outcome) []call) []*job {
 	r := &runner{ctx: ctx, do: do, then: then, left: retriesLeft, wake: make(chan struct{})}
-	for _, c := range calls {
-		r.jobs = append(r.jobs, &job{call: c})
+	jobs := make([]job, len(calls)) // one allocation, not one per call
+	r.jobs = make([]*job, len(calls))
+	for i, c := range calls {
+		jobs[i].call = c
+		r.jobs[i] = &jobs[i]
 	}
 	var wg sync.WaitGroup
 	for range min(workers, len(calls)) {
@@ -194,9 +200,11 @@ func (r *runner) take() (j *job, wake <-chan struct{}, d time.Duration, ok bool)
 			r.start(head)
 			return head, nil, 0, true
 		}
+		r.waited = true
 		return nil, r.wake, d, true
 	}
 	if r.active > 0 {
+		r.waited = true
 		return nil, r.wake, 0, true // a call in flight may queue more
 	}
 	return nil, nil, 0, false
@@ -248,8 +256,10 @@ func (r *runner) finish(j *job, o outcome) {
 		}
 	}
 	// Waiting workers look again: at new work, or to end.
-	close(r.wake)
-	r.wake = make(chan struct{})
+	if r.waited {
+		close(r.wake)
+		r.wake, r.waited = make(chan struct{}), false
+	}
 }
 
 // retry decides whether j, whose attempt failed with err after took, goes

@@ -28,15 +28,11 @@ func (s *snapshot) Gather() ([]*dto.MetricFamily, error) {
 			counters += counts[f]
 		}
 	}
-	metrics := make([]dto.Metric, total)
-	gauges := make([]dto.Gauge, total-counters)
-	counterValues := make([]dto.Counter, counters)
-	values := make([]float64, total)
-	ptrs := make([]*dto.Metric, total)
+	all := newSeries(total, counters)
 	mfs := make([]dto.MetricFamily, 0, numFamilies)
 	gaugeType, counterType := dto.MetricType_GAUGE, dto.MetricType_COUNTER
 	l := newLabeler(s)
-	k, g, c := 0, 0, 0
+	k := 0
 	for _, f := range familiesByName {
 		if counts[f] == 0 {
 			continue // a registry leaves out a family without series too
@@ -46,29 +42,53 @@ func (s *snapshot) Gather() ([]*dto.MetricFamily, error) {
 		if families[f].counter {
 			typ = &counterType
 		}
-		familySeries[f](s, l, func(v float64, labels []*dto.LabelPair) {
-			values[k] = v
-			metrics[k].Label = labels
-			if typ == &counterType {
-				counterValues[c].Value = &values[k]
-				metrics[k].Counter = &counterValues[c]
-				c++
-			} else {
-				gauges[g].Value = &values[k]
-				metrics[k].Gauge = &gauges[g]
-				g++
-			}
-			ptrs[k] = &metrics[k]
-			k++
-		})
+		k = all.fill(s, l, f, k)
 		mfs = append(mfs, dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: typ,
-			Metric: ptrs[first:k:k]})
+			Metric: all.ptrs[first:k:k]})
 	}
 	out := make([]*dto.MetricFamily, len(mfs))
 	for i := range mfs {
 		out[i] = &mfs[i]
 	}
 	return out, nil
+}
+
+// series are the gauges and counters of a scrape, allocated together.
+type series struct {
+	metrics  []dto.Metric
+	gauges   []dto.Gauge
+	counters []dto.Counter
+	values   []float64
+	ptrs     []*dto.Metric
+	g, c     int // the next gauge and counter
+}
+
+// newSeries makes room for n series, counters of them counters.
+func newSeries(n, counters int) *series {
+	return &series{metrics: make([]dto.Metric, n), gauges: make([]dto.Gauge, n-counters),
+		counters: make([]dto.Counter, counters), values: make([]float64, n), ptrs: make([]*dto.Metric, n)}
+}
+
+// fill builds the series of family f of s from index k on, and returns
+// the index after them.
+func (a *series) fill(s *snapshot, l *labeler, f familyID, k int) int {
+	counter := families[f].counter
+	familySeries[f](s, l, func(v float64, labels []*dto.LabelPair) {
+		a.values[k] = v
+		a.metrics[k].Label = labels
+		if counter {
+			a.counters[a.c].Value = &a.values[k]
+			a.metrics[k].Counter = &a.counters[a.c]
+			a.c++
+		} else {
+			a.gauges[a.g].Value = &a.values[k]
+			a.metrics[k].Gauge = &a.gauges[a.g]
+			a.g++
+		}
+		a.ptrs[k] = &a.metrics[k]
+		k++
+	})
+	return k
 }
 
 // The answered_by label pairs of codearts_check_collection_tasks.

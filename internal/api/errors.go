@@ -83,10 +83,13 @@ func (e *Error) Unwrap() error { return e.Err }
 // Code returns the error_code label value for err: the API's code when the
 // API sent one, an exporter code otherwise. It never returns "".
 func Code(err error) string {
+	if err == nil {
+		// Before apiErr: errors.As makes it escape, an allocation every
+		// successful call would pay.
+		return ""
+	}
 	var apiErr *Error
 	switch {
-	case err == nil:
-		return ""
 	case errors.As(err, &apiErr) && apiErr.Code != "":
 		return apiErr.Code
 	case errors.Is(err, context.DeadlineExceeded):

@@ -115,6 +115,9 @@ func (r *RateLimit) apply() {
 // Throttled reports whether err is the API asking for fewer calls: HTTP
 // 429 or API Gateway's APIGW.0308, whatever the status.
 func Throttled(err error) bool {
+	if err == nil {
+		return false // before apiErr, which escapes (Code)
+	}
 	var apiErr *Error
 	if !errors.As(err, &apiErr) {
 		return false

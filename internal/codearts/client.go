@@ -27,6 +27,8 @@ type Client struct {
 	caller   *api.Caller
 	auth     auth.Authenticator
 	language string // X-Language of every call
+	// languageValue is []string{language}, the header's value
+	languageValue []string
 	// logger gets a debug line for every failed call (logFailure); nil
 	// logs nothing.
 	logger *slog.Logger
@@ -63,6 +65,11 @@ const (
 	contentJSON    = "application/json"
 )
 
+var (
+	contentJSONValue = []string{contentJSON}
+	userAgentValue   = []string{api.UserAgent}
+)
+
 // NewClient returns a client for endpoint (https://codearts-check.{region}.myhuaweicloud.com).
 func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator, opts ...Option) (*Client, error) {
 	u, err := url.Parse(strings.TrimSuffix(endpoint, "/"))
@@ -78,6 +85,7 @@ func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator, op
 	for _, o := range opts {
 		o(c)
 	}
+	c.languageValue = []string{c.language}
 	return c, nil
 }
 
@@ -142,9 +150,12 @@ func (c *Client) call(ctx context.Context, u, endpoint string, about slog.Attr, 
 		if err != nil {
 			return err
 		}
-		req.Header.Set("Accept", contentJSON)
-		req.Header.Set("Content-Type", contentJSON)
-		req.Header.Set(headerLanguage, c.language)
+		// Assigned, not Set: Set allocates a slice per header per call,
+		// where these are shared and never written to.
+		req.Header["Accept"] = contentJSONValue
+		req.Header["Content-Type"] = contentJSONValue
+		req.Header[headerLanguage] = c.languageValue
+		req.Header["User-Agent"] = userAgentValue
 		if err := c.auth.Authorize(ctx, req); err != nil {
 			c.logFailure(ctx, false, endpoint, about, err)
 			return err
