@@ -1,21 +1,14 @@
 package deploy_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 	"github.com/prometheus/exporter-toolkit/web"
 	"go.yaml.in/yaml/v2"
 )
@@ -353,42 +346,13 @@ func TestChartWebConfig(t *testing.T) {
 	// exporter-toolkit's own check (strict keys, bcrypt hashes, a
 	// certificate and key that load), with /tls pointed at a real pair.
 	dir := t.TempDir()
-	writeCertPair(t, filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
+	testkit.SelfSignedCert(t, filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
 	local := filepath.Join(dir, "web-config.yml")
 	if err := os.WriteFile(local, []byte(strings.ReplaceAll(cm.Data["web-config.yml"], "/tls/", dir+"/")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := web.Validate(local); err != nil {
 		t.Errorf("exporter-toolkit refuses the rendered web-config.yml: %v", err)
-	}
-}
-
-// writeCertPair writes a self-signed certificate and its key.
-func writeCertPair(t *testing.T, certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "codearts-check-exporter"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		DNSNames:     []string{"codearts-check-exporter"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, block := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
-		if err := os.WriteFile(name, pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 
