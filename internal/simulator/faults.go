@@ -156,6 +156,14 @@ func (s *Server) SetReportFault(taskID string, f Fault) {
 	s.repFaults[taskID] = newFaultState(f)
 }
 
+// SetCheckRecordFault injects f into CheckRecord requests for taskID, or
+// for every task when taskID is "", as SetReportFault does for reports.
+func (s *Server) SetCheckRecordFault(taskID string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recFaults[taskID] = newFaultState(f)
+}
+
 // takeFault picks and consumes the fault for key in faults (a per-key
 // fault wins over the one for "").
 func (s *Server) takeFault(faults map[string]*faultState, key string) FaultKind {

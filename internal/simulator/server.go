@@ -88,6 +88,7 @@ type Server struct {
 	iamFault    *faultState
 	listFaults  map[string]*faultState // task list, by project ID; "" = every project
 	repFaults   map[string]*faultState // report calls, by task ID; "" = every task
+	recFaults   map[string]*faultState // CheckRecord, by task ID; "" = every task
 	latency     time.Duration
 	taskLatency map[string]time.Duration
 	st          stats        // request counters (stats.go)
@@ -114,6 +115,7 @@ func wrap(opts Options, newAPI func(fakecloud.Options) *fakecloud.Server) *Serve
 		faults:      map[string]*faultState{},
 		listFaults:  map[string]*faultState{},
 		repFaults:   map[string]*faultState{},
+		recFaults:   map[string]*faultState{},
 		taskLatency: map[string]time.Duration{},
 		st:          newStats(),
 	}
@@ -170,6 +172,8 @@ func (s *Server) intercept(w http.ResponseWriter, r *http.Request, call, key str
 		return s.serveListing(w, r) || s.answerFault(w, r, s.takeFault(s.listFaults, key), false)
 	case CallDefectsStatistic, CallDefectsSummary:
 		return s.answerFault(w, r, s.takeFault(s.repFaults, key), false)
+	case CallCheckRecord:
+		return s.answerFault(w, r, s.takeFault(s.recFaults, key), false)
 	}
 	return false
 }
