@@ -58,7 +58,7 @@ func post(t *testing.T, url string) (int, string) {
 func TestReloadsAreSerialized(t *testing.T) {
 	const waiting = 20
 	g := newGatedReload()
-	r := newReloads(g.reload)
+	r := &reloads{reload: g.reload}
 	// Buffered: the request made once idle again may still find the
 	// last reload handing over, and queue too.
 	queued := make(chan struct{}, waiting+1)
