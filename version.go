@@ -7,11 +7,10 @@ import (
 	"github.com/prometheus/common/version"
 )
 
-// versionFile is the release this source tree is, so that a plain `go build`
-// or `go run .` reports it too; the Makefile and the Dockerfile set
-// version.Version with -ldflags instead, which wins. The revision needs no
-// such help: prometheus/common/version reads vcs.revision from the build
-// information whenever the go command stamped it.
+// versionFile lets a plain `go build` or `go run .` report the release this
+// tree is; the Makefile and the Dockerfile set version.Version with
+// -ldflags, which wins. prometheus/common/version reads the revision from
+// the build information by itself.
 //
 //go:embed VERSION
 var versionFile string
