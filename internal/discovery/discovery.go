@@ -9,6 +9,8 @@ package discovery
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,16 +43,14 @@ type Discoverer struct {
 	reload chan struct{} // a refresh is wanted now
 
 	mu       sync.Mutex
-	projects map[string]*project // by CodeArts project ID
+	projects map[string]project // by CodeArts project ID
 }
 
 // project is the last good listing of one project.
 type project struct {
-	tasks       []codearts.ListedTask
-	lastSuccess time.Time // zero: no listing succeeded yet
-	// listedByCollection is when a collection last listed it (listnow.go);
-	// zero: never.
-	listedByCollection time.Time
+	tasks              []codearts.ListedTask
+	lastSuccess        time.Time // zero: no listing succeeded yet
+	listedByCollection time.Time // zero: no collection listed it (listnow.go)
 }
 
 // New returns a Discoverer listing the projects of the configuration in
@@ -65,7 +65,7 @@ func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Log
 		logger:   logger,
 		now:      time.Now,
 		reload:   make(chan struct{}, 1),
-		projects: map[string]*project{},
+		projects: map[string]project{},
 	}
 }
 
@@ -73,29 +73,19 @@ func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Log
 // each Reload, until ctx ends. Without discovery in the configuration it
 // only waits for a Reload that brings some.
 func (d *Discoverer) Run(ctx context.Context) {
-	onTimer := false
-	for {
+	for onTimer := false; ; {
 		d.refresh(ctx, onTimer)
-		var (
-			timer *time.Timer
-			tick  <-chan time.Time // nil without discovery: wait for a reload
-		)
+		var tick <-chan time.Time // nil without discovery: wait for a reload
 		if cfg := d.config(); cfg != nil && cfg.Discovery != nil {
-			timer = time.NewTimer(time.Duration(cfg.Discovery.RefreshInterval))
-			tick = timer.C
+			tick = time.After(time.Duration(cfg.Discovery.RefreshInterval))
 		}
 		select {
 		case <-ctx.Done():
+			return
 		case <-tick:
 			onTimer = true
 		case <-d.reload:
 			onTimer = false
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if ctx.Err() != nil {
-			return
 		}
 	}
 }
@@ -119,11 +109,15 @@ func (d *Discoverer) Refresh(ctx context.Context) { d.refresh(ctx, false) }
 // them. A reload lists every project: its configuration may have changed.
 func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 	cfg := d.config()
+	d.mu.Lock()
+	maps.DeleteFunc(d.projects, func(id string, _ project) bool {
+		// A project added back later starts afresh.
+		return cfg == nil || cfg.Discovery == nil || !slices.Contains(cfg.Discovery.Projects, id)
+	})
+	d.mu.Unlock()
 	if cfg == nil || cfg.Discovery == nil {
-		d.forgetAllBut(nil)
 		return
 	}
-	d.forgetAllBut(cfg.Discovery.Projects)
 	client, err := d.clients.For(cfg)
 	if err != nil {
 		d.logger.Error("Task discovery cannot reach the API; the last discovered tasks stay in use", "err", err)
@@ -149,11 +143,8 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		tasks = d.validIDs(id, tasks)
 		d.mu.Lock()
 		p := d.projects[id]
-		if p == nil {
-			p = &project{}
-			d.projects[id] = p
-		}
 		p.tasks, p.lastSuccess = tasks, d.now()
+		d.projects[id] = p
 		d.mu.Unlock()
 		d.logger.Debug("Listed a project's tasks", "project_id", id, "tasks", len(tasks))
 	}
@@ -162,31 +153,13 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 // validIDs drops tasks whose ID would not be accepted in the configuration:
 // IDs become URL path segments and label values.
 func (d *Discoverer) validIDs(projectID string, tasks []codearts.ListedTask) []codearts.ListedTask {
-	valid := tasks[:0:0]
-	for _, t := range tasks {
-		if err := config.CheckTaskID(t.ID); err != nil {
+	return slices.DeleteFunc(tasks, func(t codearts.ListedTask) bool {
+		err := config.CheckTaskID(t.ID)
+		if err != nil {
 			d.logger.Warn("Ignoring a listed task with an unusable ID", "project_id", projectID, "err", err)
-			continue
 		}
-		valid = append(valid, t)
-	}
-	return valid
-}
-
-// forgetAllBut drops the lists of projects no longer configured, so that a
-// project added back later starts afresh.
-func (d *Discoverer) forgetAllBut(keep []string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	kept := make(map[string]bool, len(keep))
-	for _, id := range keep {
-		kept[id] = true
-	}
-	for id := range d.projects {
-		if !kept[id] {
-			delete(d.projects, id)
-		}
-	}
+		return err != nil
+	})
 }
 
 // Tasks implements collector.TaskSource: the configured tasks, then the
@@ -206,11 +179,7 @@ func (d *Discoverer) Tasks(cfg *config.Config) []config.Task {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, projectID := range cfg.Discovery.Projects {
-		p := d.projects[projectID]
-		if p == nil {
-			continue
-		}
-		for _, lt := range p.tasks {
+		for _, lt := range d.projects[projectID].tasks {
 			if i, ok := index[lt.ID]; ok {
 				if tasks[i].ProjectID == "" {
 					tasks[i].ProjectID, tasks[i].GitBranch = projectID, lt.GitBranch
@@ -243,16 +212,13 @@ func (d *Discoverer) Collect(ch chan<- prometheus.Metric) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, projectID := range cfg.Discovery.Projects {
-		var last float64
-		kept := 0
-		if p := d.projects[projectID]; p != nil {
-			if !p.lastSuccess.IsZero() {
-				last = float64(p.lastSuccess.UnixNano()) / 1e9
-			}
-			for _, t := range p.tasks {
-				if cfg.Discovery.Keep(t.Name) {
-					kept++
-				}
+		p, last, kept := d.projects[projectID], 0.0, 0
+		if !p.lastSuccess.IsZero() {
+			last = float64(p.lastSuccess.UnixNano()) / 1e9
+		}
+		for _, t := range p.tasks {
+			if cfg.Discovery.Keep(t.Name) {
+				kept++
 			}
 		}
 		ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, last, projectID)

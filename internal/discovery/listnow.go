@@ -38,12 +38,7 @@ func (d *Discoverer) ListProject(ctx context.Context, cfg *config.Config, client
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	p := d.projects[id]
-	if p == nil {
-		p = &project{}
-		d.projects[id] = p
-	}
-	p.tasks, p.lastSuccess, p.listedByCollection = tasks, l.At, l.At
+	d.projects[id] = project{tasks: tasks, lastSuccess: l.At, listedByCollection: l.At}
 	return l
 }
 
@@ -54,5 +49,5 @@ func (d *Discoverer) listedRecently(id string, interval time.Duration) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	p := d.projects[id]
-	return p != nil && !p.listedByCollection.IsZero() && d.now().Sub(p.listedByCollection) < interval
+	return !p.listedByCollection.IsZero() && d.now().Sub(p.listedByCollection) < interval
 }

@@ -122,9 +122,9 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 	}
 
 	var failed error // the pages that failed; the listing goes on past a few
-	failures := 0
-	for !complete() && next <= maxOffset {
+	for failures := 0; !complete() && next <= maxOffset; {
 		page, err := get(next)
+		step := len(page.Tasks)
 		if err != nil {
 			failed, failures = errors.Join(failed, err), failures+1
 			if ctx.Err() != nil || errors.Is(err, errContradiction) || failures >= maxFailedPages {
@@ -132,18 +132,12 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 			}
 			// Only this page's tasks are missing: the reading of offset
 			// is known, so the next page's offset is too.
-			if countsTasks {
-				next += codearts.MaxTaskListLimit
-			} else {
-				next++
-			}
-			continue
-		}
-		if added, err := add(page); err != nil || added == 0 {
+			step = codearts.MaxTaskListLimit
+		} else if added, err := add(page); err != nil || added == 0 {
 			return tasks, errors.Join(failed, err)
 		}
 		if countsTasks {
-			next += len(page.Tasks)
+			next += step
 		} else {
 			next++
 		}
