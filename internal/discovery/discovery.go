@@ -2,8 +2,9 @@
 // configured CodeArts projects (ShowTaskListByProjectIdV2) in the
 // background, every discovery.refresh_interval and right after a reload,
 // keeps each project's last good list when a listing fails, and serves the
-// static tasks merged with the discovered ones to the collector. Listing
-// never happens on the scrape path: a scrape reads the last lists.
+// static tasks merged with the discovered ones to the collector. A scrape
+// reads the last lists; only change detection lists on a collection's
+// behalf (ListProject), with a bounded share of its deadline.
 package discovery
 
 import (
@@ -130,17 +131,12 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		if onTimer && d.listedRecently(id, time.Duration(cfg.Discovery.RefreshInterval)) {
 			continue
 		}
-		tasks, err := listAll(ctx, maxListPages, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
-			ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
-			defer cancel()
-			return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
-		})
+		tasks, err := d.list(ctx, cfg, client, id, maxListPages)
 		if err != nil {
 			d.logger.Warn("Listing a project's tasks failed; its last discovered tasks stay in use",
 				"project_id", id, "error_code", api.Code(err), "err", err)
 			continue
 		}
-		tasks = d.validIDs(id, tasks)
 		d.mu.Lock()
 		p := d.projects[id]
 		p.tasks, p.lastSuccess = tasks, d.now()
@@ -150,16 +146,61 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 	}
 }
 
-// validIDs drops tasks whose ID would not be accepted in the configuration:
-// IDs become URL path segments and label values.
-func (d *Discoverer) validIDs(projectID string, tasks []codearts.ListedTask) []codearts.ListedTask {
+// ListProject lists the project id on a collection's behalf, through
+// client, cfg's, reading at most maxPages pages within ctx (the
+// collection's share of its deadline; the calls take the rate limit). With
+// change detection on, a collection lists the projects of its
+// change-tracked tasks (collector/plan.go), and those listings are
+// discovery's too: only a complete listing of a project of cfg's discovery
+// becomes its last good list, and Run's timer skips a project a collection
+// listed less than refresh_interval ago. A listing that fails or is cut
+// short returns the tasks of the pages that came back, with its error.
+func (d *Discoverer) ListProject(ctx context.Context, cfg *config.Config, client *codearts.Client, id string,
+	maxPages int) codearts.Listing {
+	tasks, err := d.list(ctx, cfg, client, id, maxPages)
+	l := codearts.Listing{Tasks: tasks, Err: err, At: d.now()}
+	if err != nil {
+		d.logger.Warn("Listing a project's tasks for a collection failed or was cut short; "+
+			"the tasks it did not list are asked for their progress",
+			"project_id", id, "listed_tasks", len(tasks), "error_code", api.Code(err), "err", err)
+		return l
+	}
+	if cfg.Discovery == nil || !slices.Contains(cfg.Discovery.Projects, id) {
+		return l
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.projects[id] = project{tasks: tasks, lastSuccess: l.At, listedByCollection: l.At}
+	return l
+}
+
+// listedRecently reports whether a collection listed the project id less
+// than interval ago, so that the background refresh can skip it.
+func (d *Discoverer) listedRecently(id string, interval time.Duration) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := d.projects[id]
+	return !p.listedByCollection.IsZero() && d.now().Sub(p.listedByCollection) < interval
+}
+
+// list lists the project id through client, reading at most maxPages
+// pages, each within cfg's timeout, and drops the tasks whose ID the
+// configuration would refuse: IDs become URL path segments and label values.
+func (d *Discoverer) list(ctx context.Context, cfg *config.Config, client *codearts.Client, id string,
+	maxPages int) ([]codearts.ListedTask, error) {
+	fetch := func(ctx context.Context, offset int) (codearts.TaskPage, error) {
+		ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
+		defer cancel()
+		return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
+	}
+	tasks, err := listAll(ctx, min(maxPages, maxListPages), fetch)
 	return slices.DeleteFunc(tasks, func(t codearts.ListedTask) bool {
-		err := config.CheckTaskID(t.ID)
-		if err != nil {
-			d.logger.Warn("Ignoring a listed task with an unusable ID", "project_id", projectID, "err", err)
+		bad := config.CheckTaskID(t.ID)
+		if bad != nil {
+			d.logger.Warn("Ignoring a listed task with an unusable ID", "project_id", id, "err", bad)
 		}
-		return err != nil
-	})
+		return bad != nil
+	}), err
 }
 
 // Tasks implements collector.TaskSource: the configured tasks, then the

@@ -8,9 +8,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// maxOffset is the largest offset the task list accepts.
-const maxOffset = 999999
-
 // Bounds of one project's listing: every byte of the API is hostile, and
 // pages that never end (new IDs, a total of 10^9) would otherwise cost
 // unbounded calls and memory. 200 pages are 20,000 tasks, far beyond a
@@ -19,13 +16,10 @@ const (
 	maxListPages   = 200
 	maxListedTasks = 20000
 	maxListedBytes = 8 << 20
-	// maxFailedPages is how many failed pages a listing goes on past
-	// (their tasks are missing from it) before it gives up.
-	maxFailedPages = 3
+	maxFailedPages = 3      // failed pages a listing goes on past (missing their tasks)
+	maxOffset      = 999999 // the largest offset the task list accepts
 )
 
-// errContradiction is the error of a listing with a page that contradicts
-// its total: no tasks, although the total says more are left.
 var errContradiction = errors.New("a task list page has no tasks, but its total says more are left")
 
 // fetchFunc gets the task list page at offset, MaxTaskListLimit tasks long.
