@@ -51,7 +51,7 @@ type Discoverer struct {
 type project struct {
 	tasks              []codearts.ListedTask
 	lastSuccess        time.Time // zero: no listing succeeded yet
-	listedByCollection time.Time // zero: no collection listed it (listnow.go)
+	listedByCollection time.Time // zero: no collection listed it (ListProject)
 }
 
 // New returns a Discoverer listing the projects of the configuration in
@@ -128,7 +128,10 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		if ctx.Err() != nil {
 			return
 		}
-		if onTimer && d.listedRecently(id, time.Duration(cfg.Discovery.RefreshInterval)) {
+		d.mu.Lock()
+		listed := d.projects[id].listedByCollection
+		d.mu.Unlock()
+		if onTimer && d.now().Sub(listed) < time.Duration(cfg.Discovery.RefreshInterval) {
 			continue
 		}
 		tasks, err := d.list(ctx, cfg, client, id, maxListPages)
@@ -172,15 +175,6 @@ func (d *Discoverer) ListProject(ctx context.Context, cfg *config.Config, client
 	defer d.mu.Unlock()
 	d.projects[id] = project{tasks: tasks, lastSuccess: l.At, listedByCollection: l.At}
 	return l
-}
-
-// listedRecently reports whether a collection listed the project id less
-// than interval ago, so that the background refresh can skip it.
-func (d *Discoverer) listedRecently(id string, interval time.Duration) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	p := d.projects[id]
-	return !p.listedByCollection.IsZero() && d.now().Sub(p.listedByCollection) < interval
 }
 
 // list lists the project id through client, reading at most maxPages
