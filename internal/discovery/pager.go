@@ -130,11 +130,10 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 		} else if added, err := add(page); err != nil || added == 0 {
 			return tasks, errors.Join(failed, err)
 		}
-		if countsTasks {
-			next += step
-		} else {
-			next++
+		if !countsTasks {
+			step = 1
 		}
+		next += step
 	}
 	return tasks, failed
 }
