@@ -108,10 +108,8 @@ func reloadHandler(r *reloads, logger *slog.Logger) http.Handler {
 	})
 }
 
-// newMux routes the exporter's endpoints: metrics at metricsPath, the
-// health, readiness and reload endpoints, the configuration in force
-// (secrets hidden), the runtime profiles and, unless metrics are served at
-// the root, the landing page.
+// newMux routes the exporter's endpoints, with the landing page unless
+// metrics are served at the root.
 func newMux(metricsPath string, metrics http.Handler, sc *config.SafeConfig, reloader *reloads, logger *slog.Logger) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	mux.Handle(metricsPath, metrics)
