@@ -157,7 +157,7 @@ func run() int {
 
 	metricsHandler := promhttp.InstrumentMetricHandler(registry,
 		collector.Handler(coll, registry, logger, collector.HandlerOpts{MaxRequestsInFlight: *maxRequests, Registry: registry}))
-	reloader := &reloads{reload: reload}
+	reloader := newReloads(reload)
 	stopWatching := watcher.Start(func() error { return reloader.do(context.Background()) })
 	defer stopWatching()
 	mux, err := newMux(*metricsPath, metricsHandler, sc, reloader, logger)

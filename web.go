@@ -26,12 +26,12 @@ import (
 // the file as it is after each of them was made.
 type reloads struct {
 	reload func() error
+	turn   chan struct{} // full while a reload runs
 
-	mu      sync.Mutex
-	running bool
-	next    *reloadRun // the reload the requests waiting now will share
+	mu   sync.Mutex
+	next *reloadRun // the reload not started yet that requests now share
 
-	testHookQueued func() // runs when a request starts waiting for the next reload
+	testHookWaiting func() // runs when a request starts waiting for its reload
 }
 
 type reloadRun struct {
@@ -39,24 +39,24 @@ type reloadRun struct {
 	err  error
 }
 
-// do reloads, or waits for the next reload if one is running. A caller
-// whose ctx ends stops waiting; the reload it waited for still happens.
+func newReloads(reload func() error) *reloads {
+	return &reloads{reload: reload, turn: make(chan struct{}, 1)}
+}
+
+// do waits for the next reload to start and end, starting it if no other
+// request did. A caller whose ctx ends stops waiting; the reload still
+// happens.
 func (r *reloads) do(ctx context.Context) error {
 	r.mu.Lock()
-	if !r.running {
-		r.running = true
-		r.mu.Unlock()
-		run := &reloadRun{done: make(chan struct{})}
-		r.run(run)
-		return run.err
-	}
-	if r.next == nil {
-		r.next = &reloadRun{done: make(chan struct{})}
-	}
 	run := r.next
+	if run == nil {
+		run = &reloadRun{done: make(chan struct{})}
+		r.next = run
+		go r.run(run)
+	}
 	r.mu.Unlock()
-	if r.testHookQueued != nil {
-		r.testHookQueued()
+	if r.testHookWaiting != nil {
+		r.testHookWaiting()
 	}
 	select {
 	case <-run.done:
@@ -66,19 +66,16 @@ func (r *reloads) do(ctx context.Context) error {
 	}
 }
 
-// run performs run, then hands over to the reload requested meanwhile, if
-// any, in the background.
+// run waits for the reload running, if any, to end, then runs run; the
+// requests that arrive from then on share the reload after it.
 func (r *reloads) run(run *reloadRun) {
+	r.turn <- struct{}{}
+	r.mu.Lock()
+	r.next = nil
+	r.mu.Unlock()
 	run.err = r.reload()
 	close(run.done)
-	r.mu.Lock()
-	next := r.next
-	r.next = nil
-	r.running = next != nil
-	r.mu.Unlock()
-	if next != nil {
-		go r.run(next)
-	}
+	<-r.turn
 }
 
 // logged is do for SIGHUP and POST /-/reload, which log the outcome.

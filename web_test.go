@@ -58,11 +58,10 @@ func post(t *testing.T, url string) (int, string) {
 func TestReloadsAreSerialized(t *testing.T) {
 	const waiting = 20
 	g := newGatedReload()
-	r := &reloads{reload: g.reload}
-	// Buffered: the request made once idle again may still find the
-	// last reload handing over, and queue too.
-	queued := make(chan struct{}, waiting+1)
-	r.testHookQueued = func() { queued <- struct{}{} }
+	r := newReloads(g.reload)
+	// Every request, the first and the last too, says when it waits.
+	waits := make(chan struct{}, waiting+2)
+	r.testHookWaiting = func() { waits <- struct{}{} }
 	srv := httptest.NewServer(reloadHandler(r, slog.New(slog.NewTextHandler(io.Discard, nil))))
 	defer srv.Close()
 
@@ -83,8 +82,8 @@ func TestReloadsAreSerialized(t *testing.T) {
 			statuses[i], bodies[i] = post(t, srv.URL)
 		}()
 	}
-	for range waiting {
-		<-queued
+	for range waiting + 1 {
+		<-waits // the first's and the others'
 	}
 	g.finish <- nil
 	if status := <-first; status != http.StatusOK {
