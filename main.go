@@ -9,9 +9,11 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -37,6 +39,14 @@ import (
 // allocation list has given out completely.
 const defaultPort = ":10139"
 
+// versionFile lets a plain `go build` or `go run .` report the release this
+// tree is; the Makefile and the Dockerfile set version.Version with
+// -ldflags, which wins. prometheus/common/version reads the revision from
+// the build information by itself.
+//
+//go:embed VERSION
+var versionFile string
+
 func main() {
 	os.Exit(run())
 }
@@ -56,6 +66,9 @@ func run() int {
 	)
 	promslogflag.AddFlags(app, logConfig)
 	toolkitFlags := kingpinflag.AddFlags(app, defaultPort)
+	if version.Version == "" {
+		version.Version = strings.TrimSpace(versionFile)
+	}
 	app.Version(version.Print("codearts_check_exporter"))
 	app.HelpFlag.Short('h')
 	if _, err := app.Parse(os.Args[1:]); err != nil {

@@ -74,10 +74,7 @@ func (s *Source) Tasks(cfg *config.Config) []config.Task {
 }
 
 // Describe implements prometheus.Collector.
-func (s *Source) Describe(ch chan<- *prometheus.Desc) {
-	ch <- ordinalDesc
-	ch <- totalDesc
-}
+func (s *Source) Describe(ch chan<- *prometheus.Desc) { prometheus.DescribeByCollect(s, ch) }
 
 // Collect implements prometheus.Collector.
 func (s *Source) Collect(ch chan<- prometheus.Metric) {
