@@ -68,9 +68,6 @@ func (c *Cache) For(cfg *config.Config) (*codearts.Client, error) {
 	defer c.mu.Unlock()
 	c.limit.SetMax(cfg.MaxRequestsPerSecond)
 	e := c.current
-	if e != nil && e.cfg == cfg {
-		return e.client, nil
-	}
 	if e == nil || !reflect.DeepEqual(e.built.Auth, cfg.Auth) ||
 		!reflect.DeepEqual(e.built.HTTPClientConfig, cfg.HTTPClientConfig) {
 		built, err := c.build(cfg)

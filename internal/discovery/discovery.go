@@ -39,7 +39,6 @@ type Discoverer struct {
 	config  func() *config.Config // the configuration in force (config.SafeConfig.Get)
 	clients *clientcache.Cache
 	logger  *slog.Logger
-	now     func() time.Time
 
 	reload chan struct{} // a refresh is wanted now
 
@@ -49,22 +48,18 @@ type Discoverer struct {
 
 // project is the last good listing of one project.
 type project struct {
-	tasks              []codearts.ListedTask
-	lastSuccess        time.Time // zero: no listing succeeded yet
-	listedByCollection time.Time // zero: no collection listed it (ListProject)
+	tasks       []codearts.ListedTask
+	lastSuccess time.Time // zero: no listing succeeded yet
 }
 
-// New returns a Discoverer listing the projects of the configuration in
-// force, cfg's answer, through its client from clients: the clients the
-// collector queries through, so that listing shares the scrapes'
-// credentials, token, HTTP client and rate limit. Nothing is listed until
-// Run.
+// New returns a Discoverer of the configuration cfg returns, listing
+// through the client that clients gives the collector too. Nothing is
+// listed until Run.
 func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Logger) *Discoverer {
 	return &Discoverer{
 		config:   cfg,
 		clients:  clients,
 		logger:   logger,
-		now:      time.Now,
 		reload:   make(chan struct{}, 1),
 		projects: map[string]project{},
 	}
@@ -105,9 +100,11 @@ func (d *Discoverer) Reload() {
 // codearts_check_api_errors_total by the API client and is logged here.
 func (d *Discoverer) Refresh(ctx context.Context) { d.refresh(ctx, false) }
 
-// refresh is Refresh; onTimer skips the projects a collection listed less
-// than refresh_interval ago, which are as fresh as this listing would make
-// them. A reload lists every project: its configuration may have changed.
+// refresh is Refresh; onTimer skips the projects listed less than
+// refresh_interval ago (by a collection: the timer waits that long after
+// this refresh's own listings), which are as fresh as this listing would
+// make them. A reload lists every project: its configuration may have
+// changed.
 func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 	cfg := d.config()
 	d.mu.Lock()
@@ -129,9 +126,9 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 			return
 		}
 		d.mu.Lock()
-		listed := d.projects[id].listedByCollection
+		listed := d.projects[id].lastSuccess
 		d.mu.Unlock()
-		if onTimer && d.now().Sub(listed) < time.Duration(cfg.Discovery.RefreshInterval) {
+		if onTimer && time.Since(listed) < time.Duration(cfg.Discovery.RefreshInterval) {
 			continue
 		}
 		tasks, err := d.list(ctx, cfg, client, id, maxListPages)
@@ -141,9 +138,7 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 			continue
 		}
 		d.mu.Lock()
-		p := d.projects[id]
-		p.tasks, p.lastSuccess = tasks, d.now()
-		d.projects[id] = p
+		d.projects[id] = project{tasks: tasks, lastSuccess: time.Now()}
 		d.mu.Unlock()
 		d.logger.Debug("Listed a project's tasks", "project_id", id, "tasks", len(tasks))
 	}
@@ -161,7 +156,7 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 func (d *Discoverer) ListProject(ctx context.Context, cfg *config.Config, client *codearts.Client, id string,
 	maxPages int) codearts.Listing {
 	tasks, err := d.list(ctx, cfg, client, id, maxPages)
-	l := codearts.Listing{Tasks: tasks, Err: err, At: d.now()}
+	l := codearts.Listing{Tasks: tasks, Err: err, At: time.Now()}
 	if err != nil {
 		d.logger.Warn("Listing a project's tasks for a collection failed or was cut short; "+
 			"the tasks it did not list are asked for their progress",
@@ -173,7 +168,7 @@ func (d *Discoverer) ListProject(ctx context.Context, cfg *config.Config, client
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.projects[id] = project{tasks: tasks, lastSuccess: l.At, listedByCollection: l.At}
+	d.projects[id] = project{tasks: tasks, lastSuccess: l.At}
 	return l
 }
 

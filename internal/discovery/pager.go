@@ -102,8 +102,7 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 	case len(second.Tasks) == 0:
 		// Nothing more can be reached: tasks went away, and the total
 		// says so (get rejects a page that contradicts it).
-		_, err := add(second)
-		return tasks, err
+		return tasks, nil
 	case len(first.Tasks) > 0 && second.Tasks[0].ID == first.Tasks[0].ID:
 		next = 2 // offset 1 was the first page again: pages count from 1
 	case len(first.Tasks) > 1 && second.Tasks[0].ID == first.Tasks[1].ID:
