@@ -89,22 +89,6 @@ func (r *reloads) logged(ctx context.Context, logger *slog.Logger) error {
 	return err
 }
 
-// reloadHandler serves POST /-/reload.
-func reloadHandler(r *reloads, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "only POST reloads the configuration", http.StatusMethodNotAllowed)
-			return
-		}
-		if err := r.logged(req.Context(), logger); err != nil {
-			http.Error(w, "reload failed: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		fmt.Fprintln(w, "Configuration reloaded")
-	})
-}
-
 // newMux routes the exporter's endpoints, with the landing page unless
 // metrics are served at the root.
 func newMux(metricsPath string, metrics http.Handler, sc *config.SafeConfig, reloader *reloads, logger *slog.Logger) (*http.ServeMux, error) {
@@ -118,7 +102,18 @@ func newMux(metricsPath string, metrics http.Handler, sc *config.SafeConfig, rel
 		}
 		fmt.Fprintln(w, "Ready")
 	})
-	mux.Handle("/-/reload", reloadHandler(reloader, logger))
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "only POST reloads the configuration", http.StatusMethodNotAllowed)
+			return
+		}
+		if err := reloader.logged(req.Context(), logger); err != nil {
+			http.Error(w, "reload failed: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintln(w, "Configuration reloaded")
+	})
 	mux.Handle("/config", sc)
 	// The profiles exporter-toolkit's landing page links to, behind the same
 	// TLS and basic auth as the rest. A profile holds stack traces and

@@ -10,6 +10,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
 // gatedReload is a reload that signals when it starts and runs until the
@@ -62,12 +66,18 @@ func TestReloadsAreSerialized(t *testing.T) {
 	// Every request, the first and the last too, says when it waits.
 	waits := make(chan struct{}, waiting+2)
 	r.testHookWaiting = func() { waits <- struct{}{} }
-	srv := httptest.NewServer(reloadHandler(r, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	mux, err := newMux("/metrics", http.NotFoundHandler(), config.NewSafeConfig(prometheus.NewRegistry()), r,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	reloadURL := srv.URL + "/-/reload"
 
 	first := make(chan int, 1)
 	go func() {
-		status, _ := post(t, srv.URL)
+		status, _ := post(t, reloadURL)
 		first <- status
 	}()
 	<-g.started
@@ -79,7 +89,7 @@ func TestReloadsAreSerialized(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i], bodies[i] = post(t, srv.URL)
+			statuses[i], bodies[i] = post(t, reloadURL)
 		}()
 	}
 	for range waiting + 1 {
@@ -105,7 +115,7 @@ func TestReloadsAreSerialized(t *testing.T) {
 	// Idle again: the next request reloads by itself at once.
 	done := make(chan int, 1)
 	go func() {
-		status, _ := post(t, srv.URL)
+		status, _ := post(t, reloadURL)
 		done <- status
 	}()
 	<-g.started
