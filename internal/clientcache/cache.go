@@ -123,15 +123,14 @@ func (c *Cache) build(cfg *config.Config) (*entry, error) {
 			httpClient.CloseIdleConnections()
 		}
 	case a.TokenFile != "":
-		if e.authn, err = auth.NewFileToken(a.TokenFile); err != nil {
-			return nil, err
-		}
+		e.authn, err = auth.NewFileToken(a.TokenFile)
 	case a.AKSK != nil:
-		if e.authn, err = auth.NewAKSK(*a.AKSK, caller, c.logger); err != nil {
-			return nil, err
-		}
+		e.authn, err = auth.NewAKSK(*a.AKSK, caller, c.logger)
 	default:
-		return nil, errors.New("auth: no authentication configured")
+		err = errors.New("auth: no authentication configured")
+	}
+	if err != nil {
+		return nil, err
 	}
 	if src, ok := e.authn.(auth.SecretSource); ok {
 		// Set before the caller's first call: building made none.
