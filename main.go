@@ -78,9 +78,7 @@ func run() int {
 	logger := promslog.New(logConfig)
 
 	// The configuration in force lives in sc alone; discovery and the
-	// collector take it from there and share one API client per
-	// credentials through clients. Every task source is wrapped by the
-	// shard, so static and discovered tasks are sharded alike.
+	// collector take it from there and share their API client (clients).
 	registry := prometheus.NewRegistry()
 	sc := config.NewSafeConfig(registry)
 	apiMetrics := api.NewMetrics()

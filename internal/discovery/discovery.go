@@ -101,10 +101,9 @@ func (d *Discoverer) Reload() {
 func (d *Discoverer) Refresh(ctx context.Context) { d.refresh(ctx, false) }
 
 // refresh is Refresh; onTimer skips the projects listed less than
-// refresh_interval ago (by a collection: the timer waits that long after
-// this refresh's own listings), which are as fresh as this listing would
-// make them. A reload lists every project: its configuration may have
-// changed.
+// refresh_interval ago, by a collection (ListProject): they are as fresh as
+// this listing would make them. A reload lists every project: its
+// configuration may have changed.
 func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 	cfg := d.config()
 	d.mu.Lock()
@@ -144,15 +143,12 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 	}
 }
 
-// ListProject lists the project id on a collection's behalf, through
-// client, cfg's, reading at most maxPages pages within ctx (the
-// collection's share of its deadline; the calls take the rate limit). With
-// change detection on, a collection lists the projects of its
-// change-tracked tasks (collector/plan.go), and those listings are
-// discovery's too: only a complete listing of a project of cfg's discovery
-// becomes its last good list, and Run's timer skips a project a collection
-// listed less than refresh_interval ago. A listing that fails or is cut
-// short returns the tasks of the pages that came back, with its error.
+// ListProject lists the project id on a collection's behalf (change
+// detection, collector/plan.go) through client, cfg's, reading at most
+// maxPages pages within ctx, the collection's share of its deadline. A
+// complete listing of a project of cfg's discovery becomes its last good
+// list. A listing that fails or is cut short returns the tasks of the pages
+// that came back, with its error.
 func (d *Discoverer) ListProject(ctx context.Context, cfg *config.Config, client *codearts.Client, id string,
 	maxPages int) codearts.Listing {
 	tasks, err := d.list(ctx, cfg, client, id, maxPages)

@@ -22,14 +22,12 @@ const (
 
 var errContradiction = errors.New("a task list page has no tasks, but its total says more are left")
 
-// fetchFunc gets the task list page at offset, MaxTaskListLimit tasks long.
-type fetchFunc func(ctx context.Context, offset int) (codearts.TaskPage, error)
-
 // listAll returns every task of a project, without duplicates, in the
-// order the API lists them, reading at most maxPages pages. A listing that
-// fails, is cut short by a bound or by ctx, or meets a page that
-// contradicts its total returns the tasks of the pages before, and the
-// error: the caller decides what a part of a list is worth.
+// order the API lists them, reading at most maxPages pages of
+// MaxTaskListLimit tasks with fetch. A listing that fails, is cut short by
+// a bound or by ctx, or meets a page that contradicts its total returns the
+// tasks of the pages before, and the error: the caller decides what a part
+// of a list is worth.
 //
 // The API reference does not settle what offset counts: it calls it a page
 // index, one example reads as counting pages from 1, and an item offset is
@@ -47,7 +45,8 @@ type fetchFunc func(ctx context.Context, offset int) (codearts.TaskPage, error)
 // Whatever the reading, listing stops when as many distinct tasks as the
 // answer's total have been seen, on a page that adds no new task (a server
 // that ignores offset would otherwise be listed forever), or at a bound.
-func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.ListedTask, error) {
+func listAll(ctx context.Context, maxPages int,
+	fetch func(ctx context.Context, offset int) (codearts.TaskPage, error)) ([]codearts.ListedTask, error) {
 	var (
 		tasks []codearts.ListedTask
 		seen  = map[string]bool{}
