@@ -168,7 +168,7 @@ func run() int {
 
 	metricsHandler := promhttp.InstrumentMetricHandler(registry,
 		collector.Handler(coll, registry, logger, collector.HandlerOpts{MaxRequestsInFlight: *maxRequests, Registry: registry}))
-	reloader := newReloads(reload)
+	reloader := &reloads{reload: reload}
 	stopWatching := watcher.Start(func() error { return reloader.do(context.Background()) })
 	defer stopWatching()
 	mux, err := newMux(*metricsPath, metricsHandler, sc, reloader, logger)

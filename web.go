@@ -26,7 +26,7 @@ import (
 // the file as it is after each of them was made.
 type reloads struct {
 	reload func() error
-	turn   chan struct{} // full while a reload runs
+	turn   sync.Mutex // held while a reload runs
 
 	mu   sync.Mutex
 	next *reloadRun // the reload not started yet that requests now share
@@ -39,13 +39,8 @@ type reloadRun struct {
 	err  error
 }
 
-func newReloads(reload func() error) *reloads {
-	return &reloads{reload: reload, turn: make(chan struct{}, 1)}
-}
-
-// do waits for the next reload to start and end, starting it if no other
-// request did. A caller whose ctx ends stops waiting; the reload still
-// happens.
+// do waits for the next reload to end, starting it if no other request
+// did. A caller whose ctx ends stops waiting; the reload still happens.
 func (r *reloads) do(ctx context.Context) error {
 	r.mu.Lock()
 	run := r.next
@@ -69,13 +64,13 @@ func (r *reloads) do(ctx context.Context) error {
 // run waits for the reload running, if any, to end, then runs run; the
 // requests that arrive from then on share the reload after it.
 func (r *reloads) run(run *reloadRun) {
-	r.turn <- struct{}{}
+	r.turn.Lock()
 	r.mu.Lock()
 	r.next = nil
 	r.mu.Unlock()
 	run.err = r.reload()
 	close(run.done)
-	<-r.turn
+	r.turn.Unlock()
 }
 
 // logged is do for SIGHUP and POST /-/reload, which log the outcome.

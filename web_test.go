@@ -62,7 +62,7 @@ func post(t *testing.T, url string) (int, string) {
 func TestReloadsAreSerialized(t *testing.T) {
 	const waiting = 20
 	g := newGatedReload()
-	r := newReloads(g.reload)
+	r := &reloads{reload: g.reload}
 	// Every request, the first and the last too, says when it waits.
 	waits := make(chan struct{}, waiting+2)
 	r.testHookWaiting = func() { waits <- struct{}{} }
