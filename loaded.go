@@ -44,10 +44,9 @@ func checkConfig(file string) int {
 	return 0
 }
 
-// logLoaded says, once a configuration file is put in force (at startup
-// and at every reload), what is now in force: the questions of a second
-// day start from these. The file is absolute, as the working directory of
-// a service is not where an operator stands.
+// logLoaded says what a configuration file just put in force (at startup
+// and every reload) holds: the questions of a second day start from these.
+// The file is absolute: a service's working directory is not the operator's.
 func logLoaded(logger *slog.Logger, file string, cfg *config.Config) {
 	if abs, err := filepath.Abs(file); err == nil {
 		file = abs

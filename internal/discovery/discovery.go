@@ -212,11 +212,10 @@ func (d *Discoverer) Tasks(cfg *config.Config) []config.Task {
 				}
 				continue
 			}
-			if !cfg.Discovery.Keep(lt.Name) {
-				continue
+			if cfg.Discovery.Keep(lt.Name) {
+				index[lt.ID] = len(tasks)
+				tasks = append(tasks, config.Task{ID: lt.ID, Name: lt.Name, ProjectID: projectID, GitBranch: lt.GitBranch})
 			}
-			index[lt.ID] = len(tasks)
-			tasks = append(tasks, config.Task{ID: lt.ID, Name: lt.Name, ProjectID: projectID, GitBranch: lt.GitBranch})
 		}
 	}
 	return tasks

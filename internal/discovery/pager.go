@@ -80,13 +80,12 @@ func listAll(ctx context.Context, maxPages int,
 		}
 		return added, nil
 	}
-	complete := func() bool { return len(seen) >= total }
 
 	first, err := get(0)
 	if err != nil {
 		return tasks, err
 	}
-	if _, err := add(first); err != nil || complete() {
+	if _, err := add(first); err != nil || len(seen) >= total {
 		return tasks, err
 	}
 	second, err := get(1)
@@ -114,7 +113,7 @@ func listAll(ctx context.Context, maxPages int,
 	}
 
 	var failed error // the pages that failed; the listing goes on past a few
-	for failures := 0; !complete() && next <= maxOffset; {
+	for failures := 0; len(seen) < total && next <= maxOffset; {
 		page, err := get(next)
 		step := len(page.Tasks)
 		if err != nil {
