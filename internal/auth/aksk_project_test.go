@@ -185,7 +185,7 @@ func TestAKSKProjectLookupCachedUntilCredentialsChange(t *testing.T) {
 	if err := os.WriteFile(file, []byte(rotated+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a.secretKeyFile.recheck() // as after statInterval
+	a.secretKey.recheck() // as after statInterval
 	for range 3 {
 		if _, err := e.progress(t, a, ""); err != nil {
 			t.Fatal(err)
@@ -261,7 +261,7 @@ func TestAKSKProjectLookupOnceForConcurrentRequests(t *testing.T) {
 	if err := os.WriteFile(file, []byte(rotated+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a.secretKeyFile.recheck()
+	a.secretKey.recheck()
 	e.concurrentProgress(t, a, 20)
 	if e.sim.ProjectRequests() != 2 || e.sim.ProgressRequests() != 40 {
 		t.Errorf("after rotation: %d lookups, %d progress; want 2, 40", e.sim.ProjectRequests(), e.sim.ProgressRequests())

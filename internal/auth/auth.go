@@ -12,9 +12,10 @@ package auth
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
@@ -42,17 +43,58 @@ type Authenticator interface {
 	Done(req *http.Request, v Verdict) (retry bool)
 }
 
+// SecretSource is an Authenticator that can list the secrets it uses, so
+// that they can be redacted from what an API sends back (api.Caller's
+// Secrets): an API that echoes a request, or a proxy that quotes one,
+// must not put a password or a key in an error or a log line.
+type SecretSource interface {
+	// Secrets returns the secrets in use now; it reads no file and is safe
+	// for concurrent use.
+	Secrets() []string
+}
+
+var (
+	_ SecretSource = (*IAM)(nil)
+	_ SecretSource = (*AKSK)(nil)
+	_ SecretSource = (*FileToken)(nil)
+)
+
 // TokenHeader carries an IAM token on CodeArts Check requests.
 const TokenHeader = "X-Auth-Token"
 
-// readSecret is config.ReadSecretFile for use at run time: label is the
-// config key naming the file, and failures are credentials errors.
-func readSecret(label, path string) (string, error) {
-	s, err := config.ReadSecretFile(path)
-	if err != nil {
-		return "", credentialsError(fmt.Errorf("%s: %w", label, err))
+// BackoffError is returned while token requests or AK/SK signing are
+// paused after a failure. It wraps that failure, so api.Code reports its
+// error code.
+type BackoffError struct {
+	What  string // what is missing, in the mode in use: "no IAM token", "AK/SK signing paused"
+	Until time.Time
+	Err   error
+}
+
+func (e *BackoffError) Error() string {
+	return fmt.Sprintf("%s: next attempt at %s after: %v", e.What, e.Until.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *BackoffError) Unwrap() error { return e.Err }
+
+// backoff is the pause after the n-th failed attempt in a row: exponential
+// from base, capped, with ±10% jitter so that replicas drift apart.
+func backoff(n int, base time.Duration) time.Duration {
+	d := maxBackoff
+	if n < 20 {
+		d = min(base<<(n-1), maxBackoff)
 	}
-	return s, nil
+	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+}
+
+// waitFor returns when ch is closed, or ctx ends first.
+func waitFor(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // credentialsError marks a failure to read the exporter's own credentials,
@@ -60,4 +102,38 @@ func readSecret(label, path string) (string, error) {
 // It is not an API call and is not counted in codearts_check_api_errors_total.
 func credentialsError(err error) error {
 	return &api.Error{Code: api.CodeCredentials, Err: err}
+}
+
+// sendOrder numbers the requests an authenticator lets go, and the
+// acceptances it hears of, on one scale. A refusal of credentials that were
+// accepted on a request sent after the refused one cannot be about the
+// credentials: it is the task's own (its permissions, or a service that
+// answers 401 for it), and must not cost the other tasks a renewal or a
+// pause. Every request numbered must reach Done (codearts.Client sees to
+// it), which forgets it. Guarded by its owner's mutex.
+type sendOrder struct {
+	last     uint64
+	accepted uint64 // the number of the last acceptance; 0: none
+	sent     map[*http.Request]uint64
+}
+
+func (o *sendOrder) send(req *http.Request) {
+	if o.sent == nil {
+		o.sent = map[*http.Request]uint64{}
+	}
+	o.last++
+	o.sent[req] = o.last
+}
+
+// acceptedSince forgets req and tells whether an acceptance was heard after
+// it was sent. A request never numbered counts as sent now.
+func (o *sendOrder) acceptedSince(req *http.Request) bool {
+	n, ok := o.sent[req]
+	delete(o.sent, req)
+	return ok && o.accepted > n
+}
+
+func (o *sendOrder) accept() {
+	o.last++
+	o.accepted = o.last
 }

@@ -198,23 +198,17 @@ func TestTokenLifetimeIsCountedFromArrival(t *testing.T) {
 
 func TestLocalExpiry(t *testing.T) {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	answer := func(expires, issued string) tokenResponse {
-		var tr tokenResponse
-		tr.Token.ExpiresAt, tr.Token.IssuedAt = expires, issued
-		return tr
-	}
 	for _, tc := range []struct {
-		name string
-		tr   tokenResponse
-		want time.Time // zero: an error
+		name, expires, issued string
+		want                  time.Time // zero: an error
 	}{
-		{"lifetime from now", answer("2024-01-02T00:00:00.000000Z", "2024-01-01T00:00:00.000000Z"), now.Add(24 * time.Hour)},
-		{"no issued_at, future", answer("2026-12-01T12:00:00Z", ""), now.Add(12 * time.Hour)},
-		{"no issued_at, past", answer("2026-11-30T12:00:00Z", ""), time.Time{}},
-		{"issued after expiry", answer("2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z"), time.Time{}},
-		{"no expires_at", answer("", "2026-12-01T13:00:00Z"), time.Time{}},
+		{"lifetime from now", "2024-01-02T00:00:00.000000Z", "2024-01-01T00:00:00.000000Z", now.Add(24 * time.Hour)},
+		{"no issued_at, future", "2026-12-01T12:00:00Z", "", now.Add(12 * time.Hour)},
+		{"no issued_at, past", "2026-11-30T12:00:00Z", "", time.Time{}},
+		{"issued after expiry", "2026-12-01T12:00:00Z", "2026-12-01T13:00:00Z", time.Time{}},
+		{"no expires_at", "", "2026-12-01T13:00:00Z", time.Time{}},
 	} {
-		got, err := localExpiry(tc.tr, now)
+		got, err := localExpiry(tc.expires, tc.issued, now)
 		if tc.want.IsZero() {
 			if err == nil {
 				t.Errorf("%s: got %v, want an error", tc.name, got)
