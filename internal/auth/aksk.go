@@ -35,10 +35,9 @@ type AKSK struct {
 	now                  func() time.Time
 	logger               *slog.Logger
 
-	// API Gateway locks an access key for 5 minutes after 5 refused
-	// signatures in a row, so wrong credentials must cost few requests.
-	// Until a signature is accepted, one request (the probe) is sent and
-	// the others wait for its verdict; after a refusal, signing pauses.
+	// API Gateway locks an access key after 5 refused signatures in a row:
+	// until a signature is accepted, one request (the probe) is sent and the
+	// others wait for its verdict; after a refusal, signing pauses.
 	mu          sync.Mutex
 	order       sendOrder
 	probe       chan struct{} // closed when the probe in flight has its verdict; nil when none is
@@ -46,8 +45,6 @@ type AKSK struct {
 	pausedUntil time.Time
 	suspect     string // the path of a refusal not yet taken for the key's (see Done)
 }
-
-var errSignatureRefused = &api.Error{Code: api.CodeCredentials, Message: "the API refused the AK/SK signature (APIGW.0301)"}
 
 // NewAKSK returns a signer for cfg, a validated auth.aksk. Without a
 // project ID, the project named cfg.ProjectName (the region) is looked up
@@ -128,9 +125,8 @@ func (a *AKSK) sign(req *http.Request, projectID, sk, token string) error {
 	}
 	b := request.NewHttpRequestBuilder().
 		WithEndpoint(req.URL.Scheme+"://"+host).
-		// The signer escapes each segment of the unescaped path itself. Task
-		// and project IDs are letters, digits, '-' and '_' (config
-		// validation), so escaped and unescaped paths split alike.
+		// The signer escapes each segment itself: IDs in paths are letters,
+		// digits, '-' and '_' (config validation), so no '/' is escaped.
 		WithPath(req.URL.Path).
 		WithMethod(req.Method).
 		AddHeaderParam("Host", host).
@@ -146,9 +142,7 @@ func (a *AKSK) sign(req *http.Request, projectID, sk, token string) error {
 		b.AddHeaderParam(name, value)
 	}
 	for key, values := range req.URL.Query() {
-		// The signer only reads reflect.Values: a plain string would be left
-		// out of the signature without a word, and every request with a
-		// query refused.
+		// The signer silently leaves out values that are not reflect.Values.
 		b.AddQueryParam(key, reflect.ValueOf(values))
 	}
 	signed, err := signer.Sign(b.Build(), a.accessKey, sk)
@@ -165,15 +159,15 @@ func (a *AKSK) sign(req *http.Request, projectID, sk, token string) error {
 // admit returns when a request for path may be signed and sent: at once
 // when a signature was accepted since the last refusal; as the probe when
 // none is in flight; else after the probe's verdict. It fails while signing
-// is paused after a refusal, except, after a refusal only suspected of
-// being the key's, for requests for other paths, which probe the key.
+// is paused for path (see Done).
 func (a *AKSK) admit(ctx context.Context, path string) error {
 	for {
 		a.mu.Lock()
 		wait, err := a.probe, error(nil)
 		switch {
 		case a.now().Before(a.pausedUntil) && (a.suspect == "" || a.suspect == path):
-			err = &BackoffError{What: "AK/SK signing paused", Until: a.pausedUntil, Err: errSignatureRefused}
+			err = &BackoffError{What: "AK/SK signing paused", Until: a.pausedUntil, Err: &api.Error{
+				Code: api.CodeCredentials, Message: "the API refused the AK/SK signature (APIGW.0301)"}}
 		case a.refusals == 0 && a.order.accepted != 0:
 			wait = nil
 		case wait == nil:
@@ -189,23 +183,17 @@ func (a *AKSK) admit(ctx context.Context, path string) error {
 	}
 }
 
-// Done implements Authenticator. There is no token to renew: a refused
-// signature means a wrong or disabled key, expired temporary credentials or
-// a clock more than 15 minutes off, so the request is not sent again, and
-// signing pauses (15 s, doubling up to 5 min). The secret files are read
-// again at once, and the key's refusal is logged once, with what to check
-// (later ones show in codearts_check_api_errors_total).
+// Done implements Authenticator. A refused signature is never sent again:
+// there is no token to renew. Signing pauses (15 s, doubling up to 5 min),
+// the secret files are read again, and the key's refusal is logged once.
 //
-// A refusal is not the key's, and changes nothing for other requests, when
-// a request sent after it was accepted: the key worked after it, so the
-// refusal is the task's own. Without that evidence, the first refusal
-// since the key was last accepted (or since start) is only suspected:
-// signing pauses for that path, while requests for other paths go on one
-// at a time as probes; the first accepted ends the pause, a refused one
-// makes it the key's. So one task answering 401 does not stop the others,
-// at the price of a second refused signature when the key itself is wrong
-// and more than one task is configured (the gateway locks it at 5 in a
-// row).
+// A refusal is the task's own, and changes nothing, when a request sent
+// after it was accepted. Without that evidence, the first refusal since the
+// key was last accepted is only suspected: signing pauses for that path
+// while requests for other paths go on, one at a time, as probes; the first
+// accepted ends the pause, a refused one makes it the key's. So one task
+// answering 401 does not stop the others, at the price of a second refused
+// signature when the key itself is wrong.
 func (a *AKSK) Done(req *http.Request, v Verdict) bool {
 	a.done(req, v, false)
 	return false
@@ -257,8 +245,8 @@ func (a *AKSK) refuse(path string, keyWide bool) {
 	}
 }
 
-// endProbe lets the requests waiting for a probe's verdict go on, as the
-// next probe or signed. Called with a.mu held.
+// endProbe lets the requests waiting for a probe's verdict go on. Called
+// with a.mu held.
 func (a *AKSK) endProbe() {
 	if a.probe != nil {
 		close(a.probe)

@@ -41,10 +41,11 @@ type projectLookup struct {
 }
 
 // project returns the project ID to send as X-Project-Id: the configured
-// one, or the one looked up with the credentials in force. However many
-// requests need it at once, one lookup is sent; its failure is reported to
-// every request until the back-off after it ends, so a broken lookup costs
-// one IAM request per back-off, not one per task.
+// one, or the one looked up with the credentials in force. One lookup is
+// sent at a time, and its failure is reported to every request until the
+// back-off after it ends: a broken lookup costs one request per back-off.
+// The lookup passed the same gate as every AK/SK request (admit), and its
+// verdict counts like theirs: a refused signature pauses signing.
 func (a *AKSK) project(ctx context.Context, sk, token string) (string, error) {
 	l := a.lookup
 	if l == nil {
@@ -61,56 +62,38 @@ func (a *AKSK) project(ctx context.Context, sk, token string) (string, error) {
 	case l.key == key && l.id != "":
 		return l.id, nil
 	case l.key == key && l.err != nil && a.now().Before(l.nextTry):
-		return "", fmt.Errorf("no IAM project ID: next lookup at %s after: %w", l.nextTry.UTC().Format(time.RFC3339), l.err)
+		return "", fmt.Errorf("no IAM project ID: next lookup at %s after: %w",
+			l.nextTry.UTC().Format(time.RFC3339), l.err)
 	}
-	id, v, err := a.lookupProject(ctx, sk, token)
-	l.key, l.id = key, id
-	switch {
-	case err == nil:
-		l.err, l.failures = nil, 0
-		return id, nil
-	case v == Refused:
-		// No request may sign again before the pause that the refusal began.
-		a.mu.Lock()
-		l.nextTry = a.pausedUntil
-		a.mu.Unlock()
-	case ctx.Err() != nil:
-		return "", err // cut short by the caller: nothing was learnt
-	default:
-		l.nextTry = a.now().Add(backoff(l.failures+1, iamBackoffBase(err)))
-	}
-	l.failures++
-	l.err = err
-	return "", err
-}
-
-// lookupProject sends the lookup, signed with the same gate as every AK/SK
-// request: its verdict goes to done, so a refused signature pauses signing
-// like any other. The caller has been admitted by the gate.
-func (a *AKSK) lookupProject(ctx context.Context, sk, token string) (string, Verdict, error) {
-	l := a.lookup
+	l.key, l.id = key, ""
 	u := strings.TrimSuffix(l.endpoint, "/") + "/v3/projects?" + url.Values{"name": {l.region}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", Unknown, fmt.Errorf("auth.aksk.iam_endpoint %q: %w", l.endpoint, err)
+		return "", fmt.Errorf("auth.aksk.iam_endpoint %q: %w", l.endpoint, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	if err := a.sign(req, "", sk, token); err != nil {
-		return "", Unknown, err
+		return "", err
 	}
-	var id string
 	err = l.caller.Do(req, ProjectLookupEndpoint, func(resp *api.Response) error {
 		var err error
-		id, err = decodeProjects(resp, l.region)
+		l.id, err = decodeProjects(resp, l.region)
 		return err
 	})
 	v := lookupVerdict(err)
 	a.done(req, v, true)
-	if err != nil {
-		return "", v, fmt.Errorf("looking up the IAM project of region %s on %s "+
-			"(set auth.aksk.project_id to skip the lookup): %w", l.region, l.endpoint, err)
+	if err == nil {
+		l.err, l.failures = nil, 0
+		return l.id, nil
 	}
-	return id, v, nil
+	err = fmt.Errorf("looking up the IAM project of region %s on %s (set auth.aksk.project_id to skip the lookup): %w",
+		l.region, l.endpoint, err)
+	if v != Refused && ctx.Err() != nil {
+		return "", err // cut short by the caller: nothing was learnt
+	}
+	l.failures++
+	l.err, l.nextTry = err, a.now().Add(backoff(l.failures, iamBackoffBase(err)))
+	return "", err
 }
 
 // decodeProjects reads IAM's project list: exactly one project, named

@@ -97,20 +97,17 @@ func waitFor(ctx context.Context, ch <-chan struct{}) error {
 	}
 }
 
-// credentialsError marks a failure to read the exporter's own credentials,
-// so that scrape warnings name it "credentials" rather than an API code.
-// It is not an API call and is not counted in codearts_check_api_errors_total.
+// credentialsError marks a failure to read the exporter's own credentials:
+// no API call, coded "credentials" and not counted as an API error.
 func credentialsError(err error) error {
 	return &api.Error{Code: api.CodeCredentials, Err: err}
 }
 
-// sendOrder numbers the requests an authenticator lets go, and the
-// acceptances it hears of, on one scale. A refusal of credentials that were
-// accepted on a request sent after the refused one cannot be about the
-// credentials: it is the task's own (its permissions, or a service that
-// answers 401 for it), and must not cost the other tasks a renewal or a
-// pause. Every request numbered must reach Done (codearts.Client sees to
-// it), which forgets it. Guarded by its owner's mutex.
+// sendOrder numbers the requests let go and the acceptances heard on one
+// scale: a refusal of credentials accepted on a request sent after it is
+// the task's own (its permissions, or a service that answers 401 for it),
+// and must not cost the other tasks a renewal or a pause. Every request
+// numbered must reach Done, which forgets it. Guarded by its owner's mutex.
 type sendOrder struct {
 	last     uint64
 	accepted uint64 // the number of the last acceptance; 0: none

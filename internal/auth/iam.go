@@ -16,16 +16,15 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
-// Timing of token requests; variables so that tests can shorten them.
+// Timing; variables so that tests can shorten them.
 var (
-	// iamRequestTimeout bounds one token request, which is not tied to the
-	// scrape that triggered it: the token is for every scrape, and a scrape
-	// that gives up should not waste the answer.
+	// iamRequestTimeout bounds a token request, which is for every scrape,
+	// not only the one that triggered it and may give up sooner.
 	iamRequestTimeout = 30 * time.Second
 	// Back-off after a failed attempt. Wrong credentials wait longer: IAM
 	// locks an account after repeated wrong passwords (API Gateway an access
-	// key after 5 refused signatures), and two Prometheus replicas scraping
-	// every 15 s would get there fast. IAM down or out of reach retries sooner.
+	// key after 5 refused signatures), and two replicas scraping every 15 s
+	// would get there fast.
 	credentialBackoffBase = 15 * time.Second
 	transientBackoffBase  = 1 * time.Second
 	maxBackoff            = 5 * time.Minute
@@ -65,9 +64,8 @@ type IAM struct {
 	lastRefusal time.Time
 }
 
-// NewIAM returns a token source for cfg, a validated auth.iam (its
-// endpoint and project defaulted). No request is made until a token is
-// needed.
+// NewIAM returns a token source for cfg, a validated auth.iam. No request
+// is made until a token is needed.
 func NewIAM(cfg config.IAM, caller *api.Caller, logger *slog.Logger) *IAM {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &IAM{cfg: cfg, password: newSecret(string(cfg.Password), cfg.PasswordFile, "password_file"),
@@ -98,18 +96,11 @@ func (s *IAM) Authorize(ctx context.Context, req *http.Request) error {
 // current one asks for the request to be sent again with the current one,
 // so 50 tasks refused with one token cause one renewal. A refusal of the
 // current token drops it and asks for the request to be sent again, except
-// when
-//
-//   - the token was accepted on a request sent after the refused one: the
-//     token works, and the refusal is the task's own;
-//   - the token is itself a renewal after a refusal for the same path: the
-//     first such refusal holds renewals off for 15 s (doubling, up to
-//     5 min, while refusals keep coming), because a renewed token refused
-//     again for the same task points at the task, not the token. A refusal
-//     for another path is evidence against the token, and renews it.
-//
-// In those cases the token is kept for the other tasks and the refused
-// request fails under its error code.
+// when the token was accepted on a request sent after the refused one (the
+// refusal is the task's own), or when the token is itself a renewal after a
+// refusal for the same path: that points at the task, not the token, and
+// holds renewals off for 15 s (doubling up to 5 min while refusals keep
+// coming). Then the token is kept and the refused request fails.
 func (s *IAM) Done(req *http.Request, v Verdict) bool {
 	used := req.Header.Get(TokenHeader)
 	s.mu.Lock()
@@ -138,20 +129,21 @@ func (s *IAM) Done(req *http.Request, v Verdict) bool {
 			"the refusal is that request's, the token is kept")
 		return false
 	case s.tokenFor != "" && path != s.tokenFor:
-		// Refused for another task than the one whose refusal brought this
-		// token: the token itself is refused (revoked, expired).
+		// Another task than the one whose refusal brought this token: the
+		// token itself is refused.
 	case now.Before(s.holdUntil):
 		return false
 	case s.tokenFor != "" && !s.held:
 		s.streak++
 		s.held = true
 		s.holdUntil = now.Add(backoff(s.streak, credentialBackoffBase))
-		s.logger.Warn("The API refused the renewed IAM token too: the token is kept for the requests it works for, "+
-			"and not renewed on a refusal before the time given; check the IAM user's permissions on the refused tasks",
-			"renewed_tokens_refused_in_a_row", s.streak, "next_renewal_on_refusal", s.holdUntil.UTC().Format(time.RFC3339))
+		s.logger.Warn("The API refused the renewed IAM token too: it is kept for the requests it works for, and not "+
+			"renewed on a refusal before the time given; check the IAM user's permissions on the refused tasks",
+			"renewed_tokens_refused_in_a_row", s.streak,
+			"next_renewal_on_refusal", s.holdUntil.UTC().Format(time.RFC3339))
 		return false
 	}
-	s.logger.Info("The API refused the IAM token (HTTP 401): getting a new one and sending the refused requests again once")
+	s.logger.Info("The API refused the IAM token (HTTP 401): renewing it and sending the refused requests again once")
 	s.token, s.order.accepted, s.renewFor = "", 0, path
 	return true
 }
@@ -169,17 +161,13 @@ func (s *IAM) Token(ctx context.Context) (string, error) {
 			s.fetching = make(chan struct{})
 			go s.fetch(s.fetching)
 		}
-		token, wait := s.token, s.fetching
-		var err error
-		if !valid && wait == nil {
-			err = &BackoffError{What: "no IAM token", Until: s.nextAttempt, Err: s.lastErr}
-		}
+		token, wait, until, lastErr := s.token, s.fetching, s.nextAttempt, s.lastErr
 		s.mu.Unlock()
 		switch {
 		case valid:
 			return token, nil
-		case err != nil:
-			return "", err
+		case wait == nil:
+			return "", &BackoffError{What: "no IAM token", Until: until, Err: lastErr}
 		}
 		if err := waitFor(ctx, wait); err != nil {
 			return "", err
@@ -217,8 +205,7 @@ func (s *IAM) fetch(done chan struct{}) {
 }
 
 // iamBackoffBase is where the back-off after a failed IAM request starts:
-// later for wrong credentials (a 4xx other than 429) than for IAM being down
-// or out of reach.
+// later for wrong credentials (a 4xx other than 429).
 func iamBackoffBase(err error) time.Duration {
 	var apiErr *api.Error
 	if errors.As(err, &apiErr) && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 &&
@@ -228,8 +215,8 @@ func iamBackoffBase(err error) time.Duration {
 	return transientBackoffBase
 }
 
-// request makes the token call: POST /v3/auth/tokens, 201 with the token in
-// the X-Subject-Token header.
+// request makes the token call: POST /v3/auth/tokens, answered 201 with
+// the token in X-Subject-Token.
 func (s *IAM) request(ctx context.Context) (token string, expiresAt time.Time, err error) {
 	s.password.recheck() // a rotated password_file is read at the next token request
 	password, err := s.password.Value()
@@ -278,11 +265,10 @@ func (s *IAM) request(ctx context.Context) (token string, expiresAt time.Time, e
 }
 
 // localExpiry is when a token answered at now stops working, by this host's
-// clock. IAM's expires_at is by IAM's clock: with a host clock a day off it
-// is already past (or far off) here, and a token taken as expired on arrival
-// would be requested again at once, over and over, which can lock the
-// account. So the token's lifetime (expires_at - issued_at, both IAM's)
-// counts from now; expires_at alone is used only when issued_at is missing.
+// clock. With a host clock a day off IAM's, expires_at is already past here,
+// and a token taken as expired on arrival would be requested over and over,
+// which can lock the account. So the lifetime (expires_at - issued_at) counts
+// from now; expires_at alone serves only when issued_at is missing.
 func localExpiry(expires, issued string, now time.Time) (time.Time, error) {
 	expiresAt, err := time.Parse(time.RFC3339Nano, expires)
 	if err != nil {

@@ -80,8 +80,7 @@ type FileToken struct {
 	token *secret
 }
 
-// NewFileToken reads the file once and fails if it is missing or empty, so
-// that a broken deployment is reported at startup.
+// NewFileToken reads the file once and fails if it is missing or empty.
 func NewFileToken(path string) (*FileToken, error) {
 	t := &FileToken{token: newSecret("", path, "token_file")}
 	if _, err := t.token.Value(); err != nil {
