@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
 	"reflect"
 	"sync"
@@ -131,15 +130,13 @@ func (a *AKSK) sign(req *http.Request, projectID, sk, token string) error {
 		WithMethod(req.Method).
 		AddHeaderParam("Host", host).
 		AddHeaderParam(signer.HeaderXDate, a.now().UTC().Format(signer.BasicDateFormat))
-	headers := map[string]string{}
 	if projectID != "" {
-		headers[ProjectIDHeader] = projectID
+		req.Header.Set(ProjectIDHeader, projectID)
+		b.AddHeaderParam(ProjectIDHeader, projectID)
 	}
 	if token != "" {
-		headers[SecurityTokenHeader] = token
-	}
-	for name, value := range headers {
-		b.AddHeaderParam(name, value)
+		req.Header.Set(SecurityTokenHeader, token)
+		b.AddHeaderParam(SecurityTokenHeader, token)
 	}
 	for key, values := range req.URL.Query() {
 		// The signer silently leaves out values that are not reflect.Values.
@@ -149,9 +146,8 @@ func (a *AKSK) sign(req *http.Request, projectID, sk, token string) error {
 	if err != nil {
 		return fmt.Errorf("aksk: signing: %w", err) // it names a missing ak or sk, never a value
 	}
-	maps.Copy(headers, signed) // X-Sdk-Date and Authorization
-	for name, value := range headers {
-		req.Header.Set(name, value)
+	for name, value := range signed {
+		req.Header.Set(name, value) // X-Sdk-Date and Authorization
 	}
 	return nil
 }
@@ -208,7 +204,7 @@ func (a *AKSK) done(req *http.Request, v Verdict, keyWide bool) {
 	acceptedSince := a.order.acceptedSince(req)
 	switch {
 	case v == Accepted:
-		a.order.accept()
+		a.order.accepted++
 		a.refusals, a.pausedUntil, a.suspect = 0, time.Time{}, ""
 	case v != Refused:
 	case acceptedSince:

@@ -15,20 +15,15 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"time"
-
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
 // Verdict is what the API's answer to a request says of its credentials.
 type Verdict int
 
 const (
-	// Unknown: no answer came (network error, timeout), nothing was learnt.
-	Unknown Verdict = iota
-	// Accepted: the API answered without refusing the credentials.
-	Accepted
-	// Refused: the API answered 401 (or an authentication error code).
-	Refused
+	Unknown  Verdict = iota // no answer came (network error, timeout): nothing was learnt
+	Accepted                // the API answered without refusing the credentials
+	Refused                 // the API answered 401 (or an authentication error code)
 )
 
 // Authenticator puts credentials on outgoing API requests.
@@ -97,40 +92,27 @@ func waitFor(ctx context.Context, ch <-chan struct{}) error {
 	}
 }
 
-// credentialsError marks a failure to read the exporter's own credentials:
-// no API call, coded "credentials" and not counted as an API error.
-func credentialsError(err error) error {
-	return &api.Error{Code: api.CodeCredentials, Err: err}
-}
-
-// sendOrder numbers the requests let go and the acceptances heard on one
-// scale: a refusal of credentials accepted on a request sent after it is
-// the task's own (its permissions, or a service that answers 401 for it),
-// and must not cost the other tasks a renewal or a pause. Every request
-// numbered must reach Done, which forgets it. Guarded by its owner's mutex.
+// sendOrder tells whether credentials were accepted after a request was
+// sent: then its refusal is the task's own (its permissions, or a service
+// that answers 401 for it), and must not cost the other tasks a renewal or
+// a pause. Every request sent must reach Done, which forgets it. Guarded by
+// its owner's mutex.
 type sendOrder struct {
-	last     uint64
-	accepted uint64 // the number of the last acceptance; 0: none
-	sent     map[*http.Request]uint64
+	accepted uint64                   // acceptances heard
+	sent     map[*http.Request]uint64 // accepted when each request was sent
 }
 
 func (o *sendOrder) send(req *http.Request) {
 	if o.sent == nil {
 		o.sent = map[*http.Request]uint64{}
 	}
-	o.last++
-	o.sent[req] = o.last
+	o.sent[req] = o.accepted
 }
 
 // acceptedSince forgets req and tells whether an acceptance was heard after
-// it was sent. A request never numbered counts as sent now.
+// it was sent; never for a request not sent.
 func (o *sendOrder) acceptedSince(req *http.Request) bool {
 	n, ok := o.sent[req]
 	delete(o.sent, req)
 	return ok && o.accepted > n
-}
-
-func (o *sendOrder) accept() {
-	o.last++
-	o.accepted = o.last
 }

@@ -109,7 +109,7 @@ func (s *IAM) Done(req *http.Request, v Verdict) bool {
 	current := used != "" && used == s.token
 	switch {
 	case v == Accepted && current:
-		s.order.accept()
+		s.order.accepted++
 		return false
 	case v != Refused:
 		return false
@@ -144,7 +144,7 @@ func (s *IAM) Done(req *http.Request, v Verdict) bool {
 		return false
 	}
 	s.logger.Info("The API refused the IAM token (HTTP 401): renewing it and sending the refused requests again once")
-	s.token, s.order.accepted, s.renewFor = "", 0, path
+	s.token, s.renewFor = "", path
 	return true
 }
 
@@ -197,7 +197,7 @@ func (s *IAM) fetch(done chan struct{}) {
 		s.logger.Info("IAM token request succeeded again", "after_failures", s.failures)
 	}
 	s.failures = 0
-	s.token, s.expiresAt, s.order.accepted = token, expiresAt, 0
+	s.token, s.expiresAt = token, expiresAt
 	s.tokenFor, s.renewFor, s.held = s.renewFor, "", false
 	ahead := time.Duration(float64(expiresAt.Sub(now)) * renewAheadShare)
 	s.renewAt = expiresAt.Add(-min(ahead, maxRenewAhead))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
 // statInterval bounds how often a secret file is checked for changes: a
@@ -54,7 +55,8 @@ func (f *secret) Value() (string, error) {
 	}
 	f.err = nil
 	if err != nil {
-		f.value, f.err = "", credentialsError(fmt.Errorf("%s: %w", f.label, err))
+		// Coded credentials: no API call failed, none is counted.
+		f.value, f.err = "", &api.Error{Code: api.CodeCredentials, Err: fmt.Errorf("%s: %w", f.label, err)}
 	}
 	return f.value, f.err
 }
