@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,24 +190,29 @@ func TestAKSKRefusalPauses(t *testing.T) {
 
 // One task's refusal pauses signing for that task only, until a request for
 // another task tells the key's refusal from the task's: refused too, it
-// pauses every task (a wrong key costs two refused signatures, however many
-// tasks); accepted, it ends the pause. A refusal heard after a later
-// request was accepted changes nothing.
+// pauses every task, so a wrong key costs two refused signatures however
+// many requests start at once; accepted, it ends the pause. A refusal heard
+// after a later request was accepted changes nothing.
 func TestAKSKRefusedKeyOrTask(t *testing.T) {
 	t.Run("key", func(t *testing.T) {
 		e := newAKSKEnv(t)
 		a := e.signer(t, config.AKSK{SecretKey: "wrong-Secret-value"})
-		for _, task := range []string{akskTask, otherTask} {
-			if _, err := e.send(a, task, ""); api.Code(err) != "APIGW.0301" {
-				t.Fatalf("%s: err = %v, want APIGW.0301", task, err)
-			}
+		tasks := []string{akskTask, otherTask}
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _ = e.send(a, tasks[i%2], "")
+			}()
+		}
+		wg.Wait()
+		if got := e.sim.SignatureFailures(); got != 2 {
+			t.Errorf("refused signatures for 20 requests at once = %d, want 2", got)
+		}
+		for _, task := range tasks {
 			_, err := e.send(a, task, "")
 			paused(t, err)
-		}
-		_, err := e.progress(a)
-		paused(t, err)
-		if got := e.sim.SignatureFailures(); got != 2 {
-			t.Errorf("refused signatures = %d, want 2", got)
 		}
 		// Past the (second, 30 s) pause, a probe refused again is not news.
 		e.clock.Advance(40 * time.Second)
