@@ -164,7 +164,7 @@ func (a *AKSK) admit(ctx context.Context, path string) error {
 		case a.now().Before(a.pausedUntil) && (a.suspect == "" || a.suspect == path):
 			err = &BackoffError{What: "AK/SK signing paused", Until: a.pausedUntil, Err: &api.Error{
 				Code: api.CodeCredentials, Message: "the API refused the AK/SK signature (APIGW.0301)"}}
-		case a.refusals == 0 && a.order.accepted != 0:
+		case a.refusals == 0 && a.order.accepted != 0: // accepted since the last refusal
 			wait = nil
 		case wait == nil:
 			a.probe = make(chan struct{})
