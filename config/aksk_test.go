@@ -15,7 +15,7 @@ func TestAKSKValid(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte("sts-T0KEN\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Parse([]byte(akskHead +
+	cfg, err := parseYAML([]byte(akskHead +
 		"    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n" +
 		"    security_token_file: " + tokenFile + "\ntasks:\n  - id: abc\n"))
 	if err != nil {
@@ -33,7 +33,7 @@ func TestAKSKValid(t *testing.T) {
 }
 
 func TestAKSKSecurityTokenHidden(t *testing.T) {
-	cfg, err := Parse([]byte(akskHead +
+	cfg, err := parseYAML([]byte(akskHead +
 		"    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n    security_token: STS-s3cr3t\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +77,7 @@ func TestAKSKErrors(t *testing.T) {
 // is looked up on the region's IAM, and /config shows where. With
 // project_id, no lookup is made and no IAM endpoint is shown.
 func TestAKSKProjectLookupDefaults(t *testing.T) {
-	cfg, err := Parse([]byte("region: cn-north-1\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: SK-s3cr3t\ntasks:\n  - id: abc\n"))
+	cfg, err := parseYAML([]byte("region: cn-north-1\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: SK-s3cr3t\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestAKSKProjectLookupDefaults(t *testing.T) {
 		t.Errorf("/config:\n%s", out)
 	}
 
-	cfg, err = Parse([]byte(akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\ntasks:\n  - id: abc\n"))
+	cfg, err = parseYAML([]byte(akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

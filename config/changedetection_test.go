@@ -10,7 +10,7 @@ const cdHead = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    us
 
 // Off by default, max_age 1h; both keys and tasks[].project_id are read.
 func TestChangeDetectionDefaultsAndKeys(t *testing.T) {
-	cfg, err := Parse([]byte(cdHead + "tasks:\n  - id: a1\n"))
+	cfg, err := parseYAML([]byte(cdHead + "tasks:\n  - id: a1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -18,7 +18,7 @@ func TestChangeDetectionDefaultsAndKeys(t *testing.T) {
 		t.Errorf("defaults: %+v", cfg.ChangeDetection)
 	}
 	const pid = "0123456789abcdef0123456789ABCDEF"
-	cfg, err = Parse([]byte(cdHead + "tasks:\n  - id: a1\n    project_id: " + pid + "\nchange_detection:\n  enabled: true\n  max_age: 1m\n"))
+	cfg, err = parseYAML([]byte(cdHead + "tasks:\n  - id: a1\n    project_id: " + pid + "\nchange_detection:\n  enabled: true\n  max_age: 1m\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

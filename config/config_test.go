@@ -135,7 +135,7 @@ func TestStringShowsEveryTask(t *testing.T) {
 	for i := range 600 {
 		fmt.Fprintf(&doc, "  - id: task-%03d\n    name: name-%03d\n", i, i)
 	}
-	cfg, err := Parse([]byte(doc.String()))
+	cfg, err := parseYAML([]byte(doc.String()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,11 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -21,14 +23,20 @@ import (
 func decode(data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil {
-		if err == io.EOF {
-			return errors.New("the file holds no YAML document, only comments")
-		}
-		return explain(data, cfg, err)
+	switch err := dec.Decode(cfg); {
+	case err == io.EOF:
+		return errors.New("the file holds no YAML document, only comments")
+	case err != nil:
+		return explain(data, err)
 	}
-	if line, empty := emptyDocument(data); empty {
-		return &FieldError{Line: line, Msg: "the YAML document that starts here holds no keys: start from " + ExampleFile + ", or run with --demo"}
+	// yaml.v3 decodes a document without content ("---" alone, "~") into
+	// nothing, without an error. It is placed on its "---", not on the line
+	// after, which may not exist.
+	if reflect.ValueOf(*cfg).IsZero() {
+		if doc := document(data); doc != nil && doc.Content[0].Tag == "!!null" {
+			return &FieldError{Line: doc.Line, Msg: "the YAML document that starts here holds no keys: start from " +
+				ExampleFile + ", or run with --demo"}
+		}
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
@@ -40,17 +48,56 @@ func decode(data []byte, cfg *Config) error {
 	return &FieldError{Line: next.Line, Msg: "a second YAML document starts here: the file must hold one document"}
 }
 
-// emptyDocument reports whether the first document of data has no content
-// ("---" alone, "~", "null"), and the line where that document starts.
-// yaml.v3 decodes such a document into nothing without an error, and would
-// place it on the line after the "---", which may not exist.
-func emptyDocument(data []byte) (line int, empty bool) {
+// document is the first YAML document of data as a node tree, nil if there
+// is none. Decoding keeps no positions: a file that is refused or warned
+// about is read again as nodes, to place what is said about it.
+func document(data []byte) *yaml.Node {
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return 0, false
+		return nil
 	}
-	root := doc.Content[0]
-	return doc.Line, root.Kind == yaml.ScalarNode && root.Tag == "!!null"
+	return &doc
+}
+
+// pathPart is a step of a FieldError path: a key, or an index ("[2]").
+var pathPart = regexp.MustCompile(`[^.\[\]]+|\[\d+\]`)
+
+// lineOf finds the line of the key at path ("auth.iam", "tasks[2].id") in
+// doc, or of the deepest part of path that doc has; 0 without doc.
+func lineOf(doc *yaml.Node, path string) int {
+	if doc == nil {
+		return 0
+	}
+	node, line := doc.Content[0], doc.Content[0].Line
+	for _, part := range pathPart.FindAllString(path, -1) {
+		node = resolve(node)
+		var next *yaml.Node
+		if i, err := strconv.Atoi(strings.Trim(part, "[]")); err == nil && part[0] == '[' {
+			if node.Kind == yaml.SequenceNode && i < len(node.Content) {
+				next, line = node.Content[i], node.Content[i].Line
+			}
+		} else if node.Kind == yaml.MappingNode {
+			for k := 0; k+1 < len(node.Content); k += 2 {
+				if node.Content[k].Value == part {
+					next, line = node.Content[k+1], node.Content[k].Line
+					break
+				}
+			}
+		}
+		if next == nil {
+			break
+		}
+		node = next
+	}
+	return line
+}
+
+// resolve follows an alias to what it names.
+func resolve(node *yaml.Node) *yaml.Node {
+	if node.Kind == yaml.AliasNode && node.Alias != nil {
+		return node.Alias
+	}
+	return node
 }
 
 // explain says why yaml.v3 refused the document, in the file's terms: the
@@ -63,7 +110,7 @@ func emptyDocument(data []byte) (line int, empty bool) {
 // walk; each scalar that needs more than a string, and each mapping whose
 // type checks itself, is decoded alone so the verdict is yaml.v3's own.
 // Only a refused file is walked.
-func explain(data []byte, into any, decodeErr error) error {
+func explain(data []byte, decodeErr error) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return syntaxError(data, err)
@@ -71,27 +118,16 @@ func explain(data []byte, into any, decodeErr error) error {
 	if len(doc.Content) > 0 {
 		root := doc.Content[0]
 		if root.Kind != yaml.MappingNode {
-			return &FieldError{Line: root.Line, Msg: "the file must be a mapping of keys (region, auth, tasks, ...), got " + describe(root, nil)}
+			return &FieldError{Line: root.Line, Msg: "the file must be a mapping of keys (region, auth, tasks, ...), got " +
+				describe(root, nil)}
 		}
-		if fe := walk(root, reflect.TypeOf(into), "", root.Line); fe != nil {
+		if fe := walk(root, reflect.TypeFor[Config](), "", root.Line); fe != nil {
 			return fe
 		}
 	}
-	return withoutGoTypes(decodeErr)
-}
-
-var (
-	// goTypes matches the parts of yaml.v3's messages that name Go types.
-	goTypes = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+|field (\\S+) not found in type \\S+")
-	// backquoted is how yaml.v3 quotes values: the last resort drops them,
-	// since it cannot tell whether the value is a secret.
-	backquoted = regexp.MustCompile("`[^`]*`")
-)
-
-// withoutGoTypes is the last resort, for an error the walk could not place:
-// yaml.v3's message without Go types or values.
-func withoutGoTypes(err error) error {
-	msg := goTypes.ReplaceAllStringFunc(err.Error(), func(m string) string {
+	// The last resort, for an error the walk could not place: yaml.v3's
+	// message without Go types, nor values (which may be secrets).
+	msg := goTypes.ReplaceAllStringFunc(decodeErr.Error(), func(m string) string {
 		sub := goTypes.FindStringSubmatch(m)
 		if sub[3] != "" {
 			return "unknown key " + sub[3]
@@ -101,8 +137,14 @@ func withoutGoTypes(err error) error {
 	return errors.New(backquoted.ReplaceAllString(msg, "a value"))
 }
 
-// yamlLine is how yaml.v3 places a syntax error.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	// goTypes matches the parts of yaml.v3's messages that name Go types.
+	goTypes = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+|field (\\S+) not found in type \\S+")
+	// backquoted is how yaml.v3 quotes values.
+	backquoted = regexp.MustCompile("`[^`]*`")
+	// yamlLine is how yaml.v3 places a syntax error.
+	yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+)
 
 // syntaxError puts yaml.v3's syntax error in the form of the other errors.
 // Its messages for a tab ("found character that cannot start any token")
@@ -126,31 +168,27 @@ func syntaxError(data []byte, err error) error {
 	return &FieldError{Line: line, Msg: m[2]}
 }
 
-// obsoleteUnmarshaler is the yaml.v2-style unmarshaler prometheus/common's
-// types implement, which yaml.v3 honours.
-type obsoleteUnmarshaler interface {
-	UnmarshalYAML(unmarshal func(any) error) error
-}
-
 var (
-	obsoleteUnmarshalerType = reflect.TypeOf((*obsoleteUnmarshaler)(nil)).Elem()
-	unmarshalerType         = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
-	durationType            = reflect.TypeOf(model.Duration(0))
-	urlType                 = reflect.TypeOf(promconfig.URL{})
-	secretType              = reflect.TypeOf(promconfig.Secret(""))
-	taskType                = reflect.TypeOf(Task{})
+	// obsoleteUnmarshaler is the yaml.v2-style unmarshaler of
+	// prometheus/common's types, which yaml.v3 honours.
+	obsoleteUnmarshaler = reflect.TypeFor[interface {
+		UnmarshalYAML(unmarshal func(any) error) error
+	}]()
+	unmarshaler  = reflect.TypeFor[yaml.Unmarshaler]()
+	durationType = reflect.TypeFor[model.Duration]()
+	urlType      = reflect.TypeFor[promconfig.URL]()
+	secretType   = reflect.TypeFor[promconfig.Secret]()
+	taskType     = reflect.TypeFor[Task]()
 )
 
 func unmarshalsItself(t reflect.Type) bool {
 	p := reflect.PointerTo(t)
-	return p.Implements(obsoleteUnmarshalerType) || p.Implements(unmarshalerType)
+	return p.Implements(obsoleteUnmarshaler) || p.Implements(unmarshaler)
 }
 
 // walk checks node against type t; path and line name it in errors.
 func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
-	if node.Kind == yaml.AliasNode && node.Alias != nil {
-		node = node.Alias
-	}
+	node = resolve(node)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -164,14 +202,10 @@ func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 	}
 	switch {
 	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
-		if fe := walkStruct(node, t, path); fe != nil {
+		if fe := walkStruct(node, t, path); fe != nil || !unmarshalsItself(t) {
 			return fe
 		}
-		if unmarshalsItself(t) {
-			// The type's own checks (one of bearer_token, bearer_token_file...).
-			return decodeAlone(node, t, path, line)
-		}
-		return nil
+		// The type's own checks (one of bearer_token, bearer_token_file...).
 	case t.Kind() == reflect.Map && node.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k := node.Content[i]
@@ -190,10 +224,10 @@ func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 	case t.Kind() == reflect.String && !unmarshalsItself(t):
 		// Any untagged scalar reads as a string; checking the kind is
 		// enough and keeps the walk of 50,000 task IDs cheap.
-		if node.Kind != yaml.ScalarNode {
-			return &FieldError{Path: path, Line: line, Msg: fmt.Sprintf("want a string, got %s", describe(node, t))}
+		if node.Kind == yaml.ScalarNode {
+			return nil
 		}
-		return nil
+		return &FieldError{Path: path, Line: line, Msg: "want a string, got " + describe(node, t)}
 	}
 	return decodeAlone(node, t, path, line)
 }
@@ -203,11 +237,20 @@ func walkStruct(node *yaml.Node, t reflect.Type, path string) *FieldError {
 	fields, rest := yamlFields(t)
 	seen := make(map[string]int, len(node.Content)/2)
 	for i := 0; i+1 < len(node.Content); i += 2 {
-		k, v := node.Content[i], node.Content[i+1]
-		if k.Value == "<<" && k.Tag == "!!merge" {
-			// The keys of the merged mappings count as keys here.
-			if fe := walkMerge(v, t, path); fe != nil {
-				return fe
+		k, v := node.Content[i], resolve(node.Content[i+1])
+		if k.Tag == "!!merge" {
+			// "<<: *defaults": the keys of the merged mappings count as
+			// keys here.
+			merged := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				merged = v.Content
+			}
+			for _, m := range merged {
+				if m = resolve(m); m.Kind == yaml.MappingNode {
+					if fe := walkStruct(m, t, path); fe != nil {
+						return fe
+					}
+				}
 			}
 			continue
 		}
@@ -220,30 +263,8 @@ func walkStruct(node *yaml.Node, t reflect.Type, path string) *FieldError {
 		if !ok && rest == nil {
 			return &FieldError{Path: p, Line: k.Line, Msg: unknownKey(k.Value, fields)}
 		}
-		if !ok {
-			ft = rest
-		}
-		if fe := walk(v, ft, p, k.Line); fe != nil {
+		if fe := walk(v, cmp.Or(ft, rest), p, k.Line); fe != nil {
 			return fe
-		}
-	}
-	return nil
-}
-
-// walkMerge checks what a merge key ("<<: *defaults") brings into a
-// mapping of struct t: a mapping, or a list of them.
-func walkMerge(v *yaml.Node, t reflect.Type, path string) *FieldError {
-	if v.Kind == yaml.AliasNode && v.Alias != nil {
-		v = v.Alias
-	}
-	switch v.Kind {
-	case yaml.MappingNode:
-		return walkStruct(v, t, path)
-	case yaml.SequenceNode:
-		for _, m := range v.Content {
-			if fe := walkMerge(m, t, path); fe != nil {
-				return fe
-			}
 		}
 	}
 	return nil
@@ -254,35 +275,19 @@ func walkMerge(v *yaml.Node, t reflect.Type, path string) *FieldError {
 // which takes every other key.
 func yamlFields(t reflect.Type) (fields map[string]reflect.Type, rest reflect.Type) {
 	fields = map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if f.PkgPath != "" && !f.Anonymous {
-			continue // unexported
+	for f := range t.Fields() {
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case !f.IsExported() && !f.Anonymous, name == "-":
+		case !strings.Contains(","+opts+",", ",inline,"):
+			fields[cmp.Or(name, strings.ToLower(f.Name))] = f.Type
+		case f.Type.Kind() == reflect.Map:
+			rest = f.Type.Elem()
+		case f.Type.Kind() == reflect.Struct:
+			inner, innerRest := yamlFields(f.Type)
+			maps.Copy(fields, inner)
+			rest = cmp.Or(innerRest, rest)
 		}
-		tag := f.Tag.Get("yaml")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if strings.Contains(","+opts+",", ",inline,") {
-			switch f.Type.Kind() {
-			case reflect.Struct:
-				inner, innerRest := yamlFields(f.Type)
-				for k, v := range inner {
-					fields[k] = v
-				}
-				if innerRest != nil {
-					rest = innerRest
-				}
-			case reflect.Map:
-				rest = f.Type.Elem()
-			}
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		fields[name] = f.Type
 	}
 	return fields, rest
 }
@@ -300,7 +305,7 @@ func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldE
 	if err == nil {
 		return nil
 	}
-	fe := &FieldError{Path: path, Line: line}
+	fe := &FieldError{Path: path, Line: line, Msg: err.Error()}
 	var typeErr *yaml.TypeError
 	switch {
 	case errors.As(err, &typeErr):
@@ -313,7 +318,6 @@ func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldE
 		}
 	case node.Kind != yaml.ScalarNode:
 		// A mapping's own checks name their keys themselves.
-		fe.Msg = err.Error()
 	case tagMismatch.MatchString(err.Error()):
 		value := "the value"
 		if t != secretType {
@@ -323,20 +327,16 @@ func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldE
 	case t == secretType:
 		fe.Msg = "want a string"
 	default:
-		msg := err.Error()
-		if !strings.Contains(msg, node.Value) {
+		if !strings.Contains(fe.Msg, node.Value) {
 			// model.Duration says "duration out of range" without the value.
-			msg = fmt.Sprintf("%q: %s", shorten(node.Value), msg)
+			fe.Msg = fmt.Sprintf("%q: %s", shorten(node.Value), fe.Msg)
 		}
-		if len(msg) > 256 {
-			msg = shorten(msg[:256])
+		if len(fe.Msg) > 256 {
+			fe.Msg = shorten(fe.Msg[:256])
 		}
-		if t == durationType {
-			if hint := durationHint(node.Value); hint != "" {
-				msg += "; " + hint
-			}
+		if hint := durationHint(node.Value); t == durationType && hint != "" {
+			fe.Msg += "; " + hint
 		}
-		fe.Msg = msg
 	}
 	return fe
 }

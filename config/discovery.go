@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"time"
@@ -42,35 +43,33 @@ func (d *Discovery) Keep(taskName string) bool {
 	return d.exclude == nil || !d.exclude.MatchString(taskName)
 }
 
+// validate checks the discovery section, if there is one.
 func (d *Discovery) validate() error {
+	if d == nil {
+		return nil
+	}
 	if len(d.Projects) == 0 {
 		return fieldErr("discovery.projects", "missing: list at least one CodeArts project ID")
 	}
 	seen := make(map[string]int, len(d.Projects))
 	for n, p := range d.Projects {
 		path := fmt.Sprintf("discovery.projects[%d]", n)
-		if err := CheckProjectID(path, p); err != nil {
+		first, dup := seen[p]
+		seen[p] = n
+		err := cmp.Or(
+			check(p == "", path, "missing or empty"),
+			checkProjectID(path, p, codeArtsProject),
+			check(dup, path, "%q is already discovery.projects[%d]", p, first),
+		)
+		if err != nil {
 			return err
 		}
-		if first, dup := seen[p]; dup {
-			return fieldErr(path, "%q is already discovery.projects[%d]", p, first)
-		}
-		seen[p] = n
 	}
-	var err error
-	if d.include, err = compileAnchored("discovery.include", d.Include); err != nil {
-		return err
-	}
-	if d.exclude, err = compileAnchored("discovery.exclude", d.Exclude); err != nil {
-		return err
-	}
-	if d.RefreshInterval == 0 {
-		d.RefreshInterval = DefaultRefreshInterval
-	}
-	if d.RefreshInterval < MinRefreshInterval {
-		return fieldErr("discovery.refresh_interval", "%v is less than the minimum, %v", d.RefreshInterval, MinRefreshInterval)
-	}
-	return nil
+	var incErr, excErr error
+	d.include, incErr = compileAnchored("discovery.include", d.Include)
+	d.exclude, excErr = compileAnchored("discovery.exclude", d.Exclude)
+	d.RefreshInterval = cmp.Or(d.RefreshInterval, DefaultRefreshInterval)
+	return cmp.Or(incErr, excErr, atLeast("discovery.refresh_interval", d.RefreshInterval, MinRefreshInterval))
 }
 
 // compileAnchored compiles expr as ^(?:expr)$; "" is no expression.
@@ -82,15 +81,10 @@ func compileAnchored(path, expr string) (*regexp.Regexp, error) {
 	if err != nil && globStar.MatchString(expr) {
 		return nil, fieldErr(path, "%v; %s", err, globWarning(expr))
 	}
-	if err != nil {
-		return nil, fieldErr(path, "%v", err)
-	}
-	return re, nil
+	return re, check(err != nil, path, "%v", err)
 }
 
-// CheckTaskID reports whether id would be accepted as tasks[].id. Package
-// discovery applies it to the IDs the task list returns: they become URL
-// path segments and label values just like configured ones.
-func CheckTaskID(id string) error {
-	return checkID("task_id", id, MaxTaskIDLength)
+// atLeast refuses an interval below its minimum.
+func atLeast(path string, d, minimum model.Duration) error {
+	return check(d < minimum, path, "%v is less than the minimum, %v", d, minimum)
 }

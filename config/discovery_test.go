@@ -15,7 +15,7 @@ const (
 const discoveryHead = "region: cn-north-4\nauth:\n  token_file: testdata/valid.yml\n"
 
 func TestDiscoveryAllowsNoStaticTasks(t *testing.T) {
-	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + ", " + projectB + "]\n"))
+	cfg, err := parseYAML([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + ", " + projectB + "]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestDiscoveryAllowsNoStaticTasks(t *testing.T) {
 }
 
 func TestDiscoveryFiltersAreAnchored(t *testing.T) {
-	cfg, err := Parse([]byte(discoveryHead +
+	cfg, err := parseYAML([]byte(discoveryHead +
 		"discovery:\n  projects: [" + projectA + "]\n  include: \"web-.*|api\"\n  exclude: \".*-legacy\"\n  refresh_interval: 1m\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func TestDiscoveryFiltersAreAnchored(t *testing.T) {
 }
 
 func TestDiscoveryNoFiltersKeepsAll(t *testing.T) {
-	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + "]\n"))
+	cfg, err := parseYAML([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + "]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestDiscoveryErrors(t *testing.T) {
 // A discovered task's project and branch come from the API, never from the
 // file: the keys do not exist there.
 func TestTaskProjectAndBranchAreNotKeys(t *testing.T) {
-	_, err := Parse([]byte(discoveryHead + "tasks:\n  - id: abc\n    project_id: p1\n"))
+	_, err := parseYAML([]byte(discoveryHead + "tasks:\n  - id: abc\n    project_id: p1\n"))
 	if err == nil || !strings.Contains(err.Error(), "project_id") {
 		t.Fatalf("err = %v, want project_id rejected as an unknown key", err)
 	}

@@ -7,18 +7,47 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
+
+	promconfig "github.com/prometheus/common/config"
 )
 
-// MaxFileSize bounds the configuration file: far above the file of any
-// real task set, it keeps a mistaken path (a log, a disk image) from being
-// read into memory whole.
-const MaxFileSize = 16 << 20
+const (
+	// MaxFileSize bounds the configuration file: far above the file of any
+	// real task set, it keeps a mistaken path (a log, a disk image) from
+	// being read into memory whole.
+	MaxFileSize = 16 << 20
+	// maxSecretFileSize bounds a secret file. IAM tokens are up to 100,000
+	// characters; a larger file is a mistake (a device, a log file).
+	maxSecretFileSize = 256 << 10
+	// ExampleFile is the example configuration, at the top of the
+	// repository: where a first configuration starts.
+	ExampleFile = "codearts_check_exporter.example.yml"
+)
 
-// readFile reads a configuration file that must be a regular file (after
-// symlinks) of at most MaxFileSize bytes.
+// readFile reads a configuration file.
 func readFile(filename string) ([]byte, error) {
 	return readBounded(filename, MaxFileSize, "16 MiB")
+}
+
+// ReadSecretFile returns the content of a file holding a password, key or
+// token (password_file, token_file, secret_key_file, security_token_file),
+// without its line ending. It is the one reader of those files: Validate
+// uses it so that a missing secret is reported at load time, and package
+// auth so that a rotated one is picked up at run time. Its errors name the
+// file, never the content.
+func ReadSecretFile(path string) (string, error) {
+	b, err := readBounded(path, maxSecretFileSize, "256 KiB")
+	if err != nil {
+		return "", err
+	}
+	// Only the line ending is cut: a password may begin or end with a space.
+	s := strings.TrimRight(string(b), "\r\n")
+	if strings.TrimSpace(s) == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return s, nil
 }
 
 // readBounded reads a file that must be a regular file (after symlinks) of
@@ -46,13 +75,10 @@ func readBounded(filename string, limit int64, limitText string) ([]byte, error)
 	}
 	// The file may grow between Stat and the read: the reader is bounded too.
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("%s is more than the limit of %d bytes (%s)", filename, limit, limitText)
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is more than the limit of %d bytes (%s)", filename, limit, limitText)
-	}
-	return data, nil
+	return data, err
 }
 
 func fileKind(m os.FileMode) string {
@@ -71,20 +97,33 @@ func fileKind(m os.FileMode) string {
 	return "mode " + m.String()
 }
 
-// ExampleFile is the example configuration, at the top of the repository:
-// where a first configuration starts.
-const ExampleFile = "codearts_check_exporter.example.yml"
-
 // missingFileHint adds to err, the failure to open filename, what a first
 // run without a file should do, when the file does not exist.
 func missingFileHint(filename string, err error) error {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	where := filename
-	if abs, absErr := filepath.Abs(filename); absErr == nil {
-		where = abs
+	where, absErr := filepath.Abs(filename)
+	if absErr != nil {
+		where = filename
 	}
 	return fmt.Errorf("%w: copy %s (at the top of the repository) to %s and edit it, or run with --demo to try the exporter against a built-in simulator",
 		err, ExampleFile, where)
+}
+
+// setDirectory makes every relative file path of the configuration
+// relative to dir, the configuration file's directory, as Prometheus does:
+// the same file then means the same files whatever the working directory
+// of the process. Absolute paths are kept.
+func (c *Config) setDirectory(dir string) {
+	a := &c.Auth
+	a.TokenFile = promconfig.JoinDir(dir, a.TokenFile)
+	if a.IAM != nil {
+		a.IAM.PasswordFile = promconfig.JoinDir(dir, a.IAM.PasswordFile)
+	}
+	if k := a.AKSK; k != nil {
+		k.SecretKeyFile = promconfig.JoinDir(dir, k.SecretKeyFile)
+		k.SecurityTokenFile = promconfig.JoinDir(dir, k.SecurityTokenFile)
+	}
+	c.HTTPClientConfig.SetDirectory(dir)
 }

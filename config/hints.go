@@ -1,10 +1,14 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
@@ -73,13 +77,12 @@ func want(t reflect.Type) string {
 // describe names what the file has where t was expected. A scalar is
 // quoted, unless t holds secrets.
 func describe(node *yaml.Node, t reflect.Type) string {
-	switch node.Kind {
-	case yaml.MappingNode:
+	switch {
+	case node.Kind == yaml.MappingNode:
 		return "a mapping"
-	case yaml.SequenceNode:
+	case node.Kind == yaml.SequenceNode:
 		return "a list"
-	}
-	if t == secretType {
+	case t == secretType:
 		return "a value of another kind"
 	}
 	return fmt.Sprintf("%q", shorten(node.Value))
@@ -107,32 +110,29 @@ var keyAliases = map[string]string{
 
 // unknownKey says a key is not known, and which known key it is likely
 // meant as: the same key at another level (an indentation slip), an
-// alias, or a misspelling.
+// alias, or a misspelling within two edits.
 func unknownKey(key string, fields map[string]reflect.Type) string {
 	if where := misplaced(key); where != "" {
 		return "unknown key (" + where + ")"
 	}
-	if real, ok := keyAliases[strings.ToLower(key)]; ok {
-		if _, known := fields[real]; known {
-			return "unknown key (did you mean " + real + "?)"
+	meant, bestDist := keyAliases[strings.ToLower(key)], 3
+	if _, known := fields[meant]; !known {
+		meant = ""
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			if d := editDistance(key, name); d < bestDist {
+				meant, bestDist = name, d
+			}
 		}
 	}
-	best, bestDist := "", 3 // suggest only within two edits
-	for name := range fields {
-		if d := editDistance(key, name); d < bestDist || (d == bestDist && name < best) {
-			best, bestDist = name, d
-		}
-	}
-	if best == "" {
+	if meant == "" {
 		return "unknown key"
 	}
-	return "unknown key (did you mean " + best + "?)"
+	return "unknown key (did you mean " + meant + "?)"
 }
 
 // editDistance is the Levenshtein distance between two short keys.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
@@ -148,6 +148,80 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// keyPlaces maps every key of the file's schema to where it is valid: ""
+// for the top level, "auth.iam", "tasks[]" for the items of tasks. A key
+// unknown where it is but valid elsewhere is most likely indented under the
+// wrong parent.
+var keyPlaces = sync.OnceValue(func() map[string][]string {
+	places := map[string][]string{}
+	var index func(t reflect.Type, at string)
+	index = func(t reflect.Type, at string) {
+		fields, _ := yamlFields(t)
+		for name, ft := range fields {
+			places[name] = append(places[name], at)
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				if ft.Kind() == reflect.Slice {
+					name += "[]"
+				}
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && yamlTagged(ft) && strings.Count(at, ".") < 5 {
+				index(ft, join(at, name))
+			}
+		}
+	}
+	index(reflect.TypeFor[Config](), "")
+	return places
+})
+
+// yamlTagged tells the structs the file writes as mappings from those
+// written as a scalar (a URL, which wraps net/url's): only the first tag
+// their fields for YAML.
+func yamlTagged(t reflect.Type) bool {
+	for f := range t.Fields() {
+		if _, ok := f.Tag.Lookup("yaml"); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// misplaced says where key, unknown where it is, belongs instead; "" when
+// it is a key nowhere. The exporter's own places come before
+// http_client_config's (whose username and password are not the IAM
+// user's), and the shallowest first; three at most.
+func misplaced(key string) string {
+	places := slices.Clone(keyPlaces()[key])
+	own := slices.DeleteFunc(slices.Clone(places), func(p string) bool {
+		return strings.HasPrefix(p+".", "http_client_config.")
+	})
+	if len(own) > 0 {
+		places = own
+	}
+	slices.SortFunc(places, func(a, b string) int {
+		return cmp.Or(strings.Count(a, ".")-strings.Count(b, "."), strings.Compare(a, b))
+	})
+	var said []string
+	for _, p := range places[:min(len(places), 3)] {
+		switch {
+		case p == "":
+			said = append(said, "at the top level")
+		case strings.HasSuffix(p, "[]"):
+			said = append(said, "in each item of "+strings.TrimSuffix(p, "[]"))
+		default:
+			said = append(said, "under "+p)
+		}
+	}
+	if len(said) == 0 {
+		return ""
+	}
+	list := said[len(said)-1]
+	if n := len(said); n > 1 {
+		list = strings.Join(said[:n-1], ", ") + " or " + list
+	}
+	return key + " belongs " + list + ": check its indentation"
 }
 
 func join(path, key string) string {

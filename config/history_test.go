@@ -6,7 +6,7 @@ import (
 )
 
 func TestHistoryDefaults(t *testing.T) {
-	cfg, err := Parse([]byte(budgetHead))
+	cfg, err := parseYAML([]byte(budgetHead))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func TestHistoryDefaults(t *testing.T) {
 }
 
 func TestHistoryKeys(t *testing.T) {
-	cfg, err := Parse([]byte(budgetHead + "history:\n  enabled: false\n"))
+	cfg, err := parseYAML([]byte(budgetHead + "history:\n  enabled: false\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestHistoryKeys(t *testing.T) {
 		t.Errorf("String() does not show history.enabled: false:\n%s", out)
 	}
 	// history is its own section: turning reports off leaves it on.
-	cfg, err = Parse([]byte(budgetHead + "quality:\n  enabled: false\n"))
+	cfg, err = parseYAML([]byte(budgetHead + "quality:\n  enabled: false\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestHistoryBadValues(t *testing.T) {
 		{"history: true\n", "line 9: history: want a mapping"},
 	}
 	for _, c := range cases {
-		_, err := Parse([]byte(budgetHead + c.yaml))
+		_, err := parseYAML([]byte(budgetHead + c.yaml))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want it to contain %q", c.yaml, err, c.want)
 		}

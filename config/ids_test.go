@@ -23,7 +23,7 @@ func TestHostileIDsRejectedAtLoad(t *testing.T) {
 			if c.key == "tasks[0].job_id" && len(id) > MaxTaskIDLength && len(id) <= MaxJobIDLength {
 				continue // long job IDs are fine
 			}
-			_, err := Parse([]byte(c.file))
+			_, err := parseYAML([]byte(c.file))
 			if err == nil {
 				t.Errorf("%s %q accepted", c.key, id)
 				continue

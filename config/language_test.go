@@ -12,7 +12,7 @@ func TestLanguage(t *testing.T) {
 		head + "language: en-us\n": LanguageEnglish,
 		head + "language: zh-cn\n": LanguageChinese,
 	} {
-		cfg, err := Parse([]byte(yaml))
+		cfg, err := parseYAML([]byte(yaml))
 		if err != nil {
 			t.Fatalf("%q: %v", yaml, err)
 		}
@@ -26,7 +26,7 @@ func TestLanguage(t *testing.T) {
 		`""`:    ``, // empty is the default
 		"[en]":  "line 9: language: want a string, got a list",
 	} {
-		_, err := Parse([]byte(head + "language: " + value + "\n"))
+		_, err := parseYAML([]byte(head + "language: " + value + "\n"))
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("language %s: %v, want the default", value, err)

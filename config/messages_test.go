@@ -112,7 +112,7 @@ func TestErrorMessagesNameKeyAndLine(t *testing.T) {
 func TestLengthAndIntervalBoundsAccepted(t *testing.T) {
 	const head = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\n"
 	name := strings.Repeat("名", MaxTaskNameLength)
-	cfg, err := Parse([]byte(head + "tasks:\n  - id: a1\n    name: " + name + "\ndiscovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  refresh_interval: 30s\n"))
+	cfg, err := parseYAML([]byte(head + "tasks:\n  - id: a1\n    name: " + name + "\ndiscovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  refresh_interval: 30s\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

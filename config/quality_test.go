@@ -7,7 +7,7 @@ import (
 )
 
 func TestQualityDefaults(t *testing.T) {
-	cfg, err := Parse([]byte(budgetHead))
+	cfg, err := parseYAML([]byte(budgetHead))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func TestQualityDefaults(t *testing.T) {
 }
 
 func TestQualityKeys(t *testing.T) {
-	cfg, err := Parse([]byte(budgetHead + "quality:\n  enabled: false\n  refresh_interval: 2h\n"))
+	cfg, err := parseYAML([]byte(budgetHead + "quality:\n  enabled: false\n  refresh_interval: 2h\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +34,7 @@ func TestQualityKeys(t *testing.T) {
 	if time.Duration(cfg.Quality.RefreshInterval) != 2*time.Hour {
 		t.Errorf("quality.refresh_interval = %v, want 2h", cfg.Quality.RefreshInterval)
 	}
-	cfg, err = Parse([]byte(budgetHead + "quality:\n  refresh_interval: 5m\n"))
+	cfg, err = parseYAML([]byte(budgetHead + "quality:\n  refresh_interval: 5m\n"))
 	if err != nil {
 		t.Fatalf("the minimum itself: %v", err)
 	}
@@ -53,7 +53,7 @@ func TestQualityBadValues(t *testing.T) {
 		{"quality: true\n", "line 9: quality: want a mapping"},
 	}
 	for _, c := range cases {
-		_, err := Parse([]byte(budgetHead + c.yaml))
+		_, err := parseYAML([]byte(budgetHead + c.yaml))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want it to contain %q", c.yaml, err, c.want)
 		}

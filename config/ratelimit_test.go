@@ -9,7 +9,7 @@ import (
 const budgetHead = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n"
 
 func TestRateLimitDefaultsOff(t *testing.T) {
-	cfg, err := Parse([]byte(budgetHead))
+	cfg, err := parseYAML([]byte(budgetHead))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +19,7 @@ func TestRateLimitDefaultsOff(t *testing.T) {
 }
 
 func TestRateLimitKeys(t *testing.T) {
-	cfg, err := Parse([]byte(budgetHead + "max_requests_per_second: 12.5\nmin_interval: 25s\n"))
+	cfg, err := parseYAML([]byte(budgetHead + "max_requests_per_second: 12.5\nmin_interval: 25s\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestRateLimitBadValues(t *testing.T) {
 		{"min_interval: soon\n", "line 9"},
 	}
 	for _, c := range cases {
-		_, err := Parse([]byte(budgetHead + c.yaml))
+		_, err := parseYAML([]byte(budgetHead + c.yaml))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: err = %v, want it to contain %q", c.yaml, err, c.want)
 		}

@@ -5,7 +5,25 @@ import (
 	"testing"
 )
 
-// wantRefused checks, case by case, that Parse refuses the file with
+// parseYAML is Load without a file: relative paths stay relative to the
+// working directory, and warnings are dropped.
+func parseYAML(data []byte) (*Config, error) {
+	cfg, _, err := parse(data, "")
+	return cfg, err
+}
+
+// lineCount is how many lines YAML sees in data: it also breaks lines at a
+// lone CR, NEL, LS and PS.
+func lineCount(data []byte) int {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	n := 1
+	for _, brk := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(s, brk)
+	}
+	return n
+}
+
+// wantRefused checks, case by case, that parse refuses the file with
 // exactly the error want, and that no secret shows in it.
 func wantRefused(t *testing.T, cases []struct{ name, yaml, want string }, secrets ...string) {
 	t.Helper()
@@ -38,13 +56,13 @@ func wantRefusedSaying(t *testing.T, cases []struct {
 	}
 }
 
-// refusal is the error Parse gives for yaml, which must have one that
+// refusal is the error parse gives for yaml, which must have one that
 // shows none of secrets.
 func refusal(t *testing.T, yaml string, secrets []string) string {
 	t.Helper()
-	_, err := Parse([]byte(yaml))
+	_, err := parseYAML([]byte(yaml))
 	if err == nil {
-		t.Fatalf("Parse accepted:\n%s", yaml)
+		t.Fatalf("parse accepted:\n%s", yaml)
 	}
 	msg := err.Error()
 	for _, secret := range secrets {
