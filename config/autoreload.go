@@ -1,7 +1,6 @@
 package config
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -24,20 +23,15 @@ const MinAutoReloadInterval = time.Second
 // the file never sees. The secret files the configuration names need no
 // watcher: package auth reads them again when they change (ReadSecretFile).
 //
-// A file that fails to load leaves the configuration in force. It is tried
-// again at every interval until it loads, so that a fix elsewhere (a secret
-// file that was missing) takes effect too, and the reload metrics say it
-// failed meanwhile; the failure is logged once per content and error, not
-// at every interval.
+// A file that fails to load is tried again at every interval until it
+// loads, so that a fix elsewhere (a secret file that was missing) takes
+// effect too; the failure is logged once per content and error.
 type Watcher struct {
 	sc       *SafeConfig
 	file     string
 	interval time.Duration
 	logger   *slog.Logger
-
-	// logged is the content and error of the failure logged last, "" after
-	// a success.
-	logged string
+	logged   string // the content and error of the failure logged last
 }
 
 // NewWatcher checks interval, the value of --config.auto-reload-interval,
@@ -50,7 +44,8 @@ func NewWatcher(sc *SafeConfig, file string, interval time.Duration, logger *slo
 	case interval == 0:
 		return nil, nil
 	case interval < MinAutoReloadInterval:
-		logger.Warn("--config.auto-reload-interval is below the minimum; using the minimum", "interval", interval, "minimum", MinAutoReloadInterval)
+		logger.Warn("--config.auto-reload-interval is below the minimum; using the minimum",
+			"interval", interval, "minimum", MinAutoReloadInterval)
 		interval = MinAutoReloadInterval
 	}
 	return &Watcher{sc: sc, file: file, interval: interval, logger: logger}, nil
@@ -64,25 +59,24 @@ func (w *Watcher) Start(reload func() error) (stop func()) {
 		return func() {}
 	}
 	w.logger.Info("Reloading the configuration file automatically when it changes", "file", w.file, "interval", w.interval)
-	ctx, cancel := context.WithCancel(context.Background())
 	ticker := time.NewTicker(w.interval)
-	done := make(chan struct{})
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		w.run(ctx, ticker.C, reload)
+		w.run(quit, ticker.C, reload)
 	}()
 	return func() {
-		cancel()
+		close(quit)
 		ticker.Stop()
 		<-done
 	}
 }
 
-// run checks the file at every tick until ctx ends.
-func (w *Watcher) run(ctx context.Context, ticks <-chan time.Time, reload func() error) {
+// run checks the file at every tick until quit is closed.
+func (w *Watcher) run(quit <-chan struct{}, ticks <-chan time.Time, reload func() error) {
 	for {
 		select {
-		case <-ctx.Done():
+		case <-quit:
 			return
 		case <-ticks:
 			w.check(reload)
@@ -95,22 +89,24 @@ func (w *Watcher) run(ctx context.Context, ticks <-chan time.Time, reload func()
 // why, and the reload metrics show it, as Prometheus does.
 func (w *Watcher) check(reload func() error) {
 	sum, sumErr := fileChecksum(w.file)
-	if inForce, ok := w.sc.inForce(); sumErr == nil && sum == inForce && ok {
+	w.sc.mu.RLock()
+	unchanged := sumErr == nil && sum == w.sc.sum && !w.sc.failed
+	w.sc.mu.RUnlock()
+	if unchanged {
 		w.logged = ""
 		return
 	}
 	err := reload()
-	if err == nil {
+	switch key := sum + "\n" + fmt.Sprint(err); {
+	case err == nil:
 		w.logged = ""
 		w.logger.Info("Configuration reloaded", "file", w.file, "trigger", "file changed")
-		return
-	}
-	if key := sum + "\n" + err.Error(); key != w.logged {
+	case key != w.logged:
 		w.logged = key
 		w.logger.Error("Reload failed; the previous configuration stays in force", "err", err, "trigger", "file changed")
-		return
+	default:
+		w.logger.Debug("The configuration file is still refused; trying again at the next interval", "file", w.file)
 	}
-	w.logger.Debug("The configuration file is still refused; trying again at the next interval", "file", w.file)
 }
 
 // fileChecksum is the hex SHA-256 of the file, read within the bounds of a

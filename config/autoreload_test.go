@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -234,7 +233,7 @@ func TestNewWatcherInterval(t *testing.T) {
 	}
 }
 
-// run checks at each tick and returns when its context ends; Start's stop
+// run checks at each tick and returns when quit is closed; Start's stop
 // returns once the loop has ended.
 func TestWatcherRunChecksAtEachTick(t *testing.T) {
 	x := newWatched(t, filepath.Join(t.TempDir(), "config.yml"), watchedHead+watchedTaskA)
@@ -245,11 +244,10 @@ func TestWatcherRunChecksAtEachTick(t *testing.T) {
 		return err
 	}
 	ticks := make(chan time.Time)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		x.w.run(ctx, ticks, reload)
+		x.w.run(quit, ticks, reload)
 	}()
 	writeConfig(t, x.file, watchedHead+watchedTaskA+watchedTaskB)
 	select {
@@ -262,11 +260,11 @@ func TestWatcherRunChecksAtEachTick(t *testing.T) {
 	case <-time.After(stdkit.Patience):
 		t.Fatal("no reload after a tick with the file changed")
 	}
-	cancel()
+	close(quit)
 	select {
 	case <-done:
 	case <-time.After(stdkit.Patience):
-		t.Fatal("run did not return after its context ended")
+		t.Fatal("run did not return after quit was closed")
 	}
 	if x.tasks() != 2 {
 		t.Errorf("%d tasks in force after the tick, want 2", x.tasks())

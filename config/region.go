@@ -1,7 +1,8 @@
 package config
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -20,8 +21,8 @@ type regionHosts struct {
 // codearts-check.{region}, the international endpoint page devcloud.{region}.
 // The table follows the SDK: its table is what every SDK-based client sends
 // (and the exporter signs requests with the SDK's signer already), so a
-// wrong host there would not have gone unnoticed. docs/configuration.md shows how to
-// set endpoint for the other reading.
+// wrong host there would not have gone unnoticed. docs/configuration.md
+// shows how to set endpoint for the other reading.
 var regions = map[string]regionHosts{
 	"cn-north-4":     comHosts("cn-north-4", "cn-north-4"),
 	"cn-north-1":     comHosts("cn-north-1", "cn-north-4"),
@@ -33,35 +34,17 @@ var regions = map[string]regionHosts{
 	"sa-brazil-1":    comHosts("sa-brazil-1", "sa-brazil-1"),
 	"ap-southeast-3": comHosts("ap-southeast-3", "ap-southeast-3"),
 	// The EU site is a separate cloud under its own domain and host name.
-	"eu-west-101": {
-		api: "https://check.eu-west-101.myhuaweicloud.eu",
-		iam: "https://iam.eu-west-101.myhuaweicloud.eu",
-	},
+	"eu-west-101": {api: "https://check.eu-west-101.myhuaweicloud.eu", iam: "https://iam.eu-west-101.myhuaweicloud.eu"},
 }
 
-// comHosts are the .myhuaweicloud.com hosts of region, whose API is served
-// by apiRegion's host.
+// comHosts are the hosts of region on the main site, whose API is served
+// by apiRegion's host. A region the table does not know has its IAM there
+// too.
 func comHosts(region, apiRegion string) regionHosts {
 	return regionHosts{
 		api: "https://codearts-check." + apiRegion + ".myhuaweicloud.com",
-		iam: defaultIAMEndpoint(region),
+		iam: "https://iam." + region + ".myhuaweicloud.com",
 	}
-}
-
-// defaultIAMEndpoint is the IAM host of a region the table does not know:
-// the pattern every region of the main site follows.
-func defaultIAMEndpoint(region string) string {
-	return "https://iam." + region + ".myhuaweicloud.com"
-}
-
-// KnownRegions returns the regions whose hosts the exporter knows, sorted.
-func KnownRegions() []string {
-	names := make([]string, 0, len(regions))
-	for name := range regions {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // applyRegion fills in endpoint from the region table, and returns the IAM
@@ -70,24 +53,23 @@ func KnownRegions() []string {
 // region would otherwise pass validation and fail at every scrape as a
 // network error.
 func (c *Config) applyRegion() (iamEndpoint string, err error) {
-	if c.Region == "" {
-		if c.Endpoint == "" {
-			return "", fieldErr("region", "set region, or endpoint and the auth endpoint")
-		}
-		return "", nil
-	}
-	if !regionPattern.MatchString(c.Region) {
-		return "", fieldErr("region", "%q is not a region name like cn-north-4", c.Region)
-	}
 	hosts, known := regions[c.Region]
 	switch {
-	case known && c.Endpoint == "":
-		c.Endpoint = hosts.api
+	case c.Region == "" && c.Endpoint == "":
+		return "", fieldErr("region", "set region, or endpoint and the auth endpoint")
+	case c.Region == "":
+		return "", nil
+	case !regionPattern.MatchString(c.Region):
+		return "", fieldErr("region", "%q is not a region name like cn-north-4", c.Region)
 	case !known && c.Endpoint == "":
-		return "", fieldErr("region", "%q is not a region where CodeArts Check is known to be offered (known: %s); check the spelling, or set endpoint to use it anyway",
-			c.Region, strings.Join(KnownRegions(), ", "))
+		return "", fieldErr("region", "%q is not a region where CodeArts Check is known to be offered (known: %s); "+
+			"check the spelling, or set endpoint to use it anyway",
+			c.Region, strings.Join(slices.Sorted(maps.Keys(regions)), ", "))
 	case !known:
-		return defaultIAMEndpoint(c.Region), nil
+		return comHosts(c.Region, "").iam, nil
+	}
+	if c.Endpoint == "" {
+		c.Endpoint = hosts.api
 	}
 	return hosts.iam, nil
 }

@@ -20,8 +20,8 @@ type SafeConfig struct {
 	page   []byte    // c as /config shows it, rendered once per load
 	loaded time.Time // when c was put in force
 	// sum is the checksum of the file c was loaded from ("" for a
-	// configuration given to Set), and failed whether the last load
-	// failed: what a Watcher compares the file with.
+	// configuration given to Set), failed whether the last load failed:
+	// what a Watcher compares the file with.
 	sum    string
 	failed bool
 
@@ -79,19 +79,10 @@ func (sc *SafeConfig) Set(cfg *Config) { sc.set(cfg, "") }
 func (sc *SafeConfig) set(cfg *Config, sum string) {
 	page, now := []byte(cfg.String()), time.Now()
 	sc.mu.Lock()
-	sc.c, sc.page, sc.loaded = cfg, page, now
-	sc.sum, sc.failed = sum, false
+	sc.c, sc.page, sc.loaded, sc.sum, sc.failed = cfg, page, now, sum, false
 	sc.mu.Unlock()
 	sc.reloadSuccess.Set(1)
 	sc.reloadTimestamp.Set(float64(now.UnixNano()) / 1e9)
-}
-
-// inForce returns the checksum of the file the configuration in force
-// was loaded from, and whether the last load succeeded.
-func (sc *SafeConfig) inForce() (sum string, ok bool) {
-	sc.mu.RLock()
-	defer sc.mu.RUnlock()
-	return sc.sum, !sc.failed
 }
 
 // ServeHTTP serves /config: the configuration in force as YAML, every
