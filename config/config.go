@@ -103,8 +103,8 @@ func Load(filename string) (*Config, []string, error) {
 	return cfg, warnings, nil
 }
 
-// parse decodes data, resolves its relative paths against dir ("" leaves
-// them as they are) and validates it.
+// parse decodes data, resolves its relative paths against dir and
+// validates it.
 func parse(data []byte, dir string) (*Config, []string, error) {
 	cfg := &Config{}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -113,27 +113,19 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 	if err := decode(data, cfg); err != nil {
 		return nil, nil, err
 	}
-	if dir != "" {
-		cfg.setDirectory(dir)
-	}
+	cfg.setDirectory(dir)
 	if err := cfg.Validate(); err != nil {
 		var fe *FieldError
-		if errors.As(err, &fe) && fe.Line == 0 {
-			fe.Line = lineOf(document(data), fe.Path)
+		if errors.As(err, &fe) {
+			place(data, fe)
 		}
 		return nil, nil, err
 	}
-	var warnings []string
 	ws := cfg.warnings()
-	if len(ws) == 0 {
-		return cfg, nil, nil
-	}
-	doc := document(data)
-	for _, w := range ws {
-		w.Line = lineOf(doc, w.Path)
-	}
+	place(data, ws...)
 	// In the order of the file, as someone reading it down would meet them.
 	slices.SortStableFunc(ws, func(a, b *FieldError) int { return a.Line - b.Line })
+	var warnings []string
 	for _, w := range ws {
 		warnings = append(warnings, w.Error())
 	}

@@ -49,8 +49,7 @@ func decode(data []byte, cfg *Config) error {
 }
 
 // document is the first YAML document of data as a node tree, nil if there
-// is none. Decoding keeps no positions: a file that is refused or warned
-// about is read again as nodes, to place what is said about it.
+// is none.
 func document(data []byte) *yaml.Node {
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
@@ -62,34 +61,47 @@ func document(data []byte) *yaml.Node {
 // pathPart is a step of a FieldError path: a key, or an index ("[2]").
 var pathPart = regexp.MustCompile(`[^.\[\]]+|\[\d+\]`)
 
-// lineOf finds the line of the key at path ("auth.iam", "tasks[2].id") in
-// doc, or of the deepest part of path that doc has; 0 without doc.
-func lineOf(doc *yaml.Node, path string) int {
-	if doc == nil {
-		return 0
+// place sets the line of each error about a key of data from its path
+// ("auth.iam", "tasks[2].id"): the line of the key, or of the deepest part
+// of the path the file has. Decoding keeps no positions, so the file is
+// read again as nodes; only a file that is refused or warned about is.
+func place(data []byte, fes ...*FieldError) {
+	if len(fes) == 0 {
+		return
 	}
-	node, line := doc.Content[0], doc.Content[0].Line
-	for _, part := range pathPart.FindAllString(path, -1) {
-		node = resolve(node)
-		var next *yaml.Node
-		if i, err := strconv.Atoi(strings.Trim(part, "[]")); err == nil && part[0] == '[' {
-			if node.Kind == yaml.SequenceNode && i < len(node.Content) {
-				next, line = node.Content[i], node.Content[i].Line
-			}
-		} else if node.Kind == yaml.MappingNode {
-			for k := 0; k+1 < len(node.Content); k += 2 {
-				if node.Content[k].Value == part {
-					next, line = node.Content[k+1], node.Content[k].Line
-					break
-				}
+	doc := document(data)
+	for _, fe := range fes {
+		if doc == nil {
+			return
+		}
+		node := doc.Content[0]
+		fe.Line = node.Line
+		for _, part := range pathPart.FindAllString(fe.Path, -1) {
+			node = child(resolve(node), part, &fe.Line)
+			if node == nil {
+				break
 			}
 		}
-		if next == nil {
-			break
-		}
-		node = next
 	}
-	return line
+}
+
+// child is the node at part (a key, or an index "[2]") of node, nil if
+// there is none; line becomes the line of the key or item.
+func child(node *yaml.Node, part string, line *int) *yaml.Node {
+	if i, err := strconv.Atoi(strings.Trim(part, "[]")); err == nil && part[0] == '[' {
+		if node.Kind == yaml.SequenceNode && i < len(node.Content) {
+			*line = node.Content[i].Line
+			return node.Content[i]
+		}
+		return nil
+	}
+	for k := 0; node.Kind == yaml.MappingNode && k+1 < len(node.Content); k += 2 {
+		if node.Content[k].Value == part {
+			*line = node.Content[k].Line
+			return node.Content[k+1]
+		}
+	}
+	return nil
 }
 
 // resolve follows an alias to what it names.
@@ -221,9 +233,9 @@ func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 			}
 		}
 		return nil
-	case t.Kind() == reflect.String && !unmarshalsItself(t):
-		// Any untagged scalar reads as a string; checking the kind is
-		// enough and keeps the walk of 50,000 task IDs cheap.
+	case t.Kind() == reflect.String:
+		// Any untagged scalar reads as a string (a Secret too); checking
+		// the kind is enough and keeps the walk of 50,000 task IDs cheap.
 		if node.Kind == yaml.ScalarNode {
 			return nil
 		}
