@@ -117,12 +117,17 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 	if err := cfg.Validate(); err != nil {
 		var fe *FieldError
 		if errors.As(err, &fe) {
-			place(data, fe)
+			fe.Line = lineOf(document(data), fe.Path)
 		}
 		return nil, nil, err
 	}
 	ws := cfg.warnings()
-	place(data, ws...)
+	if len(ws) > 0 {
+		doc := document(data)
+		for _, w := range ws {
+			w.Line = lineOf(doc, w.Path)
+		}
+	}
 	// In the order of the file, as someone reading it down would meet them.
 	slices.SortStableFunc(ws, func(a, b *FieldError) int { return a.Line - b.Line })
 	var warnings []string

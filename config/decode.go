@@ -61,47 +61,34 @@ func document(data []byte) *yaml.Node {
 // pathPart is a step of a FieldError path: a key, or an index ("[2]").
 var pathPart = regexp.MustCompile(`[^.\[\]]+|\[\d+\]`)
 
-// place sets the line of each error about a key of data from its path
-// ("auth.iam", "tasks[2].id"): the line of the key, or of the deepest part
-// of the path the file has. Decoding keeps no positions, so the file is
-// read again as nodes; only a file that is refused or warned about is.
-func place(data []byte, fes ...*FieldError) {
-	if len(fes) == 0 {
-		return
+// lineOf is the line of the key at path ("auth.iam", "tasks[2].id") in
+// doc, or of the deepest part of path that doc has; 0 without doc.
+// Decoding keeps no positions, so a file that is refused or warned about
+// is read again as nodes to place what is said about it.
+func lineOf(doc *yaml.Node, path string) int {
+	if doc == nil {
+		return 0
 	}
-	doc := document(data)
-	for _, fe := range fes {
-		if doc == nil {
-			return
-		}
-		node := doc.Content[0]
-		fe.Line = node.Line
-		for _, part := range pathPart.FindAllString(fe.Path, -1) {
-			node = child(resolve(node), part, &fe.Line)
-			if node == nil {
-				break
+	node, line := doc.Content[0], doc.Content[0].Line
+	for _, part := range pathPart.FindAllString(path, -1) {
+		node = resolve(node)
+		var next *yaml.Node
+		if i, err := strconv.Atoi(strings.Trim(part, "[]")); err == nil && part[0] == '[' {
+			if node.Kind == yaml.SequenceNode && i < len(node.Content) {
+				next, line = node.Content[i], node.Content[i].Line
 			}
 		}
-	}
-}
-
-// child is the node at part (a key, or an index "[2]") of node, nil if
-// there is none; line becomes the line of the key or item.
-func child(node *yaml.Node, part string, line *int) *yaml.Node {
-	if i, err := strconv.Atoi(strings.Trim(part, "[]")); err == nil && part[0] == '[' {
-		if node.Kind == yaml.SequenceNode && i < len(node.Content) {
-			*line = node.Content[i].Line
-			return node.Content[i]
+		for k := 0; node.Kind == yaml.MappingNode && k+1 < len(node.Content) && next == nil; k += 2 {
+			if node.Content[k].Value == part {
+				next, line = node.Content[k+1], node.Content[k].Line
+			}
 		}
-		return nil
-	}
-	for k := 0; node.Kind == yaml.MappingNode && k+1 < len(node.Content); k += 2 {
-		if node.Content[k].Value == part {
-			*line = node.Content[k].Line
-			return node.Content[k+1]
+		if next == nil {
+			break
 		}
+		node = next
 	}
-	return nil
+	return line
 }
 
 // resolve follows an alias to what it names.
