@@ -13,19 +13,16 @@ import (
 // saved are worth.
 const MinAutoReloadInterval = time.Second
 
-// Watcher is --config.auto-reload-interval: it polls the checksum (SHA-256)
-// of the configuration file and, when the file differs from the one in
-// force, reloads through the reload of SIGHUP and POST /-/reload, so that
-// the same metrics, logs and serialization apply.
+// Watcher is --config.auto-reload-interval: it polls the checksum of the
+// configuration file and, when the file differs from the one in force,
+// reloads it as SIGHUP and POST /-/reload do. It polls because a
+// Kubernetes ConfigMap is updated by swapping the ..data symlink of its
+// volume, which inotify on the file never sees. Secret files need no
+// watcher: package auth reads them again when they change.
 //
-// It polls rather than asks inotify because a Kubernetes ConfigMap is
-// updated by swapping the ..data symlink of its volume, which a watch on
-// the file never sees. The secret files the configuration names need no
-// watcher: package auth reads them again when they change (ReadSecretFile).
-//
-// A file that fails to load is tried again at every interval until it
-// loads, so that a fix elsewhere (a secret file that was missing) takes
-// effect too; the failure is logged once per content and error.
+// A file that fails to load is tried again at every interval, so that a
+// fix elsewhere (a missing secret file) takes effect too; the failure is
+// logged once per content and error.
 type Watcher struct {
 	sc       *SafeConfig
 	file     string
@@ -63,24 +60,19 @@ func (w *Watcher) Start(reload func() error) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		w.run(quit, ticker.C, reload)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ticker.C:
+				w.check(reload)
+			}
+		}
 	}()
 	return func() {
 		close(quit)
 		ticker.Stop()
 		<-done
-	}
-}
-
-// run checks the file at every tick until quit is closed.
-func (w *Watcher) run(quit <-chan struct{}, ticks <-chan time.Time, reload func() error) {
-	for {
-		select {
-		case <-quit:
-			return
-		case <-ticks:
-			w.check(reload)
-		}
 	}
 }
 

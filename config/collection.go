@@ -8,41 +8,29 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// The keys that shape what a collection reads and how fast:
-//
-//   - max_requests_per_second caps every API call the process makes
-//     (progress queries, IAM token requests, retries), whatever the number
-//     of overlapping scrapes. 0, the default, is no cap: then only
-//     concurrency bounds the rate. Huawei Cloud's gateway throttles per
-//     account, so replicas (shards) sharing an account must divide it.
-//   - min_interval lets a scrape that comes less than this long after the
-//     last collection started serve that collection's result instead of
-//     querying the API again. 0, the default, is off. For HA pairs of
-//     Prometheus servers, set it a little below the scrape interval.
-//   - language is the X-Language of every CodeArts Check call, for the
-//     API's texts (error_msg, progress.info). Without it the service
-//     answers in Chinese; English is the default, as the logs and README
-//     are in English.
+// The keys that shape what a collection reads and how fast; README.md's
+// table and docs/ say what each does for the user.
 const (
+	// Languages of the API's texts (X-Language): without the header the
+	// service answers in Chinese, while the logs and docs are in English.
 	LanguageEnglish = "en-us"
 	LanguageChinese = "zh-cn"
 	DefaultLanguage = LanguageEnglish
 	// maxMinInterval bounds min_interval: a result older than this is not
 	// "recent" in any sense an alert rule would accept.
 	maxMinInterval = model.Duration(time.Hour)
+	// A report only changes when a check ends, which progress shows: the
+	// refresh only catches what it cannot (a check between two scrapes).
+	// Each costs two calls per task: at 10,000 tasks, a shorter minimum
+	// would spend more of the account's budget than the progress queries.
+	DefaultQualityRefreshInterval = model.Duration(30 * time.Minute)
+	MinQualityRefreshInterval     = model.Duration(5 * time.Minute)
+	// DefaultChangeMaxAge bounds what change detection misses if
+	// last_check_time does not move as expected; below MinChangeMaxAge the
+	// refreshes alone cost about as much as querying every scrape.
+	DefaultChangeMaxAge = model.Duration(time.Hour)
+	MinChangeMaxAge     = model.Duration(time.Minute)
 )
-
-// DefaultQualityRefreshInterval is how often a task's report is read when
-// no finished check calls for it: a report only changes when a check
-// finishes, which the collector sees in the task's progress, so this only
-// catches what progress cannot show (a check that started and ended
-// between two scrapes, a report edited by hand).
-const DefaultQualityRefreshInterval = model.Duration(30 * time.Minute)
-
-// MinQualityRefreshInterval bounds quality.refresh_interval: every refresh
-// costs two API calls per task, and at 10,000 tasks a shorter interval
-// would spend more of the account's API budget than the progress queries.
-const MinQualityRefreshInterval = model.Duration(5 * time.Minute)
 
 // Quality is the quality section: whether the collector reads each task's
 // report (defects, quality gate, code size) and how often without cause.
@@ -52,32 +40,19 @@ type Quality struct {
 	RefreshInterval model.Duration `yaml:"refresh_interval,omitempty"`
 }
 
-// On reports whether reports are read. A Quality that was not validated
-// is on, as the default is.
+// On reports whether reports are read: by default, even unvalidated.
 func (q *Quality) On() bool { return q.Enabled == nil || *q.Enabled }
 
 // History is the history section: whether the collector reads each task's
 // check history (CheckRecord), so that checks that started and ended
-// between two scrapes are counted too. Off, only the checks that progress
-// answers reveal are counted.
+// between two scrapes are counted too.
 type History struct {
 	// Enabled is on unless the file says enabled: false; Validate sets it.
 	Enabled *bool `yaml:"enabled,omitempty"`
 }
 
-// On reports whether the check history is read. A History that was not
-// validated is on, as the default is.
+// On reports whether the history is read: by default, even unvalidated.
 func (h *History) On() bool { return h.Enabled == nil || *h.Enabled }
-
-// DefaultChangeMaxAge is how old a change-tracked task's last progress
-// answer may grow before it is asked again although the task list shows no
-// change: the bound on what the exporter misses if last_check_time does not
-// move as expected.
-const DefaultChangeMaxAge = model.Duration(time.Hour)
-
-// MinChangeMaxAge bounds change_detection.max_age from below: shorter, and
-// the refreshes alone cost about as much as querying every scrape.
-const MinChangeMaxAge = model.Duration(time.Minute)
 
 // ChangeDetection is the change_detection section: whether a collection
 // lists the projects of its tasks first and reads the progress only of

@@ -18,8 +18,7 @@ import (
 )
 
 // decode reads the one YAML document of data into cfg. Strict: an unknown
-// or misspelt key is an error, not a silent default; so is a second
-// document, which would otherwise be ignored.
+// key or a second document is an error, not silently ignored.
 func decode(data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -30,8 +29,7 @@ func decode(data []byte, cfg *Config) error {
 		return explain(data, err)
 	}
 	// yaml.v3 decodes a document without content ("---" alone, "~") into
-	// nothing, without an error. It is placed on its "---", not on the line
-	// after, which may not exist.
+	// nothing, without an error.
 	if reflect.ValueOf(*cfg).IsZero() {
 		if doc := document(data); doc != nil && doc.Content[0].Tag == "!!null" {
 			return &FieldError{Line: doc.Line, Msg: "the YAML document that starts here holds no keys: start from " +
@@ -62,9 +60,8 @@ func document(data []byte) *yaml.Node {
 var pathPart = regexp.MustCompile(`[^.\[\]]+|\[\d+\]`)
 
 // lineOf is the line of the key at path ("auth.iam", "tasks[2].id") in
-// doc, or of the deepest part of path that doc has; 0 without doc.
-// Decoding keeps no positions, so a file that is refused or warned about
-// is read again as nodes to place what is said about it.
+// doc, or of the deepest part of path that doc has; 0 without doc. Decoding
+// keeps no positions: a file refused or warned about is read again.
 func lineOf(doc *yaml.Node, path string) int {
 	if doc == nil {
 		return 0
@@ -99,16 +96,13 @@ func resolve(node *yaml.Node) *yaml.Node {
 	return node
 }
 
-// explain says why yaml.v3 refused the document, in the file's terms: the
-// key path (auth.iam.username, tasks[3].id) and line, never a Go type.
-// yaml.v3's own errors give a line but name Go types ("field x not found in
-// type config.plain"), and errors of custom unmarshalers (durations, URLs,
-// http_client_config's checks) come with neither line nor key. So the
-// document is walked as a node tree beside the Go type it decodes into:
+// explain says why yaml.v3 refused the document in the file's terms, key
+// path and line, never a Go type: yaml.v3's errors name Go types, and those
+// of custom unmarshalers (durations, http_client_config's checks) have
+// neither line nor key. So the node tree is walked beside the Go type:
 // unknown or repeated keys and nodes of the wrong kind are found on the
-// walk; each scalar that needs more than a string, and each mapping whose
-// type checks itself, is decoded alone so the verdict is yaml.v3's own.
-// Only a refused file is walked.
+// way, and each scalar that needs more than a string, and each mapping
+// that checks itself, is decoded alone, for yaml.v3's own verdict.
 func explain(data []byte, decodeErr error) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -124,8 +118,7 @@ func explain(data []byte, decodeErr error) error {
 			return fe
 		}
 	}
-	// The last resort, for an error the walk could not place: yaml.v3's
-	// message without Go types, nor values (which may be secrets).
+	// The last resort: yaml.v3's message without Go types or values.
 	msg := goTypes.ReplaceAllStringFunc(decodeErr.Error(), func(m string) string {
 		sub := goTypes.FindStringSubmatch(m)
 		if sub[3] != "" {
@@ -137,18 +130,14 @@ func explain(data []byte, decodeErr error) error {
 }
 
 var (
-	// goTypes matches the parts of yaml.v3's messages that name Go types.
-	goTypes = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+|field (\\S+) not found in type \\S+")
-	// backquoted is how yaml.v3 quotes values.
-	backquoted = regexp.MustCompile("`[^`]*`")
-	// yamlLine is how yaml.v3 places a syntax error.
-	yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	goTypes    = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+|field (\\S+) not found in type \\S+")
+	backquoted = regexp.MustCompile("`[^`]*`") // how yaml.v3 quotes a value
+	yamlLine   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
 
-// syntaxError puts yaml.v3's syntax error in the form of the other errors.
-// Its messages for a tab ("found character that cannot start any token")
-// do not say that a tab is the cause, and give the line before it for an
-// indentation: the tab is looked for on that line and the next.
+// syntaxError puts yaml.v3's syntax error in the form of the others. Its
+// messages for a tab ("found character that cannot start any token") do
+// not say it is a tab, and may name the line before: both are searched.
 func syntaxError(data []byte, err error) error {
 	m := yamlLine.FindStringSubmatch(err.Error())
 	if m == nil {
@@ -192,8 +181,7 @@ func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 		t = t.Elem()
 	}
 	if node.Kind == yaml.ScalarNode && node.Style&yaml.TaggedStyle != 0 {
-		// An explicit tag (!!int "abc") the value does not fit fails
-		// whatever the field: decode it alone to see.
+		// A tag the value does not fit (!!int "abc") fails whatever the field.
 		return decodeAlone(node, t, path, line)
 	}
 	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
@@ -238,8 +226,7 @@ func walkStruct(node *yaml.Node, t reflect.Type, path string) *FieldError {
 	for i := 0; i+1 < len(node.Content); i += 2 {
 		k, v := node.Content[i], resolve(node.Content[i+1])
 		if k.Tag == "!!merge" {
-			// "<<: *defaults": the keys of the merged mappings count as
-			// keys here.
+			// "<<: *defaults": the merged mappings' keys count as keys here.
 			merged := []*yaml.Node{v}
 			if v.Kind == yaml.SequenceNode {
 				merged = v.Content
@@ -291,14 +278,11 @@ func yamlFields(t reflect.Type) (fields map[string]reflect.Type, rest reflect.Ty
 	return fields, rest
 }
 
-// tagMismatch is how yaml.v3 refuses a value its explicit tag does not
-// fit: "cannot decode !!str `abc` as a !!int", "!!binary value contains
-// invalid base64 data".
+// tagMismatch is how yaml.v3 refuses a value its tag does not fit.
 var tagMismatch = regexp.MustCompile("^yaml: (cannot decode |!!binary value)")
 
-// decodeAlone has yaml.v3 decode node by itself into a new t and reports
-// its error under path and line. The value of a secret never appears in
-// the message, whatever its tag.
+// decodeAlone has yaml.v3 decode node alone into a new t, and says why it
+// failed under path and line, never showing a secret's value.
 func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 	err := node.Decode(reflect.New(t).Interface())
 	if err == nil {
@@ -311,8 +295,6 @@ func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldE
 		// Its text names Go types.
 		fe.Msg = fmt.Sprintf("want %s, got %s", want(t), describe(node, t))
 		if t == taskType && node.Kind == yaml.ScalarNode {
-			// A list of bare IDs: each task is a mapping, so that it can
-			// have a name and a job_id.
 			fe.Msg += fmt.Sprintf(`; write a task as "- id: %s"`, shorten(node.Value))
 		}
 	case node.Kind != yaml.ScalarNode:

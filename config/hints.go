@@ -14,12 +14,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// What a refused file's messages suggest: the right unit, the key meant,
-// what a value should have been.
-
 var (
-	// durationParts is a number and a unit as people write them: "20",
-	// "20 sec", "5 Minutes".
+	// durationParts is a duration as people write it: "20", "5 Minutes".
 	durationParts = regexp.MustCompile(`^\s*([0-9]+)\s*([A-Za-z]*)\s*$`)
 	unitAliases   = map[string]string{
 		"ms": "ms", "msec": "ms", "millisecond": "ms", "milliseconds": "ms",
@@ -74,8 +70,7 @@ func want(t reflect.Type) string {
 	return "a string"
 }
 
-// describe names what the file has where t was expected. A scalar is
-// quoted, unless t holds secrets.
+// describe names what the file has where t was expected, never a secret.
 func describe(node *yaml.Node, t reflect.Type) string {
 	switch {
 	case node.Kind == yaml.MappingNode:
@@ -88,9 +83,8 @@ func describe(node *yaml.Node, t reflect.Type) string {
 	return fmt.Sprintf("%q", shorten(node.Value))
 }
 
-// keyAliases are the names people give keys, from other tools and the
-// console, mapped to the key they mean. One is only suggested where that
-// key exists.
+// keyAliases are the names people give keys (from other tools, the
+// console), mapped to the key meant where it exists.
 var keyAliases = map[string]string{
 	"domain": "domain_name", "account": "domain_name", "account_name": "domain_name",
 	"user": "username", "login": "username",
@@ -150,10 +144,9 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// keyPlaces maps every key of the file's schema to where it is valid: ""
-// for the top level, "auth.iam", "tasks[]" for the items of tasks. A key
-// unknown where it is but valid elsewhere is most likely indented under the
-// wrong parent.
+// keyPlaces maps every key of the schema to where it is valid: "" (the
+// top level), "auth.iam", "tasks[]" (the items of tasks). A key unknown
+// where it is but valid elsewhere is likely indented under the wrong parent.
 var keyPlaces = sync.OnceValue(func() map[string][]string {
 	places := map[string][]string{}
 	var index func(t reflect.Type, at string)
@@ -176,9 +169,8 @@ var keyPlaces = sync.OnceValue(func() map[string][]string {
 	return places
 })
 
-// yamlTagged tells the structs the file writes as mappings from those
-// written as a scalar (a URL, which wraps net/url's): only the first tag
-// their fields for YAML.
+// yamlTagged tells the structs written as mappings from those written as
+// a scalar (a URL): only the first tag their fields for YAML.
 func yamlTagged(t reflect.Type) bool {
 	for f := range t.Fields() {
 		if _, ok := f.Tag.Lookup("yaml"); ok {
@@ -189,9 +181,9 @@ func yamlTagged(t reflect.Type) bool {
 }
 
 // misplaced says where key, unknown where it is, belongs instead; "" when
-// it is a key nowhere. The exporter's own places come before
-// http_client_config's (whose username and password are not the IAM
-// user's), and the shallowest first; three at most.
+// nowhere. The exporter's own places win over http_client_config's (whose
+// username and password are not the IAM user's); three at most, the
+// shallowest first.
 func misplaced(key string) string {
 	places := slices.Clone(keyPlaces()[key])
 	own := slices.DeleteFunc(slices.Clone(places), func(p string) bool {
