@@ -53,17 +53,10 @@ type AKSK struct {
 var accessKeyPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
 
 // validate checks the auth section. region and iamEndpoint (the region's
-// IAM, "" without a region) are the defaults of the IAM endpoints and
-// projects.
+// IAM, "" without a region) are the defaults of IAM endpoints and projects.
 func (a *Auth) validate(region, iamEndpoint string) error {
-	modes := 0
-	for _, set := range []bool{a.IAM != nil, a.TokenFile != "", a.AKSK != nil} {
-		if set {
-			modes++
-		}
-	}
 	switch {
-	case modes > 1:
+	case a.IAM != nil && (a.TokenFile != "" || a.AKSK != nil), a.TokenFile != "" && a.AKSK != nil:
 		return fieldErr("auth", "set exactly one of iam, token_file, aksk")
 	case a.IAM != nil:
 		return a.IAM.validate(region, iamEndpoint)
@@ -96,22 +89,15 @@ func (i *IAM) validate(region, iamEndpoint string) error {
 	)
 }
 
-// validate checks the keys. region and iamEndpoint (the region's IAM, ""
-// without a region) are the defaults of the project lookup.
 func (k *AKSK) validate(region, iamEndpoint string) error {
 	if k.ProjectID == "" && region != "" {
 		k.IAMEndpoint = cmp.Or(k.IAMEndpoint, iamEndpoint)
 		k.ProjectName = region
 	}
-	switch {
-	case k.AccessKey == "":
-		return fieldErr("auth.aksk.access_key", "missing: the access key ID (AK)")
-	case !accessKeyPattern.MatchString(k.AccessKey):
-		// The key is not shown: a secret pasted into the wrong field
-		// would otherwise end up in a log.
-		return fieldErr("auth.aksk.access_key", "want 1 to 128 letters and digits")
-	}
 	return cmp.Or(
+		check(k.AccessKey == "", "auth.aksk.access_key", "missing: the access key ID (AK)"),
+		// Not shown: a secret pasted into the wrong field would end up in a log.
+		check(!accessKeyPattern.MatchString(k.AccessKey), "auth.aksk.access_key", "want 1 to 128 letters and digits"),
 		checkSecret("auth.aksk", "secret_key", k.SecretKey, k.SecretKeyFile, true),
 		checkURL("auth.aksk.iam_endpoint", k.IAMEndpoint),
 		check(k.ProjectID == "" && region == "", "auth.aksk.project_id",
@@ -137,8 +123,7 @@ func checkSecret(path, key string, value promconfig.Secret, file string, require
 	return nil
 }
 
-// checkSecretFile reports a secret file that cannot be read or is empty.
-// The content itself never appears in the error.
+// checkSecretFile refuses a secret file that cannot be read or is empty.
 func checkSecretFile(path, filename string) error {
 	_, err := ReadSecretFile(filename)
 	return check(err != nil, path, "%v", err)

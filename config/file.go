@@ -18,25 +18,21 @@ const (
 	// real task set, it keeps a mistaken path (a log, a disk image) from
 	// being read into memory whole.
 	MaxFileSize = 16 << 20
-	// maxSecretFileSize bounds a secret file. IAM tokens are up to 100,000
-	// characters; a larger file is a mistake (a device, a log file).
+	// maxSecretFileSize is far above an IAM token (up to 100,000 characters).
 	maxSecretFileSize = 256 << 10
 	// ExampleFile is the example configuration, at the top of the
 	// repository: where a first configuration starts.
 	ExampleFile = "codearts_check_exporter.example.yml"
 )
 
-// readFile reads a configuration file.
 func readFile(filename string) ([]byte, error) {
 	return readBounded(filename, MaxFileSize, "16 MiB")
 }
 
-// ReadSecretFile returns the content of a file holding a password, key or
-// token (password_file, token_file, secret_key_file, security_token_file),
-// without its line ending. It is the one reader of those files: Validate
-// uses it so that a missing secret is reported at load time, and package
-// auth so that a rotated one is picked up at run time. Its errors name the
-// file, never the content.
+// ReadSecretFile returns the content of a password, key or token file
+// without its line ending: Validate reads it so that a missing secret is
+// reported at load time, package auth so that a rotated one is picked up.
+// Its errors name the file, never the content.
 func ReadSecretFile(path string) (string, error) {
 	b, err := readBounded(path, maxSecretFileSize, "256 KiB")
 	if err != nil {
@@ -50,14 +46,12 @@ func ReadSecretFile(path string) (string, error) {
 	return s, nil
 }
 
-// readBounded reads a file that must be a regular file (after symlinks) of
-// at most limit bytes (limitText says it for people). Anything else is
-// refused before a byte is read: /dev/zero never ends and a FIFO blocks
-// until a writer comes, which would hang startup or a reload.
+// readBounded reads a regular file (after symlinks) of at most limit bytes
+// (limitText for people). Anything else is refused before a byte is read:
+// /dev/zero never ends and a FIFO blocks, which would hang a (re)load.
 func readBounded(filename string, limit int64, limitText string) ([]byte, error) {
-	// O_NONBLOCK: should the path be swapped for a FIFO between a check and
-	// the open, the open still returns at once; the check below, on the
-	// opened file, then refuses it. Regular files ignore the flag.
+	// O_NONBLOCK: opening a FIFO returns at once, to be refused below.
+	// Regular files ignore the flag.
 	f, err := os.OpenFile(filename, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
@@ -112,9 +106,7 @@ func missingFileHint(filename string, err error) error {
 }
 
 // setDirectory makes every relative file path of the configuration
-// relative to dir, the configuration file's directory, as Prometheus does:
-// the same file then means the same files whatever the working directory
-// of the process. Absolute paths are kept.
+// relative to dir, the file's directory, as Prometheus does.
 func (c *Config) setDirectory(dir string) {
 	a := &c.Auth
 	a.TokenFile = promconfig.JoinDir(dir, a.TokenFile)

@@ -5,11 +5,10 @@ import (
 	"strings"
 )
 
-// Real task IDs, CodeArts project IDs and IAM project IDs are all 32 hex
-// characters. A task ID must only be safe in a URL (the reference allows
-// 1 to 32 characters, and the simulator's and tests' IDs are short); a
-// project ID must be the real thing, since what people put there by
-// mistake (a region, a project name) is well formed too.
+// Real task and project IDs are 32 hex characters. A task ID need only be
+// safe in a URL (the reference allows 1 to 32 characters); a project ID
+// must be real, since what is put there by mistake (a region, a project
+// name) is well formed too.
 var (
 	hexRun    = regexp.MustCompile(`[0-9A-Fa-f]+`)
 	hexID     = regexp.MustCompile(`^[0-9A-Fa-f]{32}$`)
@@ -17,9 +16,8 @@ var (
 	regionish = regexp.MustCompile(`^[a-z]{2}-[a-z]+-[0-9]+$`)
 )
 
-// CheckTaskID reports whether id would be accepted as tasks[].id. Package
-// discovery applies it to the IDs the task list returns: they become URL
-// path segments and label values just like configured ones.
+// CheckTaskID reports whether id would be accepted as tasks[].id, for the
+// IDs discovery lists: they become URL path segments and label values too.
 func CheckTaskID(id string) error {
 	return checkID("task_id", id, MaxTaskIDLength)
 }
@@ -35,10 +33,9 @@ func checkTaskID(path, id string) error {
 	return checkID(path, id, MaxTaskIDLength)
 }
 
-// didYouMean refuses value if it holds IDs (as a console URL does), with
-// the one it likely is: the only one, or the one after the word after
-// ("task/"). The ID is a label value: the file should say what is
-// exported, so it is not taken out silently.
+// didYouMean refuses value if it holds IDs (a console URL), naming the one
+// meant: the only one, or the one after after ("task/"). It is not taken
+// out silently: the file should say what is exported.
 func didYouMean(path, value, aWhat, after string) error {
 	var ids []string
 	preferred := ""
@@ -70,9 +67,8 @@ var (
 	iamProject      = projectKind{"an", "IAM project ID", "My Credentials > API Credentials in the console lists it per region"}
 )
 
-// checkProjectID reports whether id, the value of the key at path, is a
-// project ID of kind k, and if not, what it looks like; "" is no ID to
-// check.
+// checkProjectID refuses an id at path that is not a project ID of kind
+// k, saying what it looks like; "" is no ID to check.
 func checkProjectID(path, id string, k projectKind) error {
 	switch {
 	case id == "" || hexID.MatchString(id):

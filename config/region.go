@@ -12,17 +12,13 @@ type regionHosts struct {
 	iam string // IAM base URL: tokens and project lookup for the region itself
 }
 
-// regions is the table of §3 of the API reference: where CodeArts Check
-// serves a region's tasks, and the IAM of the region (a token or AK/SK
-// project always belongs to the task's own region, even when another
-// region's host serves the API).
-//
-// For la-north-2, sa-brazil-1 and ap-southeast-3 the official SDK says
-// codearts-check.{region}, the international endpoint page devcloud.{region}.
-// The table follows the SDK: its table is what every SDK-based client sends
-// (and the exporter signs requests with the SDK's signer already), so a
-// wrong host there would not have gone unnoticed. docs/configuration.md
-// shows how to set endpoint for the other reading.
+// regions is §3 of the API reference: where CodeArts Check serves a
+// region's tasks, and the region's IAM (a token or AK/SK project belongs to
+// the task's own region, even when another region's host serves the API).
+// For la-north-2, sa-brazil-1 and ap-southeast-3 it follows the SDK
+// (codearts-check.{region}), which every SDK-based client sends, over the
+// endpoint page (devcloud.{region}): docs/configuration.md shows how to
+// set endpoint for the other reading.
 var regions = map[string]regionHosts{
 	"cn-north-4":     comHosts("cn-north-4", "cn-north-4"),
 	"cn-north-1":     comHosts("cn-north-1", "cn-north-4"),
@@ -37,9 +33,8 @@ var regions = map[string]regionHosts{
 	"eu-west-101": {api: "https://check.eu-west-101.myhuaweicloud.eu", iam: "https://iam.eu-west-101.myhuaweicloud.eu"},
 }
 
-// comHosts are the hosts of region on the main site, whose API is served
-// by apiRegion's host. A region the table does not know has its IAM there
-// too.
+// comHosts are region's hosts on the main site, its API served by
+// apiRegion's; also the IAM of a region the table does not know.
 func comHosts(region, apiRegion string) regionHosts {
 	return regionHosts{
 		api: "https://codearts-check." + apiRegion + ".myhuaweicloud.com",
@@ -49,9 +44,8 @@ func comHosts(region, apiRegion string) regionHosts {
 
 // applyRegion fills in endpoint from the region table, and returns the IAM
 // endpoint the region's credentials default to ("" without a region). A
-// region outside the table is an error unless endpoint is set: a misspelt
-// region would otherwise pass validation and fail at every scrape as a
-// network error.
+// region outside the table needs endpoint: a misspelt one would otherwise
+// fail at every scrape as a network error.
 func (c *Config) applyRegion() (iamEndpoint string, err error) {
 	hosts, known := regions[c.Region]
 	switch {

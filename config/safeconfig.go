@@ -19,9 +19,8 @@ type SafeConfig struct {
 	c      *Config
 	page   []byte    // c as /config shows it, rendered once per load
 	loaded time.Time // when c was put in force
-	// sum is the checksum of the file c was loaded from ("" for a
-	// configuration given to Set), failed whether the last load failed:
-	// what a Watcher compares the file with.
+	// What a Watcher compares the file with: the checksum of the file c
+	// was loaded from ("" after Set), and whether the last load failed.
 	sum    string
 	failed bool
 
@@ -56,9 +55,8 @@ func (sc *SafeConfig) Get() *Config {
 // ReloadConfig loads filename and, if it is valid, puts it in force. The
 // warnings are Load's, for the caller to log.
 func (sc *SafeConfig) ReloadConfig(filename string) (warnings []string, err error) {
-	// The checksum is taken before the load: should the file change in
-	// between, the file's next checksum differs from this one and a Watcher
-	// loads it again, where a checksum taken after would hide the change.
+	// Taken before the load: should the file change in between, a Watcher
+	// sees the change, where a checksum taken after would hide it.
 	sum, _ := fileChecksum(filename)
 	cfg, warnings, err := Load(filename)
 	if err != nil {
@@ -85,10 +83,9 @@ func (sc *SafeConfig) set(cfg *Config, sum string) {
 	sc.reloadTimestamp.Set(float64(now.UnixNano()) / 1e9)
 }
 
-// ServeHTTP serves /config: the configuration in force as YAML, every
-// secret shown as <secret>. The page is rendered when the configuration is
-// loaded, so a request costs writing shared bytes, not rendering 50,000
-// tasks once more: concurrent requests cannot multiply the memory.
+// ServeHTTP serves /config: the configuration in force as YAML, secrets
+// shown as <secret>. The page is rendered once per load, so that
+// concurrent requests for 50,000 tasks cannot multiply the memory.
 func (sc *SafeConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sc.mu.RLock()
 	page, loaded := sc.page, sc.loaded
