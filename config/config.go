@@ -92,10 +92,7 @@ func Load(filename string) (*Config, []string, error) {
 	}
 	// Absolute, so that the paths in force (on /config, in errors) name the
 	// same files whatever the working directory of whoever reads them.
-	dir, err := filepath.Abs(filepath.Dir(filename))
-	if err != nil {
-		dir = filepath.Dir(filename)
-	}
+	dir, _ := filepath.Abs(filepath.Dir(filename))
 	cfg, warnings, err := parse(data, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("config file %s: %w", filename, err)

@@ -2,6 +2,10 @@ package config
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -96,4 +100,108 @@ func (sc *SafeConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	http.ServeContent(w, r, "", loaded, bytes.NewReader(page))
+}
+
+// MinAutoReloadInterval is the shortest interval a Watcher polls at, as in
+// Prometheus: below it, reading the file would cost more than the seconds
+// saved are worth.
+const MinAutoReloadInterval = time.Second
+
+// Watcher is --config.auto-reload-interval: it polls the checksum of the
+// configuration file and, when the file differs from the one in force,
+// reloads it as SIGHUP and POST /-/reload do. It polls because a
+// Kubernetes ConfigMap is updated by swapping the ..data symlink of its
+// volume, which inotify on the file never sees. Secret files need no
+// watcher: package auth reads them again when they change.
+//
+// A file that fails to load is tried again at every interval, so that a
+// fix elsewhere (a missing secret file) takes effect too; the failure is
+// logged once per content and error.
+type Watcher struct {
+	sc       *SafeConfig
+	file     string
+	interval time.Duration
+	logger   *slog.Logger
+	logged   string // the content and error of the failure logged last
+}
+
+// NewWatcher checks interval, the value of --config.auto-reload-interval,
+// and returns the Watcher of file, or nil when interval is 0 (off). An
+// interval below MinAutoReloadInterval is raised to it, with a warning.
+func NewWatcher(sc *SafeConfig, file string, interval time.Duration, logger *slog.Logger) (*Watcher, error) {
+	switch {
+	case interval < 0:
+		return nil, fmt.Errorf("--config.auto-reload-interval=%s: the interval cannot be negative (0s turns automatic reloading off)", interval)
+	case interval == 0:
+		return nil, nil
+	case interval < MinAutoReloadInterval:
+		logger.Warn("--config.auto-reload-interval is below the minimum; using the minimum",
+			"interval", interval, "minimum", MinAutoReloadInterval)
+		interval = MinAutoReloadInterval
+	}
+	return &Watcher{sc: sc, file: file, interval: interval, logger: logger}, nil
+}
+
+// Start polls at the Watcher's interval in the background, calling reload
+// when the file needs loading, until the returned stop is called; stop
+// returns once no reload runs. A nil Watcher starts nothing.
+func (w *Watcher) Start(reload func() error) (stop func()) {
+	if w == nil {
+		return func() {}
+	}
+	w.logger.Info("Reloading the configuration file automatically when it changes", "file", w.file, "interval", w.interval)
+	ticker := time.NewTicker(w.interval)
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-quit:
+				return
+			case <-ticker.C:
+				w.check(reload)
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		ticker.Stop()
+		<-done
+	}
+}
+
+// check reloads unless the file is the one in force and that load
+// succeeded. An unreadable file is reloaded too: the reload fails, says
+// why, and the reload metrics show it, as Prometheus does.
+func (w *Watcher) check(reload func() error) {
+	sum, sumErr := fileChecksum(w.file)
+	w.sc.mu.RLock()
+	unchanged := sumErr == nil && sum == w.sc.sum && !w.sc.failed
+	w.sc.mu.RUnlock()
+	if unchanged {
+		w.logged = ""
+		return
+	}
+	err := reload()
+	switch key := sum + "\n" + fmt.Sprint(err); {
+	case err == nil:
+		w.logged = ""
+		w.logger.Info("Configuration reloaded", "file", w.file, "trigger", "file changed")
+	case key != w.logged:
+		w.logged = key
+		w.logger.Error("Reload failed; the previous configuration stays in force", "err", err, "trigger", "file changed")
+	default:
+		w.logger.Debug("The configuration file is still refused; trying again at the next interval", "file", w.file)
+	}
+}
+
+// fileChecksum is the hex SHA-256 of the file, read within the bounds of a
+// load (readFile).
+func fileChecksum(filename string) (string, error) {
+	data, err := readFile(filename)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }
