@@ -1,8 +1,6 @@
-// Package config owns the exporter's configuration file: reading it within
-// bounds, its schema, the defaults derived from the region, validation with
-// errors that name the file, line and key path, and SafeConfig, the
-// reloadable holder the rest of the exporter reads the current
-// configuration from, which also serves it on /config.
+// Package config owns the configuration file: reading it within bounds,
+// its schema and defaults, errors that name file, line and key, and
+// SafeConfig, the reloadable holder of the configuration in force.
 package config
 
 import (
@@ -32,12 +30,10 @@ const (
 	// MaxJobIDLength is generous: the reference gives no limit for job_id.
 	MaxJobIDLength = 128
 	// MaxTaskNameLength bounds tasks[].name, a label value on every
-	// scrape: far above a real task name, far below what would weigh on
-	// /metrics.
+	// scrape: far above a real name, far below what would weigh on /metrics.
 	MaxTaskNameLength = 256
-	// maxConcurrency stays within the idle connections prometheus/common's
-	// transport keeps per host (1000): beyond, every scrape would open new
-	// connections instead of reusing them.
+	// maxConcurrency stays within the idle connections per host that
+	// prometheus/common's transport keeps (1000), so that they are reused.
 	maxConcurrency = 1000
 )
 
@@ -65,10 +61,8 @@ type Task struct {
 	ID    string `yaml:"id"`
 	Name  string `yaml:"name,omitempty"`
 	JobID string `yaml:"job_id,omitempty"`
-	// ProjectID is the CodeArts project of the task: discovery sets it for
-	// the tasks it lists; configured, it lets change detection track the
-	// task. GitBranch is known for discovered tasks only. Both label
-	// codearts_check_task_info.
+	// ProjectID (set by discovery, or configured for change detection) and
+	// GitBranch (discovered tasks only) label codearts_check_task_info.
 	ProjectID string `yaml:"project_id,omitempty"`
 	GitBranch string `yaml:"-"`
 }
@@ -81,10 +75,8 @@ var (
 )
 
 // Load reads, defaults and validates a configuration file. Errors name the
-// file and, where it can be found, the line of the key at fault. Relative
-// file paths in it (password_file, token_file, TLS files...) are taken
-// relative to the file's directory, as Prometheus does. Warnings are about
-// what loads but is likely not what was meant; each names its line and key.
+// file and, where it can be found, the line of the key at fault. Warnings
+// are about what loads but is likely not what was meant.
 func Load(filename string) (*Config, []string, error) {
 	data, err := readFile(filename)
 	if err != nil {
@@ -134,7 +126,7 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 	return cfg, warnings, nil
 }
 
-// FieldError is a validation error about one key.
+// FieldError is an error or warning about one key, or one line.
 type FieldError struct {
 	Path   string // dotted key, e.g. tasks[2].id
 	Msg    string
@@ -169,8 +161,7 @@ func check(bad bool, path, format string, args ...any) error {
 }
 
 // Validate fills in defaults and checks every key, reporting the first
-// error in the order of the checks. It reads password and token files, so
-// that a missing secret is reported at load time.
+// error. It reads secret files, so that a missing one is reported now.
 func (c *Config) Validate() error {
 	iamEndpoint, err := c.applyRegion()
 	if err != nil {
@@ -252,11 +243,9 @@ func checkURL(path, raw string) error {
 }
 
 // String renders the configuration as YAML with every secret shown as
-// <secret>, for the /config page. The task list comes last, marshalled a
-// chunk at a time: yaml.v2 holds a whole document's events until it is
-// written, so the tasks of a large file in one document would set the
-// process's peak memory at startup (BENCHMARKS.md, "Measuring the real
-// binary's RSS").
+// <secret>, for /config. The tasks are marshalled a chunk at a time:
+// yaml.v2 holds a whole document's events until it is written, which for
+// a large file would set the process's peak memory (BENCHMARKS.md).
 func (c *Config) String() string {
 	const chunk = 256
 	head := *c

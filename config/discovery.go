@@ -9,24 +9,22 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// DefaultRefreshInterval is how often discovery lists the projects' tasks
-// when refresh_interval is not set. Tasks are created by hand, rarely; ten
-// minutes keeps a new task's wait short and the listing cost negligible.
-const DefaultRefreshInterval = model.Duration(10 * time.Minute)
-
-// MinRefreshInterval bounds how often discovery may list: every listing
-// costs one API call per page and project, and a reload already lists at
-// once, so a shorter interval only spends the account's API budget.
-const MinRefreshInterval = model.Duration(30 * time.Second)
+// Tasks are created by hand, rarely: ten minutes keeps a new task's wait
+// short and the listing's cost negligible. Every listing costs a call per
+// page and project, and a reload lists at once: listing more often than
+// the minimum would only spend the account's API budget.
+const (
+	DefaultRefreshInterval = model.Duration(10 * time.Minute)
+	MinRefreshInterval     = model.Duration(30 * time.Second)
+)
 
 // Discovery lists the tasks of CodeArts projects in the background
 // (ShowTaskListByProjectIdV2) and adds them to the static tasks.
 type Discovery struct {
 	// Projects are CodeArts project IDs, not IAM project IDs.
 	Projects []string `yaml:"projects"`
-	// Include and Exclude are regular expressions on task_name. Like
-	// Prometheus' relabelling regexes they are anchored at both ends: "web"
-	// matches the name "web" only, "web-.*" every name starting "web-".
+	// Include and Exclude are regular expressions on task_name, anchored
+	// at both ends like Prometheus' relabelling regexes.
 	Include         string         `yaml:"include,omitempty"`
 	Exclude         string         `yaml:"exclude,omitempty"`
 	RefreshInterval model.Duration `yaml:"refresh_interval,omitempty"`
@@ -35,7 +33,7 @@ type Discovery struct {
 }
 
 // Keep reports whether a discovered task with this name passes include
-// and exclude. It must be called on a validated Discovery.
+// and exclude, once validated.
 func (d *Discovery) Keep(taskName string) bool {
 	if d.include != nil && !d.include.MatchString(taskName) {
 		return false
