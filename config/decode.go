@@ -180,14 +180,11 @@ func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if node.Kind == yaml.ScalarNode && node.Style&yaml.TaggedStyle != 0 {
-		// A tag the value does not fit (!!int "abc") fails whatever the field.
-		return decodeAlone(node, t, path, line)
-	}
-	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
-		return nil // the zero value
-	}
 	switch {
+	case node.Kind == yaml.ScalarNode && node.Style&yaml.TaggedStyle != 0:
+		// A tag the value does not fit (!!int "abc") fails whatever the field.
+	case node.Kind == yaml.ScalarNode && node.Tag == "!!null":
+		return nil // the zero value
 	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
 		if fe := walkStruct(node, t, path); fe != nil || !unmarshalsItself(t) {
 			return fe

@@ -86,3 +86,14 @@ func compileAnchored(path, expr string) (*regexp.Regexp, error) {
 func atLeast(path string, d, minimum model.Duration) error {
 	return check(d < minimum, path, "%v is less than the minimum, %v", d, minimum)
 }
+
+// globStar is a '*' as a glob has it: first, or after anything but what a
+// regular expression repeats ('.', a group, a class, an escape).
+var globStar = regexp.MustCompile(`(^|[^.)\]\\])\*`)
+
+// globWarning says that expr is a regular expression, not a glob, and how
+// it is likely meant.
+func globWarning(expr string) string {
+	return fmt.Sprintf("%q looks like a glob, but it is a regular expression on the whole task name: "+
+		"for a glob's *, write .* (%q)", expr, globStar.ReplaceAllString(expr, "$1.*"))
+}

@@ -54,17 +54,16 @@ func want(t reflect.Type) string {
 	case urlType:
 		return "a URL"
 	}
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	switch z := reflect.Zero(t); {
+	case z.CanInt() || z.CanUint():
 		return "an integer"
-	case reflect.Float32, reflect.Float64:
+	case z.CanFloat():
 		return "a number"
-	case reflect.Bool:
+	case t.Kind() == reflect.Bool:
 		return "true or false"
-	case reflect.Slice, reflect.Array:
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
 		return "a list"
-	case reflect.Map, reflect.Struct:
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
 		return "a mapping"
 	}
 	return "a string"

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"regexp"
 	"strings"
 )
@@ -25,12 +26,10 @@ func CheckTaskID(id string) error {
 // checkTaskID checks a task ID at path: safe in a URL, and not a URL or
 // other text around an ID.
 func checkTaskID(path, id string) error {
-	if !hexID.MatchString(id) {
-		if err := didYouMean(path, id, "a task ID", "task/"); err != nil {
-			return err
-		}
+	if hexID.MatchString(id) {
+		return nil
 	}
-	return checkID(path, id, MaxTaskIDLength)
+	return cmp.Or(didYouMean(path, id, "a task ID", "task/"), checkID(path, id, MaxTaskIDLength))
 }
 
 // didYouMean refuses value if it holds IDs (a console URL), naming the one
@@ -81,8 +80,6 @@ func checkProjectID(path, id string, k projectKind) error {
 	case hexRun.FindString(id) == id:
 		return fieldErr(path, "%q is %d hex characters; the %s is 32 (%s)", shorten(id), len(id), k.what, k.where)
 	}
-	if err := didYouMean(path, id, k.a+" "+k.what, "project/"); err != nil {
-		return err
-	}
-	return fieldErr(path, "%q: not %s %s, which is 32 hex characters (%s)", shorten(id), k.a, k.what, k.where)
+	return cmp.Or(didYouMean(path, id, k.a+" "+k.what, "project/"),
+		fieldErr(path, "%q: not %s %s, which is 32 hex characters (%s)", shorten(id), k.a, k.what, k.where))
 }
