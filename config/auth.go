@@ -38,18 +38,16 @@ type AKSK struct {
 	// IAMEndpoint is where the project is looked up; defaults from the
 	// region, and is only filled in (and shown) when ProjectID is empty.
 	IAMEndpoint string `yaml:"iam_endpoint,omitempty"`
-	// ProjectName is the IAM project looked up: the region. Not a key of
-	// the file; kept here so that a reload to another region is a change
-	// of credentials (a new lookup), not a reuse of the old project.
+	// ProjectName, the region, is the project looked up: kept so that a
+	// reload to another region is a change of credentials (a new lookup).
 	ProjectName string `yaml:"-"`
 	// SecurityToken comes with temporary access keys (STS); optional.
 	SecurityToken     promconfig.Secret `yaml:"security_token,omitempty"`
 	SecurityTokenFile string            `yaml:"security_token_file,omitempty"`
 }
 
-// accessKeyPattern: real access keys are 20 upper-case letters and digits.
-// Anything that could break the Authorization header it travels in (comma,
-// space, '=') is refused.
+// accessKeyPattern: real access keys are 20 letters and digits; what could
+// break the Authorization header (comma, space, '=') is refused.
 var accessKeyPattern = regexp.MustCompile(`^[A-Za-z0-9]{1,128}$`)
 
 // validate checks the auth section. region and iamEndpoint (the region's
@@ -107,8 +105,8 @@ func (k *AKSK) validate(region, iamEndpoint string) error {
 	)
 }
 
-// checkSecret checks a secret given as key or in key_file under path: one
-// of the two if required, at most one otherwise, and a file that reads.
+// checkSecret checks a secret given as key or key_file under path: one of
+// the two if required, at most one otherwise.
 func checkSecret(path, key string, value promconfig.Secret, file string, required bool) error {
 	switch {
 	case value != "" && file != "" && required:

@@ -92,8 +92,7 @@ func Load(filename string) (*Config, []string, error) {
 	return cfg, warnings, nil
 }
 
-// parse decodes data, resolves its relative paths against dir and
-// validates it.
+// parse decodes data, resolves relative paths against dir, validates.
 func parse(data []byte, dir string) (*Config, []string, error) {
 	cfg := &Config{}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -126,12 +125,11 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 	return cfg, warnings, nil
 }
 
-// maxTaskIDWarnings bounds the task IDs warned about one by one: a file
-// of thousands of short IDs (a test's) gets a few lines, not thousands.
+// maxTaskIDWarnings bounds the task IDs warned about one by one: a file of
+// thousands of short IDs (a test's) gets a few lines.
 const maxTaskIDWarnings = 3
 
-// warnings lists what loads but is likely not what was meant. Their lines
-// are added by parse.
+// warnings lists what loads but is likely not what was meant.
 func (c *Config) warnings() []*FieldError {
 	var out []*FieldError
 	if d := c.Discovery; d != nil {
@@ -141,9 +139,8 @@ func (c *Config) warnings() []*FieldError {
 			}
 		}
 	}
-	// A task ID that is not 32 hex characters, as every real one is: a copy
-	// cut short by a character loads (IDs of 1 to 32 characters are valid)
-	// and would fail at every scrape as a task not found.
+	// A task ID copied a character short loads (1 to 32 characters are
+	// valid), and would fail at every scrape as a task not found.
 	const hint = "a real task ID is 32 hex characters (in the task's URL in the CodeArts console)"
 	named, more, lastID := 0, 0, ""
 	for n, t := range c.Tasks {
@@ -164,10 +161,8 @@ func (c *Config) warnings() []*FieldError {
 	if more > 0 {
 		out[len(out)-1].Msg = fmt.Sprintf("%q and %d more task IDs after it are not 32 hex characters either", lastID, more)
 	}
-	// An IAM project named after another region than region (region:
-	// la-north-2, project_name: cn-north-4, left from an example): the token
-	// would be scoped to the other region's project, while a region's tasks
-	// need a token of their own region's (region.go).
+	// An IAM project of another region (left from an example) would scope
+	// the token to that region's project, not the tasks' own (region.go).
 	if i := c.Auth.IAM; i != nil && c.Region != "" && i.ProjectName != c.Region && regionish.MatchString(i.ProjectName) {
 		out = append(out, &FieldError{Path: "auth.iam.project_name", Msg: fmt.Sprintf(
 			"%q names another region than region (%s): the token would be scoped to %s's project; "+
@@ -249,12 +244,10 @@ func validateTasks(tasks []Task, discovery bool) error {
 			checkTaskID(path+".id", t.ID),
 			check(dup, path+".id", "%q is already tasks[%d].id", t.ID, first),
 			check(name > MaxTaskNameLength, path+".name", "%d characters, more than %d", name, MaxTaskNameLength),
+			checkProjectID(path+".project_id", t.ProjectID, codeArtsProject),
 		)
 		if err == nil && t.JobID != "" {
 			err = checkID(path+".job_id", t.JobID, MaxJobIDLength)
-		}
-		if err == nil && t.ProjectID != "" {
-			err = checkProjectID(path+".project_id", t.ProjectID, codeArtsProject)
 		}
 		if err != nil {
 			return err
@@ -298,7 +291,6 @@ func checkURL(path, raw string) error {
 // yaml.v2 holds a whole document's events until it is written, which for
 // a large file would set the process's peak memory (BENCHMARKS.md).
 func (c *Config) String() string {
-	const chunk = 256
 	head := *c
 	head.Tasks = nil
 	b, err := yaml.Marshal(&head)
@@ -310,8 +302,8 @@ func (c *Config) String() string {
 	if len(c.Tasks) > 0 {
 		out.WriteString("tasks:\n")
 	}
-	for i := 0; i < len(c.Tasks); i += chunk {
-		b, err := yaml.Marshal(c.Tasks[i:min(i+chunk, len(c.Tasks))])
+	for tasks := range slices.Chunk(c.Tasks, 256) {
+		b, err := yaml.Marshal(tasks)
 		if err != nil {
 			return fmt.Sprintf("<config: %v>", err)
 		}

@@ -87,12 +87,11 @@ func atLeast(path string, d, minimum model.Duration) error {
 	return check(d < minimum, path, "%v is less than the minimum, %v", d, minimum)
 }
 
-// globStar is a '*' as a glob has it: first, or after anything but what a
-// regular expression repeats ('.', a group, a class, an escape).
+// globStar is a glob's '*': first, or after what a regular expression
+// would not repeat ('.', a group, a class, an escape).
 var globStar = regexp.MustCompile(`(^|[^.)\]\\])\*`)
 
-// globWarning says that expr is a regular expression, not a glob, and how
-// it is likely meant.
+// globWarning says expr is a regular expression, and how it is meant.
 func globWarning(expr string) string {
 	return fmt.Sprintf("%q looks like a glob, but it is a regular expression on the whole task name: "+
 		"for a glob's *, write .* (%q)", expr, globStar.ReplaceAllString(expr, "$1.*"))

@@ -14,14 +14,12 @@ import (
 )
 
 const (
-	// MaxFileSize bounds the configuration file: far above the file of any
-	// real task set, it keeps a mistaken path (a log, a disk image) from
-	// being read into memory whole.
+	// MaxFileSize is far above any real task set's file, and keeps a
+	// mistaken path (a log, a disk image) from being read whole.
 	MaxFileSize = 16 << 20
 	// maxSecretFileSize is far above an IAM token (up to 100,000 characters).
 	maxSecretFileSize = 256 << 10
-	// ExampleFile is the example configuration, at the top of the
-	// repository: where a first configuration starts.
+	// ExampleFile, at the top of the repository, is where to start.
 	ExampleFile = "codearts_check_exporter.example.yml"
 )
 
@@ -101,8 +99,8 @@ func missingFileHint(filename string, err error) error {
 	if absErr != nil {
 		where = filename
 	}
-	return fmt.Errorf("%w: copy %s (at the top of the repository) to %s and edit it, or run with --demo to try the exporter against a built-in simulator",
-		err, ExampleFile, where)
+	return fmt.Errorf("%w: copy %s (at the top of the repository) to %s and edit it, "+
+		"or run with --demo to try the exporter against a built-in simulator", err, ExampleFile, where)
 }
 
 // setDirectory makes every relative file path of the configuration

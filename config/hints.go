@@ -101,9 +101,8 @@ var keyAliases = map[string]string{
 	"rate_limit": "max_requests_per_second", "qps": "max_requests_per_second", "project_ids": "projects",
 }
 
-// unknownKey says a key is not known, and which known key it is likely
-// meant as: the same key at another level (an indentation slip), an
-// alias, or a misspelling within two edits.
+// unknownKey says a key is not known, and which it is likely meant as: the
+// same key elsewhere (an indentation slip), an alias, or within two edits.
 func unknownKey(key string, fields map[string]reflect.Type) string {
 	if where := misplaced(key); where != "" {
 		return "unknown key (" + where + ")"
@@ -179,12 +178,14 @@ func yamlTagged(t reflect.Type) bool {
 	return false
 }
 
-// misplaced says where key, unknown where it is, belongs instead; "" when
-// nowhere. The exporter's own places win over http_client_config's (whose
-// username and password are not the IAM user's); three at most, the
-// shallowest first.
+// misplaced says where key belongs instead, the exporter's own places over
+// http_client_config's (whose username is not the IAM user), three at most,
+// the shallowest first; "" when nowhere.
 func misplaced(key string) string {
 	places := slices.Clone(keyPlaces()[key])
+	if len(places) == 0 {
+		return ""
+	}
 	own := slices.DeleteFunc(slices.Clone(places), func(p string) bool {
 		return strings.HasPrefix(p+".", "http_client_config.")
 	})
@@ -204,9 +205,6 @@ func misplaced(key string) string {
 		default:
 			said = append(said, "under "+p)
 		}
-	}
-	if len(said) == 0 {
-		return ""
 	}
 	list := said[len(said)-1]
 	if n := len(said); n > 1 {

@@ -63,7 +63,8 @@ type projectKind struct{ a, what, where string }
 
 var (
 	codeArtsProject = projectKind{"a", "CodeArts project ID", "it is in the project's URL in the CodeArts console"}
-	iamProject      = projectKind{"an", "IAM project ID", "My Credentials > API Credentials in the console lists it per region"}
+	iamProject      = projectKind{"an", "IAM project ID",
+		"My Credentials > API Credentials in the console lists it per region"}
 )
 
 // checkProjectID refuses an id at path that is not a project ID of kind

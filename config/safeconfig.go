@@ -32,14 +32,14 @@ type SafeConfig struct {
 	reloadTimestamp prometheus.Gauge
 }
 
-// NewSafeConfig returns an empty holder whose reload metrics are registered
-// with reg.
+// NewSafeConfig returns an empty holder, its reload metrics in reg.
 func NewSafeConfig(reg prometheus.Registerer) *SafeConfig {
 	f := promauto.With(reg)
 	return &SafeConfig{
 		reloadSuccess: f.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace.Name, Subsystem: "config", Name: "last_reload_successful",
-			Help: "1 if the last configuration load or reload succeeded, 0 if it failed (the previous configuration stays in force).",
+			Help: "1 if the last configuration load or reload succeeded, " +
+				"0 if it failed (the previous configuration stays in force).",
 		}),
 		reloadTimestamp: f.NewGauge(prometheus.GaugeOpts{
 			Namespace: namespace.Name, Subsystem: "config", Name: "last_reload_success_timestamp_seconds",
@@ -48,15 +48,14 @@ func NewSafeConfig(reg prometheus.Registerer) *SafeConfig {
 	}
 }
 
-// Get returns the configuration in force; nil before the first load. The
-// result must be treated as read-only.
+// Get returns the configuration in force, read-only; nil before a load.
 func (sc *SafeConfig) Get() *Config {
 	sc.mu.RLock()
 	defer sc.mu.RUnlock()
 	return sc.c
 }
 
-// ReloadConfig loads filename and, if it is valid, puts it in force. The
+// ReloadConfig loads filename and, if valid, puts it in force; the
 // warnings are Load's, for the caller to log.
 func (sc *SafeConfig) ReloadConfig(filename string) (warnings []string, err error) {
 	// Taken before the load: should the file change in between, a Watcher
@@ -74,8 +73,7 @@ func (sc *SafeConfig) ReloadConfig(filename string) (warnings []string, err erro
 	return warnings, nil
 }
 
-// Set puts an already validated configuration in force (the --demo mode
-// builds its own).
+// Set puts an already validated configuration in force (--demo's).
 func (sc *SafeConfig) Set(cfg *Config) { sc.set(cfg, "") }
 
 func (sc *SafeConfig) set(cfg *Config, sum string) {
@@ -103,8 +101,7 @@ func (sc *SafeConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // MinAutoReloadInterval is the shortest interval a Watcher polls at, as in
-// Prometheus: below it, reading the file would cost more than the seconds
-// saved are worth.
+// Prometheus: below it, reading the file costs more than it saves.
 const MinAutoReloadInterval = time.Second
 
 // Watcher is --config.auto-reload-interval: it polls the checksum of the
@@ -125,13 +122,13 @@ type Watcher struct {
 	logged   string // the content and error of the failure logged last
 }
 
-// NewWatcher checks interval, the value of --config.auto-reload-interval,
-// and returns the Watcher of file, or nil when interval is 0 (off). An
-// interval below MinAutoReloadInterval is raised to it, with a warning.
+// NewWatcher returns the Watcher of file, nil when interval is 0 (off); a
+// shorter one than MinAutoReloadInterval is raised to it, with a warning.
 func NewWatcher(sc *SafeConfig, file string, interval time.Duration, logger *slog.Logger) (*Watcher, error) {
 	switch {
 	case interval < 0:
-		return nil, fmt.Errorf("--config.auto-reload-interval=%s: the interval cannot be negative (0s turns automatic reloading off)", interval)
+		return nil, fmt.Errorf("--config.auto-reload-interval=%s: the interval cannot be negative "+
+			"(0s turns automatic reloading off)", interval)
 	case interval == 0:
 		return nil, nil
 	case interval < MinAutoReloadInterval:
@@ -142,9 +139,9 @@ func NewWatcher(sc *SafeConfig, file string, interval time.Duration, logger *slo
 	return &Watcher{sc: sc, file: file, interval: interval, logger: logger}, nil
 }
 
-// Start polls at the Watcher's interval in the background, calling reload
-// when the file needs loading, until the returned stop is called; stop
-// returns once no reload runs. A nil Watcher starts nothing.
+// Start polls in the background, calling reload when the file needs
+// loading, until stop, which returns once no reload runs. A nil Watcher
+// starts nothing.
 func (w *Watcher) Start(reload func() error) (stop func()) {
 	if w == nil {
 		return func() {}
@@ -170,9 +167,8 @@ func (w *Watcher) Start(reload func() error) (stop func()) {
 	}
 }
 
-// check reloads unless the file is the one in force and that load
-// succeeded. An unreadable file is reloaded too: the reload fails, says
-// why, and the reload metrics show it, as Prometheus does.
+// check reloads unless the file is the one in force and loaded. An
+// unreadable file is reloaded too, so that the failure is said and shown.
 func (w *Watcher) check(reload func() error) {
 	sum, sumErr := fileChecksum(w.file)
 	w.sc.mu.RLock()
@@ -195,8 +191,7 @@ func (w *Watcher) check(reload func() error) {
 	}
 }
 
-// fileChecksum is the hex SHA-256 of the file, read within the bounds of a
-// load (readFile).
+// fileChecksum is the SHA-256 of the file, read within a load's bounds.
 func fileChecksum(filename string) (string, error) {
 	data, err := readFile(filename)
 	if err != nil {
