@@ -56,8 +56,8 @@ func document(data []byte) *yaml.Node {
 	return &doc
 }
 
-// pathPart is a step of a FieldError path: a key, or an index ("[2]").
-var pathPart = regexp.MustCompile(`[^.\[\]]+|\[\d+\]`)
+// pathPart is a step of a FieldError path: a key, or an index ("2" of "[2]").
+var pathPart = regexp.MustCompile(`[^.\[\]]+`)
 
 // lineOf is the line of the key at path ("auth.iam", "tasks[2].id") in
 // doc, or of the deepest part of path that doc has; 0 without doc. Decoding
@@ -70,10 +70,8 @@ func lineOf(doc *yaml.Node, path string) int {
 	for _, part := range pathPart.FindAllString(path, -1) {
 		node = resolve(node)
 		var next *yaml.Node
-		if i, err := strconv.Atoi(strings.Trim(part, "[]")); err == nil && part[0] == '[' {
-			if node.Kind == yaml.SequenceNode && i < len(node.Content) {
-				next, line = node.Content[i], node.Content[i].Line
-			}
+		if i, err := strconv.Atoi(part); err == nil && node.Kind == yaml.SequenceNode && i < len(node.Content) {
+			next, line = node.Content[i], node.Content[i].Line
 		}
 		for k := 0; node.Kind == yaml.MappingNode && k+1 < len(node.Content) && next == nil; k += 2 {
 			if node.Content[k].Value == part {
@@ -119,20 +117,16 @@ func explain(data []byte, decodeErr error) error {
 		}
 	}
 	// The last resort: yaml.v3's message without Go types or values.
-	msg := goTypes.ReplaceAllStringFunc(decodeErr.Error(), func(m string) string {
-		sub := goTypes.FindStringSubmatch(m)
-		if sub[3] != "" {
-			return "unknown key " + sub[3]
-		}
-		return "a value of the wrong type (" + sub[1] + ")"
-	})
+	msg := unknownField.ReplaceAllString(decodeErr.Error(), "unknown key $1")
+	msg = wrongType.ReplaceAllString(msg, "a value of the wrong type ($1)")
 	return errors.New(backquoted.ReplaceAllString(msg, "a value"))
 }
 
 var (
-	goTypes    = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+|field (\\S+) not found in type \\S+")
-	backquoted = regexp.MustCompile("`[^`]*`") // how yaml.v3 quotes a value
-	yamlLine   = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	wrongType    = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+")
+	backquoted   = regexp.MustCompile("`[^`]*`") // how yaml.v3 quotes a value
+	yamlLine     = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
 
 // syntaxError puts yaml.v3's syntax error in the form of the others. Its
@@ -157,8 +151,7 @@ func syntaxError(data []byte, err error) error {
 }
 
 var (
-	// obsoleteUnmarshaler is the yaml.v2-style unmarshaler of
-	// prometheus/common's types, which yaml.v3 honours.
+	// obsoleteUnmarshaler is prometheus/common's, which yaml.v3 honours.
 	obsoleteUnmarshaler = reflect.TypeFor[interface {
 		UnmarshalYAML(unmarshal func(any) error) error
 	}]()

@@ -10,9 +10,8 @@ import (
 )
 
 // Tasks are created by hand, rarely: ten minutes keeps a new task's wait
-// short and the listing's cost negligible. Every listing costs a call per
-// page and project, and a reload lists at once: listing more often than
-// the minimum would only spend the account's API budget.
+// short and the listing cheap. Every listing costs a call per page and
+// project: more often than the minimum only spends the API budget.
 const (
 	DefaultRefreshInterval = model.Duration(10 * time.Minute)
 	MinRefreshInterval     = model.Duration(30 * time.Second)
@@ -35,10 +34,7 @@ type Discovery struct {
 // Keep reports whether a discovered task with this name passes include
 // and exclude, once validated.
 func (d *Discovery) Keep(taskName string) bool {
-	if d.include != nil && !d.include.MatchString(taskName) {
-		return false
-	}
-	return d.exclude == nil || !d.exclude.MatchString(taskName)
+	return (d.include == nil || d.include.MatchString(taskName)) && (d.exclude == nil || !d.exclude.MatchString(taskName))
 }
 
 // validate checks the discovery section, if there is one.

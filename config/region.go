@@ -6,11 +6,8 @@ import (
 	"strings"
 )
 
-// regionHosts are the hosts a region's tasks are reached through.
-type regionHosts struct {
-	api string // CodeArts Check API base URL
-	iam string // IAM base URL: tokens and project lookup for the region itself
-}
+// regionHosts are the base URLs of a region's API and of its own IAM.
+type regionHosts struct{ api, iam string }
 
 // regions is §3 of the API reference: where CodeArts Check serves a
 // region's tasks, and the region's IAM (a token or AK/SK project belongs to
