@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -71,4 +72,21 @@ func refusal(t *testing.T, yaml string, secrets []string) string {
 		}
 	}
 	return msg
+}
+
+// wantWarnings writes content to file, loads it and checks that the
+// warnings are want, exactly; name names the case in failures.
+func wantWarnings(t *testing.T, file, name, content string, want []string) *Config {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, warnings, err := Load(file)
+	if err != nil {
+		t.Fatalf("%s: refused: %v", name, err)
+	}
+	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: warnings\n got %q\nwant %q", name, warnings, want)
+	}
+	return cfg
 }
