@@ -117,10 +117,10 @@ func TestEchoedCredentialsRedacted(t *testing.T) {
 		sim.AddAccessKey(simulator.AccessKey{ID: ak, Secret: sk, SecurityToken: sts, ProjectID: simulator.DefaultProjectID})
 		sim.SetTask(simulator.Task{ID: testTask, Status: simulator.IntPtr(2)})
 		sim.SetFault(testTask, simulator.Fault{Kind: simulator.FaultEchoRequest})
-		cfg, err := config.Parse([]byte("region: cn-north-4\nendpoint: " + ts.URL + "\nauth:\n  aksk:\n    access_key: " + ak +
-			"\n    secret_key: " + sk + "\n    security_token: " + sts + "\n    project_id: " + simulator.DefaultProjectID +
-			"\ntasks:\n  - id: " + testTask + "\n"))
-		if err != nil {
+		cfg := &config.Config{Region: "cn-north-4", Endpoint: ts.URL, Tasks: []config.Task{{ID: testTask}},
+			Auth: config.Auth{AKSK: &config.AKSK{AccessKey: ak, SecretKey: sk, SecurityToken: sts,
+				ProjectID: simulator.DefaultProjectID}}}
+		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
 		clients, logs := debugClients(t)
