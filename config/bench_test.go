@@ -32,7 +32,7 @@ func BenchmarkParse10000Tasks(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Parse(data); err != nil {
+		if _, err := parseYAML(data); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -2,9 +2,11 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -16,19 +18,23 @@ import (
 )
 
 // decode reads the one YAML document of data into cfg. Strict: an unknown
-// or misspelt key is an error, not a silent default; so is a second
-// document, which would otherwise be ignored.
+// key or a second document is an error, not silently ignored.
 func decode(data []byte, cfg *Config) error {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil {
-		if err == io.EOF {
-			return errors.New("the file holds no YAML document, only comments")
-		}
-		return explain(data, cfg, err)
+	switch err := dec.Decode(cfg); {
+	case err == io.EOF:
+		return errors.New("the file holds no YAML document, only comments")
+	case err != nil:
+		return explain(data, err)
 	}
-	if line, empty := emptyDocument(data); empty {
-		return &FieldError{Line: line, Msg: "the YAML document that starts here holds no keys: start from " + ExampleFile + ", or run with --demo"}
+	// yaml.v3 decodes a document without content ("---" alone, "~") into
+	// nothing, without an error.
+	if reflect.ValueOf(*cfg).IsZero() {
+		if doc := document(data); doc != nil && doc.Content[0].Tag == "!!null" {
+			return &FieldError{Line: doc.Line, Msg: "the YAML document that starts here holds no keys: start from " +
+				ExampleFile + ", or run with --demo"}
+		}
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
@@ -40,30 +46,62 @@ func decode(data []byte, cfg *Config) error {
 	return &FieldError{Line: next.Line, Msg: "a second YAML document starts here: the file must hold one document"}
 }
 
-// emptyDocument reports whether the first document of data has no content
-// ("---" alone, "~", "null"), and the line where that document starts.
-// yaml.v3 decodes such a document into nothing without an error, and would
-// place it on the line after the "---", which may not exist.
-func emptyDocument(data []byte) (line int, empty bool) {
+// document is the first YAML document of data as a node tree, nil if there
+// is none.
+func document(data []byte) *yaml.Node {
 	var doc yaml.Node
 	if yaml.Unmarshal(data, &doc) != nil || len(doc.Content) == 0 {
-		return 0, false
+		return nil
 	}
-	root := doc.Content[0]
-	return doc.Line, root.Kind == yaml.ScalarNode && root.Tag == "!!null"
+	return &doc
 }
 
-// explain says why yaml.v3 refused the document, in the file's terms: the
-// key path (auth.iam.username, tasks[3].id) and line, never a Go type.
-// yaml.v3's own errors give a line but name Go types ("field x not found in
-// type config.plain"), and errors of custom unmarshalers (durations, URLs,
-// http_client_config's checks) come with neither line nor key. So the
-// document is walked as a node tree beside the Go type it decodes into:
+// pathPart is a step of a FieldError path: a key, or an index ("2" of "[2]").
+var pathPart = regexp.MustCompile(`[^.\[\]]+`)
+
+// lineOf is the line of the key at path ("auth.iam", "tasks[2].id") in
+// doc, or of the deepest part of path that doc has; 0 without doc. Decoding
+// keeps no positions: a file refused or warned about is read again.
+func lineOf(doc *yaml.Node, path string) int {
+	if doc == nil {
+		return 0
+	}
+	node, line := doc.Content[0], doc.Content[0].Line
+	for _, part := range pathPart.FindAllString(path, -1) {
+		node = resolve(node)
+		var next *yaml.Node
+		if i, err := strconv.Atoi(part); err == nil && node.Kind == yaml.SequenceNode && i < len(node.Content) {
+			next, line = node.Content[i], node.Content[i].Line
+		}
+		for k := 0; node.Kind == yaml.MappingNode && k+1 < len(node.Content) && next == nil; k += 2 {
+			if node.Content[k].Value == part {
+				next, line = node.Content[k+1], node.Content[k].Line
+			}
+		}
+		if next == nil {
+			break
+		}
+		node = next
+	}
+	return line
+}
+
+// resolve follows an alias to what it names.
+func resolve(node *yaml.Node) *yaml.Node {
+	if node.Kind == yaml.AliasNode && node.Alias != nil {
+		return node.Alias
+	}
+	return node
+}
+
+// explain says why yaml.v3 refused the document in the file's terms, key
+// path and line, never a Go type: yaml.v3's errors name Go types, and those
+// of custom unmarshalers (durations, http_client_config's checks) have
+// neither line nor key. So the node tree is walked beside the Go type:
 // unknown or repeated keys and nodes of the wrong kind are found on the
-// walk; each scalar that needs more than a string, and each mapping whose
-// type checks itself, is decoded alone so the verdict is yaml.v3's own.
-// Only a refused file is walked.
-func explain(data []byte, into any, decodeErr error) error {
+// way, and each scalar that needs more than a string, and each mapping
+// that checks itself, is decoded alone, for yaml.v3's own verdict.
+func explain(data []byte, decodeErr error) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return syntaxError(data, err)
@@ -71,43 +109,29 @@ func explain(data []byte, into any, decodeErr error) error {
 	if len(doc.Content) > 0 {
 		root := doc.Content[0]
 		if root.Kind != yaml.MappingNode {
-			return &FieldError{Line: root.Line, Msg: "the file must be a mapping of keys (region, auth, tasks, ...), got " + describe(root, nil)}
+			return &FieldError{Line: root.Line, Msg: "the file must be a mapping of keys (region, auth, tasks, ...), got " +
+				describe(root, nil)}
 		}
-		if fe := walk(root, reflect.TypeOf(into), "", root.Line); fe != nil {
+		if fe := walk(root, reflect.TypeFor[Config](), "", root.Line); fe != nil {
 			return fe
 		}
 	}
-	return withoutGoTypes(decodeErr)
-}
-
-var (
-	// goTypes matches the parts of yaml.v3's messages that name Go types.
-	goTypes = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+|field (\\S+) not found in type \\S+")
-	// backquoted is how yaml.v3 quotes values: the last resort drops them,
-	// since it cannot tell whether the value is a secret.
-	backquoted = regexp.MustCompile("`[^`]*`")
-)
-
-// withoutGoTypes is the last resort, for an error the walk could not place:
-// yaml.v3's message without Go types or values.
-func withoutGoTypes(err error) error {
-	msg := goTypes.ReplaceAllStringFunc(err.Error(), func(m string) string {
-		sub := goTypes.FindStringSubmatch(m)
-		if sub[3] != "" {
-			return "unknown key " + sub[3]
-		}
-		return "a value of the wrong type (" + sub[1] + ")"
-	})
+	// The last resort: yaml.v3's message without Go types or values.
+	msg := unknownField.ReplaceAllString(decodeErr.Error(), "unknown key $1")
+	msg = wrongType.ReplaceAllString(msg, "a value of the wrong type ($1)")
 	return errors.New(backquoted.ReplaceAllString(msg, "a value"))
 }
 
-// yamlLine is how yaml.v3 places a syntax error.
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var (
+	unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+	wrongType    = regexp.MustCompile("cannot unmarshal (\\S+)( `[^`]*`)? into \\S+")
+	backquoted   = regexp.MustCompile("`[^`]*`") // how yaml.v3 quotes a value
+	yamlLine     = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+)
 
-// syntaxError puts yaml.v3's syntax error in the form of the other errors.
-// Its messages for a tab ("found character that cannot start any token")
-// do not say that a tab is the cause, and give the line before it for an
-// indentation: the tab is looked for on that line and the next.
+// syntaxError puts yaml.v3's syntax error in the form of the others. Its
+// messages for a tab ("found character that cannot start any token") do
+// not say it is a tab, and may name the line before: both are searched.
 func syntaxError(data []byte, err error) error {
 	m := yamlLine.FindStringSubmatch(err.Error())
 	if m == nil {
@@ -126,52 +150,39 @@ func syntaxError(data []byte, err error) error {
 	return &FieldError{Line: line, Msg: m[2]}
 }
 
-// obsoleteUnmarshaler is the yaml.v2-style unmarshaler prometheus/common's
-// types implement, which yaml.v3 honours.
-type obsoleteUnmarshaler interface {
-	UnmarshalYAML(unmarshal func(any) error) error
-}
-
 var (
-	obsoleteUnmarshalerType = reflect.TypeOf((*obsoleteUnmarshaler)(nil)).Elem()
-	unmarshalerType         = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
-	durationType            = reflect.TypeOf(model.Duration(0))
-	urlType                 = reflect.TypeOf(promconfig.URL{})
-	secretType              = reflect.TypeOf(promconfig.Secret(""))
-	taskType                = reflect.TypeOf(Task{})
+	// obsoleteUnmarshaler is prometheus/common's, which yaml.v3 honours.
+	obsoleteUnmarshaler = reflect.TypeFor[interface {
+		UnmarshalYAML(unmarshal func(any) error) error
+	}]()
+	unmarshaler  = reflect.TypeFor[yaml.Unmarshaler]()
+	durationType = reflect.TypeFor[model.Duration]()
+	urlType      = reflect.TypeFor[promconfig.URL]()
+	secretType   = reflect.TypeFor[promconfig.Secret]()
+	taskType     = reflect.TypeFor[Task]()
 )
 
 func unmarshalsItself(t reflect.Type) bool {
 	p := reflect.PointerTo(t)
-	return p.Implements(obsoleteUnmarshalerType) || p.Implements(unmarshalerType)
+	return p.Implements(obsoleteUnmarshaler) || p.Implements(unmarshaler)
 }
 
 // walk checks node against type t; path and line name it in errors.
 func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
-	if node.Kind == yaml.AliasNode && node.Alias != nil {
-		node = node.Alias
-	}
+	node = resolve(node)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if node.Kind == yaml.ScalarNode && node.Style&yaml.TaggedStyle != 0 {
-		// An explicit tag (!!int "abc") the value does not fit fails
-		// whatever the field: decode it alone to see.
-		return decodeAlone(node, t, path, line)
-	}
-	if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
-		return nil // the zero value
-	}
 	switch {
+	case node.Kind == yaml.ScalarNode && node.Style&yaml.TaggedStyle != 0:
+		// A tag the value does not fit (!!int "abc") fails whatever the field.
+	case node.Kind == yaml.ScalarNode && node.Tag == "!!null":
+		return nil // the zero value
 	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
-		if fe := walkStruct(node, t, path); fe != nil {
+		if fe := walkStruct(node, t, path); fe != nil || !unmarshalsItself(t) {
 			return fe
 		}
-		if unmarshalsItself(t) {
-			// The type's own checks (one of bearer_token, bearer_token_file...).
-			return decodeAlone(node, t, path, line)
-		}
-		return nil
+		// The type's own checks (one of bearer_token, bearer_token_file...).
 	case t.Kind() == reflect.Map && node.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k := node.Content[i]
@@ -187,13 +198,13 @@ func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 			}
 		}
 		return nil
-	case t.Kind() == reflect.String && !unmarshalsItself(t):
-		// Any untagged scalar reads as a string; checking the kind is
-		// enough and keeps the walk of 50,000 task IDs cheap.
-		if node.Kind != yaml.ScalarNode {
-			return &FieldError{Path: path, Line: line, Msg: fmt.Sprintf("want a string, got %s", describe(node, t))}
+	case t.Kind() == reflect.String:
+		// Any untagged scalar reads as a string (a Secret too); checking
+		// the kind is enough and keeps the walk of 50,000 task IDs cheap.
+		if node.Kind == yaml.ScalarNode {
+			return nil
 		}
-		return nil
+		return &FieldError{Path: path, Line: line, Msg: "want a string, got " + describe(node, t)}
 	}
 	return decodeAlone(node, t, path, line)
 }
@@ -203,11 +214,19 @@ func walkStruct(node *yaml.Node, t reflect.Type, path string) *FieldError {
 	fields, rest := yamlFields(t)
 	seen := make(map[string]int, len(node.Content)/2)
 	for i := 0; i+1 < len(node.Content); i += 2 {
-		k, v := node.Content[i], node.Content[i+1]
-		if k.Value == "<<" && k.Tag == "!!merge" {
-			// The keys of the merged mappings count as keys here.
-			if fe := walkMerge(v, t, path); fe != nil {
-				return fe
+		k, v := node.Content[i], resolve(node.Content[i+1])
+		if k.Tag == "!!merge" {
+			// "<<: *defaults": the merged mappings' keys count as keys here.
+			merged := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				merged = v.Content
+			}
+			for _, m := range merged {
+				if m = resolve(m); m.Kind == yaml.MappingNode {
+					if fe := walkStruct(m, t, path); fe != nil {
+						return fe
+					}
+				}
 			}
 			continue
 		}
@@ -220,30 +239,8 @@ func walkStruct(node *yaml.Node, t reflect.Type, path string) *FieldError {
 		if !ok && rest == nil {
 			return &FieldError{Path: p, Line: k.Line, Msg: unknownKey(k.Value, fields)}
 		}
-		if !ok {
-			ft = rest
-		}
-		if fe := walk(v, ft, p, k.Line); fe != nil {
+		if fe := walk(v, cmp.Or(ft, rest), p, k.Line); fe != nil {
 			return fe
-		}
-	}
-	return nil
-}
-
-// walkMerge checks what a merge key ("<<: *defaults") brings into a
-// mapping of struct t: a mapping, or a list of them.
-func walkMerge(v *yaml.Node, t reflect.Type, path string) *FieldError {
-	if v.Kind == yaml.AliasNode && v.Alias != nil {
-		v = v.Alias
-	}
-	switch v.Kind {
-	case yaml.MappingNode:
-		return walkStruct(v, t, path)
-	case yaml.SequenceNode:
-		for _, m := range v.Content {
-			if fe := walkMerge(m, t, path); fe != nil {
-				return fe
-			}
 		}
 	}
 	return nil
@@ -254,66 +251,44 @@ func walkMerge(v *yaml.Node, t reflect.Type, path string) *FieldError {
 // which takes every other key.
 func yamlFields(t reflect.Type) (fields map[string]reflect.Type, rest reflect.Type) {
 	fields = map[string]reflect.Type{}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if f.PkgPath != "" && !f.Anonymous {
-			continue // unexported
+	for f := range t.Fields() {
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case !f.IsExported() && !f.Anonymous, name == "-":
+		case !strings.Contains(","+opts+",", ",inline,"):
+			fields[cmp.Or(name, strings.ToLower(f.Name))] = f.Type
+		case f.Type.Kind() == reflect.Map:
+			rest = f.Type.Elem()
+		case f.Type.Kind() == reflect.Struct:
+			inner, innerRest := yamlFields(f.Type)
+			maps.Copy(fields, inner)
+			rest = cmp.Or(innerRest, rest)
 		}
-		tag := f.Tag.Get("yaml")
-		if tag == "-" {
-			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		if strings.Contains(","+opts+",", ",inline,") {
-			switch f.Type.Kind() {
-			case reflect.Struct:
-				inner, innerRest := yamlFields(f.Type)
-				for k, v := range inner {
-					fields[k] = v
-				}
-				if innerRest != nil {
-					rest = innerRest
-				}
-			case reflect.Map:
-				rest = f.Type.Elem()
-			}
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		fields[name] = f.Type
 	}
 	return fields, rest
 }
 
-// tagMismatch is how yaml.v3 refuses a value its explicit tag does not
-// fit: "cannot decode !!str `abc` as a !!int", "!!binary value contains
-// invalid base64 data".
+// tagMismatch is how yaml.v3 refuses a value its tag does not fit.
 var tagMismatch = regexp.MustCompile("^yaml: (cannot decode |!!binary value)")
 
-// decodeAlone has yaml.v3 decode node by itself into a new t and reports
-// its error under path and line. The value of a secret never appears in
-// the message, whatever its tag.
+// decodeAlone has yaml.v3 decode node alone into a new t, and says why it
+// failed under path and line, never showing a secret's value.
 func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 	err := node.Decode(reflect.New(t).Interface())
 	if err == nil {
 		return nil
 	}
-	fe := &FieldError{Path: path, Line: line}
+	fe := &FieldError{Path: path, Line: line, Msg: err.Error()}
 	var typeErr *yaml.TypeError
 	switch {
 	case errors.As(err, &typeErr):
 		// Its text names Go types.
 		fe.Msg = fmt.Sprintf("want %s, got %s", want(t), describe(node, t))
 		if t == taskType && node.Kind == yaml.ScalarNode {
-			// A list of bare IDs: each task is a mapping, so that it can
-			// have a name and a job_id.
 			fe.Msg += fmt.Sprintf(`; write a task as "- id: %s"`, shorten(node.Value))
 		}
 	case node.Kind != yaml.ScalarNode:
 		// A mapping's own checks name their keys themselves.
-		fe.Msg = err.Error()
 	case tagMismatch.MatchString(err.Error()):
 		value := "the value"
 		if t != secretType {
@@ -323,20 +298,16 @@ func decodeAlone(node *yaml.Node, t reflect.Type, path string, line int) *FieldE
 	case t == secretType:
 		fe.Msg = "want a string"
 	default:
-		msg := err.Error()
-		if !strings.Contains(msg, node.Value) {
+		if !strings.Contains(fe.Msg, node.Value) {
 			// model.Duration says "duration out of range" without the value.
-			msg = fmt.Sprintf("%q: %s", shorten(node.Value), msg)
+			fe.Msg = fmt.Sprintf("%q: %s", shorten(node.Value), fe.Msg)
 		}
-		if len(msg) > 256 {
-			msg = shorten(msg[:256])
+		if len(fe.Msg) > 256 {
+			fe.Msg = shorten(fe.Msg[:256])
 		}
-		if t == durationType {
-			if hint := durationHint(node.Value); hint != "" {
-				msg += "; " + hint
-			}
+		if hint := durationHint(node.Value); t == durationType && hint != "" {
+			fe.Msg += "; " + hint
 		}
-		fe.Msg = msg
 	}
 	return fe
 }

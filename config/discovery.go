@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"time"
@@ -8,24 +9,21 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// DefaultRefreshInterval is how often discovery lists the projects' tasks
-// when refresh_interval is not set. Tasks are created by hand, rarely; ten
-// minutes keeps a new task's wait short and the listing cost negligible.
-const DefaultRefreshInterval = model.Duration(10 * time.Minute)
-
-// MinRefreshInterval bounds how often discovery may list: every listing
-// costs one API call per page and project, and a reload already lists at
-// once, so a shorter interval only spends the account's API budget.
-const MinRefreshInterval = model.Duration(30 * time.Second)
+// Tasks are created by hand, rarely: ten minutes keeps a new task's wait
+// short and the listing cheap. Every listing costs a call per page and
+// project: more often than the minimum only spends the API budget.
+const (
+	DefaultRefreshInterval = model.Duration(10 * time.Minute)
+	MinRefreshInterval     = model.Duration(30 * time.Second)
+)
 
 // Discovery lists the tasks of CodeArts projects in the background
 // (ShowTaskListByProjectIdV2) and adds them to the static tasks.
 type Discovery struct {
 	// Projects are CodeArts project IDs, not IAM project IDs.
 	Projects []string `yaml:"projects"`
-	// Include and Exclude are regular expressions on task_name. Like
-	// Prometheus' relabelling regexes they are anchored at both ends: "web"
-	// matches the name "web" only, "web-.*" every name starting "web-".
+	// Include and Exclude are regular expressions on task_name, anchored
+	// at both ends like Prometheus' relabelling regexes.
 	Include         string         `yaml:"include,omitempty"`
 	Exclude         string         `yaml:"exclude,omitempty"`
 	RefreshInterval model.Duration `yaml:"refresh_interval,omitempty"`
@@ -34,43 +32,38 @@ type Discovery struct {
 }
 
 // Keep reports whether a discovered task with this name passes include
-// and exclude. It must be called on a validated Discovery.
+// and exclude, once validated.
 func (d *Discovery) Keep(taskName string) bool {
-	if d.include != nil && !d.include.MatchString(taskName) {
-		return false
-	}
-	return d.exclude == nil || !d.exclude.MatchString(taskName)
+	return (d.include == nil || d.include.MatchString(taskName)) && (d.exclude == nil || !d.exclude.MatchString(taskName))
 }
 
+// validate checks the discovery section, if there is one.
 func (d *Discovery) validate() error {
+	if d == nil {
+		return nil
+	}
 	if len(d.Projects) == 0 {
 		return fieldErr("discovery.projects", "missing: list at least one CodeArts project ID")
 	}
 	seen := make(map[string]int, len(d.Projects))
 	for n, p := range d.Projects {
 		path := fmt.Sprintf("discovery.projects[%d]", n)
-		if err := CheckProjectID(path, p); err != nil {
+		first, dup := seen[p]
+		seen[p] = n
+		err := cmp.Or(
+			check(p == "", path, "missing or empty"),
+			checkProjectID(path, p, codeArtsProject),
+			check(dup, path, "%q is already discovery.projects[%d]", p, first),
+		)
+		if err != nil {
 			return err
 		}
-		if first, dup := seen[p]; dup {
-			return fieldErr(path, "%q is already discovery.projects[%d]", p, first)
-		}
-		seen[p] = n
 	}
-	var err error
-	if d.include, err = compileAnchored("discovery.include", d.Include); err != nil {
-		return err
-	}
-	if d.exclude, err = compileAnchored("discovery.exclude", d.Exclude); err != nil {
-		return err
-	}
-	if d.RefreshInterval == 0 {
-		d.RefreshInterval = DefaultRefreshInterval
-	}
-	if d.RefreshInterval < MinRefreshInterval {
-		return fieldErr("discovery.refresh_interval", "%v is less than the minimum, %v", d.RefreshInterval, MinRefreshInterval)
-	}
-	return nil
+	var incErr, excErr error
+	d.include, incErr = compileAnchored("discovery.include", d.Include)
+	d.exclude, excErr = compileAnchored("discovery.exclude", d.Exclude)
+	d.RefreshInterval = cmp.Or(d.RefreshInterval, DefaultRefreshInterval)
+	return cmp.Or(incErr, excErr, atLeast("discovery.refresh_interval", d.RefreshInterval, MinRefreshInterval))
 }
 
 // compileAnchored compiles expr as ^(?:expr)$; "" is no expression.
@@ -82,15 +75,20 @@ func compileAnchored(path, expr string) (*regexp.Regexp, error) {
 	if err != nil && globStar.MatchString(expr) {
 		return nil, fieldErr(path, "%v; %s", err, globWarning(expr))
 	}
-	if err != nil {
-		return nil, fieldErr(path, "%v", err)
-	}
-	return re, nil
+	return re, check(err != nil, path, "%v", err)
 }
 
-// CheckTaskID reports whether id would be accepted as tasks[].id. Package
-// discovery applies it to the IDs the task list returns: they become URL
-// path segments and label values just like configured ones.
-func CheckTaskID(id string) error {
-	return checkID("task_id", id, MaxTaskIDLength)
+// atLeast refuses an interval below its minimum.
+func atLeast(path string, d, minimum model.Duration) error {
+	return check(d < minimum, path, "%v is less than the minimum, %v", d, minimum)
+}
+
+// globStar is a glob's '*': first, or after what a regular expression
+// would not repeat ('.', a group, a class, an escape).
+var globStar = regexp.MustCompile(`(^|[^.)\]\\])\*`)
+
+// globWarning says expr is a regular expression, and how it is meant.
+func globWarning(expr string) string {
+	return fmt.Sprintf("%q looks like a glob, but it is a regular expression on the whole task name: "+
+		"for a glob's *, write .* (%q)", expr, globStar.ReplaceAllString(expr, "$1.*"))
 }

@@ -1,7 +1,7 @@
 package config
 
 import (
-	"strings"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -15,7 +15,7 @@ const (
 const discoveryHead = "region: cn-north-4\nauth:\n  token_file: testdata/valid.yml\n"
 
 func TestDiscoveryAllowsNoStaticTasks(t *testing.T) {
-	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + ", " + projectB + "]\n"))
+	cfg, err := parseYAML([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + ", " + projectB + "]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestDiscoveryAllowsNoStaticTasks(t *testing.T) {
 }
 
 func TestDiscoveryFiltersAreAnchored(t *testing.T) {
-	cfg, err := Parse([]byte(discoveryHead +
+	cfg, err := parseYAML([]byte(discoveryHead +
 		"discovery:\n  projects: [" + projectA + "]\n  include: \"web-.*|api\"\n  exclude: \".*-legacy\"\n  refresh_interval: 1m\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +53,7 @@ func TestDiscoveryFiltersAreAnchored(t *testing.T) {
 }
 
 func TestDiscoveryNoFiltersKeepsAll(t *testing.T) {
-	cfg, err := Parse([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + "]\n"))
+	cfg, err := parseYAML([]byte(discoveryHead + "discovery:\n  projects: [" + projectA + "]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +80,24 @@ func TestDiscoveryErrors(t *testing.T) {
 	wantRefusedSaying(t, cases)
 }
 
-// A discovered task's project and branch come from the API, never from the
-// file: the keys do not exist there.
-func TestTaskProjectAndBranchAreNotKeys(t *testing.T) {
-	_, err := Parse([]byte(discoveryHead + "tasks:\n  - id: abc\n    project_id: p1\n"))
-	if err == nil || !strings.Contains(err.Error(), "project_id") {
-		t.Fatalf("err = %v, want project_id rejected as an unknown key", err)
+// include and exclude that look like globs load, with a warning naming
+// line and key; regular expressions get none.
+func TestGlobLikeFiltersWarn(t *testing.T) {
+	const head = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ndiscovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n"
+	file := filepath.Join(t.TempDir(), "c.yml")
+	for _, c := range []struct {
+		yaml string
+		want []string
+	}{
+		{head + "  include: web-*\n  exclude: old*\n", []string{
+			`line 9: discovery.include: "web-*" looks like a glob, but it is a regular expression on the whole task name: for a glob's *, write .* ("web-.*")`,
+			`line 10: discovery.exclude: "old*" looks like a glob, but it is a regular expression on the whole task name: for a glob's *, write .* ("old.*")`,
+		}},
+		{head + "  include: \"web-.*|(ab)*|[a-z]*|x\\\\*\"\n", nil},
+	} {
+		cfg := wantWarnings(t, file, c.yaml, c.yaml, c.want)
+		if c.want != nil && (!cfg.Discovery.Keep("web--") || cfg.Discovery.Keep("web-shop")) {
+			t.Error("the glob-like include is not in force as the regular expression it is")
+		}
 	}
 }

@@ -7,28 +7,49 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
+
+	promconfig "github.com/prometheus/common/config"
 )
 
-// MaxFileSize bounds the configuration file: far above the file of any
-// real task set, it keeps a mistaken path (a log, a disk image) from being
-// read into memory whole.
-const MaxFileSize = 16 << 20
+const (
+	// MaxFileSize is far above any real task set's file, and keeps a
+	// mistaken path (a log, a disk image) from being read whole.
+	MaxFileSize = 16 << 20
+	// maxSecretFileSize is far above an IAM token (up to 100,000 characters).
+	maxSecretFileSize = 256 << 10
+	// ExampleFile, at the top of the repository, is where to start.
+	ExampleFile = "codearts_check_exporter.example.yml"
+)
 
-// readFile reads a configuration file that must be a regular file (after
-// symlinks) of at most MaxFileSize bytes.
 func readFile(filename string) ([]byte, error) {
 	return readBounded(filename, MaxFileSize, "16 MiB")
 }
 
-// readBounded reads a file that must be a regular file (after symlinks) of
-// at most limit bytes (limitText says it for people). Anything else is
-// refused before a byte is read: /dev/zero never ends and a FIFO blocks
-// until a writer comes, which would hang startup or a reload.
+// ReadSecretFile returns the content of a password, key or token file
+// without its line ending: Validate reads it so that a missing secret is
+// reported at load time, package auth so that a rotated one is picked up.
+// Its errors name the file, never the content.
+func ReadSecretFile(path string) (string, error) {
+	b, err := readBounded(path, maxSecretFileSize, "256 KiB")
+	if err != nil {
+		return "", err
+	}
+	// Only the line ending is cut: a password may begin or end with a space.
+	s := strings.TrimRight(string(b), "\r\n")
+	if strings.TrimSpace(s) == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return s, nil
+}
+
+// readBounded reads a regular file (after symlinks) of at most limit bytes
+// (limitText for people). Anything else is refused before a byte is read:
+// /dev/zero never ends and a FIFO blocks, which would hang a (re)load.
 func readBounded(filename string, limit int64, limitText string) ([]byte, error) {
-	// O_NONBLOCK: should the path be swapped for a FIFO between a check and
-	// the open, the open still returns at once; the check below, on the
-	// opened file, then refuses it. Regular files ignore the flag.
+	// O_NONBLOCK: opening a FIFO returns at once, to be refused below.
+	// Regular files ignore the flag.
 	f, err := os.OpenFile(filename, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
@@ -46,13 +67,10 @@ func readBounded(filename string, limit int64, limitText string) ([]byte, error)
 	}
 	// The file may grow between Stat and the read: the reader is bounded too.
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("%s is more than the limit of %d bytes (%s)", filename, limit, limitText)
 	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is more than the limit of %d bytes (%s)", filename, limit, limitText)
-	}
-	return data, nil
+	return data, err
 }
 
 func fileKind(m os.FileMode) string {
@@ -71,20 +89,31 @@ func fileKind(m os.FileMode) string {
 	return "mode " + m.String()
 }
 
-// ExampleFile is the example configuration, at the top of the repository:
-// where a first configuration starts.
-const ExampleFile = "codearts_check_exporter.example.yml"
-
 // missingFileHint adds to err, the failure to open filename, what a first
 // run without a file should do, when the file does not exist.
 func missingFileHint(filename string, err error) error {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	where := filename
-	if abs, absErr := filepath.Abs(filename); absErr == nil {
-		where = abs
+	where, absErr := filepath.Abs(filename)
+	if absErr != nil {
+		where = filename
 	}
-	return fmt.Errorf("%w: copy %s (at the top of the repository) to %s and edit it, or run with --demo to try the exporter against a built-in simulator",
-		err, ExampleFile, where)
+	return fmt.Errorf("%w: copy %s (at the top of the repository) to %s and edit it, "+
+		"or run with --demo to try the exporter against a built-in simulator", err, ExampleFile, where)
+}
+
+// setDirectory makes every relative file path of the configuration
+// relative to dir, the file's directory, as Prometheus does.
+func (c *Config) setDirectory(dir string) {
+	a := &c.Auth
+	a.TokenFile = promconfig.JoinDir(dir, a.TokenFile)
+	if a.IAM != nil {
+		a.IAM.PasswordFile = promconfig.JoinDir(dir, a.IAM.PasswordFile)
+	}
+	if k := a.AKSK; k != nil {
+		k.SecretKeyFile = promconfig.JoinDir(dir, k.SecretKeyFile)
+		k.SecurityTokenFile = promconfig.JoinDir(dir, k.SecurityTokenFile)
+	}
+	c.HTTPClientConfig.SetDirectory(dir)
 }

@@ -17,7 +17,7 @@ import (
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("region: cn-north-4\nauth:\n  iam:\n    domain_name: a\n    username: b\n    password: hunter2\ntasks:\n  - id: abc\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := Parse(data)
+		cfg, err := parseYAML(data)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatalf("Parse(%q): empty error", data)

@@ -1,21 +1,21 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 )
 
-// What a refused file's messages suggest: the right unit, the key meant,
-// what a value should have been.
-
 var (
-	// durationParts is a number and a unit as people write them: "20",
-	// "20 sec", "5 Minutes".
+	// durationParts is a duration as people write it: "20", "5 Minutes".
 	durationParts = regexp.MustCompile(`^\s*([0-9]+)\s*([A-Za-z]*)\s*$`)
 	unitAliases   = map[string]string{
 		"ms": "ms", "msec": "ms", "millisecond": "ms", "milliseconds": "ms",
@@ -54,40 +54,36 @@ func want(t reflect.Type) string {
 	case urlType:
 		return "a URL"
 	}
-	switch t.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	switch z := reflect.Zero(t); {
+	case z.CanInt() || z.CanUint():
 		return "an integer"
-	case reflect.Float32, reflect.Float64:
+	case z.CanFloat():
 		return "a number"
-	case reflect.Bool:
+	case t.Kind() == reflect.Bool:
 		return "true or false"
-	case reflect.Slice, reflect.Array:
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
 		return "a list"
-	case reflect.Map, reflect.Struct:
+	case t.Kind() == reflect.Map || t.Kind() == reflect.Struct:
 		return "a mapping"
 	}
 	return "a string"
 }
 
-// describe names what the file has where t was expected. A scalar is
-// quoted, unless t holds secrets.
+// describe names what the file has where t was expected, never a secret.
 func describe(node *yaml.Node, t reflect.Type) string {
-	switch node.Kind {
-	case yaml.MappingNode:
+	switch {
+	case node.Kind == yaml.MappingNode:
 		return "a mapping"
-	case yaml.SequenceNode:
+	case node.Kind == yaml.SequenceNode:
 		return "a list"
-	}
-	if t == secretType {
+	case t == secretType:
 		return "a value of another kind"
 	}
 	return fmt.Sprintf("%q", shorten(node.Value))
 }
 
-// keyAliases are the names people give keys, from other tools and the
-// console, mapped to the key they mean. One is only suggested where that
-// key exists.
+// keyAliases are the names people give keys (from other tools, the
+// console), mapped to the key meant where it exists.
 var keyAliases = map[string]string{
 	"domain": "domain_name", "account": "domain_name", "account_name": "domain_name",
 	"user": "username", "login": "username",
@@ -105,34 +101,30 @@ var keyAliases = map[string]string{
 	"rate_limit": "max_requests_per_second", "qps": "max_requests_per_second", "project_ids": "projects",
 }
 
-// unknownKey says a key is not known, and which known key it is likely
-// meant as: the same key at another level (an indentation slip), an
-// alias, or a misspelling.
+// unknownKey says a key is not known, and which it is likely meant as: the
+// same key elsewhere (an indentation slip), an alias, or within two edits.
 func unknownKey(key string, fields map[string]reflect.Type) string {
 	if where := misplaced(key); where != "" {
 		return "unknown key (" + where + ")"
 	}
-	if real, ok := keyAliases[strings.ToLower(key)]; ok {
-		if _, known := fields[real]; known {
-			return "unknown key (did you mean " + real + "?)"
+	meant, bestDist := keyAliases[strings.ToLower(key)], 3
+	if _, known := fields[meant]; !known {
+		meant = ""
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
+			if d := editDistance(key, name); d < bestDist {
+				meant, bestDist = name, d
+			}
 		}
 	}
-	best, bestDist := "", 3 // suggest only within two edits
-	for name := range fields {
-		if d := editDistance(key, name); d < bestDist || (d == bestDist && name < best) {
-			best, bestDist = name, d
-		}
-	}
-	if best == "" {
+	if meant == "" {
 		return "unknown key"
 	}
-	return "unknown key (did you mean " + best + "?)"
+	return "unknown key (did you mean " + meant + "?)"
 }
 
 // editDistance is the Levenshtein distance between two short keys.
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
@@ -148,6 +140,77 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// keyPlaces maps every key of the schema to where it is valid: "" (the
+// top level), "auth.iam", "tasks[]" (the items of tasks). A key unknown
+// where it is but valid elsewhere is likely indented under the wrong parent.
+var keyPlaces = sync.OnceValue(func() map[string][]string {
+	places := map[string][]string{}
+	var index func(t reflect.Type, at string)
+	index = func(t reflect.Type, at string) {
+		fields, _ := yamlFields(t)
+		for name, ft := range fields {
+			places[name] = append(places[name], at)
+			for ft.Kind() == reflect.Pointer || ft.Kind() == reflect.Slice {
+				if ft.Kind() == reflect.Slice {
+					name += "[]"
+				}
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && yamlTagged(ft) && strings.Count(at, ".") < 5 {
+				index(ft, join(at, name))
+			}
+		}
+	}
+	index(reflect.TypeFor[Config](), "")
+	return places
+})
+
+// yamlTagged tells the structs written as mappings from those written as
+// a scalar (a URL): only the first tag their fields for YAML.
+func yamlTagged(t reflect.Type) bool {
+	for f := range t.Fields() {
+		if _, ok := f.Tag.Lookup("yaml"); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// misplaced says where key belongs instead, the exporter's own places over
+// http_client_config's (whose username is not the IAM user), three at most,
+// the shallowest first; "" when nowhere.
+func misplaced(key string) string {
+	places := slices.Clone(keyPlaces()[key])
+	if len(places) == 0 {
+		return ""
+	}
+	own := slices.DeleteFunc(slices.Clone(places), func(p string) bool {
+		return strings.HasPrefix(p+".", "http_client_config.")
+	})
+	if len(own) > 0 {
+		places = own
+	}
+	slices.SortFunc(places, func(a, b string) int {
+		return cmp.Or(strings.Count(a, ".")-strings.Count(b, "."), strings.Compare(a, b))
+	})
+	var said []string
+	for _, p := range places[:min(len(places), 3)] {
+		switch {
+		case p == "":
+			said = append(said, "at the top level")
+		case strings.HasSuffix(p, "[]"):
+			said = append(said, "in each item of "+strings.TrimSuffix(p, "[]"))
+		default:
+			said = append(said, "under "+p)
+		}
+	}
+	list := said[len(said)-1]
+	if n := len(said); n > 1 {
+		list = strings.Join(said[:n-1], ", ") + " or " + list
+	}
+	return key + " belongs " + list + ": check its indentation"
 }
 
 func join(path, key string) string {

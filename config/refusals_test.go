@@ -1,11 +1,30 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
 
-// wantRefused checks, case by case, that Parse refuses the file with
+// parseYAML is Load without a file: relative paths stay relative to the
+// working directory, and warnings are dropped.
+func parseYAML(data []byte) (*Config, error) {
+	cfg, _, err := parse(data, "")
+	return cfg, err
+}
+
+// lineCount is how many lines YAML sees in data: it also breaks lines at a
+// lone CR, NEL, LS and PS.
+func lineCount(data []byte) int {
+	s := strings.ReplaceAll(string(data), "\r\n", "\n")
+	n := 1
+	for _, brk := range []string{"\n", "\r", "\u0085", "\u2028", "\u2029"} {
+		n += strings.Count(s, brk)
+	}
+	return n
+}
+
+// wantRefused checks, case by case, that parse refuses the file with
 // exactly the error want, and that no secret shows in it.
 func wantRefused(t *testing.T, cases []struct{ name, yaml, want string }, secrets ...string) {
 	t.Helper()
@@ -38,13 +57,13 @@ func wantRefusedSaying(t *testing.T, cases []struct {
 	}
 }
 
-// refusal is the error Parse gives for yaml, which must have one that
+// refusal is the error parse gives for yaml, which must have one that
 // shows none of secrets.
 func refusal(t *testing.T, yaml string, secrets []string) string {
 	t.Helper()
-	_, err := Parse([]byte(yaml))
+	_, err := parseYAML([]byte(yaml))
 	if err == nil {
-		t.Fatalf("Parse accepted:\n%s", yaml)
+		t.Fatalf("parse accepted:\n%s", yaml)
 	}
 	msg := err.Error()
 	for _, secret := range secrets {
@@ -53,4 +72,21 @@ func refusal(t *testing.T, yaml string, secrets []string) string {
 		}
 	}
 	return msg
+}
+
+// wantWarnings writes content to file, loads it and checks that the
+// warnings are want, exactly; name names the case in failures.
+func wantWarnings(t *testing.T, file, name, content string, want []string) *Config {
+	t.Helper()
+	if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, warnings, err := Load(file)
+	if err != nil {
+		t.Fatalf("%s: refused: %v", name, err)
+	}
+	if strings.Join(warnings, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: warnings\n got %q\nwant %q", name, warnings, want)
+	}
+	return cfg
 }

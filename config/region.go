@@ -1,26 +1,20 @@
 package config
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
-// regionHosts are the hosts a region's tasks are reached through.
-type regionHosts struct {
-	api string // CodeArts Check API base URL
-	iam string // IAM base URL: tokens and project lookup for the region itself
-}
+// regionHosts are the base URLs of a region's API and of its own IAM.
+type regionHosts struct{ api, iam string }
 
-// regions is the table of §3 of the API reference: where CodeArts Check
-// serves a region's tasks, and the IAM of the region (a token or AK/SK
-// project always belongs to the task's own region, even when another
-// region's host serves the API).
-//
-// For la-north-2, sa-brazil-1 and ap-southeast-3 the official SDK says
-// codearts-check.{region}, the international endpoint page devcloud.{region}.
-// The table follows the SDK: its table is what every SDK-based client sends
-// (and the exporter signs requests with the SDK's signer already), so a
-// wrong host there would not have gone unnoticed. docs/configuration.md shows how to
+// regions is §3 of the API reference: where CodeArts Check serves a
+// region's tasks, and the region's IAM (a token or AK/SK project belongs to
+// the task's own region, even when another region's host serves the API).
+// For la-north-2, sa-brazil-1 and ap-southeast-3 it follows the SDK
+// (codearts-check.{region}), which every SDK-based client sends, over the
+// endpoint page (devcloud.{region}): docs/configuration.md shows how to
 // set endpoint for the other reading.
 var regions = map[string]regionHosts{
 	"cn-north-4":     comHosts("cn-north-4", "cn-north-4"),
@@ -33,61 +27,40 @@ var regions = map[string]regionHosts{
 	"sa-brazil-1":    comHosts("sa-brazil-1", "sa-brazil-1"),
 	"ap-southeast-3": comHosts("ap-southeast-3", "ap-southeast-3"),
 	// The EU site is a separate cloud under its own domain and host name.
-	"eu-west-101": {
-		api: "https://check.eu-west-101.myhuaweicloud.eu",
-		iam: "https://iam.eu-west-101.myhuaweicloud.eu",
-	},
+	"eu-west-101": {api: "https://check.eu-west-101.myhuaweicloud.eu", iam: "https://iam.eu-west-101.myhuaweicloud.eu"},
 }
 
-// comHosts are the .myhuaweicloud.com hosts of region, whose API is served
-// by apiRegion's host.
+// comHosts are region's hosts on the main site, its API served by
+// apiRegion's; also the IAM of a region the table does not know.
 func comHosts(region, apiRegion string) regionHosts {
 	return regionHosts{
 		api: "https://codearts-check." + apiRegion + ".myhuaweicloud.com",
-		iam: defaultIAMEndpoint(region),
+		iam: "https://iam." + region + ".myhuaweicloud.com",
 	}
-}
-
-// defaultIAMEndpoint is the IAM host of a region the table does not know:
-// the pattern every region of the main site follows.
-func defaultIAMEndpoint(region string) string {
-	return "https://iam." + region + ".myhuaweicloud.com"
-}
-
-// KnownRegions returns the regions whose hosts the exporter knows, sorted.
-func KnownRegions() []string {
-	names := make([]string, 0, len(regions))
-	for name := range regions {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 // applyRegion fills in endpoint from the region table, and returns the IAM
 // endpoint the region's credentials default to ("" without a region). A
-// region outside the table is an error unless endpoint is set: a misspelt
-// region would otherwise pass validation and fail at every scrape as a
-// network error.
+// region outside the table needs endpoint: a misspelt one would otherwise
+// fail at every scrape as a network error.
 func (c *Config) applyRegion() (iamEndpoint string, err error) {
-	if c.Region == "" {
-		if c.Endpoint == "" {
-			return "", fieldErr("region", "set region, or endpoint and the auth endpoint")
-		}
-		return "", nil
-	}
-	if !regionPattern.MatchString(c.Region) {
-		return "", fieldErr("region", "%q is not a region name like cn-north-4", c.Region)
-	}
 	hosts, known := regions[c.Region]
 	switch {
-	case known && c.Endpoint == "":
-		c.Endpoint = hosts.api
+	case c.Region == "" && c.Endpoint == "":
+		return "", fieldErr("region", "set region, or endpoint and the auth endpoint")
+	case c.Region == "":
+		return "", nil
+	case !regionPattern.MatchString(c.Region):
+		return "", fieldErr("region", "%q is not a region name like cn-north-4", c.Region)
 	case !known && c.Endpoint == "":
-		return "", fieldErr("region", "%q is not a region where CodeArts Check is known to be offered (known: %s); check the spelling, or set endpoint to use it anyway",
-			c.Region, strings.Join(KnownRegions(), ", "))
+		return "", fieldErr("region", "%q is not a region where CodeArts Check is known to be offered (known: %s); "+
+			"check the spelling, or set endpoint to use it anyway",
+			c.Region, strings.Join(slices.Sorted(maps.Keys(regions)), ", "))
 	case !known:
-		return defaultIAMEndpoint(c.Region), nil
+		return comHosts(c.Region, "").iam, nil
+	}
+	if c.Endpoint == "" {
+		c.Endpoint = hosts.api
 	}
 	return hosts.iam, nil
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,12 +24,12 @@ func TestRegionTable(t *testing.T) {
 		{"ap-southeast-3", "https://codearts-check.ap-southeast-3.myhuaweicloud.com", "https://iam.ap-southeast-3.myhuaweicloud.com"},
 		{"eu-west-101", "https://check.eu-west-101.myhuaweicloud.eu", "https://iam.eu-west-101.myhuaweicloud.eu"},
 	}
-	if len(cases) != len(KnownRegions()) {
-		t.Errorf("KnownRegions() = %v: the test covers %d regions", KnownRegions(), len(cases))
+	if len(cases) != len(slices.Sorted(maps.Keys(regions))) {
+		t.Errorf("slices.Sorted(maps.Keys(regions)) = %v: the test covers %d regions", slices.Sorted(maps.Keys(regions)), len(cases))
 	}
 	for _, c := range cases {
 		t.Run(c.region, func(t *testing.T) {
-			iam, err := Parse([]byte("region: " + c.region + "\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n"))
+			iam, err := parseYAML([]byte("region: " + c.region + "\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -35,7 +37,7 @@ func TestRegionTable(t *testing.T) {
 				t.Errorf("endpoint %q, auth.iam.endpoint %q, project_name %q; want %q, %q, %q",
 					iam.Endpoint, iam.Auth.IAM.Endpoint, iam.Auth.IAM.ProjectName, c.api, c.iam, c.region)
 			}
-			aksk, err := Parse([]byte("region: " + c.region + "\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: sk\ntasks:\n  - id: abc\n"))
+			aksk, err := parseYAML([]byte("region: " + c.region + "\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: sk\ntasks:\n  - id: abc\n"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,11 +59,11 @@ func TestRegionTable(t *testing.T) {
 // known ones, with the line of the key.
 func TestUnknownRegion(t *testing.T) {
 	for _, region := range []string{"cn-nort-4", "eu-west-0", "cn-north-9"} {
-		_, err := Parse([]byte("# a comment\nregion: " + region + "\nauth:\n  token_file: /nonexistent\ntasks:\n  - id: abc\n"))
+		_, err := parseYAML([]byte("# a comment\nregion: " + region + "\nauth:\n  token_file: /nonexistent\ntasks:\n  - id: abc\n"))
 		if err == nil {
 			t.Fatalf("region %s accepted", region)
 		}
-		for _, want := range append([]string{"line 2", "region", `"` + region + `"`, "set endpoint"}, KnownRegions()...) {
+		for _, want := range append([]string{"line 2", "region", `"` + region + `"`, "set endpoint"}, slices.Sorted(maps.Keys(regions))...) {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("region %s: error does not contain %q: %v", region, want, err)
 			}
@@ -72,21 +74,21 @@ func TestUnknownRegion(t *testing.T) {
 // With endpoint set, any well-formed region goes, and its IAM host follows
 // the main site's pattern; an explicit IAM endpoint wins.
 func TestUnknownRegionWithEndpoint(t *testing.T) {
-	cfg, err := Parse([]byte("region: ap-southeast-9\nendpoint: https://check.example.net\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: sk\ntasks:\n  - id: abc\n"))
+	cfg, err := parseYAML([]byte("region: ap-southeast-9\nendpoint: https://check.example.net\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: sk\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Endpoint != "https://check.example.net" || cfg.IAMEndpoint() != "https://iam.ap-southeast-9.myhuaweicloud.com" {
 		t.Errorf("endpoint %q, IAM endpoint %q", cfg.Endpoint, cfg.IAMEndpoint())
 	}
-	cfg, err = Parse([]byte("region: ap-southeast-9\nendpoint: https://check.example.net\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n"))
+	cfg, err = parseYAML([]byte("region: ap-southeast-9\nendpoint: https://check.example.net\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.Auth.IAM.Endpoint != "https://iam.ap-southeast-9.myhuaweicloud.com" || cfg.Auth.IAM.ProjectName != "ap-southeast-9" {
 		t.Errorf("auth.iam = %+v", cfg.Auth.IAM)
 	}
-	cfg, err = Parse([]byte("region: ap-southeast-9\nendpoint: https://check.example.net\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: sk\n    iam_endpoint: https://iam.example.net\ntasks:\n  - id: abc\n"))
+	cfg, err = parseYAML([]byte("region: ap-southeast-9\nendpoint: https://check.example.net\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: sk\n    iam_endpoint: https://iam.example.net\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestUnknownRegionWithEndpoint(t *testing.T) {
 // A known region with endpoint set keeps the endpoint (the other reading of
 // the international hosts) and the region's IAM.
 func TestKnownRegionEndpointOverride(t *testing.T) {
-	cfg, err := Parse([]byte("region: la-north-2\nendpoint: https://devcloud.la-north-2.myhuaweicloud.com\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n"))
+	cfg, err := parseYAML([]byte("region: la-north-2\nendpoint: https://devcloud.la-north-2.myhuaweicloud.com\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

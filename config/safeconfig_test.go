@@ -31,7 +31,7 @@ func TestConfigPageFollowsTheConfigurationInForce(t *testing.T) {
 	}
 	const head = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: s3cr3t\n"
 	for _, id := range []string{"first1", "second2"} {
-		cfg, err := Parse([]byte(head + "tasks:\n  - id: " + id + "\n"))
+		cfg, err := parseYAML([]byte(head + "tasks:\n  - id: " + id + "\n"))
 		if err != nil {
 			t.Fatal(err)
 		}

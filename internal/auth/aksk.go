@@ -29,50 +29,26 @@ const (
 // towards the access key's lock-out. No token is ever fetched.
 type AKSK struct {
 	accessKey, projectID string
-	secretKey            string      // when secretKeyFile is nil
-	secretKeyFile        *SecretFile // nil: secretKey is inline
-	securityToken        string      // when securityTokenFile is nil; "" = none
-	securityTokenFile    *SecretFile
+	secretKey, token     *secret // token: the security token of temporary credentials, "" for none
+	lookup               *projectLookup
 	now                  func() time.Time
 	logger               *slog.Logger
 
-	// lookup finds the project when projectID is not configured; nil
-	// when it is.
-	lookup *projectLookup
-
-	// API Gateway locks an access key for 5 minutes after 5 refused
-	// signatures in a row, so wrong credentials must cost few requests.
-	// Until a signature is known to be accepted, one request (the probe)
-	// is sent and the others wait for its verdict; after a refusal,
-	// signing pauses with the same back-off as IAM logins.
+	// API Gateway locks an access key after 5 refused signatures in a row:
+	// until a signature is accepted, one request (the probe) is sent and the
+	// others wait for its verdict; after a refusal, signing pauses.
 	mu          sync.Mutex
-	verified    bool          // a signature was accepted since the last refusal
+	order       sendOrder
 	probe       chan struct{} // closed when the probe in flight has its verdict; nil when none is
 	refusals    int           // refused signatures in a row
 	pausedUntil time.Time
-
-	// One task can be refused while the key is good (the service answers
-	// 401 for it). So a refusal is taken for the key's only when no request
-	// sent after it was accepted, and, the first time since the key was
-	// last accepted, only once a request for another path is refused too
-	// (see Done).
-	order       sendOrder
-	acceptedAt  uint64 // order of the last acceptance
-	suspect     string // path of a refusal not yet taken for the key's
-	noSuspicion bool   // a refusal was taken for the key's and none was accepted since
-	warned      bool   // the key's refusal was logged; none was accepted since
+	suspect     string // the path of a refusal not yet taken for the key's (see Done)
 }
-
-// errSignatureRefused is what a paused AK/SK signer reports.
-var errSignatureRefused = &api.Error{Code: api.CodeCredentials, Message: "the API refused the AK/SK signature (APIGW.0301)"}
 
 // NewAKSK returns a signer for cfg, a validated auth.aksk. Without a
 // project ID, the project named cfg.ProjectName (the region) is looked up
-// on cfg.IAMEndpoint through caller (aksk_project.go). Secrets come either
-// inline or from a file; a file is re-read when it changes, so rotated
-// keys and renewed temporary credentials are picked up without a restart.
-// NewAKSK reads the secret files once and fails if one is missing or
-// empty, so a broken deployment is reported at startup.
+// on cfg.IAMEndpoint through caller. Secret files are read once now, so
+// that a missing or empty one is reported at startup.
 func NewAKSK(cfg config.AKSK, caller *api.Caller, logger *slog.Logger) (*AKSK, error) {
 	if cfg.AccessKey == "" {
 		return nil, errors.New("aksk: access key is required")
@@ -81,30 +57,33 @@ func NewAKSK(cfg config.AKSK, caller *api.Caller, logger *slog.Logger) (*AKSK, e
 		return nil, errors.New("aksk: project ID, or region, IAM endpoint and caller to look it up, are required")
 	}
 	a := &AKSK{
-		accessKey:     cfg.AccessKey,
-		projectID:     cfg.ProjectID,
-		secretKey:     string(cfg.SecretKey),
-		securityToken: string(cfg.SecurityToken),
-		now:           time.Now,
-		logger:        logger,
+		accessKey: cfg.AccessKey,
+		projectID: cfg.ProjectID,
+		secretKey: newSecret(string(cfg.SecretKey), cfg.SecretKeyFile, "secret_key_file"),
+		token:     newSecret(string(cfg.SecurityToken), cfg.SecurityTokenFile, "security_token_file"),
+		now:       time.Now,
+		logger:    logger,
 	}
 	if cfg.ProjectID == "" {
-		a.lookup = &projectLookup{region: cfg.ProjectName, endpoint: cfg.IAMEndpoint, caller: caller}
+		a.lookup = &projectLookup{region: cfg.ProjectName, endpoint: cfg.IAMEndpoint, caller: caller,
+			turn: make(chan struct{}, 1)}
 	}
-	var err error
-	if cfg.SecretKeyFile != "" {
-		if a.secretKeyFile, err = NewSecretFile(cfg.SecretKeyFile, "secret_key_file"); err != nil {
-			return nil, err
-		}
-	} else if cfg.SecretKey == "" {
+	if sk, _, err := a.secrets(); err != nil {
+		return nil, err
+	} else if sk == "" {
 		return nil, errors.New("aksk: no secret key")
 	}
-	if cfg.SecurityTokenFile != "" {
-		if a.securityTokenFile, err = NewSecretFile(cfg.SecurityTokenFile, "security_token_file"); err != nil {
-			return nil, err
-		}
-	}
 	return a, nil
+}
+
+// Secrets implements SecretSource: the secret key and the security token.
+func (a *AKSK) Secrets() []string { return []string{a.secretKey.last(), a.token.last()} }
+
+func (a *AKSK) secrets() (sk, token string, err error) {
+	if sk, err = a.secretKey.Value(); err == nil {
+		token, err = a.token.Value()
+	}
+	return sk, token, err
 }
 
 // Authorize implements Authenticator: it signs req, which must have no
@@ -118,76 +97,54 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 	if err := a.admit(ctx, req.URL.Path); err != nil {
 		return err
 	}
-	projectID, err := a.project(ctx)
-	if err != nil {
-		// The lookup, if one was sent, had its verdict; this request
-		// will not be sent.
-		a.mu.Lock()
-		a.endProbe()
-		a.mu.Unlock()
-		return err
+	sk, token, err := a.secrets()
+	projectID := ""
+	if err == nil {
+		projectID, err = a.project(ctx, sk, token)
 	}
-	if err := a.sign(req, projectID); err != nil {
-		// The request will not be sent: it cannot be the probe.
-		a.mu.Lock()
-		a.endProbe()
-		a.mu.Unlock()
-		return err
+	if err == nil {
+		err = a.sign(req, projectID, sk, token)
 	}
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err != nil {
+		a.endProbe() // this request will not be sent: it cannot be the probe
+		return err
+	}
 	a.order.send(req)
-	a.mu.Unlock()
 	return nil
 }
 
 // sign adds the signature headers to req; projectID "" sends no
 // X-Project-Id (the project lookup itself).
-func (a *AKSK) sign(req *http.Request, projectID string) error {
-	sk, token, err := a.secrets()
-	if err != nil {
-		return err
-	}
-	return a.signWith(req, projectID, sk, token)
-}
-
-// signWith is sign with the secrets already read.
-func (a *AKSK) signWith(req *http.Request, projectID, sk, token string) error {
+func (a *AKSK) sign(req *http.Request, projectID, sk, token string) error {
 	host := req.Host
 	if host == "" {
 		host = req.URL.Host
 	}
 	b := request.NewHttpRequestBuilder().
 		WithEndpoint(req.URL.Scheme+"://"+host).
-		// The signer escapes each segment of the unescaped path itself. Task
-		// and project IDs are letters, digits, '-' and '_' (config
-		// validation), so escaped and unescaped paths split alike.
+		// The signer escapes each segment itself: IDs in paths are letters,
+		// digits, '-' and '_' (config validation), so no '/' is escaped.
 		WithPath(req.URL.Path).
 		WithMethod(req.Method).
-		// The signer takes the value of "host" from the endpoint.
 		AddHeaderParam("Host", host).
 		AddHeaderParam(signer.HeaderXDate, a.now().UTC().Format(signer.BasicDateFormat))
 	if projectID != "" {
+		req.Header.Set(ProjectIDHeader, projectID)
 		b.AddHeaderParam(ProjectIDHeader, projectID)
 	}
 	if token != "" {
+		req.Header.Set(SecurityTokenHeader, token)
 		b.AddHeaderParam(SecurityTokenHeader, token)
 	}
 	for key, values := range req.URL.Query() {
-		// The signer only reads reflect.Values: a plain string here would
-		// be left out of the signature without a word, and the gateway
-		// would refuse every request with a query.
+		// The signer silently leaves out values that are not reflect.Values.
 		b.AddQueryParam(key, reflect.ValueOf(values))
 	}
 	signed, err := signer.Sign(b.Build(), a.accessKey, sk)
 	if err != nil {
-		// The signer's errors name a missing ak or sk, never a value.
-		return fmt.Errorf("aksk: signing: %w", err)
-	}
-	if projectID != "" {
-		req.Header.Set(ProjectIDHeader, projectID)
-	}
-	if token != "" {
-		req.Header.Set(SecurityTokenHeader, token)
+		return fmt.Errorf("aksk: signing: %w", err) // it names a missing ak or sk, never a value
 	}
 	for name, value := range signed {
 		req.Header.Set(name, value) // X-Sdk-Date and Authorization
@@ -195,72 +152,44 @@ func (a *AKSK) signWith(req *http.Request, projectID, sk, token string) error {
 	return nil
 }
 
-// secrets returns the secret key and the security token ("" for none).
-func (a *AKSK) secrets() (sk, token string, err error) {
-	sk = a.secretKey
-	if a.secretKeyFile != nil {
-		if sk, err = a.secretKeyFile.Value(); err != nil {
-			return "", "", err
-		}
-	}
-	token = a.securityToken
-	if a.securityTokenFile != nil {
-		if token, err = a.securityTokenFile.Value(); err != nil {
-			return "", "", err
-		}
-	}
-	return sk, token, nil
-}
-
 // admit returns when a request for path may be signed and sent: at once
-// when a signature was accepted lately; as the probe when none is in
-// flight; else after the probe's verdict. It fails while signing is paused
-// after a refusal, except, after a refusal only suspected of being the
-// key's, for requests for other paths, which probe the key.
+// when a signature was accepted since the last refusal; as the probe when
+// none is in flight; else after the probe's verdict. It fails while signing
+// is paused for path (see Done).
 func (a *AKSK) admit(ctx context.Context, path string) error {
 	for {
 		a.mu.Lock()
-		if a.now().Before(a.pausedUntil) && (a.suspect == "" || a.suspect == path) {
-			err := &BackoffError{What: "AK/SK signing paused", Until: a.pausedUntil, Err: errSignatureRefused}
-			a.mu.Unlock()
+		wait, err := a.probe, error(nil)
+		switch {
+		case a.now().Before(a.pausedUntil) && (a.suspect == "" || a.suspect == path):
+			err = &BackoffError{What: "AK/SK signing paused", Until: a.pausedUntil, Err: &api.Error{
+				Code: api.CodeCredentials, Message: "the API refused the AK/SK signature (APIGW.0301)"}}
+		case a.refusals == 0 && a.order.accepted != 0: // accepted since the last refusal
+			wait = nil
+		case wait == nil:
+			a.probe = make(chan struct{})
+		}
+		a.mu.Unlock()
+		if err != nil || wait == nil {
 			return err
 		}
-		if a.verified {
-			a.mu.Unlock()
-			return nil
-		}
-		if a.probe == nil {
-			a.probe = make(chan struct{})
-			a.mu.Unlock()
-			return nil
-		}
-		wait := a.probe
-		a.mu.Unlock()
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := waitFor(ctx, wait); err != nil {
+			return err
 		}
 	}
 }
 
-// Done implements Authenticator. There is no token to renew: a refused
-// signature means a wrong or disabled key, expired temporary credentials or
-// a clock more than 15 minutes off, so the request is not sent again, and
-// signing pauses (15 s, doubling up to 5 min). The secret files are checked
-// for a change at once, and the first refusal is logged with what to check
-// (later ones show in codearts_check_api_errors_total).
+// Done implements Authenticator. A refused signature is never sent again:
+// there is no token to renew. Signing pauses (15 s, doubling up to 5 min),
+// the secret files are read again, and the key's refusal is logged once.
 //
-// A refusal is not the key's, and changes nothing for other requests, when
-// a request sent after it was accepted: the key worked after it, so the
-// refusal is the task's own. Without that evidence, the first refusal
-// since the key was last accepted (or since start) is only suspected:
-// signing pauses for that path, while requests for other paths go on one
-// at a time as probes; the first accepted ends the pause, a refused one
-// makes it the key's. So one task answering 401 does not stop the others,
-// at the price of a second refused signature when the key itself is wrong
-// and more than one task is configured (the gateway locks it at 5 in a
-// row).
+// A refusal is the task's own, and changes nothing, when a request sent
+// after it was accepted. Without that evidence, the first refusal since the
+// key was last accepted is only suspected: signing pauses for that path
+// while requests for other paths go on, one at a time, as probes; the first
+// accepted ends the pause, a refused one makes it the key's. So one task
+// answering 401 does not stop the others, at the price of a second refused
+// signature when the key itself is wrong.
 func (a *AKSK) Done(req *http.Request, v Verdict) bool {
 	a.done(req, v, false)
 	return false
@@ -271,55 +200,49 @@ func (a *AKSK) Done(req *http.Request, v Verdict) bool {
 func (a *AKSK) done(req *http.Request, v Verdict, keyWide bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	sentAt := a.order.done(req)
-	switch v {
-	case Accepted:
-		a.verified, a.refusals, a.pausedUntil = true, 0, time.Time{}
-		a.acceptedAt = a.order.event()
-		a.suspect, a.noSuspicion, a.warned = "", false, false
-	case Refused:
-		path := req.URL.Path
-		switch {
-		case a.acceptedAt > sentAt:
-			a.logger.Debug("The API refused the AK/SK signature on one request but accepted it on a later one: the refusal is that request's",
-				"path", path)
-		case !keyWide && !a.noSuspicion && a.suspect == "":
-			a.refuse(path)
-		default:
-			a.refuse("")
-		}
-	}
 	a.endProbe()
+	acceptedSince := a.order.acceptedSince(req)
+	switch {
+	case v == Accepted:
+		a.order.accepted++
+		a.refusals, a.pausedUntil, a.suspect = 0, time.Time{}, ""
+	case v != Refused:
+	case acceptedSince:
+		a.logger.Debug("The API refused the AK/SK signature on one request but accepted it on a later one: "+
+			"the refusal is that request's", "path", req.URL.Path)
+	default:
+		a.refuse(req.URL.Path, keyWide)
+	}
 }
 
-// refuse pauses signing after a refusal: for requests for suspect only
-// when suspect is not "" (see Done), else for every request. Called with
-// a.mu held.
-func (a *AKSK) refuse(suspect string) {
-	a.verified, a.suspect = false, suspect
-	a.noSuspicion = suspect == ""
+// refuse pauses signing after a refusal for path. Called with a.mu held.
+func (a *AKSK) refuse(path string, keyWide bool) {
+	keyNewlyRefused := a.refusals == 0 || a.suspect != ""
+	a.suspect = ""
+	if !keyWide && a.refusals == 0 {
+		a.suspect = path
+	}
 	a.refusals++
 	a.pausedUntil = a.now().Add(backoff(a.refusals, credentialBackoffBase))
-	if a.secretKeyFile != nil {
-		a.secretKeyFile.recheck()
-	}
-	if a.securityTokenFile != nil {
-		a.securityTokenFile.recheck()
-	}
-	const check = "If the key is refused, check access_key and secret_key, that temporary credentials (security_token) have not expired, and that this host's clock is within 15 minutes of the real time. Signing pauses before trying again, because API Gateway locks an access key for 5 minutes after 5 refused signatures in a row."
+	a.secretKey.recheck()
+	a.token.recheck()
+	const check = " If the key is refused, check access_key and secret_key, that temporary credentials " +
+		"(security_token) have not expired, and that this host's clock is within 15 minutes of the real time. " +
+		"Signing pauses between attempts: API Gateway locks an access key after 5 refused signatures in a row."
+	next := a.pausedUntil.UTC().Format(time.RFC3339)
 	switch {
-	case suspect != "":
-		a.logger.Info("The API refused the AK/SK signature on a request for one task: requests for the other tasks go on, one at a time, to tell whether the access key or that task is refused. "+check,
-			"access_key", a.accessKey, "path", suspect, "next_attempt", a.pausedUntil.UTC().Format(time.RFC3339))
-	case !a.warned:
-		a.warned = true
-		a.logger.Warn("The API refused the AK/SK signature on the IAM project lookup or on requests for more than one task: the access key is refused. "+check,
-			"access_key", a.accessKey, "next_attempt", a.pausedUntil.UTC().Format(time.RFC3339))
+	case a.suspect != "":
+		a.logger.Info("The API refused the AK/SK signature on a request for one task: requests for the other tasks "+
+			"go on, one at a time, to tell whether the access key or that task is refused."+check,
+			"access_key", a.accessKey, "path", path, "next_attempt", next)
+	case keyNewlyRefused:
+		a.logger.Warn("The API refused the AK/SK signature on the IAM project lookup or on requests for more than "+
+			"one task: the access key is refused."+check, "access_key", a.accessKey, "next_attempt", next)
 	}
 }
 
-// endProbe lets the requests waiting for a probe's verdict go on, as the
-// next probe or signed. Called with a.mu held.
+// endProbe lets the requests waiting for a probe's verdict go on. Called
+// with a.mu held.
 func (a *AKSK) endProbe() {
 	if a.probe != nil {
 		close(a.probe)

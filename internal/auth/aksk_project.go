@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -25,201 +26,128 @@ const ProjectLookupEndpoint = "iam_projects"
 // projectLookup finds the IAM project ID for AK/SK requests when none is
 // configured, as the SDK does: a signed GET {iam}/v3/projects?name={region}
 // without X-Project-Id. The answer is kept until the credentials change.
-// Fields below caller are guarded by AKSK.mu.
 type projectLookup struct {
 	region, endpoint string
 	caller           *api.Caller
 
-	id          string        // the project found; "" = none yet
-	key         [32]byte      // the credentials id (or err) was found with
-	running     chan struct{} // closed when the lookup in flight ends; nil when none is
-	err         error         // the last failed lookup, kept until nextAttempt
-	failures    int           // failed lookups in a row
-	nextAttempt time.Time
-}
-
-// credentialsKey identifies the credentials in force without keeping
-// another copy of the secrets.
-func credentialsKey(ak, sk, token string) [32]byte {
-	return sha256.Sum256([]byte(ak + "\x00" + sk + "\x00" + token))
+	// turn is held by the one request that looks the project up or reads
+	// the outcome; it guards the fields below.
+	turn     chan struct{}
+	key      [32]byte // a hash of the credentials id or err was found with
+	id       string   // "": none found
+	err      error    // the last failure, reported until nextTry
+	failures int      // failed lookups in a row
+	nextTry  time.Time
 }
 
 // project returns the project ID to send as X-Project-Id: the configured
-// one, or the one looked up with the credentials in force. However many
-// requests need it at once, one lookup is in flight; its failure is
-// reported to every request until the back-off after it ends, so a broken
-// lookup costs one IAM request per back-off, not one per task.
-func (a *AKSK) project(ctx context.Context) (string, error) {
+// one, or the one looked up with the credentials in force. One lookup is
+// sent at a time, and its failure is reported to every request until the
+// back-off after it ends: a broken lookup costs one request per back-off.
+// The lookup passed the same gate as every AK/SK request (admit), and its
+// verdict counts like theirs: a refused signature pauses signing.
+func (a *AKSK) project(ctx context.Context, sk, token string) (string, error) {
 	l := a.lookup
 	if l == nil {
 		return a.projectID, nil
 	}
-	sk, token, err := a.secrets()
-	if err != nil {
-		return "", err
+	select {
+	case l.turn <- struct{}{}:
+		defer func() { <-l.turn }()
+	case <-ctx.Done():
+		return "", ctx.Err()
 	}
-	key := credentialsKey(a.accessKey, sk, token)
-	for {
-		a.mu.Lock()
-		switch {
-		case l.id != "" && l.key == key:
-			id := l.id
-			a.mu.Unlock()
-			return id, nil
-		case l.running == nil && l.err != nil && l.key == key && a.now().Before(l.nextAttempt):
-			err := fmt.Errorf("no IAM project ID: next lookup at %s after: %w", l.nextAttempt.UTC().Format(time.RFC3339), l.err)
-			a.mu.Unlock()
-			return "", err
-		case l.running == nil:
-			done := make(chan struct{})
-			l.running = done
-			a.mu.Unlock()
-			id, v, err := a.lookupProject(ctx, sk, token)
-			a.mu.Lock()
-			l.running = nil
-			close(done)
-			l.record(id, err, key, a.retryAt(err, v, ctx.Err() != nil))
-			a.mu.Unlock()
-			return id, err
-		}
-		wait := l.running
-		a.mu.Unlock()
-		select {
-		case <-wait:
-			// Loop: take the project found, or the lookup's error.
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
-	}
-}
-
-// retryAt is when a lookup may follow one that failed with err and verdict
-// v: after a refused signature, when the gate's pause ends (no request
-// admitted before the refusal may sign again); after another failure, at
-// the IAM token back-off; at once when the caller's context cut the lookup
-// short, which taught nothing. Called with AKSK.mu held.
-func (a *AKSK) retryAt(err error, v Verdict, canceled bool) time.Time {
-	l := a.lookup
+	key := sha256.Sum256([]byte(a.accessKey + "\x00" + sk + "\x00" + token))
 	switch {
-	case err == nil || canceled && v != Refused:
-		return time.Time{}
-	case v == Refused:
-		return a.pausedUntil
+	case l.key == key && l.id != "":
+		return l.id, nil
+	case l.key == key && l.err != nil && a.now().Before(l.nextTry):
+		return "", fmt.Errorf("no IAM project ID: next lookup at %s after: %w",
+			l.nextTry.UTC().Format(time.RFC3339), l.err)
 	}
-	return a.now().Add(backoff(l.failures+1, iamBackoffBase(err)))
-}
-
-// record keeps the outcome of a lookup made with the credentials key; a
-// failure is reported to every request until retryAt. Called with AKSK.mu
-// held.
-func (l *projectLookup) record(id string, err error, key [32]byte, retryAt time.Time) {
-	l.key = key
-	if err == nil {
-		l.id, l.err, l.failures, l.nextAttempt = id, nil, 0, time.Time{}
-		return
-	}
-	l.id = ""
-	if retryAt.IsZero() {
-		return
-	}
-	l.failures++
-	l.err, l.nextAttempt = err, retryAt
-}
-
-// projectsResponse is the part of IAM's project list the lookup reads.
-type projectsResponse struct {
-	Projects *[]struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	} `json:"projects"`
-}
-
-// lookupProject sends the lookup, signed with the same gate as every AK/SK
-// request: its verdict goes to Done, so a refused signature pauses signing
-// like any other. The caller has been admitted by the gate.
-func (a *AKSK) lookupProject(ctx context.Context, sk, token string) (string, Verdict, error) {
-	l := a.lookup
+	l.key, l.id = key, ""
 	u := strings.TrimSuffix(l.endpoint, "/") + "/v3/projects?" + url.Values{"name": {l.region}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", Unknown, fmt.Errorf("auth.aksk.iam_endpoint %q: %w", l.endpoint, err)
+		return "", fmt.Errorf("auth.aksk.iam_endpoint %q: %w", l.endpoint, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	if err := a.signWith(req, "", sk, token); err != nil {
-		return "", Unknown, err
+	if err := a.sign(req, "", sk, token); err != nil {
+		return "", err
 	}
-	var id string
 	err = l.caller.Do(req, ProjectLookupEndpoint, func(resp *api.Response) error {
 		var err error
-		id, err = l.decode(resp)
+		l.id, err = decodeProjects(resp, l.region)
 		return err
 	})
 	v := lookupVerdict(err)
 	a.done(req, v, true)
-	if err != nil {
-		return "", v, fmt.Errorf("looking up the IAM project of region %s on %s (set auth.aksk.project_id to skip the lookup): %w", l.region, l.endpoint, err)
+	if err == nil {
+		l.err, l.failures = nil, 0
+		return l.id, nil
 	}
-	return id, v, nil
+	err = fmt.Errorf("looking up the IAM project of region %s on %s (set auth.aksk.project_id to skip the lookup): %w",
+		l.region, l.endpoint, err)
+	if v != Refused && ctx.Err() != nil {
+		return "", err // cut short by the caller: nothing was learnt
+	}
+	l.failures++
+	l.err, l.nextTry = err, a.now().Add(backoff(l.failures, iamBackoffBase(err)))
+	return "", err
 }
 
-// decode reads the project list: exactly one project, named after the
+// decodeProjects reads IAM's project list: exactly one project, named
 // region, must be in it.
-func (l *projectLookup) decode(resp *api.Response) (string, error) {
-	var body projectsResponse
+func decodeProjects(resp *api.Response, region string) (string, error) {
+	var body struct {
+		Projects *[]struct{ ID, Name string } `json:"projects"`
+	}
 	if err := json.Unmarshal(resp.Body, &body); err != nil {
 		return "", fmt.Errorf("IAM project list: %w", err)
 	}
 	if body.Projects == nil {
-		return "", fmt.Errorf("IAM project list has no projects key")
+		return "", errors.New("IAM project list has no projects key")
 	}
 	var ids []string
 	for _, p := range *body.Projects {
 		// Only the exact name: an IAM that ignored the filter would list
 		// every project of the account.
-		if p.Name == l.region {
+		if p.Name == region {
 			ids = append(ids, p.ID)
 		}
 	}
+	var msg string
 	switch {
 	case len(ids) == 0:
-		return "", &api.Error{Code: CodeProjectLookup, HTTPStatus: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"),
-			Message: fmt.Sprintf("the account has no IAM project named %s: check that the region is enabled for the account, or set auth.aksk.project_id", l.region)}
+		msg = fmt.Sprintf("the account has no IAM project named %s: check that the region is enabled for the account, "+
+			"or set auth.aksk.project_id", region)
 	case len(ids) > 1:
-		return "", &api.Error{Code: CodeProjectLookup, HTTPStatus: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"),
-			Message: fmt.Sprintf("the account has %d IAM projects named %s (%s): set auth.aksk.project_id to the one to use", len(ids), l.region, strings.Join(ids, ", "))}
+		msg = fmt.Sprintf("the account has %d IAM projects named %s (%s): set auth.aksk.project_id to the one to use",
+			len(ids), region, strings.Join(ids, ", "))
+	case !safeProjectID.MatchString(ids[0]):
+		return "", fmt.Errorf("IAM project id %q of %s: want 1 to 64 letters, digits, '-' or '_'", ids[0], region)
+	default:
+		return ids[0], nil
 	}
-	if !projectIDPattern(ids[0]) {
-		return "", fmt.Errorf("IAM project id %q of %s: want 1 to 64 letters, digits, '-' or '_'", ids[0], l.region)
-	}
-	return ids[0], nil
+	return "", &api.Error{Code: CodeProjectLookup, HTTPStatus: resp.StatusCode,
+		RequestID: resp.Header.Get("X-Request-Id"), Message: msg}
 }
 
-// projectIDPattern is what config accepts for auth.aksk.project_id: the ID
-// travels in a signed header, so nothing else may come from the answer.
-func projectIDPattern(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+// safeProjectID is what may come from the answer: the ID travels in a
+// signed header.
+var safeProjectID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // lookupVerdict reads what IAM's answer to the lookup says of the
 // signature. Whatever the body, a 401 is a refusal; any other answer from
 // IAM below 500 got past the signature check.
 func lookupVerdict(err error) Verdict {
-	if err == nil {
-		return Accepted
-	}
 	var apiErr *api.Error
-	if !errors.As(err, &apiErr) || apiErr.HTTPStatus == 0 || apiErr.HTTPStatus >= 500 {
+	switch {
+	case err == nil:
+		return Accepted
+	case !errors.As(err, &apiErr) || apiErr.HTTPStatus == 0 || apiErr.HTTPStatus >= 500:
 		return Unknown
-	}
-	if apiErr.HTTPStatus == http.StatusUnauthorized || apiErr.Code == "APIGW.0301" {
+	case apiErr.HTTPStatus == http.StatusUnauthorized || apiErr.Code == "APIGW.0301":
 		return Refused
 	}
 	return Accepted

@@ -12,22 +12,18 @@ package auth
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
-
-	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
+	"time"
 )
 
 // Verdict is what the API's answer to a request says of its credentials.
 type Verdict int
 
 const (
-	// Unknown: no answer came (network error, timeout), nothing was learnt.
-	Unknown Verdict = iota
-	// Accepted: the API answered without refusing the credentials.
-	Accepted
-	// Refused: the API answered 401 (or an authentication error code).
-	Refused
+	Unknown  Verdict = iota // no answer came (network error, timeout): nothing was learnt
+	Accepted                // the API answered without refusing the credentials
+	Refused                 // the API answered 401 (or an authentication error code)
 )
 
 // Authenticator puts credentials on outgoing API requests.
@@ -42,22 +38,81 @@ type Authenticator interface {
 	Done(req *http.Request, v Verdict) (retry bool)
 }
 
+// SecretSource is an Authenticator that can list the secrets it uses, so
+// that they can be redacted from what an API sends back (api.Caller's
+// Secrets): an API that echoes a request, or a proxy that quotes one,
+// must not put a password or a key in an error or a log line.
+type SecretSource interface {
+	// Secrets returns the secrets in use now; it reads no file and is safe
+	// for concurrent use.
+	Secrets() []string
+}
+
+var (
+	_ SecretSource = (*IAM)(nil)
+	_ SecretSource = (*AKSK)(nil)
+	_ SecretSource = (*FileToken)(nil)
+)
+
 // TokenHeader carries an IAM token on CodeArts Check requests.
 const TokenHeader = "X-Auth-Token"
 
-// readSecret is config.ReadSecretFile for use at run time: label is the
-// config key naming the file, and failures are credentials errors.
-func readSecret(label, path string) (string, error) {
-	s, err := config.ReadSecretFile(path)
-	if err != nil {
-		return "", credentialsError(fmt.Errorf("%s: %w", label, err))
-	}
-	return s, nil
+// BackoffError is returned while token requests or AK/SK signing are
+// paused after a failure. It wraps that failure, so api.Code reports its
+// error code.
+type BackoffError struct {
+	What  string // what is missing, in the mode in use: "no IAM token", "AK/SK signing paused"
+	Until time.Time
+	Err   error
 }
 
-// credentialsError marks a failure to read the exporter's own credentials,
-// so that scrape warnings name it "credentials" rather than an API code.
-// It is not an API call and is not counted in codearts_check_api_errors_total.
-func credentialsError(err error) error {
-	return &api.Error{Code: api.CodeCredentials, Err: err}
+func (e *BackoffError) Error() string {
+	return fmt.Sprintf("%s: next attempt at %s after: %v", e.What, e.Until.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *BackoffError) Unwrap() error { return e.Err }
+
+// backoff is the pause after the n-th failed attempt in a row: exponential
+// from base, capped, with ±10% jitter so that replicas drift apart.
+func backoff(n int, base time.Duration) time.Duration {
+	d := maxBackoff
+	if n < 20 {
+		d = min(base<<(n-1), maxBackoff)
+	}
+	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
+}
+
+// waitFor returns when ch is closed, or ctx ends first.
+func waitFor(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// sendOrder tells whether credentials were accepted after a request was
+// sent: then its refusal is the task's own (its permissions, or a service
+// that answers 401 for it), and must not cost the other tasks a renewal or
+// a pause. Every request sent must reach Done, which forgets it. Guarded by
+// its owner's mutex.
+type sendOrder struct {
+	accepted uint64                   // acceptances heard
+	sent     map[*http.Request]uint64 // accepted when each request was sent
+}
+
+func (o *sendOrder) send(req *http.Request) {
+	if o.sent == nil {
+		o.sent = map[*http.Request]uint64{}
+	}
+	o.sent[req] = o.accepted
+}
+
+// acceptedSince forgets req and tells whether an acceptance was heard after
+// it was sent; never for a request not sent.
+func (o *sendOrder) acceptedSince(req *http.Request) bool {
+	n, ok := o.sent[req]
+	delete(o.sent, req)
+	return ok && o.accepted > n
 }

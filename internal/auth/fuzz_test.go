@@ -13,17 +13,17 @@ import (
 // name, and only an ID that is safe in a signed header. Seed corpus in
 // testdata/fuzz/FuzzDecodeProjects.
 func FuzzDecodeProjects(f *testing.F) {
-	f.Add([]byte(`{"projects":[{"id":"0123456789abcdef0123456789abcdef","name":"cn-north-4","domain_id":"d","enabled":true}],"links":{"self":"x"}}`))
+	f.Add([]byte(`{"projects":[{"id":"0123456789abcdef0123456789abcdef","name":"cn-north-4",` +
+		`"domain_id":"d","enabled":true}],"links":{"self":"x"}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		l := &projectLookup{region: "cn-north-4"}
-		id, err := l.decode(&api.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: body})
+		id, err := decodeProjects(&api.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: body}, "cn-north-4")
 		if err != nil {
 			if id != "" || err.Error() == "" {
 				t.Fatalf("decode(%q) = %q, %v", body, id, err)
 			}
 			return
 		}
-		if !projectIDPattern(id) {
+		if !safeProjectID.MatchString(id) {
 			t.Fatalf("decode(%q) = %q: not a safe project ID", body, id)
 		}
 		var list struct {

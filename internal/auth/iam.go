@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -17,22 +16,20 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
-// Timing of token requests. Variables, not constants, so tests can shorten them.
+// Timing; variables so that tests can shorten them.
 var (
-	// iamRequestTimeout bounds one token request. It is not tied to the
-	// scrape that happened to trigger the request: the token is for every
-	// scrape, and a scrape that gives up should not waste the answer.
+	// iamRequestTimeout bounds a token request, which is for every scrape,
+	// not only the one that triggered it and may give up sooner.
 	iamRequestTimeout = 30 * time.Second
-	// Back-off after a failed token request. Wrong credentials (IAM answered
-	// 4xx) wait longer: IAM locks an account after repeated wrong passwords,
-	// and a scrape every 15 s from two Prometheus replicas would get there
-	// fast. Other failures (IAM down, network) retry sooner.
+	// Back-off after a failed attempt. Wrong credentials wait longer: IAM
+	// locks an account after repeated wrong passwords (API Gateway an access
+	// key after 5 refused signatures), and two replicas scraping every 15 s
+	// would get there fast.
 	credentialBackoffBase = 15 * time.Second
 	transientBackoffBase  = 1 * time.Second
 	maxBackoff            = 5 * time.Minute
-	// A token is renewed when this share of its lifetime is left (capped at
-	// maxRenewAhead), so scrapes never wait for a renewal while the old
-	// token is still good.
+	// A token is renewed when this share of its lifetime is left (at most
+	// maxRenewAhead), so that no scrape waits for a renewal.
 	renewAheadShare = 0.1
 	maxRenewAhead   = time.Hour
 )
@@ -40,61 +37,47 @@ var (
 // IAM gets tokens from IAM with a password and caches them. It is safe for
 // concurrent use.
 type IAM struct {
-	cfg    config.IAM
-	caller *api.Caller
-	logger *slog.Logger
-	now    func() time.Time
-
-	ctx    context.Context // cancelled by Close: ends a token request in flight
-	cancel context.CancelFunc
-
-	// usedPassword is the password the last token request carried (read
-	// from password_file, which may change), for Secrets; guarded by
-	// secretMu, not mu, because Secrets is called during requests.
-	secretMu     sync.Mutex
-	usedPassword string
+	cfg      config.IAM
+	password *secret
+	caller   *api.Caller
+	logger   *slog.Logger
+	now      func() time.Time
+	ctx      context.Context // cancelled by Close: ends a token request in flight
+	cancel   context.CancelFunc
 
 	mu          sync.Mutex
 	token       string
-	renewAt     time.Time     // when to start renewing
-	expiresAt   time.Time     // when the token stops working
+	renewAt     time.Time
+	expiresAt   time.Time
 	fetching    chan struct{} // closed when the token request in flight ends; nil when none is
-	lastErr     error         // the last token request's failure, until one succeeds
+	lastErr     error         // the last token request's failure
 	failures    int           // failed token requests in a row
-	nextAttempt time.Time     // no token request before this, after a failure
+	nextAttempt time.Time     // no token request before this
 
-	// Renewal after a refusal (see Done). A token renewed because the API
-	// refused the previous one, and then refused in turn, is not renewed
-	// again at once: the refusal is then most likely about what the request
-	// asked for, not about the token, and renewing on every refusal would
-	// be an IAM login per scrape.
-	order         sendOrder // requests sent, and acceptances of the current token
-	acceptedAt    uint64    // order of the last acceptance of the current token; 0: none
-	renewing      bool      // the token request in flight replaces a refused token
-	fromRefusal   bool      // the current token replaced a refused one
-	renewPath     string    // the path of the request whose refusal caused the renewal
-	holdServed    bool      // the current token's refusals have been held off once
-	refusalStreak int       // renewed tokens refused in turn, in a row
-	refusalHold   time.Time // no renewal on refusal before this
-	lastRefusal   time.Time
+	// Renewals on a refusal (see Done).
+	order       sendOrder
+	renewFor    string    // the path whose refusal asked for the token request in flight
+	tokenFor    string    // the path whose refusal brought the current token; "": none did
+	held        bool      // the current token's refusals were held off once
+	streak      int       // renewed tokens refused in turn, in a row
+	holdUntil   time.Time // no renewal on a refusal before this
+	lastRefusal time.Time
 }
 
-// refusalMemory is how long refusals are remembered: past it without one,
-// a refusal is news again and the token is renewed at once. A function of
-// maxBackoff, which tests change.
-func refusalMemory() time.Duration { return 2 * maxBackoff }
-
-// NewIAM returns a token source for cfg, a validated auth.iam (its
-// endpoint and project defaulted). No request is made until a token is
-// needed. A password_file is read again on every token request, so a
-// rotated password is picked up.
+// NewIAM returns a token source for cfg, a validated auth.iam. No request
+// is made until a token is needed.
 func NewIAM(cfg config.IAM, caller *api.Caller, logger *slog.Logger) *IAM {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &IAM{cfg: cfg, caller: caller, logger: logger, now: time.Now, ctx: ctx, cancel: cancel}
+	return &IAM{cfg: cfg, password: newSecret(string(cfg.Password), cfg.PasswordFile, "password_file"),
+		caller: caller, logger: logger, now: time.Now, ctx: ctx, cancel: cancel}
 }
 
 // Close cancels a token request in flight. The IAM must not be used after.
 func (s *IAM) Close() { s.cancel() }
+
+// Secrets implements SecretSource: the password the last token request
+// carried, the one an IAM answer could echo.
+func (s *IAM) Secrets() []string { return []string{s.password.last()} }
 
 // Authorize implements Authenticator.
 func (s *IAM) Authorize(ctx context.Context, req *http.Request) error {
@@ -110,123 +93,87 @@ func (s *IAM) Authorize(ctx context.Context, req *http.Request) error {
 }
 
 // Done implements Authenticator. A refusal of an older token than the
-// current one changes nothing and the request is worth sending again with
-// the current one, so 50 tasks refused with one token cause one renewal.
-// A refusal of the current token drops it, so that the next request gets a
-// fresh one, and asks for the request to be sent again; except when
-//
-//   - the token was accepted on a request sent after the refused one: the
-//     token works, and the refusal is the task's own;
-//   - the token is itself a renewal after a refusal for the same path: the
-//     first such refusal holds renewals off for 15 s (doubling, up to
-//     5 min, while refusals keep coming), because a renewed token refused
-//     again for the same task points at the task, not the token. A refusal
-//     for another path is evidence against the token, and renews it.
-//
-// In those cases the token is kept for the other tasks and the refused
-// request fails under its error code.
+// current one asks for the request to be sent again with the current one,
+// so 50 tasks refused with one token cause one renewal. A refusal of the
+// current token drops it and asks for the request to be sent again, except
+// when the token was accepted on a request sent after the refused one (the
+// refusal is the task's own), or when the token is itself a renewal after a
+// refusal for the same path: that points at the task, not the token, and
+// holds renewals off for 15 s (doubling up to 5 min while refusals keep
+// coming). Then the token is kept and the refused request fails.
 func (s *IAM) Done(req *http.Request, v Verdict) bool {
-	refused := req.Header.Get(TokenHeader)
+	used := req.Header.Get(TokenHeader)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sentAt := s.order.done(req)
+	acceptedSince := s.order.acceptedSince(req)
+	current := used != "" && used == s.token
 	switch {
-	case v == Accepted && refused != "" && refused == s.token:
-		s.acceptedAt = s.order.event()
+	case v == Accepted && current:
+		s.order.accepted++
 		return false
 	case v != Refused:
 		return false
-	case refused == "" || refused != s.token:
+	case !current:
 		return true
 	}
 	now := s.now()
-	if now.Sub(s.lastRefusal) > refusalMemory() {
-		s.refusalStreak, s.refusalHold = 0, time.Time{}
-		s.fromRefusal = false
+	if now.Sub(s.lastRefusal) > 2*maxBackoff {
+		// Refusals long past are forgotten: this one is news.
+		s.streak, s.holdUntil, s.tokenFor = 0, time.Time{}, ""
 	}
 	s.lastRefusal = now
+	path := req.URL.Path
 	switch {
-	case s.acceptedAt > sentAt:
-		s.logger.Debug("The API refused the IAM token on one request but accepted it on a later one: the refusal is that request's, the token is kept")
+	case acceptedSince:
+		s.logger.Debug("The API refused the IAM token on one request but accepted it on a later one: " +
+			"the refusal is that request's, the token is kept")
 		return false
-	case s.fromRefusal && req.URL.Path != s.renewPath:
-		// Refused for another task than the one whose refusal brought
-		// this token: the token itself is refused (revoked, expired).
-	case now.Before(s.refusalHold):
+	case s.tokenFor != "" && path != s.tokenFor:
+		// Another task than the one whose refusal brought this token: the
+		// token itself is refused.
+	case now.Before(s.holdUntil):
 		return false
-	case s.fromRefusal && !s.holdServed:
-		s.refusalStreak++
-		s.holdServed = true
-		s.refusalHold = now.Add(backoff(s.refusalStreak, credentialBackoffBase))
-		s.logger.Warn("The API refused the renewed IAM token too: the token is kept for the requests it works for, and is not renewed on a refusal before the time given; check the permissions of the IAM user on the refused tasks",
-			"renewed_tokens_refused_in_a_row", s.refusalStreak, "next_renewal_on_refusal", s.refusalHold.UTC().Format(time.RFC3339))
+	case s.tokenFor != "" && !s.held:
+		s.streak++
+		s.held = true
+		s.holdUntil = now.Add(backoff(s.streak, credentialBackoffBase))
+		s.logger.Warn("The API refused the renewed IAM token too: it is kept for the requests it works for, and not "+
+			"renewed on a refusal before the time given; check the IAM user's permissions on the refused tasks",
+			"renewed_tokens_refused_in_a_row", s.streak,
+			"next_renewal_on_refusal", s.holdUntil.UTC().Format(time.RFC3339))
 		return false
 	}
-	s.logger.Info("The API refused the IAM token (HTTP 401): getting a new one and sending the refused requests again once")
-	s.token, s.acceptedAt, s.renewing = "", 0, true
-	s.renewPath = req.URL.Path
+	s.logger.Info("The API refused the IAM token (HTTP 401): renewing it and sending the refused requests again once")
+	s.token, s.renewFor = "", path
 	return true
 }
 
 // Token returns a valid token, requesting one from IAM if needed. However
-// many goroutines ask at once, at most one token request is in flight.
+// many goroutines ask at once, at most one token request is in flight, and
+// none waits for a renewal while the old token still works.
 func (s *IAM) Token(ctx context.Context) (string, error) {
 	for {
 		s.mu.Lock()
 		now := s.now()
-		hasToken := s.token != "" && now.Before(s.expiresAt)
-		if hasToken && now.Before(s.renewAt) {
-			token := s.token
-			s.mu.Unlock()
-			return token, nil
-		}
-		if s.fetching == nil {
-			if now.Before(s.nextAttempt) {
-				if hasToken {
-					// Renewal is backing off, but the old token still works.
-					token := s.token
-					s.mu.Unlock()
-					return token, nil
-				}
-				err := &BackoffError{What: "no IAM token", Until: s.nextAttempt, Err: s.lastErr}
-				s.mu.Unlock()
-				return "", err
-			}
+		valid := s.token != "" && now.Before(s.expiresAt)
+		due := !valid || !now.Before(s.renewAt)
+		if due && s.fetching == nil && !now.Before(s.nextAttempt) {
 			s.fetching = make(chan struct{})
 			go s.fetch(s.fetching)
 		}
-		if hasToken {
-			// A renewal is under way; the current token is still good.
-			token := s.token
-			s.mu.Unlock()
-			return token, nil
-		}
-		wait := s.fetching
+		token, wait, until, lastErr := s.token, s.fetching, s.nextAttempt, s.lastErr
 		s.mu.Unlock()
-
-		select {
-		case <-wait:
-			// Loop: take the new token, or the new back-off error.
-		case <-ctx.Done():
-			return "", ctx.Err()
+		switch {
+		case valid:
+			return token, nil
+		case wait == nil:
+			return "", &BackoffError{What: "no IAM token", Until: until, Err: lastErr}
+		}
+		if err := waitFor(ctx, wait); err != nil {
+			return "", err
 		}
 	}
 }
-
-// BackoffError is returned while token requests or AK/SK signing are
-// paused after a failure. It wraps that failure, so api.Code reports its
-// error code.
-type BackoffError struct {
-	What  string // what is missing, in the mode in use: "no IAM token", "AK/SK signing paused"
-	Until time.Time
-	Err   error
-}
-
-func (e *BackoffError) Error() string {
-	return fmt.Sprintf("%s: next attempt at %s after: %v", e.What, e.Until.UTC().Format(time.RFC3339), e.Err)
-}
-
-func (e *BackoffError) Unwrap() error { return e.Err }
 
 // fetch makes one token request and records its outcome.
 func (s *IAM) fetch(done chan struct{}) {
@@ -241,8 +188,7 @@ func (s *IAM) fetch(done chan struct{}) {
 	now := s.now()
 	if err != nil {
 		s.failures++
-		s.lastErr = err
-		s.nextAttempt = now.Add(backoff(s.failures, iamBackoffBase(err)))
+		s.lastErr, s.nextAttempt = err, now.Add(backoff(s.failures, iamBackoffBase(err)))
 		s.logger.Warn("IAM token request failed", "error_code", api.Code(err), "failures_in_a_row", s.failures,
 			"next_attempt", s.nextAttempt.UTC().Format(time.RFC3339), "err", err)
 		return
@@ -250,137 +196,93 @@ func (s *IAM) fetch(done chan struct{}) {
 	if s.failures > 0 {
 		s.logger.Info("IAM token request succeeded again", "after_failures", s.failures)
 	}
-	s.failures, s.lastErr, s.nextAttempt = 0, nil, time.Time{}
+	s.failures = 0
 	s.token, s.expiresAt = token, expiresAt
-	s.acceptedAt = 0
-	s.fromRefusal, s.holdServed, s.renewing = s.renewing, false, false
+	s.tokenFor, s.renewFor, s.held = s.renewFor, "", false
 	ahead := time.Duration(float64(expiresAt.Sub(now)) * renewAheadShare)
 	s.renewAt = expiresAt.Add(-min(ahead, maxRenewAhead))
 	s.logger.Debug("IAM token obtained", "expires_at", expiresAt.UTC().Format(time.RFC3339))
 }
 
-// backoff is the pause after the n-th failed attempt in a row: exponential
-// from base, capped, with ±10% jitter so that replicas drift apart.
-func backoff(n int, base time.Duration) time.Duration {
-	d := maxBackoff
-	if n < 20 {
-		d = min(base<<(n-1), maxBackoff)
-	}
-	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
-}
-
-// iamBackoffBase is where the back-off after a failed token request starts:
-// later for wrong credentials (IAM answered 4xx, not 429) than for IAM being
-// down or out of reach.
+// iamBackoffBase is where the back-off after a failed IAM request starts:
+// later for wrong credentials (a 4xx other than 429).
 func iamBackoffBase(err error) time.Duration {
 	var apiErr *api.Error
-	if errors.As(err, &apiErr) && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 && apiErr.HTTPStatus != http.StatusTooManyRequests {
+	if errors.As(err, &apiErr) && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 &&
+		apiErr.HTTPStatus != http.StatusTooManyRequests {
 		return credentialBackoffBase
 	}
 	return transientBackoffBase
 }
 
-// tokenRequest is the IAM password-token request body.
-type tokenRequest struct {
-	Auth struct {
-		Identity struct {
-			Methods  []string `json:"methods"`
-			Password struct {
-				User struct {
-					Domain   nameOrID `json:"domain"`
-					Name     string   `json:"name"`
-					Password string   `json:"password"`
-				} `json:"user"`
-			} `json:"password"`
-		} `json:"identity"`
-		Scope struct {
-			Project nameOrID `json:"project"`
-		} `json:"scope"`
-	} `json:"auth"`
-}
-
-type nameOrID struct {
-	Name string `json:"name,omitempty"`
-	ID   string `json:"id,omitempty"`
-}
-
-type tokenResponse struct {
-	Token struct {
-		ExpiresAt string `json:"expires_at"`
-		IssuedAt  string `json:"issued_at"`
-	} `json:"token"`
-}
-
-// localExpiry is when a token answered at now stops working, by this host's
-// clock. IAM's expires_at is by IAM's clock: with a host clock a day off it
-// is already past (or far off) here, and a token taken as expired on arrival
-// would be requested again at once, over and over, which can lock the
-// account. So the token's lifetime (expires_at - issued_at, both IAM's)
-// counts from now; expires_at alone is used only when issued_at is missing.
-func localExpiry(tr tokenResponse, now time.Time) (time.Time, error) {
-	expiresAt, err := time.Parse(time.RFC3339Nano, tr.Token.ExpiresAt)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %q: %w", tr.Token.ExpiresAt, err)
-	}
-	if issuedAt, err := time.Parse(time.RFC3339Nano, tr.Token.IssuedAt); err == nil {
-		if lifetime := expiresAt.Sub(issuedAt); lifetime > 0 {
-			return now.Add(lifetime), nil
-		}
-		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %s is not after issued_at %s", tr.Token.ExpiresAt, tr.Token.IssuedAt)
-	}
-	if !expiresAt.After(now) {
-		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %s is already past by this host's clock (%s), and no issued_at tells the token's lifetime: check the clock",
-			tr.Token.ExpiresAt, now.UTC().Format(time.RFC3339))
-	}
-	return expiresAt, nil
-}
-
-// request makes the token call: POST /v3/auth/tokens, 201 with the token in
-// the X-Subject-Token header.
+// request makes the token call: POST /v3/auth/tokens, answered 201 with
+// the token in X-Subject-Token.
 func (s *IAM) request(ctx context.Context) (token string, expiresAt time.Time, err error) {
-	password, err := s.password()
+	s.password.recheck() // a rotated password_file is read at the next token request
+	password, err := s.password.Value()
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	s.notePassword(password)
-	var body tokenRequest
-	body.Auth.Identity.Methods = []string{"password"}
-	user := &body.Auth.Identity.Password.User
-	user.Domain.Name, user.Name, user.Password = s.cfg.DomainName, s.cfg.Username, password
-	body.Auth.Scope.Project = nameOrID{Name: s.cfg.ProjectName, ID: s.cfg.ProjectID}
-	payload, err := json.Marshal(body)
+	type obj = map[string]any
+	project := obj{"name": s.cfg.ProjectName}
+	if s.cfg.ProjectID != "" {
+		project = obj{"id": s.cfg.ProjectID}
+	}
+	user := obj{"domain": obj{"name": s.cfg.DomainName}, "name": s.cfg.Username, "password": password}
+	payload, err := json.Marshal(obj{"auth": obj{
+		"identity": obj{"methods": []string{"password"}, "password": obj{"user": user}},
+		"scope":    obj{"project": project},
+	}})
 	if err != nil {
 		return "", time.Time{}, err
 	}
-
 	endpoint := strings.TrimSuffix(s.cfg.Endpoint, "/") + "/v3/auth/tokens?nocatalog=true"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("IAM endpoint %q: %w", s.cfg.Endpoint, err)
 	}
 	req.Header.Set("Content-Type", "application/json;charset=utf8")
-
 	err = s.caller.Do(req, "iam_token", func(resp *api.Response) error {
 		if resp.StatusCode != http.StatusCreated {
 			return fmt.Errorf("IAM answered %d, want 201", resp.StatusCode)
 		}
-		token = resp.Header.Get("X-Subject-Token")
-		if token == "" {
+		if token = resp.Header.Get("X-Subject-Token"); token == "" {
 			return errors.New("IAM answer has no X-Subject-Token header")
 		}
-		var tr tokenResponse
-		if err := json.Unmarshal(resp.Body, &tr); err != nil {
+		var body struct {
+			Token struct {
+				ExpiresAt string `json:"expires_at"`
+				IssuedAt  string `json:"issued_at"`
+			} `json:"token"`
+		}
+		if err := json.Unmarshal(resp.Body, &body); err != nil {
 			return fmt.Errorf("IAM answer body: %w", err)
 		}
-		expiresAt, err = localExpiry(tr, s.now())
+		expiresAt, err = localExpiry(body.Token.ExpiresAt, body.Token.IssuedAt, s.now())
 		return err
 	})
 	return token, expiresAt, err
 }
 
-func (s *IAM) password() (string, error) {
-	if s.cfg.PasswordFile == "" {
-		return string(s.cfg.Password), nil
+// localExpiry is when a token answered at now stops working, by this host's
+// clock. With a host clock a day off IAM's, expires_at is already past here,
+// and a token taken as expired on arrival would be requested over and over,
+// which can lock the account. So the lifetime (expires_at - issued_at) counts
+// from now; expires_at alone serves only when issued_at is missing.
+func localExpiry(expires, issued string, now time.Time) (time.Time, error) {
+	expiresAt, err := time.Parse(time.RFC3339Nano, expires)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %q: %w", expires, err)
 	}
-	return readSecret("password_file", s.cfg.PasswordFile)
+	issuedAt, err := time.Parse(time.RFC3339Nano, issued)
+	switch {
+	case err == nil && expiresAt.After(issuedAt):
+		return now.Add(expiresAt.Sub(issuedAt)), nil
+	case err == nil:
+		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %s is not after issued_at %s", expires, issued)
+	case !expiresAt.After(now):
+		return time.Time{}, fmt.Errorf("IAM answer token.expires_at %s is already past by this host's clock (%s), "+
+			"and no issued_at tells the token's lifetime: check the clock", expires, now.UTC().Format(time.RFC3339))
+	}
+	return expiresAt, nil
 }

@@ -3,10 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,20 +15,13 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit/stdkit"
 )
 
-// newBackoffIAM is an IAM source on the simulator with counted calls and
-// a test clock. It logs in as the simulator's user with the password (or
-// password file) of cfg, the one thing these tests vary.
-func newBackoffIAM(t *testing.T, sim *simulator.Server, cfg config.IAM) (*IAM, *stdkit.Clock, *api.Metrics) {
+// newBackoffIAM is newTestIAM on a test clock.
+func newBackoffIAM(t *testing.T, sim *simulator.Server, edit func(*config.IAM)) (*IAM, *stdkit.Clock, *testkit.Buffer) {
 	t.Helper()
-	srv := testkit.Simulator(t, sim)
-	login := testkit.IAM(srv.URL)
-	login.Password, login.PasswordFile = cfg.Password, cfg.PasswordFile
-	metrics := api.NewMetrics()
-	iam := NewIAM(*login, &api.Caller{Client: srv.Client(), Metrics: metrics}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	iam, logs := newTestIAM(t, sim, edit)
 	clock := stdkit.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	iam.now = clock.Now
-	t.Cleanup(iam.Close)
-	return iam, clock, metrics
+	return iam, clock, logs
 }
 
 // scrapeInterval and replicas model an HA pair of Prometheus servers, each
@@ -40,9 +31,10 @@ const (
 	replicas       = 2
 )
 
-// scrapeFor asks for a token as the scrapes of d would, and returns the
-// offsets (from the start) at which IAM was called.
-func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *stdkit.Clock, d time.Duration, wantErr bool) []time.Duration {
+// scrapeFor asks for a token as the scrapes of d would, each failing with a
+// back-off after IAM's 401, and returns the offsets (from the start) at
+// which IAM was called.
+func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *stdkit.Clock, d time.Duration) []time.Duration {
 	t.Helper()
 	var calls []time.Duration
 	for elapsed := time.Duration(0); elapsed < d; elapsed += scrapeInterval {
@@ -52,11 +44,9 @@ func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *stdkit.Cloc
 			if got := sim.IAMRequests(); got != before {
 				calls = append(calls, elapsed)
 			}
-			if wantErr {
-				var backoff *BackoffError
-				if !errors.As(err, &backoff) || api.Code(err) != "http_401" {
-					t.Fatalf("at %v: Token error %v, want a back-off after IAM's 401 (error_code http_401)", elapsed, err)
-				}
+			var backoff *BackoffError
+			if !errors.As(err, &backoff) || api.Code(err) != "http_401" {
+				t.Fatalf("at %v: Token error %v, want a back-off after IAM's 401 (error_code http_401)", elapsed, err)
 			}
 		}
 		clock.Advance(scrapeInterval)
@@ -66,80 +56,77 @@ func scrapeFor(t *testing.T, iam *IAM, sim *simulator.Server, clock *stdkit.Cloc
 
 // Wrong credentials: IAM is asked after 15 s, 30 s, 1 min, 2 min, 4 min,
 // then every 5 min (±10%), never per scrape, so the account cannot be
-// locked; each refusal is counted under IAM's error code.
-func TestWrongPasswordBacksOffExponentially(t *testing.T) {
-	sim := simulator.New(simulator.Options{})
-	iam, clock, metrics := newBackoffIAM(t, sim, config.IAM{Password: "wrong-password"})
-
-	calls := scrapeFor(t, iam, sim, clock, time.Hour, true)
-	t.Logf("IAM requests at %v", calls)
-	if len(calls) > 20 {
-		t.Fatalf("%d IAM requests in an hour of %d scrapes, want at most 20: %v", len(calls), replicas*int(time.Hour/scrapeInterval), calls)
-	}
-	// The schedule the comment above states, written out rather than
-	// computed as backoff computes it, so that a wrong formula fails.
-	schedule := []time.Duration{15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 5 * time.Minute}
-	for n := 1; n < len(calls); n++ {
-		want := schedule[min(n, len(schedule))-1]
-		gap := calls[n] - calls[n-1]
-		// The attempt is made by the first scrape after the pause, so the
-		// gap is the jittered pause rounded up to the scrape interval.
-		if lo, hi := want*9/10, want*11/10+scrapeInterval; gap < lo || gap > hi {
-			t.Errorf("pause before IAM request %d: %v, want %v ±10%% (up to one scrape interval later)", n+1, gap, want)
-		}
-	}
-	if got := testkit.ErrorCount(t, metrics, "http_401"); got != float64(len(calls)) {
-		t.Errorf("codearts_check_api_errors_total{error_code=\"http_401\"} = %v, want one per IAM request (%d)", got, len(calls))
-	}
-
-	// The account's password is changed to the configured one: the next
-	// attempt, at most one (capped) pause later, succeeds with no reload.
-	sim.SetPassword(simulator.DefaultDomain, simulator.DefaultUser, "wrong-password")
-	before := sim.IAMRequests()
-	recovered := false
-	for elapsed := time.Duration(0); elapsed <= maxBackoff*11/10+scrapeInterval; elapsed += scrapeInterval {
-		if _, err := iam.Token(context.Background()); err == nil {
-			recovered = true
-			break
-		}
-		clock.Advance(scrapeInterval)
-	}
-	if !recovered {
-		t.Fatal("no token within one capped pause after the password was fixed")
-	}
-	if got := sim.IAMRequests() - before; got != 1 {
-		t.Errorf("%d IAM requests to recover, want 1", got)
-	}
-	// And the failure streak is forgotten: a token is served from cache.
-	if _, err := iam.Token(context.Background()); err != nil || sim.IAMRequests()-before != 1 {
-		t.Errorf("after recovery: err %v, IAM requests %d, want the cached token", err, sim.IAMRequests()-before)
-	}
-}
-
-// With password_file, fixing the file is enough: it is read again on the
-// next attempt.
-func TestWrongPasswordFileRecoversWhenFixed(t *testing.T) {
-	sim := simulator.New(simulator.Options{})
+// locked; each refusal is counted under IAM's error code, and neither
+// errors nor logs hold the password. Once fixed (the account's password,
+// or password_file), the next attempt, at most one capped pause later,
+// succeeds without a reload.
+func TestWrongPasswordBacksOffAndRecovers(t *testing.T) {
+	const wrong = "Wr0ng-Secret"
 	file := filepath.Join(t.TempDir(), "password")
-	if err := os.WriteFile(file, []byte("wrong-password\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	iam, clock, _ := newBackoffIAM(t, sim, config.IAM{PasswordFile: file})
-	calls := scrapeFor(t, iam, sim, clock, 10*time.Minute, true)
-	if len(calls) == 0 || len(calls) > 7 {
-		t.Fatalf("%d IAM requests in 10 minutes, want 1..7", len(calls))
-	}
-	if err := os.WriteFile(file, []byte(simulator.DefaultPassword+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for elapsed := time.Duration(0); ; elapsed += scrapeInterval {
-		if _, err := iam.Token(context.Background()); err == nil {
-			break
-		}
-		if elapsed > maxBackoff*11/10+scrapeInterval {
-			t.Fatal("no token within one capped pause after the password file was fixed")
-		}
-		clock.Advance(scrapeInterval)
+	writeFile(t, file, wrong+"\n")
+	for _, c := range []struct {
+		name string
+		edit func(*config.IAM)
+		fix  func(*simulator.Server)
+	}{
+		{"password", func(c *config.IAM) { c.Password = wrong },
+			func(sim *simulator.Server) { sim.SetPassword(simulator.DefaultDomain, simulator.DefaultUser, wrong) }},
+		{"password_file", func(c *config.IAM) { c.Password, c.PasswordFile = "", file },
+			func(*simulator.Server) { writeFile(t, file, simulator.DefaultPassword+"\n") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sim := simulator.New(simulator.Options{})
+			iam, clock, logs := newBackoffIAM(t, sim, c.edit)
+			_, err := iam.Token(context.Background())
+			if api.Code(err) != "http_401" || strings.Contains(err.Error(), wrong) {
+				t.Fatalf("wrong password: err = %v, want http_401 without the password", err)
+			}
+			calls := append([]time.Duration{0}, scrapeFor(t, iam, sim, clock, time.Hour)...)
+			if len(calls) > 20 {
+				t.Fatalf("%d IAM requests in an hour of %d scrapes, want at most 20: %v",
+					len(calls), replicas*int(time.Hour/scrapeInterval), calls)
+			}
+			// The schedule the comment above states, written out rather than
+			// computed as backoff computes it, so that a wrong formula fails.
+			schedule := []time.Duration{15 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute,
+				4 * time.Minute, 5 * time.Minute}
+			for n := 1; n < len(calls); n++ {
+				want := schedule[min(n, len(schedule))-1]
+				gap := calls[n] - calls[n-1]
+				// The attempt is made by the first scrape after the pause, so the
+				// gap is the jittered pause rounded up to the scrape interval.
+				if lo, hi := want*9/10, want*11/10+scrapeInterval; gap < lo || gap > hi {
+					t.Errorf("pause before IAM request %d: %v, want %v ±10%% (up to one scrape interval later)",
+						n+1, gap, want)
+				}
+			}
+			metrics := iam.caller.Metrics
+			if got := testkit.ErrorCount(t, metrics, "http_401"); got != float64(len(calls)) {
+				t.Errorf("codearts_check_api_errors_total{error_code=\"http_401\"} = %v, want one per IAM request (%d)",
+					got, len(calls))
+			}
+			if strings.Contains(logs.String(), wrong) {
+				t.Errorf("the password was logged:\n%s", logs)
+			}
+
+			c.fix(sim)
+			before := sim.IAMRequests()
+			for elapsed := time.Duration(0); ; elapsed += scrapeInterval {
+				if _, err := iam.Token(context.Background()); err == nil {
+					break
+				}
+				if elapsed > maxBackoff*11/10+scrapeInterval {
+					t.Fatal("no token within one capped pause after the password was fixed")
+				}
+				clock.Advance(scrapeInterval)
+			}
+			// One request to recover, and the failure streak is forgotten: the
+			// token is served from cache.
+			if _, err := iam.Token(context.Background()); err != nil || sim.IAMRequests()-before != 1 {
+				t.Errorf("after recovery: err %v, %d IAM requests; want 1 and the cached token",
+					err, sim.IAMRequests()-before)
+			}
+		})
 	}
 }
 
@@ -148,7 +135,7 @@ func TestWrongPasswordFileRecoversWhenFixed(t *testing.T) {
 func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	sim.SetIAMFault(simulator.Fault{Kind: simulator.FaultServiceUnavailable})
-	iam, clock, metrics := newBackoffIAM(t, sim, config.IAM{Password: simulator.DefaultPassword})
+	iam, clock, _ := newBackoffIAM(t, sim, nil)
 	if _, err := iam.Token(context.Background()); api.Code(err) != "APIGW.0613" {
 		t.Fatalf("Token error %v, want APIGW.0613", err)
 	}
@@ -160,7 +147,7 @@ func TestIAMDownBacksOffFromOneSecond(t *testing.T) {
 	if _, err := iam.Token(context.Background()); err != nil {
 		t.Fatalf("Token after IAM came back: %v", err)
 	}
-	if got := testkit.ErrorCount(t, metrics, "APIGW.0613"); got != 1 {
+	if got := testkit.ErrorCount(t, iam.caller.Metrics, "APIGW.0613"); got != 1 {
 		t.Errorf("codearts_check_api_errors_total{error_code=\"APIGW.0613\"} = %v, want 1", got)
 	}
 }

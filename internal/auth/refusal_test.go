@@ -55,7 +55,7 @@ func TestRenewedTokenRefusedAgainBacksOff(t *testing.T) {
 	if got := sim.IAMRequests(); got != 3 {
 		t.Fatalf("IAM requests = %d, want 3", got)
 	}
-	clock.Advance(refusalMemory() + time.Second)
+	clock.Advance(2*maxBackoff + time.Second)
 	if !refuse(t, iam) {
 		t.Fatal("a refusal after a quiet time: want a renewal at once")
 	}

@@ -41,10 +41,7 @@ func TestTokenFileMissingOrEmptyAtStartup(t *testing.T) {
 func TestTokenFileReadOnChangeOnly(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "token")
 	writeFile(t, file, "token-A\n")
-	f, err := NewSecretFile(file, "token_file")
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newSecret("", file, "token_file")
 	clock := stdkit.NewClock(time.Now())
 	f.now = clock.Now
 
@@ -98,7 +95,7 @@ func TestTokenFileRequestsAndRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := stdkit.NewClock(time.Now())
-	f.file.now = clock.Now
+	f.token.now = clock.Now
 	call := func() (*http.Request, error) {
 		req, err := http.NewRequest(http.MethodGet, ts.URL+"/v2/tasks/"+akskTask+"/progress", nil)
 		if err != nil {

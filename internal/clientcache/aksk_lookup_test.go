@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strconv"
 	"testing"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
@@ -35,10 +34,9 @@ func TestAKSKProjectLookupAcrossReloads(t *testing.T) {
 
 	load := func(region, ak string, concurrency int) *config.Config {
 		t.Helper()
-		cfg, err := config.Parse([]byte("region: " + region + "\nendpoint: " + ts.URL +
-			"\nauth:\n  aksk:\n    access_key: " + ak + "\n    secret_key: " + testSK + "\n    iam_endpoint: " + ts.URL +
-			"\ntasks:\n  - id: " + task + "\nconcurrency: " + strconv.Itoa(concurrency) + "\n"))
-		if err != nil {
+		cfg := &config.Config{Region: region, Endpoint: ts.URL, Concurrency: concurrency, Tasks: []config.Task{{ID: task}},
+			Auth: config.Auth{AKSK: &config.AKSK{AccessKey: ak, SecretKey: testSK, IAMEndpoint: ts.URL}}}
+		if err := cfg.Validate(); err != nil {
 			t.Fatal(err)
 		}
 		return cfg

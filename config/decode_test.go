@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -107,16 +108,58 @@ func TestErrorMessagesNameKeyAndLine(t *testing.T) {
 	wantRefused(t, cases, "s3cr3t")
 }
 
-// The bounds are inclusive: the longest name and the shortest interval
-// allowed are accepted, and a name is counted in characters, not bytes.
-func TestLengthAndIntervalBoundsAccepted(t *testing.T) {
-	const head = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: pw\n"
-	name := strings.Repeat("名", MaxTaskNameLength)
-	cfg, err := Parse([]byte(head + "tasks:\n  - id: a1\n    name: " + name + "\ndiscovery:\n  projects: [7f3b0a1c2d3e4f5a6b7c8d9e0f1a2b3c]\n  refresh_interval: 30s\n"))
-	if err != nil {
-		t.Fatal(err)
+// The value of a secret key never shows in an error, whatever YAML tag it
+// carries: a tag the value does not fit is named, the value is not. Each
+// case is the exact error.
+func TestSecretValueNeverInAnError(t *testing.T) {
+	const (
+		secret = "S3cr3t-Value-9f2c"
+		tasks  = "tasks:\n  - id: abc\n"
+		iam    = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n"
+		aksk   = "region: cn-north-4\nauth:\n  aksk:\n    access_key: AK1\n"
+		head   = iam + "    password: pw\n" + tasks
+	)
+	var cases []struct{ name, yaml, want string }
+	for _, tag := range []string{"!!int", "!!float", "!!bool", "!!timestamp", "!!null", "!!binary"} {
+		cases = append(cases,
+			struct{ name, yaml, want string }{"password " + tag, iam + "    password: " + tag + " \"" + secret + "\"\n" + tasks,
+				"line 6: auth.iam.password: the value is tagged " + tag + " but does not read as one; remove the tag"},
+			struct{ name, yaml, want string }{"secret_key " + tag, aksk + "    secret_key: " + tag + " " + secret + "\n" + tasks,
+				"line 5: auth.aksk.secret_key: the value is tagged " + tag + " but does not read as one; remove the tag"},
+			struct{ name, yaml, want string }{"security_token " + tag, aksk + "    secret_key: sk\n    security_token: " + tag + " '" + secret + "'\n" + tasks,
+				"line 6: auth.aksk.security_token: the value is tagged " + tag + " but does not read as one; remove the tag"},
+		)
 	}
-	if cfg.Tasks[0].Name != name || cfg.Discovery.RefreshInterval != MinRefreshInterval {
-		t.Errorf("name %d bytes, interval %v", len(cfg.Tasks[0].Name), cfg.Discovery.RefreshInterval)
+	cases = append(cases, []struct{ name, yaml, want string }{
+		{"bearer_token", head + "http_client_config:\n  bearer_token: !!int " + secret + "\n",
+			"line 10: http_client_config.bearer_token: the value is tagged !!int but does not read as one; remove the tag"},
+		{"basic_auth.password", head + "http_client_config:\n  basic_auth:\n    username: u\n    password: !!float " + secret + "\n",
+			"line 12: http_client_config.basic_auth.password: the value is tagged !!float but does not read as one; remove the tag"},
+		{"authorization.credentials", head + "http_client_config:\n  authorization:\n    credentials: !!bool " + secret + "\n",
+			"line 11: http_client_config.authorization.credentials: the value is tagged !!bool but does not read as one; remove the tag"},
+		{"oauth2.client_secret", head + "http_client_config:\n  oauth2:\n    client_id: c\n    client_secret: !!timestamp " + secret + "\n    token_url: http://x/\n",
+			"line 12: http_client_config.oauth2.client_secret: the value is tagged !!timestamp but does not read as one; remove the tag"},
+		{"http_headers secrets", head + "http_client_config:\n  http_headers:\n    X-Key:\n      secrets: [!!null " + secret + "]\n",
+			"line 12: http_client_config.http_headers.X-Key.secrets[0]: the value is tagged !!null but does not read as one; remove the tag"},
+		// A value that is not a secret is shown, to be found.
+		{"username", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: !!int bob\n",
+			`line 5: auth.iam.username: "bob" is tagged !!int but does not read as one; remove the tag`},
+	}...)
+	wantRefused(t, cases, secret)
+	// A tag the value fits is no error: the secret is its text.
+	cfg, err := parseYAML([]byte(iam + "    password: !!int 12345\n" + tasks))
+	if err != nil || cfg.Auth.IAM.Password != "12345" {
+		t.Errorf("password: !!int 12345: %v, %q", err, cfg.Auth.IAM.Password)
+	}
+}
+
+// An error the walk cannot place (it finds none in the file) is yaml.v3's
+// message without its Go types and values: the last resort.
+func TestLastResortNamesNoGoType(t *testing.T) {
+	err := explain([]byte("region: x\n"), errors.New("yaml: unmarshal errors:\n"+
+		"  line 9: field tasts not found in type config.Config\n  line 3: cannot unmarshal !!str `s3cr3t` into int"))
+	want := "yaml: unmarshal errors:\n  line 9: unknown key tasts\n  line 3: a value of the wrong type (!!str)"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
 	}
 }

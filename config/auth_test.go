@@ -9,48 +9,63 @@ import (
 
 const akskHead = "region: cn-north-4\nauth:\n  aksk:\n    access_key: AKEXAMPLE0123456789\n"
 
-func TestAKSKValid(t *testing.T) {
-	dir := t.TempDir()
-	tokenFile := filepath.Join(dir, "sts")
+// An AK/SK file loads as written, and /config shows every secret of it,
+// and the IAM password of testdata/valid.yml, as <secret>.
+func TestSecretsShownAsSecret(t *testing.T) {
+	tokenFile := filepath.Join(t.TempDir(), "sts")
 	if err := os.WriteFile(tokenFile, []byte("sts-T0KEN\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Parse([]byte(akskHead +
-		"    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n" +
-		"    security_token_file: " + tokenFile + "\ntasks:\n  - id: abc\n"))
+	aksk, err := parseYAML([]byte(akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n" +
+		"    security_token: STS-s3cr3t\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := cfg.Auth.AKSK
-	if k == nil || k.AccessKey != "AKEXAMPLE0123456789" || string(k.SecretKey) != "SK-s3cr3t" ||
-		k.ProjectID != "0123456789abcdef0123456789abcdef" || k.SecurityTokenFile != tokenFile {
-		t.Fatalf("auth.aksk = %+v", k)
+	k := aksk.Auth.AKSK
+	if k.AccessKey != "AKEXAMPLE0123456789" || k.SecretKey != "SK-s3cr3t" || k.SecurityToken != "STS-s3cr3t" ||
+		k.ProjectID != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("auth.aksk = %+v", k)
 	}
-	out := cfg.String()
-	if strings.Contains(out, "SK-s3cr3t") || !strings.Contains(out, "secret_key: <secret>") {
-		t.Errorf("secret key not hidden:\n%s", out)
+	withFile, err := parseYAML([]byte(akskHead + "    secret_key: SK-s3cr3t\n    security_token_file: " + tokenFile +
+		"\ntasks:\n  - id: abc\n"))
+	if err != nil || withFile.Auth.AKSK.SecurityTokenFile != tokenFile {
+		t.Fatalf("security_token_file: %v, %+v", err, withFile)
 	}
-}
-
-func TestAKSKSecurityTokenHidden(t *testing.T) {
-	cfg, err := Parse([]byte(akskHead +
-		"    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n    security_token: STS-s3cr3t\ntasks:\n  - id: abc\n"))
+	iam, _, err := Load("testdata/valid.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := cfg.String()
-	if strings.Contains(out, "STS-s3cr3t") || !strings.Contains(out, "security_token: <secret>") {
-		t.Errorf("security token not hidden:\n%s", out)
+	for _, c := range []struct {
+		cfg           *Config
+		shown, hidden []string
+	}{
+		{aksk, []string{"secret_key: <secret>", "security_token: <secret>"}, []string{"SK-s3cr3t", "STS-s3cr3t"}},
+		{iam, []string{"password: <secret>"}, []string{"s3cr3t-Pa55"}},
+	} {
+		out := c.cfg.String()
+		for _, s := range c.shown {
+			if !strings.Contains(out, s) {
+				t.Errorf("/config lacks %q:\n%s", s, out)
+			}
+		}
+		for _, s := range c.hidden {
+			if strings.Contains(out, s) {
+				t.Errorf("/config shows %q:\n%s", s, out)
+			}
+		}
 	}
 }
 
-func TestAKSKErrors(t *testing.T) {
+func TestAuthErrors(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
 	if err := os.WriteFile(empty, []byte(" \n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	const tasks = "tasks:\n  - id: abc\n"
+	const (
+		tasks   = "tasks:\n  - id: abc\n"
+		iamHead = "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password: Pa55-s3cr3t\n"
+	)
 	cases := []struct {
 		name, yaml string
 		want       []string
@@ -69,15 +84,24 @@ func TestAKSKErrors(t *testing.T) {
 		{"aksk and iam", akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n  iam:\n    domain_name: a\n    username: b\n    password: c\n" + tasks, []string{"line 2", "exactly one of iam, token_file, aksk"}},
 		{"aksk and token file", akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\n  token_file: /x\n" + tasks, []string{"line 2", "exactly one of iam, token_file, aksk"}},
 		{"no mode", "region: cn-north-4\nauth: {}\n" + tasks, []string{"auth", "missing", "iam, token_file, aksk"}},
+		{"no auth", "region: cn-north-4\ntasks:\n  - id: abc\n", []string{"auth", "iam, token_file"}},
+		{"two auth modes", "region: cn-north-4\nauth:\n  token_file: /x\n  iam:\n    domain_name: a\n    username: b\n    password: c\ntasks:\n  - id: abc\n", []string{"line 2", "auth", "exactly one"}},
+		{"password and file", iamHead + "    password_file: /x\ntasks:\n  - id: abc\n", []string{"line 3", "auth.iam", "exactly one of password, password_file"}},
+		{"no password", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\ntasks:\n  - id: abc\n", []string{"auth.iam", "password"}},
+		{"missing password file", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: " + filepath.Join(dir, "nope") + "\ntasks:\n  - id: abc\n", []string{"line 6", "auth.iam.password_file", "no such file"}},
+		{"empty password file", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: " + empty + "\ntasks:\n  - id: abc\n", []string{"auth.iam.password_file", "is empty"}},
+		{"password file is a device", "region: cn-north-4\nauth:\n  iam:\n    domain_name: acme\n    username: monitor\n    password_file: /dev/zero\ntasks:\n  - id: abc\n", []string{"line 6", "auth.iam.password_file", "not a regular file"}},
+		{"missing token file", "region: cn-north-4\nauth:\n  token_file: " + filepath.Join(dir, "nope") + "\ntasks:\n  - id: abc\n", []string{"line 3", "auth.token_file"}},
+		{"no domain", "region: cn-north-4\nauth:\n  iam:\n    username: monitor\n    password: pw\ntasks:\n  - id: abc\n", []string{"auth.iam.domain_name"}},
 	}
-	wantRefusedSaying(t, cases, "SK-s3cr3t", "STS-s3cr3t", "Signature=x")
+	wantRefusedSaying(t, cases, "SK-s3cr3t", "STS-s3cr3t", "Signature=x", "Pa55-s3cr3t")
 }
 
 // project_id is optional with a region: the project named after the region
 // is looked up on the region's IAM, and /config shows where. With
 // project_id, no lookup is made and no IAM endpoint is shown.
 func TestAKSKProjectLookupDefaults(t *testing.T) {
-	cfg, err := Parse([]byte("region: cn-north-1\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: SK-s3cr3t\ntasks:\n  - id: abc\n"))
+	cfg, err := parseYAML([]byte("region: cn-north-1\nauth:\n  aksk:\n    access_key: AK1\n    secret_key: SK-s3cr3t\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +113,7 @@ func TestAKSKProjectLookupDefaults(t *testing.T) {
 		t.Errorf("/config:\n%s", out)
 	}
 
-	cfg, err = Parse([]byte(akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\ntasks:\n  - id: abc\n"))
+	cfg, err = parseYAML([]byte(akskHead + "    secret_key: SK-s3cr3t\n    project_id: 0123456789abcdef0123456789abcdef\ntasks:\n  - id: abc\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

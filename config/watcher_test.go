@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -234,46 +233,34 @@ func TestNewWatcherInterval(t *testing.T) {
 	}
 }
 
-// run checks at each tick and returns when its context ends; Start's stop
-// returns once the loop has ended.
-func TestWatcherRunChecksAtEachTick(t *testing.T) {
+// Start checks the file at each tick, and its stop returns once the loop
+// has ended; a nil Watcher (auto-reload off) starts nothing.
+func TestWatcherStartChecksAtEachTick(t *testing.T) {
 	x := newWatched(t, filepath.Join(t.TempDir(), "config.yml"), watchedHead+watchedTaskA)
+	x.w.interval = time.Millisecond // below the minimum NewWatcher allows, to keep the test short
 	reloaded := make(chan struct{}, 1)
-	reload := func() error {
+	stop := x.w.Start(func() error {
 		err := x.reload()
-		reloaded <- struct{}{}
+		if x.tasks() == 2 {
+			select {
+			case reloaded <- struct{}{}:
+			default:
+			}
+		}
 		return err
-	}
-	ticks := make(chan time.Time)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		x.w.run(ctx, ticks, reload)
-	}()
-	writeConfig(t, x.file, watchedHead+watchedTaskA+watchedTaskB)
-	select {
-	case ticks <- time.Time{}: // received: the check runs now
-	case <-time.After(stdkit.Patience):
-		t.Fatal("run does not take ticks")
+	})
+	// Renamed into place, so that no tick reads the file half written.
+	next := x.file + ".next"
+	writeConfig(t, next, watchedHead+watchedTaskA+watchedTaskB)
+	if err := os.Rename(next, x.file); err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case <-reloaded:
 	case <-time.After(stdkit.Patience):
-		t.Fatal("no reload after a tick with the file changed")
+		t.Fatal("the changed file was not put in force")
 	}
-	cancel()
-	select {
-	case <-done:
-	case <-time.After(stdkit.Patience):
-		t.Fatal("run did not return after its context ended")
-	}
-	if x.tasks() != 2 {
-		t.Errorf("%d tasks in force after the tick, want 2", x.tasks())
-	}
-
-	stop := x.w.Start(reload)
 	stop() // returns: a test that hangs here has lost the stop
 	var nilWatcher *Watcher
-	nilWatcher.Start(reload)()
+	nilWatcher.Start(x.reload)()
 }
