@@ -16,8 +16,8 @@ import (
 
 // The authenticator's secrets reach the caller that redacts them: an IAM
 // error that echoes the token request shows the password neither in the
-// error nor in the warning logged, whether it is inline or read from
-// password_file. (Every form of every secret in every kept text is
+// error nor in any line logged at debug level (the IAM warning, the failed
+// call), whether it is inline or read from password_file. (Every form of every secret in every kept text is
 // internal/api's TestCallerRedactsEverySecretEverywhere; a request's own
 // credentials are redacted there too.)
 func TestIAMEchoRedactsThePassword(t *testing.T) {
@@ -43,7 +43,7 @@ func TestIAMEchoRedactsThePassword(t *testing.T) {
 				t.Fatal(err)
 			}
 			var logs testkit.Buffer
-			clients := New(api.NewMetrics(), slog.New(slog.NewTextHandler(&logs, nil)))
+			clients := New(api.NewMetrics(), slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 			t.Cleanup(clients.Close)
 			client, err := clients.For(cfg)
 			if err != nil {
