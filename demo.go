@@ -3,9 +3,10 @@ package main
 import (
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/prometheus/common/model"
@@ -14,27 +15,21 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator/fakecloud"
 )
 
-// startDemo serves the simulator's demo on a loopback port and puts a
-// configuration pointing at it in force: every demo task, and discovery of
-// their project. It returns a function that stops
-// the fakecloud.
+// startDemo serves the simulator's demo on a loopback port and puts in
+// force a configuration pointing at it: every demo task, and discovery of
+// their project. It returns a function that stops the simulator.
 func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
-	sim := fakecloud.NewDemo(fakecloud.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	server := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	server := &http.Server{Handler: fakecloud.NewDemo(fakecloud.Options{}), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("Demo simulator stopped", "err", err)
 		}
 	}()
 	endpoint := "http://" + ln.Addr().String()
-
-	names := fakecloud.DemoTaskNames()
-	ids := fakecloud.DemoTaskIDs()
-	sort.Strings(ids)
 	cfg := &config.Config{
 		Endpoint: endpoint,
 		Auth: config.Auth{IAM: &config.IAM{
@@ -44,18 +39,17 @@ func startDemo(sc *config.SafeConfig, logger *slog.Logger) (func(), error) {
 			Password:    fakecloud.DefaultPassword,
 			ProjectName: fakecloud.DefaultProject,
 		}},
-		// The demo's project is discovered too, which adds its project_id and
-		// git_branch to the tasks listed above and shows the discovery
-		// metrics.
+		// Discovering the project too adds the tasks' project_id and
+		// git_branch and shows the discovery metrics.
 		Discovery: &config.Discovery{Projects: []string{fakecloud.DemoProjectID}},
 		Timeout:   model.Duration(10 * time.Second),
-		// Change detection on: the simulator's last_check_time moves when a
-		// check starts (its default reading), so the demo shows tasks
-		// answered by progress queries while they check and by the
-		// listing while they idle.
+		// The simulator's last_check_time moves when a check starts, so the
+		// demo shows tasks answered by progress queries while they check and
+		// by the listing while they idle.
 		ChangeDetection: config.ChangeDetection{Enabled: true},
 	}
-	for _, id := range ids {
+	names := fakecloud.DemoTaskNames()
+	for _, id := range slices.Sorted(maps.Keys(names)) {
 		cfg.Tasks = append(cfg.Tasks, config.Task{ID: id, Name: names[id]})
 	}
 	if err := cfg.Validate(); err != nil {

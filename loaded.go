@@ -1,17 +1,52 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// logLoaded says, once a configuration file is put in force (at startup
-// and at every reload), what is now in force: which file (absolute, as the
-// working directory of a service is not where an operator stands), how
-// many tasks, where the API and the credentials are, and whether change
-// detection is on. The questions of a second day start from these.
+// checkConfig is --config.check: it validates file and says what is in
+// force, or what is wrong. Like a start, it reads the secret files the
+// file names: a missing or empty one fails the check.
+func checkConfig(file string) int {
+	cfg, warnings, err := config.Load(file)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(os.Stderr, "config file %s: warning: %s\n", file, w)
+	}
+	fmt.Printf("%s is valid: %d task(s)", file, len(cfg.Tasks))
+	if cfg.Discovery != nil {
+		fmt.Printf(", discovery in %d project(s)", len(cfg.Discovery.Projects))
+	}
+	// The hosts in force, defaulted from the region or not: a region
+	// served through another region's host is no surprise later.
+	fmt.Printf("; API endpoint %s", cfg.Endpoint)
+	if iam := cfg.IAMEndpoint(); iam != "" {
+		fmt.Printf(", IAM endpoint %s", iam)
+	}
+	fmt.Println()
+	if cfg.History.On() {
+		// The API reference's pages disagree on the permission, and a
+		// missing one only shows at the first history read: say it now.
+		fmt.Printf("history.enabled: the check history (CheckRecord) needs the IAM permission %s "+
+			"(the API reference's English page) or %s (its Chinese page); without it the API answers CC.00050010\n",
+			codearts.CheckRecordPermissions[0], codearts.CheckRecordPermissions[1])
+	}
+	return 0
+}
+
+// logLoaded says what a configuration file just put in force (at startup
+// and every reload) holds: the questions of a second day start from these.
+// The file is absolute: a service's working directory is not the operator's.
 func logLoaded(logger *slog.Logger, file string, cfg *config.Config) {
 	if abs, err := filepath.Abs(file); err == nil {
 		file = abs
@@ -20,25 +55,27 @@ func logLoaded(logger *slog.Logger, file string, cfg *config.Config) {
 	if cfg.Discovery != nil {
 		attrs = append(attrs, "discovery_projects", len(cfg.Discovery.Projects))
 	}
-	attrs = append(attrs, "endpoint", cfg.Endpoint, "auth", authMode(cfg.Auth))
+	auth := "token_file"
+	switch {
+	case cfg.Auth.IAM != nil:
+		auth = "iam"
+	case cfg.Auth.AKSK != nil:
+		auth = "aksk"
+	}
+	attrs = append(attrs, "endpoint", cfg.Endpoint, "auth", auth)
 	if iam := cfg.IAMEndpoint(); iam != "" {
 		attrs = append(attrs, "iam_endpoint", iam)
 	}
-	changeDetection := "off"
-	if cfg.ChangeDetection.Enabled {
-		changeDetection = "on"
-	}
-	attrs = append(attrs, "change_detection", changeDetection)
-	logger.Info("Configuration loaded", attrs...)
+	changeDetection := map[bool]string{false: "off", true: "on"}[cfg.ChangeDetection.Enabled]
+	logger.Info("Configuration loaded", append(attrs, "change_detection", changeDetection)...)
 }
 
-// authMode names the auth section in force by its key.
-func authMode(a config.Auth) string {
-	switch {
-	case a.IAM != nil:
-		return "iam"
-	case a.AKSK != nil:
-		return "aksk"
+// buildClient builds the client of cfg, just put in force, so that what
+// building reports is logged now. A client that cannot be built is not
+// fatal: scrapes report the failure (and try again) until what is missing,
+// a file or a certificate, is there.
+func buildClient(clients *clientcache.Cache, cfg *config.Config, logger *slog.Logger) {
+	if _, err := clients.For(cfg); err != nil {
+		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
 	}
-	return "token_file"
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	_ "net/http/pprof" // registers /debug/pprof/ on http.DefaultServeMux
 	"os"
 	"os/signal"
 	"sync"
@@ -17,22 +18,20 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
-// reloads serializes configuration reloads, from POST /-/reload and SIGHUP
-// alike: one runs at a time, so a flood of requests cannot parse the file
-// side by side, each with a copy of it in memory (BENCHMARKS.md,
-// "Concurrent reloads"). The requests that arrive while one runs share the next reload, which starts
-// when that one ends and so reads the file as it is after each of them was
-// made.
+// reloads serializes configuration reloads, from POST /-/reload, SIGHUP and
+// the auto-reload watcher alike: one runs at a time, so a flood of requests
+// cannot parse the file side by side, each with a copy of it in memory
+// (BENCHMARKS.md, "Concurrent reloads"). The requests that arrive while one
+// runs share the next reload, which starts when that one ends and so reads
+// the file as it is after each of them was made.
 type reloads struct {
 	reload func() error
+	turn   sync.Mutex // held while a reload runs
 
-	mu      sync.Mutex
-	running bool
-	next    *reloadRun // the reload the requests waiting now will share
+	mu   sync.Mutex
+	next *reloadRun // the reload not started yet that requests now share
 
-	// testHookQueued, when set, runs when a request starts waiting for
-	// the next reload.
-	testHookQueued func()
+	testHookWaiting func() // runs when a request starts waiting for its reload
 }
 
 type reloadRun struct {
@@ -40,26 +39,19 @@ type reloadRun struct {
 	err  error
 }
 
-func newReloads(reload func() error) *reloads { return &reloads{reload: reload} }
-
-// do reloads, or waits for the next reload if one is running. A caller
-// whose ctx ends stops waiting; the reload it waited for still happens.
+// do waits for the next reload to end, starting it if no other request
+// did. A caller whose ctx ends stops waiting; the reload still happens.
 func (r *reloads) do(ctx context.Context) error {
 	r.mu.Lock()
-	if !r.running {
-		r.running = true
-		r.mu.Unlock()
-		run := &reloadRun{done: make(chan struct{})}
-		r.run(run)
-		return run.err
-	}
-	if r.next == nil {
-		r.next = &reloadRun{done: make(chan struct{})}
-	}
 	run := r.next
+	if run == nil {
+		run = &reloadRun{done: make(chan struct{})}
+		r.next = run
+		go r.run(run)
+	}
 	r.mu.Unlock()
-	if r.testHookQueued != nil {
-		r.testHookQueued()
+	if r.testHookWaiting != nil {
+		r.testHookWaiting()
 	}
 	select {
 	case <-run.done:
@@ -69,43 +61,31 @@ func (r *reloads) do(ctx context.Context) error {
 	}
 }
 
-// run performs run, then hands over to the reload requested meanwhile, if
-// any, in the background.
+// run waits for the reload running, if any, to end, then runs run; the
+// requests that arrive from then on share the reload after it.
 func (r *reloads) run(run *reloadRun) {
+	r.turn.Lock()
+	r.mu.Lock()
+	r.next = nil
+	r.mu.Unlock()
 	run.err = r.reload()
 	close(run.done)
-	r.mu.Lock()
-	next := r.next
-	r.next = nil
-	r.running = next != nil
-	r.mu.Unlock()
-	if next != nil {
-		go r.run(next)
-	}
+	r.turn.Unlock()
 }
 
-// reloadHandler serves POST /-/reload.
-func reloadHandler(r *reloads, logger *slog.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "only POST reloads the configuration", http.StatusMethodNotAllowed)
-			return
-		}
-		if err := r.do(req.Context()); err != nil {
-			logger.Error("Reload failed; the previous configuration stays in force", "err", err)
-			http.Error(w, "reload failed: "+err.Error(), http.StatusBadRequest)
-			return
-		}
+// logged is do for SIGHUP and POST /-/reload, which log the outcome.
+func (r *reloads) logged(ctx context.Context, logger *slog.Logger) error {
+	err := r.do(ctx)
+	if err != nil {
+		logger.Error("Reload failed; the previous configuration stays in force", "err", err)
+	} else {
 		logger.Info("Configuration reloaded")
-		fmt.Fprintln(w, "Configuration reloaded")
-	})
+	}
+	return err
 }
 
-// newMux routes the exporter's endpoints: metrics at metricsPath, the
-// health, readiness and reload endpoints, the configuration in force
-// (secrets hidden), the runtime profiles and, unless metrics are served at
-// the root, the landing page.
+// newMux routes the exporter's endpoints, with the landing page unless
+// metrics are served at the root.
 func newMux(metricsPath string, metrics http.Handler, sc *config.SafeConfig, reloader *reloads, logger *slog.Logger) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	mux.Handle(metricsPath, metrics)
@@ -117,26 +97,41 @@ func newMux(metricsPath string, metrics http.Handler, sc *config.SafeConfig, rel
 		}
 		fmt.Fprintln(w, "Ready")
 	})
-	mux.Handle("/-/reload", reloadHandler(reloader, logger))
-	mux.Handle("/config", sc)
-	handlePprof(mux)
-	if metricsPath != "/" {
-		landing, err := web.NewLandingPage(web.LandingConfig{
-			Name:        "CodeArts Check Exporter",
-			Description: "Prometheus exporter for Huawei Cloud CodeArts Check",
-			Version:     version.Info(),
-			Links: []web.LandingLinks{
-				{Address: metricsPath, Text: "Metrics"},
-				{Address: "/config", Text: "Configuration (secrets hidden)"},
-				{Address: "/-/healthy", Text: "Health"},
-				{Address: "/-/ready", Text: "Readiness"},
-			},
-		})
-		if err != nil {
-			return nil, err
+	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "only POST reloads the configuration", http.StatusMethodNotAllowed)
+			return
 		}
-		mux.Handle("/", landing)
+		if err := reloader.logged(req.Context(), logger); err != nil {
+			http.Error(w, "reload failed: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintln(w, "Configuration reloaded")
+	})
+	mux.Handle("/config", sc)
+	// The profiles exporter-toolkit's landing page links to, behind the same
+	// TLS and basic auth as the rest. A profile holds stack traces and
+	// sizes, never the contents of memory: no credential leaks through it.
+	mux.Handle("/debug/pprof/", http.DefaultServeMux)
+	if metricsPath == "/" {
+		return mux, nil
 	}
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		Name:        "CodeArts Check Exporter",
+		Description: "Prometheus exporter for Huawei Cloud CodeArts Check",
+		Version:     version.Info(),
+		Links: []web.LandingLinks{
+			{Address: metricsPath, Text: "Metrics"},
+			{Address: "/config", Text: "Configuration (secrets hidden)"},
+			{Address: "/-/healthy", Text: "Health"},
+			{Address: "/-/ready", Text: "Readiness"},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/", landing)
 	return mux, nil
 }
 
@@ -146,37 +141,30 @@ func newMux(metricsPath string, metrics http.Handler, sc *config.SafeConfig, rel
 func serve(handler http.Handler, flags *web.FlagConfig, reloader *reloads, logger *slog.Logger) int {
 	server := &http.Server{
 		Handler: handler,
-		// Bound how long a client may take to send its headers, so slow or
-		// idle connections cannot pile up.
+		// Slow or idle connections cannot pile up.
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		// The server's own errors (TLS handshakes, a panicking handler)
-		// go to the exporter's log, in its format, not to stderr bare.
+		// The server's own errors (TLS handshakes, a panicking handler) go
+		// to the exporter's log, in its format.
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelError),
 	}
-
-	term := make(chan os.Signal, 1)
-	signal.Notify(term, os.Interrupt, syscall.SIGTERM)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	go func() {
 		for range hup {
-			if err := reloader.do(context.Background()); err != nil {
-				logger.Error("Reload failed; the previous configuration stays in force", "err", err)
-				continue
-			}
-			logger.Info("Configuration reloaded")
+			_ = reloader.logged(context.Background(), logger)
 		}
 	}()
-
+	term, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.ListenAndServe(server, flags, logger) }()
 	select {
 	case err := <-serveErr:
 		logger.Error("HTTP server failed", "err", err)
 		return 1
-	case sig := <-term:
-		logger.Info("Shutting down: finishing scrapes in flight", "signal", sig.String())
+	case <-term.Done():
+		logger.Info("Shutting down: finishing scrapes in flight", "signal", context.Cause(term))
 	}
 	// Scrapes in flight are bounded by their deadline; past this, they are
 	// cut off so that the process exits promptly when asked to.

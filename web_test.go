@@ -10,6 +10,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
 // gatedReload is a reload that signals when it starts and runs until the
@@ -58,17 +62,22 @@ func post(t *testing.T, url string) (int, string) {
 func TestReloadsAreSerialized(t *testing.T) {
 	const waiting = 20
 	g := newGatedReload()
-	r := newReloads(g.reload)
-	// Buffered: the request made once idle again may still find the
-	// last reload handing over, and queue too.
-	queued := make(chan struct{}, waiting+1)
-	r.testHookQueued = func() { queued <- struct{}{} }
-	srv := httptest.NewServer(reloadHandler(r, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	r := &reloads{reload: g.reload}
+	// Every request, the first and the last too, says when it waits.
+	waits := make(chan struct{}, waiting+2)
+	r.testHookWaiting = func() { waits <- struct{}{} }
+	mux, err := newMux("/metrics", http.NotFoundHandler(), config.NewSafeConfig(prometheus.NewRegistry()), r,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(mux)
 	defer srv.Close()
+	reloadURL := srv.URL + "/-/reload"
 
 	first := make(chan int, 1)
 	go func() {
-		status, _ := post(t, srv.URL)
+		status, _ := post(t, reloadURL)
 		first <- status
 	}()
 	<-g.started
@@ -80,11 +89,11 @@ func TestReloadsAreSerialized(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			statuses[i], bodies[i] = post(t, srv.URL)
+			statuses[i], bodies[i] = post(t, reloadURL)
 		}()
 	}
-	for range waiting {
-		<-queued
+	for range waiting + 1 {
+		<-waits // the first's and the others'
 	}
 	g.finish <- nil
 	if status := <-first; status != http.StatusOK {
@@ -106,7 +115,7 @@ func TestReloadsAreSerialized(t *testing.T) {
 	// Idle again: the next request reloads by itself at once.
 	done := make(chan int, 1)
 	go func() {
-		status, _ := post(t, srv.URL)
+		status, _ := post(t, reloadURL)
 		done <- status
 	}()
 	<-g.started

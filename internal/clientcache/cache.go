@@ -1,3 +1,15 @@
+// Package clientcache builds and caches the exporter's API client: the
+// HTTP client, the api.Caller (request metrics, the process-wide rate
+// limit), the authenticator and the CodeArts Check client that a
+// configuration's auth, http_client_config, endpoint and language make.
+// Discovery and the collector both ask Cache.For for the client of the
+// configuration in force, so that listing and scrapes share one IAM token
+// (one back-off, one AK/SK lock-out guard), one connection pool and one
+// rate limit, and are counted together.
+//
+// While auth and http_client_config stay the same, reloads keep the
+// authenticator, and with it a cached IAM token or looked-up AK/SK
+// project; other credentials build a new one and close the old.
 package clientcache
 
 import (
@@ -30,15 +42,12 @@ type Cache struct {
 // entry is what one set of credentials and HTTP client settings make, and
 // the client of one endpoint and language over them.
 type entry struct {
-	auth   config.Auth
-	http   promconfig.HTTPClientConfig
+	built  *config.Config // the configuration authn and caller were built from
 	authn  auth.Authenticator
 	caller *api.Caller
 	close  func()
-
-	endpoint, language string
-	client             *codearts.Client
-	cfg                *config.Config // the last configuration client was returned for
+	client *codearts.Client
+	cfg    *config.Config // the last configuration client was returned for; nil before
 }
 
 // New returns an empty cache whose clients count their calls in metrics.
@@ -49,12 +58,8 @@ func New(metrics *api.Metrics, logger *slog.Logger) *Cache {
 // For returns the client of cfg, a validated configuration, building it
 // unless the cached one was built from the same credentials and HTTP
 // client settings, for the same endpoint and language. It also applies
-// cfg's max_requests_per_second to the process-wide rate limit.
-//
-// main calls it whenever it puts a configuration in force, so that what
-// building reports (TLS verification off, a token file that cannot be
-// read) is logged at startup and right after a reload, where an operator
-// looks for it. A failure is not cached: the next For tries again.
+// cfg's max_requests_per_second to the process-wide rate limit. A failure
+// is not cached: the next For tries again.
 func (c *Cache) For(cfg *config.Config) (*codearts.Client, error) {
 	if cfg == nil {
 		return nil, errors.New("no configuration loaded")
@@ -63,10 +68,8 @@ func (c *Cache) For(cfg *config.Config) (*codearts.Client, error) {
 	defer c.mu.Unlock()
 	c.limit.SetMax(cfg.MaxRequestsPerSecond)
 	e := c.current
-	if e != nil && e.cfg == cfg {
-		return e.client, nil
-	}
-	if e == nil || !reflect.DeepEqual(e.auth, cfg.Auth) || !reflect.DeepEqual(e.http, cfg.HTTPClientConfig) {
+	if e == nil || !reflect.DeepEqual(e.built.Auth, cfg.Auth) ||
+		!reflect.DeepEqual(e.built.HTTPClientConfig, cfg.HTTPClientConfig) {
 		built, err := c.build(cfg)
 		if err != nil {
 			return nil, err
@@ -76,12 +79,12 @@ func (c *Cache) For(cfg *config.Config) (*codearts.Client, error) {
 		}
 		c.current, e = built, built
 	}
-	if e.client == nil || e.endpoint != cfg.Endpoint || e.language != cfg.Language {
+	if e.cfg == nil || e.cfg.Endpoint != cfg.Endpoint || e.cfg.Language != cfg.Language {
 		client, err := codearts.NewClient(cfg.Endpoint, e.caller, e.authn, codearts.WithLanguage(cfg.Language), codearts.WithLogger(c.logger))
 		if err != nil {
 			return nil, err
 		}
-		e.client, e.endpoint, e.language = client, cfg.Endpoint, cfg.Language
+		e.client = client
 	}
 	e.cfg = cfg
 	return e.client, nil
@@ -110,7 +113,7 @@ func (c *Cache) build(cfg *config.Config) (*entry, error) {
 	}
 	caller := &api.Caller{Client: httpClient, Metrics: c.metrics, Limit: c.limit}
 
-	e := &entry{auth: cfg.Auth, http: cfg.HTTPClientConfig, caller: caller, close: httpClient.CloseIdleConnections}
+	e := &entry{built: cfg, caller: caller, close: httpClient.CloseIdleConnections}
 	switch a := cfg.Auth; {
 	case a.IAM != nil:
 		iam := auth.NewIAM(*a.IAM, caller, c.logger)
@@ -120,15 +123,14 @@ func (c *Cache) build(cfg *config.Config) (*entry, error) {
 			httpClient.CloseIdleConnections()
 		}
 	case a.TokenFile != "":
-		if e.authn, err = auth.NewFileToken(a.TokenFile); err != nil {
-			return nil, err
-		}
+		e.authn, err = auth.NewFileToken(a.TokenFile)
 	case a.AKSK != nil:
-		if e.authn, err = auth.NewAKSK(*a.AKSK, caller, c.logger); err != nil {
-			return nil, err
-		}
+		e.authn, err = auth.NewAKSK(*a.AKSK, caller, c.logger)
 	default:
-		return nil, errors.New("auth: no authentication configured")
+		err = errors.New("auth: no authentication configured")
+	}
+	if err != nil {
+		return nil, err
 	}
 	if src, ok := e.authn.(auth.SecretSource); ok {
 		// Set before the caller's first call: building made none.

@@ -148,3 +148,64 @@ func TestFailedForIsRetried(t *testing.T) {
 		t.Fatalf("For with the token file back: %v, %v", client, err)
 	}
 }
+
+// Every CodeArts Check call carries the configured X-Language and the
+// SDK's Content-Type; the simulator answers in that language.
+func TestLanguageHeader(t *testing.T) {
+	for _, lang := range []string{"", config.LanguageEnglish, config.LanguageChinese} {
+		t.Run("language="+lang, func(t *testing.T) {
+			sim := simulator.New(simulator.Options{})
+			ts := testkit.Simulator(t, sim)
+			sim.SetTask(simulator.Task{ID: testTask, Status: simulator.IntPtr(2)})
+			cfg := iamConfig(t, ts.URL, simulator.DefaultUser, 1)
+			cfg.Language = lang
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			want := lang
+			if want == "" {
+				want = config.LanguageEnglish
+			}
+			clients := newTestClients(t)
+			client, err := clients.For(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if _, err := client.Progress(ctx, testTask, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := client.DefectsStatistic(ctx, testTask); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := client.DefectsSummary(ctx, testTask); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := client.TaskList(ctx, "p1", 0, 10); err != nil && api.Code(err) == api.CodeInvalidResponse {
+				t.Fatal(err)
+			}
+			for _, call := range []string{simulator.CallProgress, simulator.CallDefectsStatistic, simulator.CallDefectsSummary, simulator.CallTaskList} {
+				h := sim.RequestHeaders(call)
+				if len(h.Language) != 1 || h.Language[want] != 1 || len(h.ContentType) != 1 || h.ContentType["application/json"] != 1 {
+					t.Errorf("%s: sent %+v, want X-Language %s and Content-Type application/json once", call, h, want)
+				}
+				if len(h.UserAgent) != 1 || h.UserAgent[api.UserAgent] != 1 {
+					t.Errorf("%s: sent User-Agent %v, want %s once", call, h.UserAgent, api.UserAgent)
+				}
+			}
+			sim.SetFault(testTask, simulator.Fault{Kind: simulator.FaultTokenExpired})
+			_, err = client.Progress(ctx, testTask, "")
+			english := strings.Contains(fmtErr(err), "Authentication information expired")
+			if english != (want == config.LanguageEnglish) {
+				t.Errorf("language %s: error %v", want, err)
+			}
+		})
+	}
+}
+
+func fmtErr(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -2,13 +2,16 @@
 // configured CodeArts projects (ShowTaskListByProjectIdV2) in the
 // background, every discovery.refresh_interval and right after a reload,
 // keeps each project's last good list when a listing fails, and serves the
-// static tasks merged with the discovered ones to the collector. Listing
-// never happens on the scrape path: a scrape reads the last lists.
+// static tasks merged with the discovered ones to the collector. A scrape
+// reads the last lists; only change detection lists on a collection's
+// behalf (ListProject), with a bounded share of its deadline.
 package discovery
 
 import (
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,36 +39,29 @@ type Discoverer struct {
 	config  func() *config.Config // the configuration in force (config.SafeConfig.Get)
 	clients *clientcache.Cache
 	logger  *slog.Logger
-	now     func() time.Time
 
 	reload chan struct{} // a refresh is wanted now
 
 	mu       sync.Mutex
-	projects map[string]*project // by CodeArts project ID
+	projects map[string]project // by CodeArts project ID
 }
 
 // project is the last good listing of one project.
 type project struct {
 	tasks       []codearts.ListedTask
 	lastSuccess time.Time // zero: no listing succeeded yet
-	// listedByCollection is when a collection last listed it (listnow.go);
-	// zero: never.
-	listedByCollection time.Time
 }
 
-// New returns a Discoverer listing the projects of the configuration in
-// force, cfg's answer, through its client from clients: the clients the
-// collector queries through, so that listing shares the scrapes'
-// credentials, token, HTTP client and rate limit. Nothing is listed until
-// Run.
+// New returns a Discoverer of the configuration cfg returns, listing
+// through the client that clients gives the collector too. Nothing is
+// listed until Run.
 func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Logger) *Discoverer {
 	return &Discoverer{
 		config:   cfg,
 		clients:  clients,
 		logger:   logger,
-		now:      time.Now,
 		reload:   make(chan struct{}, 1),
-		projects: map[string]*project{},
+		projects: map[string]project{},
 	}
 }
 
@@ -73,29 +69,19 @@ func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Log
 // each Reload, until ctx ends. Without discovery in the configuration it
 // only waits for a Reload that brings some.
 func (d *Discoverer) Run(ctx context.Context) {
-	onTimer := false
-	for {
+	for onTimer := false; ; {
 		d.refresh(ctx, onTimer)
-		var (
-			timer *time.Timer
-			tick  <-chan time.Time // nil without discovery: wait for a reload
-		)
+		var tick <-chan time.Time // nil without discovery: wait for a reload
 		if cfg := d.config(); cfg != nil && cfg.Discovery != nil {
-			timer = time.NewTimer(time.Duration(cfg.Discovery.RefreshInterval))
-			tick = timer.C
+			tick = time.After(time.Duration(cfg.Discovery.RefreshInterval))
 		}
 		select {
 		case <-ctx.Done():
+			return
 		case <-tick:
 			onTimer = true
 		case <-d.reload:
 			onTimer = false
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if ctx.Err() != nil {
-			return
 		}
 	}
 }
@@ -114,16 +100,21 @@ func (d *Discoverer) Reload() {
 // codearts_check_api_errors_total by the API client and is logged here.
 func (d *Discoverer) Refresh(ctx context.Context) { d.refresh(ctx, false) }
 
-// refresh is Refresh; onTimer skips the projects a collection listed less
-// than refresh_interval ago, which are as fresh as this listing would make
-// them. A reload lists every project: its configuration may have changed.
+// refresh is Refresh; onTimer skips the projects listed less than
+// refresh_interval ago, by a collection (ListProject): they are as fresh as
+// this listing would make them. A reload lists every project: its
+// configuration may have changed.
 func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 	cfg := d.config()
+	d.mu.Lock()
+	maps.DeleteFunc(d.projects, func(id string, _ project) bool {
+		// A project added back later starts afresh.
+		return cfg == nil || cfg.Discovery == nil || !slices.Contains(cfg.Discovery.Projects, id)
+	})
+	d.mu.Unlock()
 	if cfg == nil || cfg.Discovery == nil {
-		d.forgetAllBut(nil)
 		return
 	}
-	d.forgetAllBut(cfg.Discovery.Projects)
 	client, err := d.clients.For(cfg)
 	if err != nil {
 		d.logger.Error("Task discovery cannot reach the API; the last discovered tasks stay in use", "err", err)
@@ -133,60 +124,68 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		if ctx.Err() != nil {
 			return
 		}
-		if onTimer && d.listedRecently(id, time.Duration(cfg.Discovery.RefreshInterval)) {
+		d.mu.Lock()
+		listed := d.projects[id].lastSuccess
+		d.mu.Unlock()
+		if onTimer && time.Since(listed) < time.Duration(cfg.Discovery.RefreshInterval) {
 			continue
 		}
-		tasks, err := listAll(ctx, maxListPages, func(ctx context.Context, offset int) (codearts.TaskPage, error) {
-			ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
-			defer cancel()
-			return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
-		})
+		tasks, err := d.list(ctx, cfg, client, id, maxListPages)
 		if err != nil {
 			d.logger.Warn("Listing a project's tasks failed; its last discovered tasks stay in use",
 				"project_id", id, "error_code", api.Code(err), "err", err)
 			continue
 		}
-		tasks = d.validIDs(id, tasks)
 		d.mu.Lock()
-		p := d.projects[id]
-		if p == nil {
-			p = &project{}
-			d.projects[id] = p
-		}
-		p.tasks, p.lastSuccess = tasks, d.now()
+		d.projects[id] = project{tasks: tasks, lastSuccess: time.Now()}
 		d.mu.Unlock()
 		d.logger.Debug("Listed a project's tasks", "project_id", id, "tasks", len(tasks))
 	}
 }
 
-// validIDs drops tasks whose ID would not be accepted in the configuration:
-// IDs become URL path segments and label values.
-func (d *Discoverer) validIDs(projectID string, tasks []codearts.ListedTask) []codearts.ListedTask {
-	valid := tasks[:0:0]
-	for _, t := range tasks {
-		if err := config.CheckTaskID(t.ID); err != nil {
-			d.logger.Warn("Ignoring a listed task with an unusable ID", "project_id", projectID, "err", err)
-			continue
-		}
-		valid = append(valid, t)
+// ListProject lists the project id on a collection's behalf (change
+// detection, collector/plan.go) through client, cfg's, reading at most
+// maxPages pages within ctx, the collection's share of its deadline. A
+// complete listing of a project of cfg's discovery becomes its last good
+// list. A listing that fails or is cut short returns the tasks of the pages
+// that came back, with its error.
+func (d *Discoverer) ListProject(ctx context.Context, cfg *config.Config, client *codearts.Client, id string,
+	maxPages int) codearts.Listing {
+	tasks, err := d.list(ctx, cfg, client, id, maxPages)
+	l := codearts.Listing{Tasks: tasks, Err: err, At: time.Now()}
+	if err != nil {
+		d.logger.Warn("Listing a project's tasks for a collection failed or was cut short; "+
+			"the tasks it did not list are asked for their progress",
+			"project_id", id, "listed_tasks", len(tasks), "error_code", api.Code(err), "err", err)
+		return l
 	}
-	return valid
-}
-
-// forgetAllBut drops the lists of projects no longer configured, so that a
-// project added back later starts afresh.
-func (d *Discoverer) forgetAllBut(keep []string) {
+	if cfg.Discovery == nil || !slices.Contains(cfg.Discovery.Projects, id) {
+		return l
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	kept := make(map[string]bool, len(keep))
-	for _, id := range keep {
-		kept[id] = true
+	d.projects[id] = project{tasks: tasks, lastSuccess: l.At}
+	return l
+}
+
+// list lists the project id through client, reading at most maxPages
+// pages, each within cfg's timeout, and drops the tasks whose ID the
+// configuration would refuse: IDs become URL path segments and label values.
+func (d *Discoverer) list(ctx context.Context, cfg *config.Config, client *codearts.Client, id string,
+	maxPages int) ([]codearts.ListedTask, error) {
+	fetch := func(ctx context.Context, offset int) (codearts.TaskPage, error) {
+		ctx, cancel := context.WithTimeout(ctx, time.Duration(cfg.Timeout))
+		defer cancel()
+		return client.TaskList(ctx, id, offset, codearts.MaxTaskListLimit)
 	}
-	for id := range d.projects {
-		if !kept[id] {
-			delete(d.projects, id)
+	tasks, err := listAll(ctx, min(maxPages, maxListPages), fetch)
+	return slices.DeleteFunc(tasks, func(t codearts.ListedTask) bool {
+		bad := config.CheckTaskID(t.ID)
+		if bad != nil {
+			d.logger.Warn("Ignoring a listed task with an unusable ID", "project_id", id, "err", bad)
 		}
-	}
+		return bad != nil
+	}), err
 }
 
 // Tasks implements collector.TaskSource: the configured tasks, then the
@@ -206,22 +205,17 @@ func (d *Discoverer) Tasks(cfg *config.Config) []config.Task {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, projectID := range cfg.Discovery.Projects {
-		p := d.projects[projectID]
-		if p == nil {
-			continue
-		}
-		for _, lt := range p.tasks {
+		for _, lt := range d.projects[projectID].tasks {
 			if i, ok := index[lt.ID]; ok {
 				if tasks[i].ProjectID == "" {
 					tasks[i].ProjectID, tasks[i].GitBranch = projectID, lt.GitBranch
 				}
 				continue
 			}
-			if !cfg.Discovery.Keep(lt.Name) {
-				continue
+			if cfg.Discovery.Keep(lt.Name) {
+				index[lt.ID] = len(tasks)
+				tasks = append(tasks, config.Task{ID: lt.ID, Name: lt.Name, ProjectID: projectID, GitBranch: lt.GitBranch})
 			}
-			index[lt.ID] = len(tasks)
-			tasks = append(tasks, config.Task{ID: lt.ID, Name: lt.Name, ProjectID: projectID, GitBranch: lt.GitBranch})
 		}
 	}
 	return tasks
@@ -243,16 +237,13 @@ func (d *Discoverer) Collect(ch chan<- prometheus.Metric) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, projectID := range cfg.Discovery.Projects {
-		var last float64
-		kept := 0
-		if p := d.projects[projectID]; p != nil {
-			if !p.lastSuccess.IsZero() {
-				last = float64(p.lastSuccess.UnixNano()) / 1e9
-			}
-			for _, t := range p.tasks {
-				if cfg.Discovery.Keep(t.Name) {
-					kept++
-				}
+		p, last, kept := d.projects[projectID], 0.0, 0
+		if !p.lastSuccess.IsZero() {
+			last = float64(p.lastSuccess.UnixNano()) / 1e9
+		}
+		for _, t := range p.tasks {
+			if cfg.Discovery.Keep(t.Name) {
+				kept++
 			}
 		}
 		ch <- prometheus.MustNewConstMetric(lastSuccessDesc, prometheus.GaugeValue, last, projectID)

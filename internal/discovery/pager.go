@@ -8,9 +8,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// maxOffset is the largest offset the task list accepts.
-const maxOffset = 999999
-
 // Bounds of one project's listing: every byte of the API is hostile, and
 // pages that never end (new IDs, a total of 10^9) would otherwise cost
 // unbounded calls and memory. 200 pages are 20,000 tasks, far beyond a
@@ -19,23 +16,18 @@ const (
 	maxListPages   = 200
 	maxListedTasks = 20000
 	maxListedBytes = 8 << 20
-	// maxFailedPages is how many failed pages a listing goes on past
-	// (their tasks are missing from it) before it gives up.
-	maxFailedPages = 3
+	maxFailedPages = 3      // failed pages a listing goes on past (missing their tasks)
+	maxOffset      = 999999 // the largest offset the task list accepts
 )
 
-// errContradiction is the error of a listing with a page that contradicts
-// its total: no tasks, although the total says more are left.
 var errContradiction = errors.New("a task list page has no tasks, but its total says more are left")
 
-// fetchFunc gets the task list page at offset, MaxTaskListLimit tasks long.
-type fetchFunc func(ctx context.Context, offset int) (codearts.TaskPage, error)
-
 // listAll returns every task of a project, without duplicates, in the
-// order the API lists them, reading at most maxPages pages. A listing that
-// fails, is cut short by a bound or by ctx, or meets a page that
-// contradicts its total returns the tasks of the pages before, and the
-// error: the caller decides what a part of a list is worth.
+// order the API lists them, reading at most maxPages pages of
+// MaxTaskListLimit tasks with fetch. A listing that fails, is cut short by
+// a bound or by ctx, or meets a page that contradicts its total returns the
+// tasks of the pages before, and the error: the caller decides what a part
+// of a list is worth.
 //
 // The API reference does not settle what offset counts: it calls it a page
 // index, one example reads as counting pages from 1, and an item offset is
@@ -53,7 +45,8 @@ type fetchFunc func(ctx context.Context, offset int) (codearts.TaskPage, error)
 // Whatever the reading, listing stops when as many distinct tasks as the
 // answer's total have been seen, on a page that adds no new task (a server
 // that ignores offset would otherwise be listed forever), or at a bound.
-func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.ListedTask, error) {
+func listAll(ctx context.Context, maxPages int,
+	fetch func(ctx context.Context, offset int) (codearts.TaskPage, error)) ([]codearts.ListedTask, error) {
 	var (
 		tasks []codearts.ListedTask
 		seen  = map[string]bool{}
@@ -87,13 +80,12 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 		}
 		return added, nil
 	}
-	complete := func() bool { return len(seen) >= total }
 
 	first, err := get(0)
 	if err != nil {
 		return tasks, err
 	}
-	if _, err := add(first); err != nil || complete() {
+	if _, err := add(first); err != nil || len(seen) >= total {
 		return tasks, err
 	}
 	second, err := get(1)
@@ -108,8 +100,7 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 	case len(second.Tasks) == 0:
 		// Nothing more can be reached: tasks went away, and the total
 		// says so (get rejects a page that contradicts it).
-		_, err := add(second)
-		return tasks, err
+		return tasks, nil
 	case len(first.Tasks) > 0 && second.Tasks[0].ID == first.Tasks[0].ID:
 		next = 2 // offset 1 was the first page again: pages count from 1
 	case len(first.Tasks) > 1 && second.Tasks[0].ID == first.Tasks[1].ID:
@@ -122,9 +113,9 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 	}
 
 	var failed error // the pages that failed; the listing goes on past a few
-	failures := 0
-	for !complete() && next <= maxOffset {
+	for failures := 0; len(seen) < total && next <= maxOffset; {
 		page, err := get(next)
+		step := len(page.Tasks)
 		if err != nil {
 			failed, failures = errors.Join(failed, err), failures+1
 			if ctx.Err() != nil || errors.Is(err, errContradiction) || failures >= maxFailedPages {
@@ -132,21 +123,14 @@ func listAll(ctx context.Context, maxPages int, fetch fetchFunc) ([]codearts.Lis
 			}
 			// Only this page's tasks are missing: the reading of offset
 			// is known, so the next page's offset is too.
-			if countsTasks {
-				next += codearts.MaxTaskListLimit
-			} else {
-				next++
-			}
-			continue
-		}
-		if added, err := add(page); err != nil || added == 0 {
+			step = codearts.MaxTaskListLimit
+		} else if added, err := add(page); err != nil || added == 0 {
 			return tasks, errors.Join(failed, err)
 		}
-		if countsTasks {
-			next += len(page.Tasks)
-		} else {
-			next++
+		if !countsTasks {
+			step = 1
 		}
+		next += step
 	}
 	return tasks, failed
 }

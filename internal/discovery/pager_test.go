@@ -71,6 +71,28 @@ func TestListAllFailingHalfWay(t *testing.T) {
 	}
 }
 
+// A failed page under item offsets costs only its own tasks: the listing
+// goes on at the offset after it, neither re-reading nor skipping others.
+func TestListAllSkipsAFailedPage(t *testing.T) {
+	var calls []int
+	fetch := func(_ context.Context, offset int) (codearts.TaskPage, error) {
+		calls = append(calls, offset)
+		if offset == 101 {
+			return codearts.TaskPage{}, errors.New("page 3 failed")
+		}
+		page := codearts.TaskPage{Total: 250}
+		for i := offset; i < min(offset+codearts.MaxTaskListLimit, 250); i++ {
+			page.Tasks = append(page.Tasks, codearts.ListedTask{ID: fmt.Sprint(i)})
+		}
+		return page, nil
+	}
+	tasks, err := listAll(context.Background(), maxListPages, fetch)
+	if err == nil || len(tasks) != 150 || tasks[101].ID != "201" || fmt.Sprint(calls) != "[0 1 101 201 250]" {
+		t.Errorf("listAll: %d tasks, calls at %v, %v; want 150 (all but 101-200), calls at [0 1 101 201 250], the error",
+			len(tasks), calls, err)
+	}
+}
+
 // Pages that lie or never end: a page with no tasks under a total that says
 // there are some is an error, not an empty project; pages of new IDs stop
 // at the page bound.

@@ -26,21 +26,18 @@ func Of(taskID string, total int) int {
 	return int(h.Sum64() % uint64(total))
 }
 
-// Tasks is a source of the tasks to query under a configuration: the
-// method of collector.TaskSource, which Source both wraps and implements.
+// Tasks is collector.TaskSource, which Source both wraps and implements.
 type Tasks interface {
 	Tasks(cfg *config.Config) []config.Task
 }
 
-// Source is a collector.TaskSource that keeps, of the tasks another source
-// gives, those of one shard. Wrapping the source rather than filtering the
-// configuration means static and discovered tasks are partitioned alike.
-// It also reports its shard as metrics (it is a prometheus.Collector).
+// Source keeps, of the tasks another source gives, those of one shard.
+// Wrapping the source rather than filtering the configuration means static
+// and discovered tasks are partitioned alike. As a prometheus.Collector it
+// reports its shard.
 type Source struct {
 	source       Tasks
 	shard, total int
-	ordinal      prometheus.Metric
-	totalShards  prometheus.Metric
 }
 
 var (
@@ -58,13 +55,7 @@ func New(source Tasks, shard, total int) (*Source, error) {
 	if shard < 0 || shard >= total {
 		return nil, fmt.Errorf("--shard=%d: want 0..%d (--total-shards=%d)", shard, total-1, total)
 	}
-	return &Source{
-		source:      source,
-		shard:       shard,
-		total:       total,
-		ordinal:     prometheus.MustNewConstMetric(ordinalDesc, prometheus.GaugeValue, float64(shard)),
-		totalShards: prometheus.MustNewConstMetric(totalDesc, prometheus.GaugeValue, float64(total)),
-	}, nil
+	return &Source{source: source, shard: shard, total: total}, nil
 }
 
 // Tasks implements collector.TaskSource.
@@ -83,13 +74,10 @@ func (s *Source) Tasks(cfg *config.Config) []config.Task {
 }
 
 // Describe implements prometheus.Collector.
-func (s *Source) Describe(ch chan<- *prometheus.Desc) {
-	ch <- ordinalDesc
-	ch <- totalDesc
-}
+func (s *Source) Describe(ch chan<- *prometheus.Desc) { prometheus.DescribeByCollect(s, ch) }
 
 // Collect implements prometheus.Collector.
 func (s *Source) Collect(ch chan<- prometheus.Metric) {
-	ch <- s.ordinal
-	ch <- s.totalShards
+	ch <- prometheus.MustNewConstMetric(ordinalDesc, prometheus.GaugeValue, float64(s.shard))
+	ch <- prometheus.MustNewConstMetric(totalDesc, prometheus.GaugeValue, float64(s.total))
 }
