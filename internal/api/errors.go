@@ -84,9 +84,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // API sent one, an exporter code otherwise. It never returns "".
 func Code(err error) string {
 	if err == nil {
-		// Before apiErr: errors.As makes it escape, an allocation every
-		// successful call would pay.
-		return ""
+		return "" // before apiErr, which escapes: no allocation on success
 	}
 	var apiErr *Error
 	switch {
@@ -103,19 +101,20 @@ func Code(err error) string {
 // transportCode classifies an error from http.Client.Do.
 func transportCode(err error) string {
 	var (
-		netErr     net.Error
-		unknownCA  x509.UnknownAuthorityError
-		hostErr    x509.HostnameError
-		certErr    x509.CertificateInvalidError
-		verifyErr  *tls.CertificateVerificationError
-		recordErr  tls.RecordHeaderError
-		alertError tls.AlertError
+		netErr    net.Error
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		certErr   x509.CertificateInvalidError
+		verifyErr *tls.CertificateVerificationError
+		recordErr tls.RecordHeaderError
+		alertErr  tls.AlertError
 	)
-	switch {
-	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
-		errors.As(err, &certErr), errors.As(err, &recordErr), errors.As(err, &alertError):
-		return CodeTLS
-	case errors.As(err, &netErr) && netErr.Timeout():
+	for _, target := range []any{&verifyErr, &unknownCA, &hostErr, &certErr, &recordErr, &alertErr} {
+		if errors.As(err, target) {
+			return CodeTLS
+		}
+	}
+	if errors.As(err, &netErr) && netErr.Timeout() {
 		return CodeTimeout
 	}
 	return CodeNetwork

@@ -3,6 +3,7 @@ package codearts
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,8 @@ func TestEmptyReportOverHTTP(t *testing.T) {
 			if err != nil {
 				t.Fatalf("answer %d, shape %d: %v", answer, shape, err)
 			}
-			if !rep.Statistic.Empty() || !rep.Summary.Empty() {
+			if noValues := (DefectsStatistic{Severity: map[string]int64{}, Status: map[string]int64{}}); !reflect.DeepEqual(rep.Statistic, noValues) ||
+				rep.Summary != (DefectsSummary{}) {
 				t.Errorf("answer %d, shape %d: %+v, want no values", answer, shape, rep)
 			}
 		}
@@ -80,7 +82,7 @@ func TestEmptyReportOverHTTP(t *testing.T) {
 		t.Errorf("api_errors_total{invalid_response} = %v, want 0", got)
 	}
 	e.sim.SetReportAnswer(retryTask, simulator.ReportFull)
-	if rep, err := readReport(e.client, retryTask); err != nil || rep.Statistic.Empty() || rep.Summary.Empty() {
+	if rep, err := readReport(e.client, retryTask); err != nil || len(rep.Statistic.Severity) == 0 || !rep.Summary.HasCodeLines {
 		t.Errorf("full report: %+v, %v", rep, err)
 	}
 }

@@ -228,31 +228,3 @@ func TestParseReportTimeFarFuture(t *testing.T) {
 		}
 	}
 }
-
-// Empty tells an answer with no values (no report yet) from one with some.
-func TestReportEmpty(t *testing.T) {
-	for body, want := range map[string]bool{
-		`{}`:                          true,
-		`{"severity":null}`:           true,
-		`{"severity":{"critical":0}}`: false,
-		`{"last_check_time":"2020-09-25T12:05:00Z"}`: false,
-	} {
-		st, err := DecodeDefectsStatistic([]byte(body))
-		if err != nil || st.Empty() != want {
-			t.Errorf("statistic %s: Empty() = %v (%v), want %v", body, st.Empty(), err, want)
-		}
-	}
-	for body, want := range map[string]bool{
-		`{}`:                       true,
-		`{"result":{"info":null}}`: true,
-		`{"task_name":"web","is_access":"maybe"}`: true,
-		`{"is_access":"error"}`:                   false,
-		`{"code_line":0}`:                         false,
-		`{"comment_ratio":"1%"}`:                  false,
-	} {
-		s, err := DecodeDefectsSummary([]byte(body))
-		if err != nil || s.Empty() != want {
-			t.Errorf("summary %s: Empty() = %v (%v), want %v", body, s.Empty(), err, want)
-		}
-	}
-}
