@@ -52,7 +52,7 @@ func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) e
 		// it would make every limited scrape look like an API in trouble.
 		// A call whose deadline had passed is a timeout like any other.
 		if req.Context().Err() != nil {
-			c.Metrics.countError(Code(err))
+			c.Metrics.CountError(Code(err))
 		}
 		return err
 	}
@@ -67,7 +67,7 @@ func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) e
 			}
 			newRedactor(secrets).scrub(e)
 		}
-		c.Metrics.countError(Code(err))
+		c.Metrics.CountError(Code(err))
 	}
 	return err
 }

@@ -16,22 +16,18 @@ import (
 const (
 	// CodeTimeout: the scrape deadline (or a client timeout) ended the call
 	// before an answer arrived, or before the call could be made.
-	CodeTimeout = "timeout"
-	// CodeCanceled: the caller went away (the scrape was cancelled).
-	CodeCanceled = "canceled"
-	// CodeNetwork: DNS, connect, reset or another transport failure.
-	CodeNetwork = "network"
-	// CodeTLS: the server's certificate was not trusted, or the handshake failed.
-	CodeTLS = "tls"
+	CodeTimeout  = "timeout"
+	CodeCanceled = "canceled" // the caller (the scrape) went away
+	CodeNetwork  = "network"  // DNS, connect, reset or another transport failure
+	CodeTLS      = "tls"      // the server's certificate was not trusted, or the handshake failed
 	// CodeCredentials: the exporter's own credentials could not be used (a
 	// password, token or secret key file missing, empty or unreadable, or
-	// AK/SK requests paused after a refused signature). No API call was
-	// made, so it is a label of scrape warnings, never counted as an API
-	// error.
+	// AK/SK requests paused after a refused signature). No call was made:
+	// a label of scrape warnings, never counted as an API error.
 	CodeCredentials = "credentials"
 	// CodeBudget: the call was not made because max_requests_per_second
-	// left no room for it before the scrape's deadline. Like credentials,
-	// a label of scrape warnings, never counted as an API error.
+	// left no room for it before the deadline. Like credentials, never
+	// counted as an API error.
 	CodeBudget = "budget"
 	// CodeInvalidResponse: an answer that is not what the API documents:
 	// not JSON, wrong field types, a missing token header, or a body over

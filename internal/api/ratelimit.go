@@ -11,27 +11,20 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// RateLimit is the process's one limit on the rate of API calls: a single
-// golang.org/x/time/rate limiter that every Caller waits on, whichever API
-// it calls and however many scrapes are running. Its rate is the lower of
-// max_requests_per_second (SetMax; 0: none) and the rate a throttling
-// answer (HTTP 429, APIGW.0308) adapted it to: additive increase,
-// multiplicative decrease (AIMD) on calls per second.
+// RateLimit is the process's one limit on the rate of API calls, shared by
+// every Caller and scrape: the lower of max_requests_per_second (SetMax)
+// and the rate a throttling answer (HTTP 429, APIGW.0308) adapted it to,
+// by additive increase and multiplicative decrease (AIMD). A rate, not a
+// concurrency: API Gateway counts calls per second, and one call in flight
+// to a fast API can send hundreds a second. The bucket holds one token, so
+// no second after an idle spell sees more than the rate (+1 at its edge).
 //
-// A rate and not a concurrency, because API Gateway throttles by calls per
-// second ("limit:20,time:1 second"): with a fast API, one call in flight
-// can still send hundreds a second. The bucket holds a single token, so no
-// second after an idle spell sees more than the rate (+1 at its edge).
-//
-// A throttle multiplies the rate in force (or, when none is, the rate sent
-// over the last second) by throttleBackoff and holds every call back for
-// throttleHold: the gateway's second is spent already. Throttles during the
-// hold answer calls sent before the decrease and are not counted again.
-// Every other answer adds 1/recoveryAnswers of the ceiling (at least
-// recoveryStep); the adapted rate ends at the ceiling: max_requests_per_second,
-// else twice the rate at which the API first throttled.
-//
-// nil is no limit at all.
+// A throttle multiplies the rate in force (or the rate sent over the last
+// second) by throttleBackoff and holds every call back for throttleHold:
+// the gateway's second is spent already, and throttles during the hold
+// answer calls sent before the decrease. Every other answer adds
+// 1/recoveryAnswers of the ceiling (max_requests_per_second, else twice
+// the rate that was first throttled), where adapting ends. nil: no limit.
 type RateLimit struct {
 	now func() time.Time
 	lim *rate.Limiter

@@ -11,17 +11,13 @@ import (
 )
 
 // What an *Error keeps of the text an API sent back is bounded and redacted
-// before the error exists, because errors are logged and kept until a
-// collection ends: an API that answers every task with a megabyte of
-// error_msg must not cost a megabyte per task or per log line, and one that
-// echoes the request (the IAM password in its body, its token headers) must
-// not put a credential in a log.
-//
-// Each bound counts bytes as a log handler writes them quoted: '"' and '\'
-// count twice, and what a handler would escape (control and other
-// non-printable characters, invalid UTF-8) is first replaced by a space or
-// U+FFFD. So an Error() stays under about 900 bytes, and a log line carrying
-// one under 2 KiB.
+// before the error exists, because errors are logged and kept: an API that
+// answers with a megabyte of error_msg must not cost a megabyte per task,
+// and one that echoes the request (the IAM password in its body, its token
+// headers) must not put a credential in a log. Each bound counts bytes as a
+// log handler writes them quoted ('"' and '\' twice), after what it would
+// escape is replaced by a space or U+FFFD: an Error() stays under about
+// 900 bytes, and a log line carrying one under 2 KiB.
 const (
 	MaxMessageLen   = 256
 	MaxRequestIDLen = 256 // API Gateway's are 32 hex characters

@@ -12,19 +12,12 @@ import (
 	"time"
 )
 
-// A task's check history: CheckRecord, GET
-// /v2/{project_id}/tasks/{task_id}/checkrecord (reference §7), one record
-// per check with its start, end and issue counts, but no result. Like
-// Progress, each page makes one attempt: a failed read waits for the
-// caller's back-off.
-
 // EndpointCheckRecord names the call in codearts_check_api_requests_total.
 const EndpointCheckRecord = "check_record"
 
 // CheckRecordPermissions are the IAM permissions the API reference names
-// for CheckRecord: the English page says codeartscheck:task:getReport, the
-// Chinese page codeartscheck:task:get. Without the one the service checks,
-// it answers CC.00050010 (HTTP 200) or the gateway 403 (ReportRefused).
+// for CheckRecord, in English and in Chinese: without the one the service
+// checks, it answers as ReportRefused tells.
 var CheckRecordPermissions = [...]string{ReportPermission, "codeartscheck:task:get"}
 
 // MaxCheckRecordPages bounds the pages one history read asks for. A read
@@ -40,7 +33,8 @@ const MaxCheckRecordPages = 5
 // are read.
 const MaxCheckRecordLimit = 1000
 
-// CheckRecord is one check of a task as the history lists it.
+// CheckRecord is one check of a task as its history (CheckRecord, reference
+// §7) lists it, with no result.
 type CheckRecord struct {
 	// Start is check_time in UTC, in either form (parseTime): the check's
 	// identity. A record without a readable start is not kept.
@@ -68,24 +62,19 @@ func (r CheckRecord) Duration() (time.Duration, bool) {
 
 // CheckHistory is what one history read found.
 type CheckHistory struct {
-	// Records are the checks read, sorted by Start, one per Start
-	// (MergeCheckRecords).
-	Records []CheckRecord
+	Records []CheckRecord // as MergeCheckRecords leaves them
 	// Total is the last total a page gave; -1 when none gave one.
 	Total int
 	// Complete is false when the read stopped at MaxCheckRecordPages
 	// before the history ran out: Records may lack some checks, and a
 	// caller should read again from the latest record it counts.
 	Complete bool
-	// Pages is how many pages were read (calls made).
-	Pages int
+	Pages    int // calls made
 }
 
 // CheckRecordPage is one decoded CheckRecord answer.
 type CheckRecordPage struct {
-	// Records are the page's readable records, as MergeCheckRecords leaves
-	// them.
-	Records []CheckRecord
+	Records []CheckRecord // the readable ones, as MergeCheckRecords leaves them
 	// Entries is how many entries data held, readable or not (at most
 	// MaxCheckRecordLimit): a page that held none ends the history
 	// whatever total says.
@@ -96,20 +85,20 @@ type CheckRecordPage struct {
 }
 
 // CheckRecords reads the checks of a task (of CodeArts project projectID)
-// that started from since to until (both whole seconds, UTC; a zero one is
-// left out and the service's default applies: 2000-01-01 and now), page
-// after page of MaxCheckRecordLimit, until the pages hold total records, a
-// page holds none, or MaxCheckRecordPages are read. A short page is not
-// taken as the last: a service that serves fewer records than asked for
-// would end every read after its first page. Whether offset counts pages
-// from 0 or from 1 is left open: read from 0, every page is seen either
-// way, and a check listed twice is kept once. Any failed page fails the
-// read: a partial history could skip checks in the middle when the service
-// lists them newest first.
+// that started from since to until (whole seconds; a zero one is left out:
+// the service's default is 2000-01-01 and now), page after page, until the
+// pages hold total records, a page holds none, or MaxCheckRecordPages are
+// read. A short page is not the last: a service that serves fewer records
+// than asked for would end every read after its first page. Read from
+// offset 0, every page is seen whether the service counts from 0 or 1, and
+// a check listed twice is kept once. Each page makes one attempt, and any
+// failed page fails the read: a partial history could skip checks in the
+// middle when the service lists them newest first.
 func (c *Client) CheckRecords(ctx context.Context, projectID, taskID string, since, until time.Time) (CheckHistory, error) {
 	h := CheckHistory{Total: -1}
 	for offset := 0; offset < MaxCheckRecordPages && !h.Complete; offset++ {
-		page, err := c.CheckRecordPage(ctx, projectID, taskID, offset, MaxCheckRecordLimit, since, until)
+		u := c.checkRecordURL(projectID, taskID, offset, MaxCheckRecordLimit, since, until)
+		page, err := get(ctx, c, u, EndpointCheckRecord, taskAttr(taskID), DecodeCheckRecord)
 		if err != nil {
 			return CheckHistory{}, err
 		}
@@ -121,14 +110,6 @@ func (c *Client) CheckRecords(ctx context.Context, projectID, taskID string, sin
 		h.Complete = page.Entries == 0 || h.Total >= 0 && len(h.Records) >= h.Total
 	}
 	return h, nil
-}
-
-// CheckRecordPage asks for one page of a task's history: offset as the
-// API counts it, limit records (1..MaxCheckRecordLimit), since and until
-// as CheckRecords takes them.
-func (c *Client) CheckRecordPage(ctx context.Context, projectID, taskID string, offset, limit int, since, until time.Time) (CheckRecordPage, error) {
-	u := c.checkRecordURL(projectID, taskID, offset, limit, since, until)
-	return get(ctx, c, u, EndpointCheckRecord, taskAttr(taskID), DecodeCheckRecord)
 }
 
 // checkRecordURL builds /v2/{project_id}/tasks/{task_id}/checkrecord with

@@ -19,15 +19,11 @@ import (
 
 // Client talks to one CodeArts Check endpoint. It is safe for concurrent use.
 type Client struct {
-	// base is the endpoint, escaped and without query or fragment, to
-	// which every call's path is added.
-	base   string
-	caller *api.Caller
-	auth   auth.Authenticator
-	// language is the X-Language header's value.
-	language []string
-	// logger gets a debug line for every failed call; nil logs nothing.
-	logger *slog.Logger
+	base     string // the endpoint, escaped, without query or fragment
+	caller   *api.Caller
+	auth     auth.Authenticator
+	language []string     // X-Language
+	logger   *slog.Logger // nil logs nothing
 }
 
 // Option sets an optional property of a Client.
@@ -45,8 +41,7 @@ func WithLanguage(lang string) Option {
 
 // WithLogger makes the client log every failed call at debug level, with
 // the task (or project) it was for, the endpoint, the HTTP status and the
-// error code: which task fails and why, which the scrape's warnings only
-// summarise by code. Without it, or with nil, nothing is logged.
+// error code, which the scrape's warnings only summarise by code.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *Client) { c.logger = l }
 }
@@ -126,11 +121,9 @@ func taskAttr(id string) slog.Attr    { return slog.String("task_id", id) }
 func projectAttr(id string) slog.Attr { return slog.String("project_id", id) }
 
 // logFailure logs one failed attempt at debug level; sent is false when
-// the authenticator failed, before the call. api.Caller bounded and
-// redacted every text of err that the API sent, and an authenticator's
-// errors carry no credential. A call the rate limit did not send is left
-// out: no call failed, and the scrape's info line already says how many
-// tasks the rate limit left for later.
+// the authenticator failed, before the call. err is safe to log: api.Caller
+// redacted what the API sent, and an authenticator's errors carry no
+// credential. A call the rate limit did not send is no failed call.
 func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, about slog.Attr, err error) {
 	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
 		return
@@ -154,14 +147,12 @@ func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, abo
 		slog.Int("http_status", status), slog.String("error_code", code), slog.Any("err", err))
 }
 
-// verdict reads what an answer says of the request's credentials. Any HTTP
-// 401 refuses them, whatever its body says: API Gateway answers 401 only
-// when it did not accept the token or signature; a few codes say the same
-// with another status (CC.00050007 "IAM authentication failed" is
-// documented with HTTP 200). A 403 is a missing permission, which no new
-// token would change. Only an answer from behind the gateway's
-// authentication accepts them: no answer, and 5xx from a proxy or a
-// gateway in trouble, say nothing.
+// verdict reads what an answer says of the request's credentials. Any 401
+// refuses them (API Gateway's answer to a token or signature it did not
+// accept), and so do a few codes with another status (CC.00050007 comes
+// with HTTP 200); a 403 is a missing permission, which no new token would
+// change. No answer, and 5xx from a proxy or a gateway in trouble, say
+// nothing.
 func verdict(err error) auth.Verdict {
 	var apiErr *api.Error
 	switch {

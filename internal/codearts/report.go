@@ -10,13 +10,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
-// A check's report: the defects found (ShowTaskDefectsStatisticV2) and the
-// code's size and quality (ShowTaskDetailV2). A report only changes when a
-// check finishes, so its calls are meant to be made rarely (when a task is
-// first seen, after progress shows a check finished, or after a long
-// refresh interval). Like Progress, they make one attempt: a failed read
-// waits for the caller's back-off.
-
 // Endpoint names of the report calls in codearts_check_api_requests_total.
 const (
 	EndpointDefectsStatistic = "defects_statistic"
@@ -38,7 +31,10 @@ func ReportRefused(err error) bool {
 	return errors.As(err, &apiErr) && (apiErr.Code == "CC.00050010" || apiErr.HTTPStatus == http.StatusForbidden)
 }
 
-// Report is a task's report: both calls' answers.
+// Report is a check's report: the defects found (ShowTaskDefectsStatisticV2)
+// and the code's size and quality (ShowTaskDetailV2). It only changes when
+// a check finishes, so its calls are meant to be made rarely; like
+// Progress, they make one attempt.
 type Report struct {
 	Statistic DefectsStatistic
 	Summary   DefectsSummary

@@ -12,19 +12,14 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 )
 
-// Retry policy of CodeArts Check calls. A failed call may succeed if made
-// again only when the failure says "try again" (Retryable). Progress, the
-// report and the history calls make one attempt: their caller (the
-// collector) retries progress without holding a worker during the pause,
-// and backs failed report reads off per task. The task list (discovery)
-// retries here, with withRetries: it is one call at a time, and its
-// failure costs the whole listing. A throttle is never retried by
-// withRetries: the API asked for fewer calls, and api.RateLimit slows every
-// call down instead. Attempts are at most MaxAttempts, separated by an
-// exponential back-off with jitter of ±50%, so that the calls of a troubled
-// scrape do not all come back at the same instant. Every failed attempt is
-// counted (by api.Caller); a 401 that asks for a fresh token is handled
-// inside an attempt (see get).
+// Retries: progress, the report and the history calls make one attempt;
+// their caller (the collector) retries progress without holding a worker
+// during the pause, and backs failed report reads off per task. The task
+// list (discovery) retries here, with withRetries: it is one call at a
+// time, and its failure costs the whole listing. A throttle is not retried:
+// api.RateLimit slows every call down instead. The jitter keeps the calls
+// of a troubled scrape from all coming back at the same instant. A 401
+// that asks for a fresh token is handled inside an attempt (see get).
 const maxAttempts = 3
 
 // retryBaseDelay is the first pause; a variable, so tests can shorten it.

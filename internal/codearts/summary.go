@@ -27,10 +27,9 @@ type DefectsSummary struct {
 	// ParseQualityGate); HasQualityGate is false when it is unknown.
 	QualityGatePassed bool
 	HasQualityGate    bool
-	// UnknownQualityGate is is_access as sent when it was present but not
-	// understood (not null, not a value ParseQualityGate knows), so that
-	// the value can be logged: at most maxUnknownGateLen bytes, valid UTF-8,
-	// JSON strings unquoted and other JSON values as sent. "" otherwise.
+	// UnknownQualityGate is is_access when it was present but not understood
+	// (not null, not a value ParseQualityGate knows), bounded so that it can
+	// be logged (unknownGate); "" otherwise.
 	UnknownQualityGate string
 	// LastCheckTime is when the latest check ran, in UTC; zero if not given.
 	LastCheckTime time.Time
@@ -113,19 +112,12 @@ func parseGate(raw json.RawMessage) (passed, known bool) {
 }
 
 // ParseQualityGate reads the quality gate's verdict, is_access ("门禁质量是否
-// 通过", whether the quality gate passed; a string in the API reference and
-// the SDK model, whose values neither lists). Ignoring case and surrounding
-// space:
-//
-//	passed: "1", "true", "yes", "y", "pass", "passed", "success", "通过"
-//	failed: "0", "false", "no", "n", "fail", "failed", "failure", "error", "未通过", "不通过"
-//
-// success and error are the service's own words for gate results on the
-// task-list call (review_result_types=success|error).
-//
-// Anything else ("", "-1", "2", "unknown", "null", a gate not configured)
-// is unknown, so that a value nobody has seen yet never pages anyone as a
-// failed gate, nor hides one as a passed gate.
+// 通过"), whose values neither the API reference nor the SDK lists: the
+// usual words for yes and no, ignoring case and surrounding space, and the
+// service's own words for gate results elsewhere (success, error). Anything
+// else ("", "2", "unknown", a gate not configured) is unknown, so that a
+// value nobody has seen yet never pages anyone as a failed gate, nor hides
+// one as a passed gate.
 func ParseQualityGate(s string) (passed, known bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "1", "true", "yes", "y", "pass", "passed", "success", "通过":

@@ -21,15 +21,12 @@ type ListedTask struct {
 	Name      string
 	GitBranch string
 	// LastCheckTime is the task's last_check_time in UTC: the latest check
-	// across the task and its branch tasks; zero when the answer has none
-	// (never checked). LastCheckValid is false when the answer's value is
-	// not a time within bounds (see parseLastCheckTime): then nothing can
-	// be told from it.
+	// across the task and its branch tasks; zero when never checked.
+	// LastCheckValid is false when the value could not be read
+	// (parseLastCheckTime), and LastCheckRaw then says, bounded, what it was.
 	LastCheckTime  time.Time
 	LastCheckValid bool
-	// LastCheckRaw is what the answer said when it is not valid, bounded,
-	// so that a log can say what it was.
-	LastCheckRaw string
+	LastCheckRaw   string
 }
 
 // TaskPage is one decoded ShowTaskListByProjectIdV2 answer.
