@@ -1,8 +1,13 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -12,26 +17,6 @@ import (
 // quotes: what the bounds of text.go count.
 func weight(s string) int {
 	return len(s) + strings.Count(s, `"`) + strings.Count(s, `\`)
-}
-
-func TestBoundRedactsEveryForm(t *testing.T) {
-	const pw = `pa"ss<wörd>&1`
-	r := newRedactor([]string{pw, "tok-123"})
-	for _, text := range []string{
-		"wrong password " + pw,
-		`{"auth":{"password":"pa\"ss\u003cwörd\u003e\u00261"}}`, // json.Marshal, HTML-escaped
-		`{"password":"pa\"ss<wörd>&1"}`,                         // JSON without HTML escaping
-		"password=pa%22ss%3Cw%C3%B6rd%3E%261",                   // URL-encoded
-		"X-Auth-Token: tok-123",
-	} {
-		got := r.bound(text, MaxMessageLen)
-		if strings.Contains(got, "pa") && strings.Contains(got, "wörd") || strings.Contains(got, "tok-123") {
-			t.Errorf("bound(%q) = %q: the secret is still there", text, got)
-		}
-		if !strings.Contains(got, Redacted) {
-			t.Errorf("bound(%q) = %q: no %s", text, got, Redacted)
-		}
-	}
 }
 
 // A secret that runs across the cut is not left half there, whatever was
@@ -71,20 +56,6 @@ func TestBoundCutsAndMarks(t *testing.T) {
 		if !utf8.ValidString(got) || weight(got) > MaxMessageLen {
 			t.Errorf("bound(%.40q...): weight %d, valid %v", tc.in, weight(got), utf8.ValidString(got))
 		}
-	}
-}
-
-// The request's own credentials are redacted: the IAM token, the security
-// token, the AK/SK signature and its whole header.
-func TestRequestSecrets(t *testing.T) {
-	req, _ := http.NewRequest(http.MethodGet, "https://h/v2/tasks/a/progress", nil)
-	req.Header.Set("X-Auth-Token", "MIItoken")
-	req.Header.Set("X-Security-Token", "stsTOKEN")
-	req.Header.Set("Authorization", "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=abc123def")
-	r := newRedactor(requestSecrets(req))
-	got := r.bound("echo: MIItoken stsTOKEN sig abc123def", MaxMessageLen)
-	if got != "echo: <secret> <secret> sig <secret>" {
-		t.Errorf("got %q", got)
 	}
 }
 
@@ -128,4 +99,139 @@ func FuzzBound(f *testing.F) {
 			t.Fatalf("bound(%q) = %q keeps the secret %q", text, got, secret)
 		}
 	})
+}
+
+// The credentials a request carries and the configured secrets, in every
+// form an API may echo them in.
+const (
+	echoToken     = `MIItoken"<tok>&`
+	echoSTS       = "sts-Token/+="
+	echoSignature = "abc123def456"
+	echoPassword  = `pa"ss<wörd>&1 x/y`
+	echoSecretKey = "sk-Secret/Key+="
+)
+
+var (
+	echoAuthorization = "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=" + echoSignature
+	echoForms         = map[string]func(string) string{
+		"as sent": func(s string) string { return s },
+		"json": func(s string) string {
+			b, _ := json.Marshal(s)
+			return string(b[1 : len(b)-1])
+		},
+		"json without html escaping": func(s string) string {
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s)
+			quoted := strings.TrimSpace(b.String())
+			return quoted[1 : len(quoted)-1]
+		},
+		"query": url.QueryEscape,
+		"path":  url.PathEscape,
+	}
+)
+
+// echoServer answers every request with the text of its X-Echo header,
+// repeated X-Echo-Repeat times, in the place of the answer X-Echo-Place
+// names, with the status of X-Echo-Status: a backend echoing the request
+// back, as hostile as can be.
+func echoServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		repeat, _ := strconv.Atoi(r.Header.Get("X-Echo-Repeat"))
+		text := strings.Repeat(r.Header.Get("X-Echo"), max(repeat, 1))
+		status, _ := strconv.Atoi(r.Header.Get("X-Echo-Status"))
+		body := map[string]any{"error_code": "CC.00050012", "error_msg": "retry later"}
+		switch r.Header.Get("X-Echo-Place") {
+		case "error_msg":
+			body["error_msg"] = text
+		case "request_id":
+			body["request_id"] = text
+		case "X-Request-Id":
+			w.Header().Set("X-Request-Id", text)
+		case "encoded_authorization_message":
+			body["encoded_authorization_message"] = text
+		case "keystone message":
+			body = map[string]any{"error": map[string]any{"code": 401, "message": text}}
+		case "decoding error":
+			w.WriteHeader(status)
+			fmt.Fprintf(w, "<html>%s</html>", text) // the decoder below quotes it
+			return
+		}
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Every secret, in every form, in every text an *Error keeps is redacted
+// by Caller.Do: the request's own credentials (IAM token, security token,
+// AK/SK signature and its whole header) and the configured secrets (the
+// password and the secret key), whatever the status.
+func TestCallerRedactsEverySecretEverywhere(t *testing.T) {
+	srv := echoServer(t)
+	caller := &Caller{Client: srv.Client(), Secrets: func() []string { return []string{echoPassword, echoSecretKey} }}
+	secrets := []string{echoToken, echoSTS, echoSignature, echoAuthorization, echoPassword, echoSecretKey}
+	places := map[string]int{"error_msg": 200, "request_id": 429, "X-Request-Id": 502, "encoded_authorization_message": 403,
+		"keystone message": 401, "decoding error": 200}
+	for _, secret := range secrets {
+		for formName, form := range echoForms {
+			for place, status := range places {
+				req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("X-Auth-Token", echoToken)
+				req.Header.Set("X-Security-Token", echoSTS)
+				req.Header.Set("Authorization", echoAuthorization)
+				req.Header.Set("X-Echo", "echo: "+form(secret))
+				req.Header.Set("X-Echo-Place", place)
+				req.Header.Set("X-Echo-Status", fmt.Sprint(status))
+				err = caller.Do(req, "echo", func(r *Response) error { return fmt.Errorf("not an answer: %s", r.Body) })
+				var e *Error
+				if !errors.As(err, &e) {
+					t.Fatalf("%.12s... %s in %s: err %v, want an *Error", secret, formName, place, err)
+				}
+				kept := err.Error() + " " + e.EncodedAuthorizationMessage
+				if !strings.Contains(kept, "echo: "+Redacted) {
+					t.Errorf("%.12s... %s in %s: %q, want the secret marked %s", secret, formName, place, kept, Redacted)
+				}
+				for _, s := range secrets {
+					for _, f := range echoForms {
+						if strings.Contains(kept, f(s)) {
+							t.Errorf("%.12s... %s in %s: %q holds %q", secret, formName, place, kept, f(s))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// A megabyte of error_msg and request_id, whatever the status, leaves an
+// error of bounded texts, marked as cut.
+func TestCallerBoundsHugeTexts(t *testing.T) {
+	srv := echoServer(t)
+	caller := &Caller{Client: srv.Client()}
+	for _, status := range []int{200, 400, 429} {
+		for _, place := range []string{"error_msg", "request_id"} {
+			req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("X-Echo", "retry later, ")
+			req.Header.Set("X-Echo-Repeat", "70000")
+			req.Header.Set("X-Echo-Place", place)
+			req.Header.Set("X-Echo-Status", fmt.Sprint(status))
+			var e *Error
+			if err := caller.Do(req, "echo", nil); !errors.As(err, &e) {
+				t.Fatalf("HTTP %d, huge %s: err %v, want an *Error", status, place, err)
+			}
+			text := map[string]string{"error_msg": e.Message, "request_id": e.RequestID}[place]
+			if weight(text) > MaxMessageLen || !strings.HasSuffix(text, CutMark) || len(e.Error()) > 1024 {
+				t.Errorf("HTTP %d, huge %s: %d bytes (%.40q...), Error() %d bytes", status, place, len(text), text, len(e.Error()))
+			}
+		}
+	}
 }

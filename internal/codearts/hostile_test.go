@@ -2,9 +2,7 @@ package codearts
 
 import (
 	"context"
-	"errors"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -28,34 +26,6 @@ func TestThreePartCode(t *testing.T) {
 	}
 	if got := testkit.ErrorCount(t, e.metrics, api.CodeInvalidResponse); got != 0 {
 		t.Errorf("api_errors_total{invalid_response} = %v, want 0", got)
-	}
-}
-
-// A 900 KiB error_msg and a 50 KiB request_id, in every status the
-// service uses, leave an error of bounded texts.
-func TestHugeErrorTextsBounded(t *testing.T) {
-	setRetryTiming(t, time.Millisecond)
-	for _, kind := range []simulator.FaultKind{simulator.FaultHugeRetryLater, simulator.FaultHugeBusy, simulator.FaultHugeThrottled} {
-		t.Run(kind.String(), func(t *testing.T) {
-			e := newRetryEnv(t)
-			e.sim.SetTask(okTask())
-			e.sim.SetReportFault(retryTask, simulator.Fault{Kind: kind})
-			_, err := e.client.DefectsSummary(context.Background(), retryTask)
-			var apiErr *api.Error
-			if !errors.As(err, &apiErr) {
-				t.Fatalf("err %v, want an *api.Error", err)
-			}
-			if len(apiErr.Message) > api.MaxMessageLen || len(apiErr.RequestID) > api.MaxRequestIDLen {
-				t.Errorf("message %d bytes, request id %d bytes; want at most %d and %d",
-					len(apiErr.Message), len(apiErr.RequestID), api.MaxMessageLen, api.MaxRequestIDLen)
-			}
-			if !strings.HasSuffix(apiErr.Message, api.CutMark) || !strings.HasSuffix(apiErr.RequestID, api.CutMark) {
-				t.Errorf("message %q / request id %q not marked as cut", apiErr.Message, apiErr.RequestID)
-			}
-			if n := len(err.Error()); n > 1024 {
-				t.Errorf("Error() is %d bytes", n)
-			}
-		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -96,19 +97,13 @@ func nonEmptyString(raw json.RawMessage) (string, bool) {
 
 // parseGate reads is_access from raw: a JSON string, boolean or number.
 func parseGate(raw json.RawMessage) (passed, known bool) {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return false, false
+	if s, ok := jsonString(raw); ok {
+		return ParseQualityGate(s)
 	}
-	switch v := v.(type) {
-	case string:
-		return ParseQualityGate(v)
-	case bool:
-		return v, true
-	case float64:
+	if v, err := strconv.ParseFloat(string(raw), 64); err == nil {
 		return v == 1, v == 1 || v == 0
 	}
-	return false, false
+	return ParseQualityGate(string(raw)) // true, false; null and the rest are unknown
 }
 
 // ParseQualityGate reads the quality gate's verdict, is_access ("门禁质量是否
