@@ -40,10 +40,9 @@ const (
 func HTTPStatusCode(status int) string { return "http_" + strconv.Itoa(status) }
 
 // Error is a failed API call. Message is the API's own error_msg (or a
-// description written here). Every text an API sent back (Message,
-// RequestID, EncodedAuthorizationMessage, body text quoted in Err) is
-// bounded, and Caller.Do redacts credentials from it (text.go); no
-// credential is ever part of a URL or of a message built in this module.
+// description written here). Caller.Do bounds every text an API sent back
+// and redacts credentials from it (text.go); no credential is ever part of
+// a URL or of a message built in this module.
 type Error struct {
 	Code       string // API error_code, or one of the Code* constants, or HTTPStatusCode
 	Message    string
@@ -52,8 +51,7 @@ type Error struct {
 	Err        error  // underlying transport or decoding error, if any
 	// EncodedAuthorizationMessage is the gateway's encoded diagnostic of a
 	// refused permission, which the account's administrator can decode. It
-	// is long and unbounded, so it is left out of Error() (and so out of
-	// warnings): callers log it at debug level, never as a label.
+	// is long, so it is left out of Error(): callers log it at debug level.
 	EncodedAuthorizationMessage string
 }
 

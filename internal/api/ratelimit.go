@@ -97,10 +97,9 @@ func (r *RateLimit) Limit() rate.Limit {
 	return r.lim.Limit()
 }
 
-// ErrRateLimited is wrapped by the error of a call that was never sent
-// because the rate limit had no room for it before the caller's deadline
-// (or its send-by time, WithSendBy): it fails at once, coded budget, rather
-// than wait for a token it cannot use.
+// ErrRateLimited is wrapped by the error of a call not sent because the
+// rate limit had no room for it before its deadline (or send-by time): it
+// fails at once, coded budget, rather than wait for a token it cannot use.
 var ErrRateLimited = errors.New("no room in the API rate limit (max_requests_per_second) before the deadline")
 
 type sendByKey struct{}
@@ -113,10 +112,9 @@ func WithSendBy(ctx context.Context, t time.Time) context.Context {
 	return context.WithValue(ctx, sendByKey{}, t)
 }
 
-// wait holds the call back while a throttle's hold lasts and takes a token
-// for it, within ctx and its send-by time, and counts it as sent. A call
-// the limit cannot fit fails with an *Error wrapping ErrRateLimited: coded
-// budget, or ctx's end when ctx had ended.
+// wait holds the call back while a throttle's hold lasts, takes a token for
+// it within ctx and its send-by time, and counts it as sent; else the
+// *Error wraps ErrRateLimited, coded budget or after ctx's end.
 func (r *RateLimit) wait(ctx context.Context) error {
 	if r == nil {
 		return nil

@@ -29,11 +29,10 @@ const (
 	maxErrTextLen = 256
 )
 
-// CutMark ends a text cut to its bound.
-const CutMark = "...[cut]"
-
-// Redacted replaces a secret in text an API sent back.
-const Redacted = "<secret>"
+const (
+	CutMark  = "...[cut]" // ends a text cut to its bound
+	Redacted = "<secret>" // replaces a secret in text an API sent back
+)
 
 // redactor redacts a set of secrets in every form an API may echo them in:
 // as sent, JSON-escaped with and without HTML escaping (an echoed request

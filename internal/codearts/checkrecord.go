@@ -20,12 +20,10 @@ const EndpointCheckRecord = "check_record"
 // checks, it answers as ReportRefused tells.
 var CheckRecordPermissions = [...]string{ReportPermission, "codeartscheck:task:get"}
 
-// MaxCheckRecordPages bounds the pages one history read asks for. A read
-// starts at the last check the caller counted, so 5 pages of
-// MaxCheckRecordLimit is more than three days of a check every minute,
-// even after the page a 1-based offset wastes, while a history that never
-// ends costs at most 5 calls and 5 MiB of answers. What a read leaves out
-// is read by the next one, from the last check it returned.
+// MaxCheckRecordPages bounds the pages one history read asks for: from the
+// last check the caller counted, more than three days of a check every
+// minute, while a history that never ends costs at most 5 calls and 5 MiB.
+// What a read leaves out, the next one reads.
 const MaxCheckRecordPages = 5
 
 // MaxCheckRecordLimit is the largest page CheckRecord serves (reference
@@ -63,8 +61,7 @@ func (r CheckRecord) Duration() (time.Duration, bool) {
 // CheckHistory is what one history read found.
 type CheckHistory struct {
 	Records []CheckRecord // as MergeCheckRecords leaves them
-	// Total is the last total a page gave; -1 when none gave one.
-	Total int
+	Total   int           // the last total a page gave; -1 when none did
 	// Complete is false when the read stopped at MaxCheckRecordPages
 	// before the history ran out: Records may lack some checks, and a
 	// caller should read again from the latest record it counts.
@@ -79,21 +76,16 @@ type CheckRecordPage struct {
 	// MaxCheckRecordLimit): a page that held none ends the history
 	// whatever total says.
 	Entries int
-	// Total is total, the number of records in the whole history that the
-	// query selects; -1 when the answer gave none.
-	Total int
+	Total   int // records in the whole history the query selects; -1: not given
 }
 
 // CheckRecords reads the checks of a task (of CodeArts project projectID)
-// that started from since to until (whole seconds; a zero one is left out:
-// the service's default is 2000-01-01 and now), page after page, until the
-// pages hold total records, a page holds none, or MaxCheckRecordPages are
-// read. A short page is not the last: a service that serves fewer records
-// than asked for would end every read after its first page. Read from
-// offset 0, every page is seen whether the service counts from 0 or 1, and
-// a check listed twice is kept once. Each page makes one attempt, and any
-// failed page fails the read: a partial history could skip checks in the
-// middle when the service lists them newest first.
+// that started from since to until (whole seconds; zero: the service's
+// default, 2000-01-01 and now), page after page, until the pages hold total
+// records, a page holds none (a short one may not be the last), or
+// MaxCheckRecordPages are read. From offset 0 every page is seen whether
+// the service counts from 0 or 1. Each page makes one attempt, and a failed
+// page fails the read: a partial history could skip checks in the middle.
 func (c *Client) CheckRecords(ctx context.Context, projectID, taskID string, since, until time.Time) (CheckHistory, error) {
 	h := CheckHistory{Total: -1}
 	for offset := 0; offset < MaxCheckRecordPages && !h.Complete; offset++ {

@@ -75,17 +75,16 @@ func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator, op
 
 // get sends GET u with credentials, counted under endpoint, and decodes a
 // successful answer with decode: every call of the API goes through it.
-// about names what the call is for (taskAttr, projectAttr) in the debug
-// line of each failed attempt. It makes one attempt, but for a request the
-// API refused when fresh credentials can be had (a renewed IAM token),
-// which is sent once more; never for AK/SK, where a second refusal only
-// brings the key closer to being locked.
+// about names the call's task or project in the debug line of a failed
+// attempt. It makes one attempt, but for a request the API refused when
+// fresh credentials can be had (a renewed IAM token); never for AK/SK,
+// where a second refusal only brings the key closer to being locked.
 func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.Attr, decode func([]byte) (T, error)) (T, error) {
-	var v T
+	var v, zero T
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
-			return v, err
+			return zero, err
 		}
 		req.Header["Accept"] = contentJSON
 		req.Header["Content-Type"] = contentJSON
@@ -93,7 +92,7 @@ func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.A
 		req.Header["User-Agent"] = userAgentValue
 		if err := c.auth.Authorize(ctx, req); err != nil {
 			c.logFailure(ctx, false, endpoint, about, err)
-			return v, err
+			return zero, err
 		}
 		err = c.caller.Do(req, endpoint, func(resp *api.Response) error {
 			var err error
@@ -108,15 +107,12 @@ func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.A
 			continue
 		}
 		if err != nil {
-			var zero T
 			return zero, err
 		}
 		return v, nil
 	}
 }
 
-// taskAttr and projectAttr name the task or the CodeArts project a call is
-// for in its debug line.
 func taskAttr(id string) slog.Attr    { return slog.String("task_id", id) }
 func projectAttr(id string) slog.Attr { return slog.String("project_id", id) }
 

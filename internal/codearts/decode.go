@@ -122,7 +122,7 @@ var latestTime = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
 
 // maxTimeLength bounds the JSON value of a time: the service writes
 // yyyy-MM-ddTHH:mm:ssZ (20 bytes); a much longer value is damage or
-// hostility, and trimming or parsing it would only cost time.
+// hostility, and decoding it would only cost time.
 const maxTimeLength = 40
 
 // parseTime reads a time from a JSON string, in UTC. A time not after
@@ -130,8 +130,11 @@ const maxTimeLength = 40
 // no check ran then; nor is one after latestTime, which only a zone offset
 // past 9999-12-31 can give.
 func parseTime(raw json.RawMessage) (time.Time, bool) {
+	if len(raw) > maxTimeLength+2 {
+		return time.Time{}, false
+	}
 	s, ok := jsonString(raw)
-	if !ok || len(raw) > maxTimeLength+2 {
+	if !ok {
 		return time.Time{}, false
 	}
 	s = strings.TrimSpace(s)

@@ -44,11 +44,9 @@ func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, 
 // marks every field omitempty, so {} is its answer for a task never
 // checked. The body must still be a JSON object.
 func DecodeProgress(body []byte) (Progress, error) {
-	// One json.Unmarshal reads an answer whose fields all have their
-	// documented types: on the progress path, reading field by field was
-	// the largest part of the exporter's own CPU per query (BENCHMARKS.md).
-	// Anything else goes field by field, which FuzzDecodeProgress holds
-	// to the same result.
+	// One json.Unmarshal reads an answer of the documented types: field by
+	// field was the largest part of the exporter's own CPU per query
+	// (BENCHMARKS.md). FuzzDecodeProgress holds both ways to one result.
 	var b struct {
 		TaskStatus *int `json:"task_status"`
 		Progress   *struct {

@@ -51,16 +51,12 @@ var (
 // DefectsStatistic is a decoded ShowTaskDefectsStatisticV2 answer.
 type DefectsStatistic struct {
 	// Severity maps each level of Severities that the answer gave as a
-	// count to the number of open defects; a level left out, null or not a
-	// count is absent from the map.
-	Severity map[string]int64
-	// Status maps the statuses of DefectStatuses the same way. Newer
-	// answers split resolved into fixed and solved; when resolved itself is
-	// missing it is their sum.
-	Status map[string]int64
+	// count to the number of open defects; Status maps DefectStatuses the
+	// same way (newer answers split resolved into fixed and solved: when
+	// resolved itself is missing it is their sum).
+	Severity, Status map[string]int64
 	// LastCheckStart and LastCheckEnd are the start and end of the latest
-	// check (last_check_time, last_check_finish_time), in UTC; zero when
-	// the answer gave none or not a time (see parseTime).
+	// check (last_check_time, last_check_finish_time) in UTC, or zero.
 	LastCheckStart, LastCheckEnd time.Time
 }
 

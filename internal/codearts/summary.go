@@ -47,14 +47,12 @@ var summaryKnownKeys = strings.Fields(`task_id task_name creator_id git_url git_
 	taskId taskName gitBranch branch codeLineTotal codeLine lastCheckTime codeQuality
 	riskCoefficient duplicationRatio commentRatio isAccess defectInfo defectStatusInfo`)
 
-// DecodeDefectsSummary decodes a 200 body of the defects-summary call. It
-// reads both shapes of the API reference: the schema's flat snake_case
-// object with typed fields, and the example's {"result":{"info":{...}}}
-// with camelCase names (the example shows codeLine, lastCheckTime and
-// branch; the others follow the same rule) and every number a string. A
-// snake_case value that is usable wins. Counts may be numbers or strings
-// either way; ratios must be percentages ("3.25%"): a bare number could be
-// a percentage or a fraction.
+// DecodeDefectsSummary decodes a 200 body of the defects-summary call, in
+// both shapes of the API reference: the schema's flat snake_case object,
+// and the example's {"result":{"info":{...}}} with camelCase names and
+// every number a string; a usable snake_case value wins. Counts may be
+// numbers or strings; ratios must be percentages ("3.25%"): a bare number
+// could be a percentage or a fraction.
 func DecodeDefectsSummary(body []byte) (DefectsSummary, error) {
 	var fields map[string]json.RawMessage
 	if err := decodeObject(body, "defects summary", &fields); err != nil {
@@ -66,7 +64,7 @@ func DecodeDefectsSummary(body []byte) (DefectsSummary, error) {
 		var result struct {
 			Info map[string]json.RawMessage `json:"info"`
 		}
-		if err := decodeObject(raw, "defects summary result", &result); err != nil && !bytes.Equal(raw, jsonNull) {
+		if json.Unmarshal(raw, &result) != nil {
 			return DefectsSummary{}, fmt.Errorf("defects summary answer: result %s is not an object with an info object", truncate(raw))
 		}
 		fields = result.Info

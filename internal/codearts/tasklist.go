@@ -32,8 +32,7 @@ type ListedTask struct {
 // TaskPage is one decoded ShowTaskListByProjectIdV2 answer.
 type TaskPage struct {
 	Tasks []ListedTask
-	// Total is the number of tasks in the project, across all pages.
-	Total int
+	Total int // tasks in the project, across all pages
 }
 
 // Listing is the outcome of listing every page of one project's tasks, as
