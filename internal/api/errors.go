@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -92,23 +91,20 @@ func Code(err error) string {
 	return transportCode(err)
 }
 
-// transportCode classifies an error from http.Client.Do.
+// transportCode classifies an error from http.Client.Do. The handshake
+// wraps every certificate it could not verify (unknown authority, wrong
+// host name, expired) in a tls.CertificateVerificationError.
 func transportCode(err error) string {
 	var (
 		netErr    net.Error
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		certErr   x509.CertificateInvalidError
 		verifyErr *tls.CertificateVerificationError
 		recordErr tls.RecordHeaderError
 		alertErr  tls.AlertError
 	)
-	for _, target := range []any{&verifyErr, &unknownCA, &hostErr, &certErr, &recordErr, &alertErr} {
-		if errors.As(err, target) {
-			return CodeTLS
-		}
-	}
-	if errors.As(err, &netErr) && netErr.Timeout() {
+	switch {
+	case errors.As(err, &verifyErr), errors.As(err, &recordErr), errors.As(err, &alertErr):
+		return CodeTLS
+	case errors.As(err, &netErr) && netErr.Timeout():
 		return CodeTimeout
 	}
 	return CodeNetwork
