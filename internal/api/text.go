@@ -38,8 +38,8 @@ const (
 // as sent, JSON-escaped with and without HTML escaping (an echoed request
 // body), and URL-escaped.
 type redactor struct {
-	longest int               // of the forms
-	repl    *strings.Replacer // nil when there is nothing to redact
+	longest int // of the forms
+	repl    *strings.Replacer
 }
 
 func newRedactor(secrets []string) *redactor {
@@ -56,16 +56,13 @@ func newRedactor(secrets []string) *redactor {
 		html, _ := json.Marshal(s)
 		forms = append(forms, s, url.QueryEscape(s), url.PathEscape(s), plain[1:len(plain)-1], string(html[1:len(html)-1]))
 	}
-	// Longest first, so that a form containing another is replaced whole.
+	// Longest first: of the forms found at one place the Replacer takes
+	// the first, and a form containing another must be replaced whole.
 	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	forms = slices.Compact(forms)
 	r := &redactor{}
-	if len(forms) == 0 {
-		return r
-	}
-	r.longest = len(forms[0])
 	pairs := make([]string, 0, 2*len(forms))
 	for _, f := range forms {
+		r.longest = max(r.longest, len(f))
 		pairs = append(pairs, f, Redacted)
 	}
 	r.repl = strings.NewReplacer(pairs...)
@@ -100,9 +97,7 @@ func (r *redactor) bound(s string, limit int) string {
 		// longest-1 bytes are dropped after redacting, which removes it.
 		s, cut = s[:window], true
 	}
-	if r.repl != nil {
-		s = r.repl.Replace(s)
-	}
+	s = r.repl.Replace(s)
 	if cut && r.longest > 1 {
 		s = s[:max(0, len(s)-(r.longest-1))]
 	}
