@@ -102,7 +102,8 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 		if errors.As(err, &apiErr) {
 			return err
 		}
-		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Err: err}
+		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode,
+			RequestID: resp.Header.Get("X-Request-Id"), Err: err}
 	}
 	return nil
 }

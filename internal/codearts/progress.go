@@ -55,7 +55,8 @@ func DecodeProgress(body []byte) (Progress, error) {
 		} `json:"progress"`
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &b) != nil || b.TaskStatus != nil && *b.TaskStatus < 0 {
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &b) != nil ||
+		b.TaskStatus != nil && *b.TaskStatus < 0 {
 		return decodeProgressFields(body)
 	}
 	p := Progress{Status: StatusNeverChecked}

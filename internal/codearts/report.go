@@ -70,7 +70,8 @@ func (c *Client) DefectsStatistic(ctx context.Context, taskID string) (DefectsSt
 
 // DefectsSummary asks for a task's code size and quality (ShowTaskDetailV2).
 func (c *Client) DefectsSummary(ctx context.Context, taskID string) (DefectsSummary, error) {
-	return get(ctx, c, c.taskURL(taskID, "defects-summary"), EndpointDefectsSummary, taskAttr(taskID), DecodeDefectsSummary)
+	u := c.taskURL(taskID, "defects-summary")
+	return get(ctx, c, u, EndpointDefectsSummary, taskAttr(taskID), DecodeDefectsSummary)
 }
 
 // DecodeDefectsStatistic decodes a 200 body of the defects-statistic call.
@@ -90,7 +91,8 @@ func DecodeDefectsStatistic(body []byte) (DefectsStatistic, error) {
 	if len(top) > 0 && !hasAny(top, []string{"severity", "status", "last_check_time", "last_check_finish_time"}) {
 		return DefectsStatistic{}, errors.New("defects statistic answer has none of the statistic's fields")
 	}
-	st := DefectsStatistic{Severity: readCounts(b.Severity, Severities[:]), Status: readCounts(b.Status, DefectStatuses[:])}
+	st := DefectsStatistic{Severity: readCounts(b.Severity, Severities[:])}
+	st.Status = readCounts(b.Status, DefectStatuses[:])
 	if _, ok := st.Status["resolved"]; !ok {
 		fixed, okFixed := parseCount(b.Status["fixed"])
 		solved, okSolved := parseCount(b.Status["solved"])

@@ -65,7 +65,8 @@ func DecodeDefectsSummary(body []byte) (DefectsSummary, error) {
 			Info map[string]json.RawMessage `json:"info"`
 		}
 		if json.Unmarshal(raw, &result) != nil {
-			return DefectsSummary{}, fmt.Errorf("defects summary answer: result %s is not an object with an info object", truncate(raw))
+			return DefectsSummary{}, fmt.Errorf("defects summary answer: result %s is not an object with an info object",
+				truncate(raw))
 		}
 		fields = result.Info
 	}
