@@ -166,8 +166,8 @@ func TestCallerScrubsEveryText(t *testing.T) {
 	}{
 		{"error_msg", 200, func(e *Error) string { return e.Message }, MaxMessageLen},
 		{"request_id", 429, func(e *Error) string { return e.RequestID }, MaxRequestIDLen},
-		{"X-Request-Id", 400, func(e *Error) string { return e.RequestID }, MaxRequestIDLen},
-		{"encoded_authorization_message", 403, func(e *Error) string { return e.EncodedAuthorizationMessage },
+		{"X-Request-Id", 403, func(e *Error) string { return e.RequestID }, MaxRequestIDLen},
+		{"encoded_authorization_message", 400, func(e *Error) string { return e.EncodedAuthorizationMessage },
 			MaxEncodedAuthorizationMessageLen},
 		{"keystone message", 401, func(e *Error) string { return e.Message }, MaxMessageLen},
 		{"decoding error", 200, func(e *Error) string { return e.Err.Error() }, maxErrTextLen},
