@@ -160,10 +160,8 @@ func (r *RateLimit) sleepUntil(ctx context.Context, t time.Time) error {
 	if deadline, ok := ctx.Deadline(); ok && deadline.Before(t) {
 		return context.DeadlineExceeded
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
 	select {
-	case <-timer.C:
+	case <-time.After(d):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -81,11 +81,9 @@ func withRetries(ctx context.Context, attempt func() error) error {
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < pause+time.Since(start) {
 			return err
 		}
-		t := time.NewTimer(pause)
 		select {
-		case <-t.C:
+		case <-time.After(pause):
 		case <-ctx.Done():
-			t.Stop()
 			return err // the scrape was cancelled; the failure it saw is the news
 		}
 	}

@@ -38,14 +38,12 @@ type DefectsSummary struct {
 
 // summaryKnownKeys are all the documented fields of the answer, in both
 // shapes: an object with none of them is not a summary.
-var summaryKnownKeys = strings.Fields(`task_id task_name creator_id git_url git_branch
-	last_check_time last_exec_time check_type created_at trigger_type code_line_total code_line
-	issue_count complexity_count duplicated_lines comment_lines duplicated_blocks code_quality
-	risk_coefficient duplication_ratio comment_ratio file_duplication_ratio
-	cyclomatic_complexity_per_method cyclomatic_complexity_per_file critical_count major_count
-	minor_count suggestion_count is_access
-	taskId taskName gitBranch branch codeLineTotal codeLine lastCheckTime codeQuality
-	riskCoefficient duplicationRatio commentRatio isAccess defectInfo defectStatusInfo`)
+var summaryKnownKeys = strings.Fields(`task_id task_name creator_id git_url git_branch last_check_time last_exec_time
+	check_type created_at trigger_type code_line_total code_line issue_count complexity_count duplicated_lines
+	comment_lines duplicated_blocks code_quality risk_coefficient duplication_ratio comment_ratio
+	file_duplication_ratio cyclomatic_complexity_per_method cyclomatic_complexity_per_file critical_count
+	major_count minor_count suggestion_count is_access taskId taskName gitBranch branch codeLineTotal codeLine
+	lastCheckTime codeQuality riskCoefficient duplicationRatio commentRatio isAccess defectInfo defectStatusInfo`)
 
 // DecodeDefectsSummary decodes a 200 body of the defects-summary call, in
 // both shapes of the API reference: the schema's flat snake_case object,
