@@ -2,8 +2,10 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -17,60 +19,30 @@ import (
 //	{"error":{"code":"CC.00050010","message":"..."}}         nested
 //
 // Two departures from the SDK, both towards reading an answer as an error:
-// an error_code is enough without an error_msg (the SDK wants both, and
-// would read a bare {"error_code":"CC.00050012"} in a 200 as an empty,
-// "never checked" task); and nested objects are searched in key order, not
-// in Go's random map order, so one body always gets one code. A code must
-// be a JSON string: keystone's numeric "code": 401 is not an error code.
+// an error_code is enough without an error_msg (the SDK would read a bare
+// {"error_code":"CC.00050012"} in a 200 as an empty, "never checked" task);
+// and nested objects are searched in key order, not Go's random map order,
+// so one body always gets one code. A code must be a JSON string:
+// keystone's numeric "code": 401 is not an error code.
 type bodyError struct {
 	code, message, encoded string
-	// requestID is the gateway's top-level request_id, and message, when
-	// no code is named, keystone's error.message: both are kept for the
-	// error text even when the body names no code.
-	requestID string
 }
 
 // maxNesting bounds how deep nested objects are searched. Real error bodies
 // nest one level; a deeper search only costs time on hostile bodies.
 const maxNesting = 8
 
-// readErrorBody returns the error a JSON object body names, or false when
-// body is not a JSON object or names no code.
-func readErrorBody(body []byte) (bodyError, bool) {
-	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return bodyError{}, false
-	}
-	var obj map[string]json.RawMessage
-	if json.Unmarshal(trimmed, &obj) != nil {
-		return bodyError{}, false
-	}
-	found, ok := searchErrorBody(obj, 0)
-	found.requestID, _ = jsonStringValue(field(obj, "request_id"))
-	if !ok {
-		var keystone struct {
-			Error struct {
-				Message string `json:"message"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(trimmed, &keystone) == nil {
-			found.message = keystone.Error.Message
-		}
-	}
-	return found, ok
-}
-
 func searchErrorBody(obj map[string]json.RawMessage, depth int) (bodyError, bool) {
 	// As the SDK does, the encoded message is kept from every level it
 	// looks at, whichever level names the code.
-	encoded, _ := jsonStringValue(field(obj, "encoded_authorization_message"))
-	if code, ok := jsonStringValue(field(obj, "error_code")); ok && code != "" {
-		msg, _ := jsonStringValue(field(obj, "error_msg"))
-		return bodyError{code: code, message: msg, encoded: encoded}, true
+	encoded, _ := jsonString(field(obj, "encoded_authorization_message"))
+	if code, _ := jsonString(field(obj, "error_code")); code != "" {
+		msg, _ := jsonString(field(obj, "error_msg"))
+		return bodyError{code, msg, encoded}, true
 	}
-	if code, ok := jsonStringValue(field(obj, "code")); ok && code != "" {
-		if msg, ok := jsonStringValue(field(obj, "message")); ok {
-			return bodyError{code: code, message: msg, encoded: encoded}, true
+	if code, _ := jsonString(field(obj, "code")); code != "" {
+		if msg, ok := jsonString(field(obj, "message")); ok {
+			return bodyError{code, msg, encoded}, true
 		}
 	}
 	if depth >= maxNesting {
@@ -89,9 +61,7 @@ func searchErrorBody(obj map[string]json.RawMessage, depth int) (bodyError, bool
 			continue
 		}
 		if found, ok := searchErrorBody(nested, depth+1); ok {
-			if found.encoded == "" {
-				found.encoded = encoded
-			}
+			found.encoded = cmp.Or(found.encoded, encoded)
 			return found, true
 		}
 	}
@@ -99,19 +69,16 @@ func searchErrorBody(obj map[string]json.RawMessage, depth int) (bodyError, bool
 }
 
 // field returns obj's member key, matched as encoding/json matches a
-// struct field: exactly, else without regard to case. The exporter's
-// decoders read bodies that way, so an error body is read the same way:
+// struct field: exactly, else without regard to case (of several keys that
+// fold alike, the least). The decoders read bodies that way, so
 // {"ERROR_CODE":...} must not pass here as success and then decode as an
 // empty, "never checked" task.
 func field(obj map[string]json.RawMessage, key string) json.RawMessage {
 	if v, ok := obj[key]; ok {
 		return v
 	}
-	// Of several keys that fold alike, the least: one body, one reading.
-	var (
-		found json.RawMessage
-		least string
-	)
+	var found json.RawMessage
+	least := ""
 	for k, v := range obj {
 		if strings.EqualFold(k, key) && (found == nil || k < least) {
 			found, least = v, k
@@ -120,80 +87,55 @@ func field(obj map[string]json.RawMessage, key string) json.RawMessage {
 	return found
 }
 
-// jsonStringValue decodes raw as a JSON string; false for anything else
+// jsonString decodes raw as a JSON string; false for anything else
 // (absent, null, a number).
-func jsonStringValue(raw json.RawMessage) (string, bool) {
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", false
-	}
+func jsonString(raw json.RawMessage) (string, bool) {
 	var s string
-	return s, json.Unmarshal(raw, &s) == nil
+	return s, len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil
 }
 
 // maxCodeLen bounds an error code taken from a body.
 const maxCodeLen = 32
 
-// maxCodeParts bounds the dot-separated parts of an error code: the
-// service's FAQ has three (CC.00070400.500); one more leaves room.
-const maxCodeParts = 4
-
-// labelSafeCode reports whether code, sent by the API, may be the value of
-// the error_code label: PREFIX.PART[.PART...], letters then up to three
-// parts of letters and digits (CC.00050012, APIGW.0301, IAM.0011,
-// CC.00070400.500), at most maxCodeLen bytes. Anything else (a numeric
-// "401", a sentence, a megabyte of noise from a broken proxy) is not an
-// error code the README could document, and taking it verbatim would let
-// each answer create a new series.
+// labelSafeCode reports whether code, sent by the API, may be the value
+// of the error_code label: letters, then one to three parts of letters and
+// digits (CC.00050012, APIGW.0301, CC.00070400.500), at most maxCodeLen
+// bytes. Anything else (a numeric "401", a sentence, a megabyte of noise)
+// is no code the README could document, and would let each answer create a
+// new series.
 func labelSafeCode(code string) bool {
-	if len(code) == 0 || len(code) > maxCodeLen {
-		return false
-	}
-	parts := strings.Split(code, ".")
-	if len(parts) < 2 || len(parts) > maxCodeParts {
-		return false
-	}
-	for i, part := range parts {
-		if part == "" {
-			return false
-		}
-		for _, c := range []byte(part) {
-			letter := 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
-			if !letter && (i == 0 || c < '0' || c > '9') {
-				return false
-			}
-		}
-	}
-	return true
+	return len(code) <= maxCodeLen && codeForm.MatchString(code)
 }
+
+var codeForm = regexp.MustCompile(`^[A-Za-z]+(\.[A-Za-z0-9]+){1,3}$`)
 
 // checkResponse returns an *Error when the answer is a failure: any status
 // of 400 or more, and any body that names an error code (see bodyError)
 // whatever its status. CodeArts Check documents its errors with HTTP 200,
-// so a 200 is not proof of success; a client that only looked at the
-// status would read such an answer as an empty, "never checked" task.
+// so a 200 is not proof of success.
 //
 // The code is the body's when it is label-safe; otherwise, and when the
 // body names none, it is http_<status> for a status of 400 or more and
-// invalid_response for a lower one (a body naming an unusable code).
-//
-// The error's texts are as the API sent them: Caller.Do bounds them as
-// text.go says and redacts the request's credentials and the configured
-// secrets from them.
+// invalid_response for a lower one. The texts are as the API sent them:
+// Caller.Do bounds and redacts them (text.go).
 func checkResponse(resp *Response) *Error {
 	if resp.StatusCode < http.StatusBadRequest && cannotNameCode(resp.Body) {
 		return nil
 	}
-	found, named := readErrorBody(resp.Body)
-	requestID := found.requestID
-	if requestID == "" {
-		requestID = resp.Header.Get("X-Request-Id")
+	var (
+		found bodyError
+		named bool
+		obj   map[string]json.RawMessage
+	)
+	if json.Unmarshal(resp.Body, &obj) == nil {
+		found, named = searchErrorBody(obj, 0)
 	}
 	if !named && resp.StatusCode < http.StatusBadRequest {
-		// A body that is not JSON is fine here: a success body is judged
-		// by the caller's decoder.
-		return nil
+		return nil // a success body is judged by the caller's decoder
 	}
-	e := &Error{HTTPStatus: resp.StatusCode, RequestID: requestID, Message: found.message, EncodedAuthorizationMessage: found.encoded}
+	requestID, _ := jsonString(field(obj, "request_id"))
+	e := &Error{HTTPStatus: resp.StatusCode, RequestID: cmp.Or(requestID, resp.Header.Get("X-Request-Id")),
+		Message: found.message, EncodedAuthorizationMessage: found.encoded}
 	switch {
 	case named && labelSafeCode(found.code):
 		e.Code = found.code
@@ -205,9 +147,15 @@ func checkResponse(resp *Response) *Error {
 	if named && e.Code != found.code {
 		e.Message = "error code " + truncateCode(found.code) + " is not a well-formed code: " + found.message
 	}
-	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
+	if !named {
+		// keystone's {"error":{"code":401,"message":"..."}} names no code,
+		// but its message says what went wrong.
+		var nested map[string]json.RawMessage
+		if json.Unmarshal(field(obj, "error"), &nested) == nil {
+			e.Message, _ = jsonString(field(nested, "message"))
+		}
 	}
+	e.Message = cmp.Or(e.Message, http.StatusText(resp.StatusCode))
 	return e
 }
 
@@ -215,7 +163,7 @@ func checkResponse(resp *Response) *Error {
 // code's key ("code", "error_code", in any case: see field) cannot be
 // written without the bytes code" in some case, or an escape. Success
 // bodies are thus passed without being parsed here, which cost more CPU
-// than their caller's decoding (a parse per nested object).
+// than their caller's decoding.
 func cannotNameCode(body []byte) bool {
 	if bytes.IndexByte(body, '\\') >= 0 {
 		return false
@@ -230,8 +178,10 @@ func cannotNameCode(body []byte) bool {
 	return true
 }
 
+// truncateCode quotes code, so control characters cannot reach a log line
+// raw, and cuts it to about maxCodeLen.
 func truncateCode(code string) string {
-	b, _ := json.Marshal(code) // quoted, so control characters cannot reach a log line raw
+	b, _ := json.Marshal(code)
 	if len(b) > maxCodeLen+2 {
 		return string(b[:maxCodeLen+1]) + `..."`
 	}

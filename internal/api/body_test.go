@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -95,7 +96,11 @@ func FuzzCannotNameCode(f *testing.F) {
 		f.Add([]byte(body))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if _, named := readErrorBody(body); named && cannotNameCode(body) {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(body, &obj) != nil {
+			return
+		}
+		if _, named := searchErrorBody(obj, 0); named && cannotNameCode(body) {
 			t.Errorf("%q names a code, and cannotNameCode passes it", body)
 		}
 	})

@@ -9,8 +9,7 @@ import (
 
 // MaxBodySize bounds how much of an answer is read. Real answers are a few
 // hundred bytes (a task list page a few tens of KiB); anything larger is a
-// broken proxy or an attack, and reading it would let one task cost the
-// process unbounded memory.
+// broken proxy or an attack, which must not cost unbounded memory.
 const MaxBodySize = 1 << 20
 
 // Response is an API answer with its body fully read.
@@ -30,58 +29,47 @@ const UserAgent = "codearts_check_exporter"
 type Caller struct {
 	Client  *http.Client
 	Metrics *Metrics // nil: nothing is counted
-	// Limit paces every call (ratelimit.go). Callers that share one share
-	// one limit, whichever API they call and however many scrapes are
-	// running. nil: no limit.
+	// Limit paces every call of every Caller that shares it (ratelimit.go).
+	// nil: no limit.
 	Limit *RateLimit
-	// Secrets returns the configured secrets (the IAM password, the
-	// secret key and security token of AK/SK): they are redacted, with
-	// the credentials each request carries, from every text of an answer
-	// kept in an *Error. nil: only the request's own credentials. It is
-	// set before the Caller is first used, and must be cheap: it is
-	// called once per failed call.
+	// Secrets returns the configured secrets (the IAM password, the AK/SK
+	// secret key and security token), which are redacted, with the
+	// request's own credentials, from every text an *Error keeps. It is
+	// set before first use and called once per failed call. nil: none.
 	Secrets func() []string
 }
 
-// Do sends req, reads its answer, and checks it with checkResponse. If the
-// answer is a success, decode turns it into the caller's result; an error
-// from decode becomes an invalid_response *Error. Every failure comes back
-// as an *Error and is counted once under its code; endpoint names the API
-// in codearts_check_api_requests_total. A call the rate limit (Limit) cannot
-// fit before req's deadline is not sent: it fails at once, coded budget and
+// Do sends req, reads its answer, and checks it with checkResponse; decode
+// turns a success into the caller's result, and its error becomes an
+// invalid_response *Error. Every failure comes back as an *Error, counted
+// once under its code; endpoint names the API in
+// codearts_check_api_requests_total. A call the rate limit cannot fit
+// before req's deadline is not sent: it fails at once, coded budget and
 // wrapping ErrRateLimited.
 func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) error) error {
 	if err := c.Limit.wait(req.Context()); err != nil {
-		// A call the rate limit could not fit is not a failed API call:
-		// the operator chose the limit, and counting it would make every
-		// limited scrape look like an API in trouble. One whose deadline
-		// had already passed is a timeout like any other.
+		// Not a failed API call: the operator chose the limit, and counting
+		// it would make every limited scrape look like an API in trouble.
+		// A call whose deadline had passed is a timeout like any other.
 		if req.Context().Err() != nil {
-			c.Metrics.countError(Code(err))
+			c.Metrics.CountError(Code(err))
 		}
 		return err
 	}
 	err := c.do(req, endpoint, decode)
 	c.Limit.observe(err)
 	if err != nil {
-		c.scrub(req, err)
-		c.Metrics.countError(Code(err))
+		var e *Error
+		if errors.As(err, &e) {
+			secrets := requestSecrets(req)
+			if c.Secrets != nil {
+				secrets = append(secrets, c.Secrets()...)
+			}
+			newRedactor(secrets).scrub(e)
+		}
+		c.Metrics.CountError(Code(err))
 	}
 	return err
-}
-
-// scrub bounds the texts of err, an *Error from do, and redacts from them
-// the request's credentials and the configured secrets (text.go).
-func (c *Caller) scrub(req *http.Request, err error) {
-	var e *Error
-	if !errors.As(err, &e) {
-		return
-	}
-	secrets := requestSecrets(req)
-	if c.Secrets != nil {
-		secrets = append(secrets, c.Secrets()...)
-	}
-	newRedactor(secrets).scrub(e)
 }
 
 func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) error) error {
@@ -97,13 +85,14 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 	c.Metrics.countRequest(endpoint, statusClass(httpResp.StatusCode))
 
 	resp := &Response{StatusCode: httpResp.StatusCode, Header: httpResp.Header}
-	// Read one byte past the limit to tell "exactly the limit" from "more".
+	// One byte past the limit tells "exactly the limit" from "more".
 	resp.Body, err = io.ReadAll(io.LimitReader(httpResp.Body, MaxBodySize+1))
 	if err != nil {
 		return &Error{Code: Code(err), HTTPStatus: resp.StatusCode, Message: "reading the answer", Err: err}
 	}
 	if len(resp.Body) > MaxBodySize {
-		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode, Message: fmt.Sprintf("answer larger than %d bytes", MaxBodySize)}
+		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode,
+			Message: fmt.Sprintf("answer larger than %d bytes", MaxBodySize)}
 	}
 	if e := checkResponse(resp); e != nil {
 		return e
@@ -113,7 +102,8 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 		if errors.As(err, &apiErr) {
 			return err
 		}
-		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode, RequestID: resp.Header.Get("X-Request-Id"), Err: err}
+		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode,
+			RequestID: resp.Header.Get("X-Request-Id"), Err: err}
 	}
 	return nil
 }

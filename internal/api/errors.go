@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -16,22 +15,18 @@ import (
 const (
 	// CodeTimeout: the scrape deadline (or a client timeout) ended the call
 	// before an answer arrived, or before the call could be made.
-	CodeTimeout = "timeout"
-	// CodeCanceled: the caller went away (the scrape was cancelled).
-	CodeCanceled = "canceled"
-	// CodeNetwork: DNS, connect, reset or another transport failure.
-	CodeNetwork = "network"
-	// CodeTLS: the server's certificate was not trusted, or the handshake failed.
-	CodeTLS = "tls"
+	CodeTimeout  = "timeout"
+	CodeCanceled = "canceled" // the caller (the scrape) went away
+	CodeNetwork  = "network"  // DNS, connect, reset or another transport failure
+	CodeTLS      = "tls"      // the server's certificate was not trusted, or the handshake failed
 	// CodeCredentials: the exporter's own credentials could not be used (a
 	// password, token or secret key file missing, empty or unreadable, or
-	// AK/SK requests paused after a refused signature). No API call was
-	// made, so it is a label of scrape warnings, never counted as an API
-	// error.
+	// AK/SK requests paused after a refused signature). No call was made:
+	// a label of scrape warnings, never counted as an API error.
 	CodeCredentials = "credentials"
 	// CodeBudget: the call was not made because max_requests_per_second
-	// left no room for it before the scrape's deadline. Like credentials,
-	// a label of scrape warnings, never counted as an API error.
+	// left no room for it before the deadline. Like credentials, never
+	// counted as an API error.
 	CodeBudget = "budget"
 	// CodeInvalidResponse: an answer that is not what the API documents:
 	// not JSON, wrong field types, a missing token header, or a body over
@@ -44,10 +39,9 @@ const (
 func HTTPStatusCode(status int) string { return "http_" + strconv.Itoa(status) }
 
 // Error is a failed API call. Message is the API's own error_msg (or a
-// description written here). Every text an API sent back (Message,
-// RequestID, EncodedAuthorizationMessage, body text quoted in Err) is
-// bounded, and Caller.Do redacts credentials from it (text.go); no
-// credential is ever part of a URL or of a message built in this module.
+// description written here). Caller.Do bounds every text an API sent back
+// and redacts credentials from it (text.go); no credential is ever part of
+// a URL or of a message built in this module.
 type Error struct {
 	Code       string // API error_code, or one of the Code* constants, or HTTPStatusCode
 	Message    string
@@ -56,8 +50,7 @@ type Error struct {
 	Err        error  // underlying transport or decoding error, if any
 	// EncodedAuthorizationMessage is the gateway's encoded diagnostic of a
 	// refused permission, which the account's administrator can decode. It
-	// is long and unbounded, so it is left out of Error() (and so out of
-	// warnings): callers log it at debug level, never as a label.
+	// is long, so it is left out of Error(): callers log it at debug level.
 	EncodedAuthorizationMessage string
 }
 
@@ -84,9 +77,7 @@ func (e *Error) Unwrap() error { return e.Err }
 // API sent one, an exporter code otherwise. It never returns "".
 func Code(err error) string {
 	if err == nil {
-		// Before apiErr: errors.As makes it escape, an allocation every
-		// successful call would pay.
-		return ""
+		return "" // before apiErr, which escapes: no allocation on success
 	}
 	var apiErr *Error
 	switch {
@@ -100,20 +91,18 @@ func Code(err error) string {
 	return transportCode(err)
 }
 
-// transportCode classifies an error from http.Client.Do.
+// transportCode classifies an error from http.Client.Do. The handshake
+// wraps every certificate it could not verify (unknown authority, wrong
+// host name, expired) in a tls.CertificateVerificationError.
 func transportCode(err error) string {
 	var (
-		netErr     net.Error
-		unknownCA  x509.UnknownAuthorityError
-		hostErr    x509.HostnameError
-		certErr    x509.CertificateInvalidError
-		verifyErr  *tls.CertificateVerificationError
-		recordErr  tls.RecordHeaderError
-		alertError tls.AlertError
+		netErr    net.Error
+		verifyErr *tls.CertificateVerificationError
+		recordErr tls.RecordHeaderError
+		alertErr  tls.AlertError
 	)
 	switch {
-	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
-		errors.As(err, &certErr), errors.As(err, &recordErr), errors.As(err, &alertError):
+	case errors.As(err, &verifyErr), errors.As(err, &recordErr), errors.As(err, &alertErr):
 		return CodeTLS
 	case errors.As(err, &netErr) && netErr.Timeout():
 		return CodeTimeout

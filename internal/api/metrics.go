@@ -39,11 +39,9 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.errors.Collect(ch)
 }
 
-// CountError counts a failure that happened without an API call reaching
-// Caller.Do, such as a task the deadline left unqueried.
-func (m *Metrics) CountError(code string) { m.countError(code) }
-
-func (m *Metrics) countError(code string) {
+// CountError counts a failed call; the collector also counts failures that
+// never reached Caller.Do, such as a task the deadline left unqueried.
+func (m *Metrics) CountError(code string) {
 	if m != nil {
 		m.errors.WithLabelValues(code).Inc()
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"sync"
 	"time"
@@ -12,41 +11,20 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// RateLimit is the process's one limit on the rate of API calls: a single
-// golang.org/x/time/rate limiter that every Caller waits on, whichever API
-// it calls and however many scrapes are running. Its rate is the lower of
+// RateLimit is the process's one limit on the rate of API calls, shared by
+// every Caller and scrape: the lower of max_requests_per_second (SetMax)
+// and the rate a throttling answer (HTTP 429, APIGW.0308) adapted it to,
+// by additive increase and multiplicative decrease (AIMD). A rate, not a
+// concurrency: API Gateway counts calls per second, and one call in flight
+// to a fast API can send hundreds a second. The bucket holds one token, so
+// no second after an idle spell sees more than the rate (+1 at its edge).
 //
-//   - the configured max_requests_per_second (SetMax; 0: none), and
-//   - the rate a throttling answer (HTTP 429, APIGW.0308) adapted it to:
-//     additive increase, multiplicative decrease (AIMD) on calls per second.
-//
-// Why the rate and not the concurrency: API Gateway throttles by calls per
-// second ("limit:20,time:1 second"). A concurrency limit bounds the rate
-// only through the latency, and with a fast API one call in flight can
-// still send hundreds a second; a rate limit is what the gateway counts.
-//
-// The bucket holds a single token. A larger burst would let the first
-// second after an idle spell send burst + rate calls, and the gateway
-// counts calls per second: with one token, no second ever sees more than
-// the rate (+1 at its edge) calls.
-//
-// Adapting:
-//
-//   - A throttle multiplies the rate by throttleBackoff: the rate in force,
-//     or, when none is, the rate the process sent at over the last second,
-//     and holds every call back for throttleHold: the gateway counts calls
-//     per second, so the second in which it throttled is spent already. A
-//     throttle during the hold is a call sent before the decrease, which
-//     already acted on it: counting every answer of a burst would drive the
-//     rate to its floor in one go.
-//   - Every answer that is not a throttle adds 1/recoveryAnswers of the
-//     ceiling (at least recoveryStep) to the rate. The adapted rate ends
-//     once it reaches the ceiling: max_requests_per_second when one is set,
-//     else twice the rate at which the API first throttled. So the rate
-//     climbs back in a few hundred answers, and a gateway that keeps
-//     throttling costs one decrease every few seconds, not a 429 per call.
-//
-// nil is no limit at all.
+// A throttle multiplies the rate in force (or the rate sent over the last
+// second) by throttleBackoff and holds every call back for throttleHold:
+// the gateway's second is spent already, and throttles during the hold
+// answer calls sent before the decrease. Every other answer adds
+// 1/recoveryAnswers of the ceiling (max_requests_per_second, else twice
+// the rate that was first throttled), where adapting ends. nil: no limit.
 type RateLimit struct {
 	now func() time.Time
 	lim *rate.Limiter
@@ -58,29 +36,18 @@ type RateLimit struct {
 	hold    time.Time // no call before then, and no further decrease
 	sent    [10]int   // calls sent per tenth of a second, a ring
 	slot    int64     // the tenth of a second sent[slot%10] counts
-	started bool
 }
 
-// throttleHold is how long a throttle holds every call back: the gateway's
-// counting window.
-const throttleHold = time.Second
-
-// throttleBackoff is what a throttle multiplies the rate by; 0.7 rather
-// than TCP's 0.5, because a gateway's per-second limit is a fixed line and
-// not a queue that must drain: the rate need not fall far below it.
-const throttleBackoff = 0.7
-
-// recoveryAnswers is how many non-throttled answers take the rate from 0
-// to the ceiling; recoveryStep the least one answer adds, in calls per
-// second.
 const (
+	throttleHold = time.Second
+	// throttleBackoff is 0.7 rather than TCP's 0.5: a gateway's limit is a
+	// fixed line, not a queue that must drain.
+	throttleBackoff = 0.7
 	recoveryAnswers = 1000
 	recoveryStep    = 0.5
+	// minRate still makes progress on every scrape.
+	minRate = 1.0
 )
-
-// minRate is the lowest rate a throttle can bring the limit to: one call a
-// second still makes progress on every scrape.
-const minRate = 1.0
 
 // NewRateLimit returns a RateLimit without a cap until SetMax or a throttle.
 func NewRateLimit() *RateLimit {
@@ -102,7 +69,7 @@ func (r *RateLimit) SetMax(perSecond float64) {
 // apply sets the limiter to the lower of max and adapted. r.mu is held.
 func (r *RateLimit) apply() {
 	limit := rate.Inf
-	for _, v := range []float64{r.max, r.adapted} {
+	for _, v := range [...]float64{r.max, r.adapted} {
 		if v > 0 && rate.Limit(v) < limit {
 			limit = rate.Limit(v)
 		}
@@ -119,10 +86,7 @@ func Throttled(err error) bool {
 		return false // before apiErr, which escapes (Code)
 	}
 	var apiErr *Error
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	return apiErr.HTTPStatus == http.StatusTooManyRequests || apiErr.Code == "APIGW.0308"
+	return errors.As(err, &apiErr) && (apiErr.HTTPStatus == http.StatusTooManyRequests || apiErr.Code == "APIGW.0308")
 }
 
 // Limit returns the rate in force, rate.Inf when there is none.
@@ -133,30 +97,24 @@ func (r *RateLimit) Limit() rate.Limit {
 	return r.lim.Limit()
 }
 
-// ErrRateLimited is wrapped by the error of a call that was never sent because
-// the rate limit had no room for it before the caller's deadline (or its
-// send-by time, WithSendBy). Such a call fails at once instead of waiting
-// for a token it cannot use: the scrape has better things to do with its
-// time, such as answering Prometheus. Its code is "budget".
+// ErrRateLimited is wrapped by the error of a call not sent because the
+// rate limit had no room for it before its deadline (or send-by time): it
+// fails at once, coded budget, rather than wait for a token it cannot use.
 var ErrRateLimited = errors.New("no room in the API rate limit (max_requests_per_second) before the deadline")
 
 type sendByKey struct{}
 
 // WithSendBy returns a copy of ctx under which a call is sent only if the
-// rate limit lets it go before t; a call sent then still has until ctx's
-// own deadline to be answered. A call that could only go after t is not
-// sent and fails at once with ErrRateLimited, uncounted. It is for calls that
-// may wait for a later scrape (report reads): sent at the last moment
-// before the scrape's deadline, they would only be cut off and counted as
-// timeouts.
+// rate limit lets it go before t; once sent, it has until ctx's deadline.
+// It is for calls that may wait for a later scrape (report reads): sent at
+// the last moment, they would only be cut off and counted as timeouts.
 func WithSendBy(ctx context.Context, t time.Time) context.Context {
 	return context.WithValue(ctx, sendByKey{}, t)
 }
 
-// wait holds the call back while a throttle's hold lasts and takes a token
-// for it, within ctx and its send-by time, and notes it as sent. A call the
-// limit cannot fit is not sent: the error is an *Error wrapping ErrRateLimited,
-// coded budget, or ctx's end when ctx had ended.
+// wait holds the call back while a throttle's hold lasts, takes a token for
+// it within ctx and its send-by time, and counts it as sent; else the
+// *Error wraps ErrRateLimited, coded budget or after ctx's end.
 func (r *RateLimit) wait(ctx context.Context) error {
 	if r == nil {
 		return nil
@@ -171,8 +129,7 @@ func (r *RateLimit) wait(ctx context.Context) error {
 			waitCtx, cancel = context.WithDeadline(ctx, t)
 			defer cancel()
 		}
-		// rate.Limiter.Wait fails at once, without waiting, when the
-		// token it would reserve comes after waitCtx's deadline.
+		// Both fail at once when the wait would end past waitCtx's deadline.
 		err := r.sleepUntil(waitCtx, hold)
 		if err == nil {
 			err = r.lim.Wait(waitCtx)
@@ -203,10 +160,8 @@ func (r *RateLimit) sleepUntil(ctx context.Context, t time.Time) error {
 	if deadline, ok := ctx.Deadline(); ok && deadline.Before(t) {
 		return context.DeadlineExceeded
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
 	select {
-	case <-timer.C:
+	case <-time.After(d):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -216,32 +171,18 @@ func (r *RateLimit) sleepUntil(ctx context.Context, t time.Time) error {
 // count notes one call sent at now. r.mu is held.
 func (r *RateLimit) count(now time.Time) {
 	slot := now.UnixMilli() / 100
-	if !r.started || slot-r.slot >= int64(len(r.sent)) {
-		clear(r.sent[:])
-	} else {
-		for s := r.slot + 1; s <= slot; s++ {
-			r.sent[s%int64(len(r.sent))] = 0
-		}
+	for s := max(r.slot+1, slot-9); s <= slot; s++ {
+		r.sent[s%10] = 0 // tenths no call was sent in since the last one
 	}
-	if slot > r.slot || !r.started {
-		r.slot = slot
-	}
-	r.started = true
-	r.sent[r.slot%int64(len(r.sent))]++
+	r.slot = max(r.slot, slot)
+	r.sent[r.slot%10]++
 }
 
 // recentRate is the calls sent over the last second. r.mu is held.
 func (r *RateLimit) recentRate(now time.Time) float64 {
-	if !r.started {
-		return 0
-	}
-	ring := int64(len(r.sent))
-	nowSlot := now.UnixMilli() / 100
 	n := 0
-	// The slots of the last second that count has written: the ones after
-	// r.slot are stale.
-	for s := max(nowSlot, r.slot) - ring + 1; s <= r.slot; s++ {
-		n += r.sent[s%ring]
+	for s := max(now.UnixMilli()/100, r.slot) - 9; s <= r.slot; s++ {
+		n += r.sent[s%10]
 	}
 	return float64(n)
 }
@@ -270,21 +211,17 @@ func (r *RateLimit) observe(err error) {
 	}
 	now := r.now()
 	if now.Before(r.hold) {
-		return // sent before the last decrease, which already acted on it
+		return
 	}
 	cur := float64(r.lim.Limit())
 	if r.lim.Limit() == rate.Inf {
 		cur = r.recentRate(now)
 		r.ceiling = 2 * cur
 	}
-	next := max(minRate, cur*throttleBackoff)
-	if math.IsInf(next, 0) || math.IsNaN(next) {
-		next = minRate
-	}
+	r.adapted = max(minRate, cur*throttleBackoff)
 	if r.ceiling == 0 && r.max == 0 {
-		r.ceiling = 2 * next / throttleBackoff
+		r.ceiling = 2 * r.adapted / throttleBackoff
 	}
-	r.adapted = next
 	r.apply()
 	r.hold = now.Add(throttleHold)
 }

@@ -1,8 +1,13 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -12,26 +17,6 @@ import (
 // quotes: what the bounds of text.go count.
 func weight(s string) int {
 	return len(s) + strings.Count(s, `"`) + strings.Count(s, `\`)
-}
-
-func TestBoundRedactsEveryForm(t *testing.T) {
-	const pw = `pa"ss<wörd>&1`
-	r := newRedactor([]string{pw, "tok-123"})
-	for _, text := range []string{
-		"wrong password " + pw,
-		`{"auth":{"password":"pa\"ss\u003cwörd\u003e\u00261"}}`, // json.Marshal, HTML-escaped
-		`{"password":"pa\"ss<wörd>&1"}`,                         // JSON without HTML escaping
-		"password=pa%22ss%3Cw%C3%B6rd%3E%261",                   // URL-encoded
-		"X-Auth-Token: tok-123",
-	} {
-		got := r.bound(text, MaxMessageLen)
-		if strings.Contains(got, "pa") && strings.Contains(got, "wörd") || strings.Contains(got, "tok-123") {
-			t.Errorf("bound(%q) = %q: the secret is still there", text, got)
-		}
-		if !strings.Contains(got, Redacted) {
-			t.Errorf("bound(%q) = %q: no %s", text, got, Redacted)
-		}
-	}
 }
 
 // A secret that runs across the cut is not left half there, whatever was
@@ -74,38 +59,6 @@ func TestBoundCutsAndMarks(t *testing.T) {
 	}
 }
 
-// The request's own credentials are redacted: the IAM token, the security
-// token, the AK/SK signature and its whole header.
-func TestRequestSecrets(t *testing.T) {
-	req, _ := http.NewRequest(http.MethodGet, "https://h/v2/tasks/a/progress", nil)
-	req.Header.Set("X-Auth-Token", "MIItoken")
-	req.Header.Set("X-Security-Token", "stsTOKEN")
-	req.Header.Set("Authorization", "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=abc123def")
-	r := newRedactor(requestSecrets(req))
-	got := r.bound("echo: MIItoken stsTOKEN sig abc123def", MaxMessageLen)
-	if got != "echo: <secret> <secret> sig <secret>" {
-		t.Errorf("got %q", got)
-	}
-}
-
-func TestScrubKeepsTheErrorChain(t *testing.T) {
-	base := errors.New(`json: cannot unmarshal number ` + strings.Repeat("9", 5000) + ` into Go value of type int`)
-	e := &Error{Code: CodeInvalidResponse, Message: strings.Repeat("m", 10000), RequestID: strings.Repeat("r", 50000),
-		EncodedAuthorizationMessage: strings.Repeat("e", 5000), Err: base}
-	newRedactor(nil).scrub(e)
-	if !errors.Is(e, base) {
-		t.Error("the bounded error no longer unwraps to the original")
-	}
-	if len(e.Err.Error()) > maxErrTextLen || weight(e.Message) > MaxMessageLen || weight(e.RequestID) > MaxRequestIDLen ||
-		weight(e.EncodedAuthorizationMessage) > MaxEncodedAuthorizationMessageLen {
-		t.Errorf("not bounded: err %d, message %d, request id %d, encoded %d bytes",
-			len(e.Err.Error()), len(e.Message), len(e.RequestID), len(e.EncodedAuthorizationMessage))
-	}
-	if n := len(e.Error()); n > 900 {
-		t.Errorf("Error() is %d bytes", n)
-	}
-}
-
 // FuzzBound: whatever text and secret, the result is valid, printable
 // UTF-8 within its bound, and holds no secret of 4 bytes or more.
 func FuzzBound(f *testing.F) {
@@ -128,4 +81,142 @@ func FuzzBound(f *testing.F) {
 			t.Fatalf("bound(%q) = %q keeps the secret %q", text, got, secret)
 		}
 	})
+}
+
+// The credentials a request carries and the configured secrets, in every
+// form an API may echo them in.
+const (
+	echoToken     = `MIItoken"<tok>&`
+	echoSTS       = "sts-Token/+="
+	echoSignature = "abc123def456"
+	echoPassword  = `pa"ss<wörd>&1 x/y`
+	echoSecretKey = "sk-Secret/Key+="
+)
+
+var (
+	echoAuthorization = "SDK-HMAC-SHA256 Access=AK1, SignedHeaders=host;x-sdk-date, Signature=" + echoSignature
+	echoForms         = map[string]func(string) string{
+		"as sent": func(s string) string { return s },
+		"json": func(s string) string {
+			b, _ := json.Marshal(s)
+			return string(b[1 : len(b)-1])
+		},
+		"json without html escaping": func(s string) string {
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(s)
+			quoted := strings.TrimSpace(b.String())
+			return quoted[1 : len(quoted)-1]
+		},
+		"query": url.QueryEscape,
+		"path":  url.PathEscape,
+	}
+)
+
+// echoServer answers every request with the text of its X-Echo header,
+// repeated X-Echo-Repeat times, in the place of the answer X-Echo-Place
+// names, with the status of X-Echo-Status: a backend echoing the request
+// back, as hostile as can be.
+func echoServer(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		repeat, _ := strconv.Atoi(r.Header.Get("X-Echo-Repeat"))
+		text := strings.Repeat(r.Header.Get("X-Echo"), max(repeat, 1))
+		status, _ := strconv.Atoi(r.Header.Get("X-Echo-Status"))
+		body := map[string]any{"error_code": "CC.00050012", "error_msg": "retry later"}
+		switch r.Header.Get("X-Echo-Place") {
+		case "error_msg":
+			body["error_msg"] = text
+		case "request_id":
+			body["request_id"] = text
+		case "X-Request-Id":
+			w.Header().Set("X-Request-Id", text)
+			body = nil
+		case "encoded_authorization_message":
+			body["encoded_authorization_message"] = text
+		case "keystone message":
+			body = map[string]any{"error": map[string]any{"code": 401, "message": text}}
+		case "decoding error":
+			w.WriteHeader(status)
+			fmt.Fprintf(w, "<html>%s</html>", text) // the decoder below quotes it
+			return
+		}
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+var errNotAnAnswer = errors.New("not an answer")
+
+// Every text an *Error keeps of an answer, whatever the status, is
+// bounded, marked when cut, and holds no secret in any form: neither the
+// request's own credentials (IAM token, security token, AK/SK signature
+// and its whole header) nor the configured ones (password, secret key).
+func TestCallerScrubsEveryText(t *testing.T) {
+	srv := echoServer(t)
+	caller := &Caller{Client: srv.Client(), Secrets: func() []string { return []string{echoPassword, echoSecretKey} }}
+	secrets := []string{echoToken, echoSTS, echoSignature, echoAuthorization, echoPassword, echoSecretKey}
+	for _, place := range []struct {
+		name   string
+		status int
+		kept   func(*Error) string
+		bound  int
+	}{
+		{"error_msg", 200, func(e *Error) string { return e.Message }, MaxMessageLen},
+		{"request_id", 429, func(e *Error) string { return e.RequestID }, MaxRequestIDLen},
+		{"X-Request-Id", 403, func(e *Error) string { return e.RequestID }, MaxRequestIDLen},
+		{"encoded_authorization_message", 400, func(e *Error) string { return e.EncodedAuthorizationMessage },
+			MaxEncodedAuthorizationMessageLen},
+		{"keystone message", 401, func(e *Error) string { return e.Message }, MaxMessageLen},
+		{"decoding error", 200, func(e *Error) string { return e.Err.Error() }, maxErrTextLen},
+	} {
+		for _, secret := range secrets {
+			for formName, form := range echoForms {
+				// Half a megabyte of text only in the body: a header that long is
+				// refused before the answer is read.
+				for _, repeat := range []int{1, 5_000} {
+					if repeat > 1 && (place.name == "X-Request-Id" || formName != "as sent") {
+						continue
+					}
+					what := fmt.Sprintf("%.12s... %s, %d times in %s", secret, formName, repeat, place.name)
+					req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					req.Header.Set("X-Auth-Token", echoToken)
+					req.Header.Set("X-Security-Token", echoSTS)
+					req.Header.Set("Authorization", echoAuthorization)
+					req.Header.Set("X-Echo", "echo: "+form(secret)+" ")
+					req.Header.Set("X-Echo-Repeat", strconv.Itoa(repeat))
+					req.Header.Set("X-Echo-Place", place.name)
+					req.Header.Set("X-Echo-Status", strconv.Itoa(place.status))
+					err = caller.Do(req, "echo", func(r *Response) error { return fmt.Errorf("%w: %s", errNotAnAnswer, r.Body) })
+					var e *Error
+					if !errors.As(err, &e) || e.HTTPStatus != place.status {
+						t.Fatalf("%s: err %v, want an *Error of HTTP %d", what, err, place.status)
+					}
+					kept := place.kept(e)
+					// Cut after redacting, a long secret may take the mark with it.
+					if repeat == 1 && !strings.Contains(kept, "echo: "+Redacted) {
+						t.Errorf("%s: %q, want the secret marked %s", what, kept, Redacted)
+					}
+					for _, s := range secrets {
+						for _, f := range echoForms {
+							if strings.Contains(kept+err.Error(), f(s)) {
+								t.Errorf("%s: %q holds %q", what, kept, f(s))
+							}
+						}
+					}
+					if weight(kept) > place.bound || strings.HasSuffix(kept, CutMark) != (repeat > 1) || len(err.Error()) > 900 {
+						t.Errorf("%s: %d bytes (%.40q...), Error() %d bytes", what, len(kept), kept, len(err.Error()))
+					}
+					if place.name == "decoding error" && !errors.Is(err, errNotAnAnswer) {
+						t.Errorf("%s: the bounded error no longer unwraps to the decoder's", what)
+					}
+				}
+			}
+		}
+	}
 }

@@ -19,19 +19,11 @@ import (
 
 // Client talks to one CodeArts Check endpoint. It is safe for concurrent use.
 type Client struct {
-	endpoint *url.URL
-	// tasksURL is endpoint + "/v2/tasks/", escaped and without query or
-	// fragment: the prefix of every per-task call, to which taskURL adds
-	// the escaped task ID.
-	tasksURL string
+	base     string // the endpoint, escaped, without query or fragment
 	caller   *api.Caller
 	auth     auth.Authenticator
-	language string // X-Language of every call
-	// languageValue is []string{language}, the header's value
-	languageValue []string
-	// logger gets a debug line for every failed call (logFailure); nil
-	// logs nothing.
-	logger *slog.Logger
+	language []string     // X-Language
+	logger   *slog.Logger // nil logs nothing
 }
 
 // Option sets an optional property of a Client.
@@ -42,32 +34,26 @@ type Option func(*Client)
 func WithLanguage(lang string) Option {
 	return func(c *Client) {
 		if lang != "" {
-			c.language = lang
+			c.language = []string{lang}
 		}
 	}
 }
 
 // WithLogger makes the client log every failed call at debug level, with
 // the task (or project) it was for, the endpoint, the HTTP status and the
-// error code: which task fails and why, which the scrape's warnings only
-// summarise by code. Without it, or with nil, nothing is logged.
+// error code, which the scrape's warnings only summarise by code.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *Client) { c.logger = l }
 }
 
-// Headers of every CodeArts Check call besides the credentials. The
-// official SDK sends Content-Type: application/json on these GETs, and
-// the service reads X-Language (default Chinese) for its texts. The
-// User-Agent is the HTTP client's own (codearts_check_exporter), not the
-// SDK's: the service's operators should see which client calls.
-const (
-	headerLanguage = "X-Language"
-	contentJSON    = "application/json"
-)
-
+// Header values of every call besides the credentials, shared and never
+// written to: assigned to each request's header, not Set, which would
+// allocate per header per call. The official SDK sends Content-Type:
+// application/json on these GETs; the User-Agent is the exporter's own, so
+// that the service's operators see which client calls.
 var (
-	contentJSONValue = []string{contentJSON}
-	userAgentValue   = []string{api.UserAgent}
+	contentJSON    = []string{"application/json"}
+	userAgentValue = []string{api.UserAgent}
 )
 
 // NewClient returns a client for endpoint (https://codearts-check.{region}.myhuaweicloud.com).
@@ -79,112 +65,61 @@ func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator, op
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("endpoint %q: want http(s)://host", endpoint)
 	}
-	tasks := *u
-	tasks.RawQuery, tasks.Fragment = "", ""
-	c := &Client{endpoint: u, tasksURL: tasks.String() + "/v2/tasks/", caller: caller, auth: authn, language: "en-us"}
+	u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
+	c := &Client{base: u.String(), caller: caller, auth: authn, language: []string{"en-us"}}
 	for _, o := range opts {
 		o(c)
 	}
-	c.languageValue = []string{c.language}
 	return c, nil
 }
 
-// tokenRefused reports whether err is the API refusing the credentials.
-// Any HTTP 401 is, whatever its body says and in whichever shape: API
-// Gateway answers 401 only when it did not accept the request's token or
-// signature. A few codes say the same with another status:
-// CC.00050007 ("IAM authentication failed") is documented with HTTP 200.
-// A 403 is not a refusal of the credentials but a missing permission: it
-// fails under its own code, and no token renewal would change it.
-func tokenRefused(err error) bool {
-	var apiErr *api.Error
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	if apiErr.HTTPStatus == http.StatusUnauthorized {
-		return true
-	}
-	switch apiErr.Code {
-	case "CC.00000003", "APIGW.0301", "APIGW.0307", "CC.00050007":
-		return true
-	}
-	return false
-}
-
-// Progress asks for a task's progress (ShowProgressDetailV2). jobID may be
-// empty. When the API refuses the credentials and fresh ones can be had
-// (a renewed IAM token), the request is made once more with them (see call).
-// It makes one attempt: whether and when to try again is the caller's
-// choice (Retryable, RetryDelay; retry.go says why).
-func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
-	return get(ctx, c, c.progressURL(taskID, jobID), "progress", taskAttr(taskID), DecodeProgress)
-}
-
-// get makes the call u about a task or project (logged with a failure),
-// counted under endpoint, and decodes a successful
-// answer with decode: every call of the API goes through it. It makes one
-// attempt (call may repeat a request whose credentials were refused).
+// get sends GET u with credentials, counted under endpoint, and decodes a
+// successful answer with decode: every call of the API goes through it.
+// about names the call's task or project in the debug line of a failed
+// attempt. It makes one attempt, but for a request the API refused when
+// fresh credentials can be had (a renewed IAM token); never for AK/SK,
+// where a second refusal only brings the key closer to being locked.
 func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.Attr, decode func([]byte) (T, error)) (T, error) {
-	var v T
-	err := c.call(ctx, u, endpoint, about, func(resp *api.Response) error {
-		var err error
-		v, err = decode(resp.Body)
-		return err
-	})
-	if err != nil {
-		var zero T
-		return zero, err
-	}
-	return v, nil
-}
-
-// call sends GET u with credentials and decodes the answer, telling the
-// authenticator what each answer said of the credentials. A request the
-// API refused is sent once more if fresh credentials can be had (a renewed
-// IAM token); never for AK/SK, where a second refusal only brings the key
-// closer to being locked. about names what the call is for (taskAttr,
-// projectAttr) in the debug line of each failed attempt.
-func (c *Client) call(ctx context.Context, u, endpoint string, about slog.Attr, decode func(*api.Response) error) error {
+	var v, zero T
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
-			return err
+			return zero, err
 		}
-		// Assigned, not Set: Set allocates a slice per header per call,
-		// where these are shared and never written to.
-		req.Header["Accept"] = contentJSONValue
-		req.Header["Content-Type"] = contentJSONValue
-		req.Header[headerLanguage] = c.languageValue
+		req.Header["Accept"] = contentJSON
+		req.Header["Content-Type"] = contentJSON
+		req.Header["X-Language"] = c.language
 		req.Header["User-Agent"] = userAgentValue
 		if err := c.auth.Authorize(ctx, req); err != nil {
 			c.logFailure(ctx, false, endpoint, about, err)
-			return err
+			return zero, err
 		}
-		err = c.caller.Do(req, endpoint, decode)
+		err = c.caller.Do(req, endpoint, func(resp *api.Response) error {
+			var err error
+			v, err = decode(resp.Body)
+			return err
+		})
 		if err != nil {
 			c.logFailure(ctx, true, endpoint, about, err)
 		}
-		v := verdict(err)
-		retry := c.auth.Done(req, v)
-		if err != nil && v == auth.Refused && retry && attempt == 0 {
+		said := verdict(err)
+		if c.auth.Done(req, said) && said == auth.Refused && attempt == 0 {
 			continue
 		}
-		return err
+		if err != nil {
+			return zero, err
+		}
+		return v, nil
 	}
 }
 
-// taskAttr and projectAttr name the task or the CodeArts project a call is
-// for in its debug line.
 func taskAttr(id string) slog.Attr    { return slog.String("task_id", id) }
 func projectAttr(id string) slog.Attr { return slog.String("project_id", id) }
 
 // logFailure logs one failed attempt at debug level; sent is false when
-// the authenticator failed, before the call. Every text of err that the
-// API sent is bounded and has had the credentials and secrets redacted by
-// api.Caller, and an authenticator's errors carry no credential, so err is
-// logged as it is. A call that the rate limit did not send is left out: no
-// call failed, and the scrape's info line already says how many tasks the
-// rate limit left for later.
+// the authenticator failed, before the call. err is safe to log: api.Caller
+// redacted what the API sent, and an authenticator's errors carry no
+// credential. A call the rate limit did not send is no failed call.
 func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, about slog.Attr, err error) {
 	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
 		return
@@ -194,8 +129,7 @@ func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, abo
 		return
 	}
 	if !sent {
-		// The status an IAM error holds is the token request's, not
-		// this call's: err says it.
+		// The status an IAM error holds is the token request's: err says it.
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "API call not sent: no credentials", about,
 			slog.String("endpoint", endpoint), slog.String("error_code", code), slog.Any("err", err))
 		return
@@ -209,18 +143,27 @@ func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, abo
 		slog.Int("http_status", status), slog.String("error_code", code), slog.Any("err", err))
 }
 
-// verdict reads what an answer says of the request's credentials. Only an
-// answer from behind the gateway's authentication counts as Accepted: no
-// answer, and 5xx from a proxy or a gateway in trouble, say nothing.
+// verdict reads what an answer says of the request's credentials. Any 401
+// refuses them (API Gateway's answer to a token or signature it did not
+// accept), and so do a few codes with another status (CC.00050007 comes
+// with HTTP 200); a 403 is a missing permission, which no new token would
+// change. No answer, and 5xx from a proxy or a gateway in trouble, say
+// nothing.
 func verdict(err error) auth.Verdict {
-	if err == nil {
+	var apiErr *api.Error
+	switch {
+	case err == nil:
 		return auth.Accepted
-	}
-	if tokenRefused(err) {
+	case !errors.As(err, &apiErr):
+		return auth.Unknown
+	case apiErr.HTTPStatus == http.StatusUnauthorized:
 		return auth.Refused
 	}
-	var apiErr *api.Error
-	if errors.As(err, &apiErr) && apiErr.HTTPStatus > 0 && apiErr.HTTPStatus < 500 {
+	switch apiErr.Code {
+	case "CC.00000003", "APIGW.0301", "APIGW.0307", "CC.00050007":
+		return auth.Refused
+	}
+	if apiErr.HTTPStatus > 0 && apiErr.HTTPStatus < 500 {
 		return auth.Accepted
 	}
 	return auth.Unknown
@@ -237,14 +180,19 @@ func (c *Client) progressURL(taskID, jobID string) string {
 	return u
 }
 
-// taskURL builds /v2/tasks/{task_id}/{call}. The task ID is escaped as one
-// path segment, so it cannot change the path whatever it contains (config
-// validation already rejects such IDs; this is the second line).
+// taskURL builds /v2/tasks/{task_id}/{call}.
 func (c *Client) taskURL(taskID, call string) string {
-	return c.tasksURL + escapeSegment(taskID) + "/" + call
+	return c.base + "/v2/tasks/" + escapeSegment(taskID) + "/" + call
 }
 
-// escapeSegment escapes id as one path segment.
+// projectURL builds /v2/{project_id}{rest}?{query}.
+func (c *Client) projectURL(projectID, rest string, query url.Values) string {
+	return c.base + "/v2/" + escapeSegment(projectID) + rest + "?" + query.Encode()
+}
+
+// escapeSegment escapes id as one path segment, so that it cannot change
+// the path whatever it contains (config validation already rejects such
+// IDs; this is the second line).
 func escapeSegment(id string) string {
 	if id == "." || id == ".." {
 		// PathEscape leaves dots alone, and every proxy on the way would

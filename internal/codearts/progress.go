@@ -2,6 +2,7 @@ package codearts
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -31,116 +32,79 @@ type Progress struct {
 	Info string
 }
 
-type progressBody struct {
-	TaskStatus json.RawMessage `json:"task_status"`
-	Progress   *struct {
-		Ratio json.RawMessage `json:"ratio"`
-		Info  json.RawMessage `json:"info"`
-	} `json:"progress"`
+// Progress asks for a task's progress (ShowProgressDetailV2). jobID may be
+// empty. It makes one attempt: whether and when to try again is the
+// caller's choice (Retryable, RetryDelay; retry.go says why).
+func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, error) {
+	return get(ctx, c, c.progressURL(taskID, jobID), "progress", taskAttr(taskID), DecodeProgress)
 }
 
-var jsonNull = []byte("null")
-
-// DecodeProgress decodes a 200 body of the progress call. Error bodies, in
-// every shape, must have been ruled out before (api.Caller.Do does
-// it). A missing task_status means the same as null, never checked: the
-// service's model marks every field omitempty, so {} is its answer for a
-// task that was never checked. The body must still be a JSON object.
+// DecodeProgress decodes a 200 body of the progress call. A missing
+// task_status means the same as null, never checked: the service's model
+// marks every field omitempty, so {} is its answer for a task never
+// checked. The body must still be a JSON object.
 func DecodeProgress(body []byte) (Progress, error) {
+	// One json.Unmarshal reads an answer of the documented types: field by
+	// field was the largest part of the exporter's own CPU per query
+	// (BENCHMARKS.md). FuzzDecodeProgress holds both ways to one result.
+	var b struct {
+		TaskStatus *int `json:"task_status"`
+		Progress   *struct {
+			Ratio *string `json:"ratio"`
+			Info  *string `json:"info"`
+		} `json:"progress"`
+	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return Progress{}, fmt.Errorf("progress answer is not a JSON object: %s", truncate(trimmed))
-	}
-	if p, ok := decodeProgressTyped(trimmed); ok {
-		return p, nil
-	}
-	return decodeProgressFields(trimmed)
-}
-
-// progressTyped is a progress answer as the service sends it, read by one
-// json.Unmarshal.
-type progressTyped struct {
-	TaskStatus *int `json:"task_status"`
-	Progress   *struct {
-		Ratio *string `json:"ratio"`
-		Info  *string `json:"info"`
-	} `json:"progress"`
-}
-
-// decodeProgressTyped reads an answer whose fields all have their
-// documented types in one pass, where decodeProgressFields takes one per
-// field: on the progress path, that was the largest part of the
-// exporter's own CPU per query (BENCHMARKS.md, "CPU against a bare
-// client"). It gives the same Progress as decodeProgressFields, which
-// FuzzDecodeProgress holds it to; false leaves anything else (a field of
-// another type, a negative status, invalid JSON) to decodeProgressFields,
-// which tells a bad status (an error) from a bad ratio or info (dropped).
-func decodeProgressTyped(body []byte) (Progress, bool) {
-	var b progressTyped
-	if json.Unmarshal(body, &b) != nil {
-		return Progress{}, false
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &b) != nil ||
+		b.TaskStatus != nil && *b.TaskStatus < 0 {
+		return decodeProgressFields(body)
 	}
 	p := Progress{Status: StatusNeverChecked}
 	if b.TaskStatus != nil {
-		if *b.TaskStatus < 0 {
-			return Progress{}, false
-		}
 		p.Status = *b.TaskStatus
 	}
-	if b.Progress == nil {
-		return p, true
-	}
-	if b.Progress.Ratio != nil {
+	if b.Progress != nil && b.Progress.Ratio != nil {
 		p.Ratio, p.HasRatio = ParseRatio(*b.Progress.Ratio)
 	}
-	if b.Progress.Info != nil {
+	if b.Progress != nil && b.Progress.Info != nil {
 		p.Info = *b.Progress.Info
-	}
-	return p, true
-}
-
-// decodeProgressFields decodes a progress answer (a JSON object) field by
-// field.
-func decodeProgressFields(trimmed []byte) (Progress, error) {
-	var b progressBody
-	if err := json.Unmarshal(trimmed, &b); err != nil {
-		return Progress{}, fmt.Errorf("progress answer: %w", err)
-	}
-	p := Progress{Status: StatusNeverChecked}
-	if b.TaskStatus != nil && !bytes.Equal(b.TaskStatus, jsonNull) {
-		var status int
-		if err := json.Unmarshal(b.TaskStatus, &status); err != nil || status < 0 {
-			return Progress{}, fmt.Errorf("progress answer: task_status %s is not a status", truncate(b.TaskStatus))
-		}
-		p.Status = status
-	}
-	if b.Progress == nil {
-		return p, nil
-	}
-	// A ratio or info of the wrong type is dropped, not fatal: the status is
-	// what alerts depend on, and the API reference already shows these
-	// fields changing between deployments.
-	if ratio, ok := jsonString(b.Progress.Ratio); ok {
-		p.Ratio, p.HasRatio = ParseRatio(ratio)
-	}
-	if info, ok := jsonString(b.Progress.Info); ok {
-		p.Info = info
 	}
 	return p, nil
 }
 
-// jsonString decodes raw as json.Unmarshal into a string does (null is "");
-// false when raw is absent or not a string.
-func jsonString(raw json.RawMessage) (string, bool) {
-	var s string
-	return s, json.Unmarshal(raw, &s) == nil
+// decodeProgressFields decodes a progress answer field by field: a bad
+// status is an error, a ratio or info of the wrong type is dropped (the
+// status is what alerts depend on, and the API reference already shows
+// these fields changing between deployments).
+func decodeProgressFields(body []byte) (Progress, error) {
+	var b struct {
+		TaskStatus json.RawMessage `json:"task_status"`
+		Progress   *struct {
+			Ratio json.RawMessage `json:"ratio"`
+			Info  json.RawMessage `json:"info"`
+		} `json:"progress"`
+	}
+	if err := decodeObject(body, "progress", &b); err != nil {
+		return Progress{}, err
+	}
+	p := Progress{Status: StatusNeverChecked}
+	if b.TaskStatus != nil && !bytes.Equal(b.TaskStatus, jsonNull) {
+		if json.Unmarshal(b.TaskStatus, &p.Status) != nil || p.Status < 0 {
+			return Progress{}, fmt.Errorf("progress answer: task_status %s is not a status", truncate(b.TaskStatus))
+		}
+	}
+	if b.Progress != nil {
+		ratio, _ := jsonString(b.Progress.Ratio)
+		p.Ratio, p.HasRatio = ParseRatio(ratio)
+		p.Info, _ = jsonString(b.Progress.Info)
+	}
+	return p, nil
 }
 
 // ParseRatio turns a progress ratio such as "50%", "33.3%" or " 7 % " into
 // 0..1. Anything else (no %, not a number, outside 0..100) is not a ratio.
 func ParseRatio(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	number, ok := strings.CutSuffix(s, "%")
+	number, ok := strings.CutSuffix(strings.TrimSpace(s), "%")
 	if !ok {
 		return 0, false
 	}
@@ -149,12 +113,4 @@ func ParseRatio(s string) (float64, bool) {
 		return 0, false
 	}
 	return v / 100, true
-}
-
-func truncate(b []byte) string {
-	const max = 40
-	if len(b) > max {
-		return string(b[:max]) + "..."
-	}
-	return string(b)
 }

@@ -12,59 +12,36 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/auth"
 )
 
-// Retry policy of CodeArts Check calls.
-//
-// A failed call may succeed if made again only when the failure says "try
-// again": the service is busy (CC.00000000, CC.00050012), the gateway
-// throttles (APIGW.0308, HTTP 429), a proxy or the gateway has no backend
-// for a moment (HTTP 502, 503, 504, whatever their error_code), or the
-// connection failed (error code network): Retryable. Nothing else: another
-// 4xx will be answered the same way next time, a timeout means the
-// deadline is gone, a TLS failure is a configuration error, an invalid
-// answer will not improve, and a host name that does not exist will not
-// exist 100 ms later.
-//
-// Who retries depends on the call:
-//
-//   - Progress and the report calls make one attempt. Their caller (the
-//     collector) retries progress queries itself, after every first
-//     attempt and without holding a worker during the pause, and backs
-//     failed report reads off per task: a pause here would hold a worker
-//     that healthy tasks are waiting for.
-//   - The task list (discovery) retries here, with withRetries: it is one
-//     call at a time, and its failure costs the whole listing.
-//
-// A throttle (api.Throttled) is never retried by withRetries: the API
-// asked for fewer calls, and api.RateLimit slows every call down instead.
-//
-// Attempts are at most MaxAttempts in all, separated by an exponential
-// back-off (retryBaseDelay, then twice that) with jitter of ±50%, so that
-// the calls of a troubled scrape do not all come back at the same instant.
-//
-// Every failed attempt is counted in codearts_check_api_errors_total (by
-// api.Caller); a 401 that asks for a fresh token is handled inside an
-// attempt (see Client.call), not by this policy.
-//
-// Variables, not constants, so tests can change them.
-var (
-	maxAttempts    = 3
-	retryBaseDelay = 100 * time.Millisecond
-)
+// Retries: progress, the report and the history calls make one attempt;
+// their caller (the collector) retries progress without holding a worker
+// during the pause, and backs failed report reads off per task. The task
+// list (discovery) retries here, with withRetries: it is one call at a
+// time, and its failure costs the whole listing. A throttle is not retried:
+// api.RateLimit slows every call down instead. The jitter keeps the calls
+// of a troubled scrape from all coming back at the same instant. A 401
+// that asks for a fresh token is handled inside an attempt (see get).
+const maxAttempts = 3
+
+// retryBaseDelay is the first pause; a variable, so tests can shorten it.
+var retryBaseDelay = 100 * time.Millisecond
 
 // MaxAttempts is how many attempts a call gets in all, the first included.
 func MaxAttempts() int { return maxAttempts }
 
 // Retryable reports whether a failed call may succeed if made again
-// shortly.
+// shortly: the service is busy (CC.00000000, CC.00050012), the gateway
+// throttles (APIGW.0308, HTTP 429), a proxy or the gateway has no backend
+// for a moment (HTTP 502, 503, 504, whatever their code), or the
+// connection failed. Nothing else: another 4xx will be answered the same
+// way, a timeout means the deadline is gone, a TLS failure is a
+// configuration error, an invalid answer will not improve, and a host name
+// that does not exist will not exist 100 ms later.
 func Retryable(err error) bool {
 	// A token the IAM source is backing off from will not come sooner for
 	// asking; the source already paces its own retries.
 	var backoff *auth.BackoffError
-	if errors.As(err, &backoff) {
-		return false
-	}
 	var apiErr *api.Error
-	if !errors.As(err, &apiErr) {
+	if errors.As(err, &backoff) || !errors.As(err, &apiErr) {
 		return false
 	}
 	switch apiErr.Code {
@@ -91,8 +68,8 @@ func RetryDelay(n int) time.Duration {
 // withRetries calls attempt until it succeeds, fails with an error that is
 // not Retryable or is a throttle, maxAttempts are made, or ctx's deadline
 // leaves no room for the pause plus one more call as long as the last one
-// took (then the call gives up at once with the error it got, which says
-// more than "timeout"). It returns the last attempt's error.
+// took (then it gives up at once with the error it got, which says more
+// than "timeout"). It returns the last attempt's error.
 func withRetries(ctx context.Context, attempt func() error) error {
 	for n := 1; ; n++ {
 		start := time.Now()
@@ -104,13 +81,10 @@ func withRetries(ctx context.Context, attempt func() error) error {
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < pause+time.Since(start) {
 			return err
 		}
-		t := time.NewTimer(pause)
 		select {
-		case <-t.C:
+		case <-time.After(pause):
 		case <-ctx.Done():
-			t.Stop()
-			// The scrape was cancelled; the failure it saw is the news.
-			return err
+			return err // the scrape was cancelled; the failure it saw is the news
 		}
 	}
 }

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
-
-// The defects summary of a task (ShowTaskDetailV2), in both of its shapes,
-// decoded as reportdecode.go says, and its quality gate.
 
 // DefectsSummary is a decoded ShowTaskDetailV2 answer, in either of the
 // shapes the API reference documents (see DecodeDefectsSummary).
@@ -30,151 +28,88 @@ type DefectsSummary struct {
 	// ParseQualityGate); HasQualityGate is false when it is unknown.
 	QualityGatePassed bool
 	HasQualityGate    bool
-	// UnknownQualityGate is is_access as sent when it was present but not
-	// understood (not null, not a value ParseQualityGate knows), so that
-	// the value can be logged: at most maxUnknownGateLen bytes, valid UTF-8,
-	// JSON strings unquoted and other JSON values as sent. "" otherwise.
+	// UnknownQualityGate is is_access when it was present but not understood
+	// (not null, not a value ParseQualityGate knows), bounded so that it can
+	// be logged (unknownGate); "" otherwise.
 	UnknownQualityGate string
 	// LastCheckTime is when the latest check ran, in UTC; zero if not given.
 	LastCheckTime time.Time
 }
 
-// Empty reports whether the answer gave none of the summary's values (code
-// lines, ratios, quality gate, check time), as in {} or an answer of
-// nulls. The task's name and branch are labels, not values, and do not
-// count.
-func (s DefectsSummary) Empty() bool {
-	return !s.HasCodeLines && !s.HasDuplicationRatio && !s.HasCommentRatio && !s.HasQualityGate && s.LastCheckTime.IsZero()
-}
-
-// summaryFields are the names of each DefectsSummary field in the schema
-// shape (snake_case, first) and in the example shape (camelCase). The API
-// reference's example shows codeLine, lastCheckTime and branch; the other
-// camelCase names follow the same rule.
-var summaryFields = struct {
-	taskName, branch, codeLine, duplication, comment, gate, lastCheck []string
-}{
-	taskName:    []string{"task_name", "taskName"},
-	branch:      []string{"git_branch", "gitBranch", "branch"},
-	codeLine:    []string{"code_line", "codeLine"},
-	duplication: []string{"duplication_ratio", "duplicationRatio"},
-	comment:     []string{"comment_ratio", "commentRatio"},
-	gate:        []string{"is_access", "isAccess"},
-	lastCheck:   []string{"last_check_time", "lastCheckTime"},
-}
-
 // summaryKnownKeys are all the documented fields of the answer, in both
 // shapes: an object with none of them is not a summary.
-var summaryKnownKeys = strings.Fields(`task_id task_name creator_id git_url git_branch
-	last_check_time last_exec_time check_type created_at trigger_type code_line_total code_line
-	issue_count complexity_count duplicated_lines comment_lines duplicated_blocks code_quality
-	risk_coefficient duplication_ratio comment_ratio file_duplication_ratio
-	cyclomatic_complexity_per_method cyclomatic_complexity_per_file critical_count major_count
-	minor_count suggestion_count is_access
-	taskId taskName gitBranch branch codeLineTotal codeLine lastCheckTime codeQuality
-	riskCoefficient duplicationRatio commentRatio isAccess defectInfo defectStatusInfo`)
+var summaryKnownKeys = strings.Fields(`task_id task_name creator_id git_url git_branch last_check_time last_exec_time
+	check_type created_at trigger_type code_line_total code_line issue_count complexity_count duplicated_lines
+	comment_lines duplicated_blocks code_quality risk_coefficient duplication_ratio comment_ratio
+	file_duplication_ratio cyclomatic_complexity_per_method cyclomatic_complexity_per_file critical_count
+	major_count minor_count suggestion_count is_access taskId taskName gitBranch branch codeLineTotal codeLine
+	lastCheckTime codeQuality riskCoefficient duplicationRatio commentRatio isAccess defectInfo defectStatusInfo`)
 
-// DecodeDefectsSummary decodes a 200 body of the defects-summary call
-// (error_code already ruled out). It reads both shapes of the API
-// reference: the schema's flat snake_case object with typed fields, and the
-// example's {"result":{"info":{...}}} with camelCase names and every number
-// a string. Counts may be numbers or strings either way; ratios must be
-// percentages ("3.25%"): a bare number could be a percentage or a
-// fraction, so it is unknown. Times are read as parseTime says.
+// DecodeDefectsSummary decodes a 200 body of the defects-summary call, in
+// both shapes of the API reference: the schema's flat snake_case object,
+// and the example's {"result":{"info":{...}}} with camelCase names and
+// every number a string; a usable snake_case value wins. Counts may be
+// numbers or strings; ratios must be percentages ("3.25%"): a bare number
+// could be a percentage or a fraction.
 func DecodeDefectsSummary(body []byte) (DefectsSummary, error) {
-	var top map[string]json.RawMessage
-	if err := decodeObject(body, "defects summary", &top); err != nil {
+	var fields map[string]json.RawMessage
+	if err := decodeObject(body, "defects summary", &fields); err != nil {
 		return DefectsSummary{}, err
 	}
-	fields := top
-	if raw, ok := top["result"]; ok {
+	if raw, ok := fields["result"]; ok {
 		// {"result":null}, {"result":{}} and {"result":{"info":null}} are
 		// the example shape's {}: no report yet.
 		var result struct {
 			Info map[string]json.RawMessage `json:"info"`
 		}
-		if err := decodeObject(raw, "defects summary result", &result); err != nil && !bytes.Equal(bytes.TrimSpace(raw), jsonNull) {
-			return DefectsSummary{}, fmt.Errorf("defects summary answer: result %s is not an object with an info object", truncate(raw))
+		if json.Unmarshal(raw, &result) != nil {
+			return DefectsSummary{}, fmt.Errorf("defects summary answer: result %s is not an object with an info object",
+				truncate(raw))
 		}
 		fields = result.Info
 	}
 	if len(fields) > 0 && !hasAny(fields, summaryKnownKeys) {
 		return DefectsSummary{}, errors.New("defects summary answer has none of the summary's fields")
 	}
-
 	var s DefectsSummary
-	first(fields, summaryFields.taskName, func(raw json.RawMessage) bool {
-		return json.Unmarshal(raw, &s.TaskName) == nil && s.TaskName != ""
-	})
-	first(fields, summaryFields.branch, func(raw json.RawMessage) bool {
-		return json.Unmarshal(raw, &s.GitBranch) == nil && s.GitBranch != ""
-	})
-	first(fields, summaryFields.codeLine, func(raw json.RawMessage) bool {
-		s.CodeLines, s.HasCodeLines = parseCount(raw)
-		return s.HasCodeLines
-	})
-	first(fields, summaryFields.duplication, func(raw json.RawMessage) bool {
-		s.DuplicationRatio, s.HasDuplicationRatio = parsePercent(raw)
-		return s.HasDuplicationRatio
-	})
-	first(fields, summaryFields.comment, func(raw json.RawMessage) bool {
-		s.CommentRatio, s.HasCommentRatio = parsePercent(raw)
-		return s.HasCommentRatio
-	})
-	first(fields, summaryFields.gate, func(raw json.RawMessage) bool {
-		s.QualityGatePassed, s.HasQualityGate = parseGate(raw)
-		if !s.HasQualityGate && s.UnknownQualityGate == "" && !bytes.Equal(bytes.TrimSpace(raw), jsonNull) {
+	s.TaskName, _ = pick(fields, nonEmptyString, "task_name", "taskName")
+	s.GitBranch, _ = pick(fields, nonEmptyString, "git_branch", "gitBranch", "branch")
+	s.CodeLines, s.HasCodeLines = pick(fields, parseCount, "code_line", "codeLine")
+	s.DuplicationRatio, s.HasDuplicationRatio = pick(fields, parsePercent, "duplication_ratio", "duplicationRatio")
+	s.CommentRatio, s.HasCommentRatio = pick(fields, parsePercent, "comment_ratio", "commentRatio")
+	s.QualityGatePassed, s.HasQualityGate = pick(fields, parseGate, "is_access", "isAccess")
+	s.LastCheckTime, _ = pick(fields, parseTime, "last_check_time", "lastCheckTime")
+	for _, name := range []string{"is_access", "isAccess"} {
+		if raw, ok := fields[name]; ok && !s.HasQualityGate && s.UnknownQualityGate == "" && !bytes.Equal(raw, jsonNull) {
 			s.UnknownQualityGate = unknownGate(raw)
 		}
-		return s.HasQualityGate
-	})
-	if s.HasQualityGate {
-		s.UnknownQualityGate = ""
 	}
-	first(fields, summaryFields.lastCheck, func(raw json.RawMessage) bool {
-		var ok bool
-		s.LastCheckTime, ok = parseTime(raw)
-		return ok
-	})
 	return s, nil
+}
+
+func nonEmptyString(raw json.RawMessage) (string, bool) {
+	s, _ := jsonString(raw)
+	return s, s != ""
 }
 
 // parseGate reads is_access from raw: a JSON string, boolean or number.
 func parseGate(raw json.RawMessage) (passed, known bool) {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return false, false
+	if s, ok := jsonString(raw); ok {
+		return ParseQualityGate(s)
 	}
-	switch v := v.(type) {
-	case string:
-		return ParseQualityGate(v)
-	case bool:
-		return v, true
-	case float64:
-		switch v {
-		case 1:
-			return true, true
-		case 0:
-			return false, true
-		}
+	if v, err := strconv.ParseFloat(string(raw), 64); err == nil {
+		return v == 1, v == 1 || v == 0
 	}
-	return false, false
+	return ParseQualityGate(string(raw)) // true, false; null and the rest are unknown
 }
 
 // ParseQualityGate reads the quality gate's verdict, is_access ("门禁质量是否
-// 通过", whether the quality gate passed; a string in the API reference and
-// the SDK model, whose values neither lists). Ignoring case and surrounding
-// space:
-//
-//	passed: "1", "true", "yes", "y", "pass", "passed", "success", "通过"
-//	failed: "0", "false", "no", "n", "fail", "failed", "failure", "error", "未通过", "不通过"
-//
-// success and error are the service's own words for gate results on the
-// task-list call (review_result_types=success|error).
-//
-// Anything else ("", "-1", "2", "unknown", "null", a gate not configured)
-// is unknown, so that a value nobody has seen yet never pages anyone as a
-// failed gate, nor hides one as a passed gate.
+// 通过"), whose values neither the API reference nor the SDK lists: the
+// usual words for yes and no, ignoring case and surrounding space, and the
+// service's own words for gate results elsewhere (success, error). Anything
+// else ("", "2", "unknown", a gate not configured) is unknown, so that a
+// value nobody has seen yet never pages anyone as a failed gate, nor hides
+// one as a passed gate.
 func ParseQualityGate(s string) (passed, known bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "1", "true", "yes", "y", "pass", "passed", "success", "通过":
@@ -193,16 +128,13 @@ const maxUnknownGateLen = 64
 // logged: a string unquoted, anything else as sent, made valid UTF-8 and
 // cut at a character boundary to maxUnknownGateLen bytes.
 func unknownGate(raw json.RawMessage) string {
-	text := string(bytes.TrimSpace(raw))
+	text := string(raw)
 	if s, ok := jsonString(raw); ok {
 		text = s
 	}
 	text = strings.ToValidUTF8(text, "\uFFFD")
-	if len(text) <= maxUnknownGateLen {
-		return strings.Clone(text)
-	}
-	cut := maxUnknownGateLen
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
+	cut := min(len(text), maxUnknownGateLen)
+	for cut < len(text) && cut > 0 && !utf8.RuneStart(text[cut]) {
 		cut--
 	}
 	return strings.Clone(text[:cut])

@@ -21,30 +21,33 @@ type ListedTask struct {
 	Name      string
 	GitBranch string
 	// LastCheckTime is the task's last_check_time in UTC: the latest check
-	// across the task and its branch tasks; zero when the answer has none
-	// (never checked). LastCheckValid is false when the answer's value is
-	// not a time within bounds (see parseLastCheckTime): then nothing can
-	// be told from it.
+	// across the task and its branch tasks; zero when never checked.
+	// LastCheckValid is false when the value could not be read
+	// (parseLastCheckTime), and LastCheckRaw then says, bounded, what it was.
 	LastCheckTime  time.Time
 	LastCheckValid bool
-	// LastCheckRaw is what the answer said when it is not valid, bounded,
-	// so that a log can say what it was.
-	LastCheckRaw string
+	LastCheckRaw   string
 }
 
 // TaskPage is one decoded ShowTaskListByProjectIdV2 answer.
 type TaskPage struct {
 	Tasks []ListedTask
-	// Total is the number of tasks in the project, across all pages.
-	Total int
+	Total int // tasks in the project, across all pages
+}
+
+// Listing is the outcome of listing every page of one project's tasks, as
+// package discovery lists them for itself and on a collection's behalf.
+type Listing struct {
+	Tasks []ListedTask // every task, with a usable ID; nil when Err is set
+	Err   error
+	At    time.Time // when the listing ended
 }
 
 // TaskList asks for one page of a CodeArts project's tasks
 // (ShowTaskListByProjectIdV2). projectID is the CodeArts project, not the
 // IAM project. What offset counts is left open by the API reference; the
-// caller (package discovery) copes with every reading. Credentials refused
-// are handled as for Progress; "try again" failures other than a throttle
-// are retried here (retry.go).
+// caller (package discovery) copes with every reading. "Try again"
+// failures other than a throttle are retried here (retry.go).
 func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit int) (TaskPage, error) {
 	u := c.taskListURL(projectID, offset, limit)
 	var page TaskPage
@@ -56,32 +59,25 @@ func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit i
 	return page, err
 }
 
-// taskListURL builds /v2/{project_id}/tasks?offset=&limit=, the project ID
-// escaped as one path segment.
+// taskListURL builds /v2/{project_id}/tasks?offset=&limit=.
 func (c *Client) taskListURL(projectID string, offset, limit int) string {
-	u := *c.endpoint
-	u.Path = c.endpoint.Path + "/v2/" + projectID + "/tasks"
-	u.RawPath = c.endpoint.EscapedPath() + "/v2/" + url.PathEscape(projectID) + "/tasks"
-	u.RawQuery = url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}.Encode()
-	return u.String()
+	return c.projectURL(projectID, "/tasks", url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}})
 }
 
-type taskListBody struct {
-	Tasks *[]struct {
-		TaskID        string          `json:"task_id"`
-		TaskName      string          `json:"task_name"`
-		GitBranch     string          `json:"git_branch"`
-		LastCheckTime json.RawMessage `json:"last_check_time"`
-	} `json:"tasks"`
-	Total json.RawMessage `json:"total"`
-}
-
-// DecodeTaskList decodes a 200 body of the task list call (error_code
-// already ruled out by api.Caller.Do). A body without an integer total,
-// or without tasks while total is not 0, is an error rather than an empty
-// project: an empty project makes every discovered task's series go.
+// DecodeTaskList decodes a 200 body of the task list call. A body without
+// an integer total, or without tasks while total is not 0, is an error
+// rather than an empty project: an empty project makes every discovered
+// task's series go.
 func DecodeTaskList(body []byte) (TaskPage, error) {
-	var b taskListBody
+	var b struct {
+		Tasks *[]struct {
+			TaskID        string          `json:"task_id"`
+			TaskName      string          `json:"task_name"`
+			GitBranch     string          `json:"git_branch"`
+			LastCheckTime json.RawMessage `json:"last_check_time"`
+		} `json:"tasks"`
+		Total json.RawMessage `json:"total"`
+	}
 	if err := json.Unmarshal(body, &b); err != nil {
 		return TaskPage{}, fmt.Errorf("task list answer: %w", err)
 	}
@@ -101,9 +97,9 @@ func DecodeTaskList(body []byte) (TaskPage, error) {
 	}
 	page.Tasks = make([]ListedTask, 0, len(*b.Tasks))
 	for _, t := range *b.Tasks {
-		at, valid := parseLastCheckTime(t.LastCheckTime)
-		lt := ListedTask{ID: t.TaskID, Name: t.TaskName, GitBranch: t.GitBranch, LastCheckTime: at, LastCheckValid: valid}
-		if !valid {
+		lt := ListedTask{ID: t.TaskID, Name: t.TaskName, GitBranch: t.GitBranch}
+		lt.LastCheckTime, lt.LastCheckValid = parseLastCheckTime(t.LastCheckTime)
+		if !lt.LastCheckValid {
 			lt.LastCheckRaw = truncate(t.LastCheckTime)
 		}
 		page.Tasks = append(page.Tasks, lt)
@@ -111,28 +107,17 @@ func DecodeTaskList(body []byte) (TaskPage, error) {
 	return page, nil
 }
 
-// Bounds of a last_check_time the exporter believes: the service writes
-// yyyy-MM-ddTHH:mm:ssZ (20 bytes); anything much longer, or a year no
-// check can have run in, is not a time but damage or hostility.
-const (
-	maxCheckTimeLength = 40
-	minCheckYear       = 2000
-	maxCheckYear       = 2999
-)
+// The years a check can have run in.
+const minCheckYear, maxCheckYear = 2000, 2999
 
-// parseLastCheckTime reads a task's last_check_time. Absent, null or ""
-// is a task never checked: the zero time, valid. A string in one of the
-// forms report times come in (RFC 3339, or the summary example's
-// "2006-01-02 15:04:05" in Beijing time; parseTime) within the bounds above
-// is that time in UTC. Anything else (another type, another format, out of
-// bounds) is not valid. One task's bad value spoils neither the page nor
-// the other tasks: the collector only falls back to that task's progress.
+// parseLastCheckTime reads a task's last_check_time. Absent, null or "" is
+// a task never checked: the zero time, valid. A time as parseTime reads it,
+// within the years above, is that time. Anything else is not valid, which
+// spoils neither the page nor the other tasks: the collector only falls
+// back to that task's progress.
 func parseLastCheckTime(raw json.RawMessage) (time.Time, bool) {
 	if len(raw) == 0 || bytes.Equal(raw, jsonNull) || bytes.Equal(raw, []byte(`""`)) {
 		return time.Time{}, true
-	}
-	if len(raw) > maxCheckTimeLength+2 {
-		return time.Time{}, false
 	}
 	at, ok := parseTime(raw)
 	if !ok || at.Year() < minCheckYear || at.Year() > maxCheckYear {

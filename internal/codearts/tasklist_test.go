@@ -89,7 +89,7 @@ func TestTaskListUnknownProject(t *testing.T) {
 func TestTaskListURLEscapesProject(t *testing.T) {
 	client, _, _ := newListClient(t, 0)
 	got := client.taskListURL("a/b?c", 2, 100)
-	if want := client.endpoint.String() + "/v2/a%2Fb%3Fc/tasks?limit=100&offset=2"; got != want {
+	if want := client.base + "/v2/a%2Fb%3Fc/tasks?limit=100&offset=2"; got != want {
 		t.Errorf("url = %s, want %s", got, want)
 	}
 }
