@@ -62,7 +62,7 @@ func run() int {
 		shardOrdinal = app.Flag("shard", "The shard of the task set this replica queries, 0-based: the tasks whose ID hashes (FNV-1a 64) to it modulo --total-shards.").Default("0").Int()
 		totalShards  = app.Flag("total-shards", "How many replicas the task set is split between. 1: no sharding.").Default("1").Int()
 		demo         = app.Flag("demo", "Run against a built-in simulator of the API with a few demo tasks; needs no configuration file or credentials.").Bool()
-		logConfig    = &promslog.Config{Style: promslog.GoKitStyle}
+		logConfig    = &promslog.Config{}
 	)
 	promslogflag.AddFlags(app, logConfig)
 	toolkitFlags := kingpinflag.AddFlags(app, defaultPort)
@@ -75,7 +75,11 @@ func run() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	logger := promslog.New(logConfig)
+	logger, err := newLogger(os.Stderr, logConfig)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
 
 	// The configuration in force lives in sc alone; discovery and the
 	// collector take it from there and share their API client (clients).
