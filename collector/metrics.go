@@ -1,6 +1,9 @@
 package collector
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
@@ -10,7 +13,7 @@ import (
 // The metrics of a collection: their names, help texts and labels. These
 // are the exporter's interface (dashboards and alerts use them); the
 // golden file collector/testdata/demo-metrics.golden holds them as served.
-// How their series are built from a snapshot is in gather.go.
+// Their series are written from a snapshot by series.go.
 
 // familyID names one metric family of a collection.
 type familyID int
@@ -77,6 +80,16 @@ var families = func() [numFamilies]family {
 		f[i].name = prometheus.BuildFQName(namespace.Name, "", f[i].name)
 	}
 	return f
+}()
+
+// familiesByName is the order of the families in an answer.
+var familiesByName = func() []familyID {
+	order := make([]familyID, numFamilies)
+	for f := range order {
+		order[f] = familyID(f)
+	}
+	slices.SortFunc(order, func(a, b familyID) int { return strings.Compare(families[a].name, families[b].name) })
+	return order
 }()
 
 // The values of the second label of the defect families.

@@ -8,9 +8,9 @@ import (
 )
 
 // A collection keeps its results as a snapshot: one small row of values per
-// task, not built metrics (BENCHMARKS.md, "The /metrics answer"). Metrics are made from
-// the rows only while a scrape is answered (snapshot.Gather, gather.go), so
-// between scrapes the exporter holds the rows alone.
+// task, not built metrics. The answer is written from the rows while a
+// scrape is answered (series.go), so between scrapes the exporter holds the
+// rows alone.
 
 // taskRow is what a collection keeps of one task.
 type taskRow struct {
