@@ -72,7 +72,9 @@ func (w *Writer) Family(name, help string, counter bool, labels []string) {
 	w.name, w.help, w.counter, w.labels, w.started = name, help, counter, labels, false
 }
 
-func badLabel(l string) bool { return !model.LabelName(l).IsValidLegacy() || strings.HasPrefix(l, "__") }
+func badLabel(l string) bool {
+	return !model.LabelName(l).IsValidLegacy() || strings.HasPrefix(l, "__")
+}
 
 // Series writes a series of the family: its value and its label values,
 // one per label name.
