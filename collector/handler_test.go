@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -212,7 +213,7 @@ func benchmarkExpose(b *testing.B, lastError func(i int) string) {
 			status: 2, hasRatio: true, ratio: 1, lastSuccess: 1.8e9,
 		})
 	}
-	a := &exposer{static: prometheus.NewRegistry(), errors: handlerErrors(nil)}
+	a := &exposer{static: prometheus.NewRegistry(), errorLog: log.New(io.Discard, "", 0), errors: handlerErrors(nil)}
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	var size int

@@ -1,9 +1,9 @@
-// Package exposition writes metric families, series by series, in the
-// format a scrape negotiated. The text formats (OpenMetrics 1.0 and text
-// 0.0.4) are appended straight from the caller's values, byte for byte as
-// expfmt's encoder writes them, without building a dto.MetricFamily first
-// and with names checked once per family rather than once per series; any
-// other format goes through expfmt, a family at a time.
+// Package exposition writes metric families of counters and gauges, series
+// by series, in the format a scrape negotiated. The text formats
+// (OpenMetrics 1.0 and text 0.0.4) are appended straight from the caller's
+// values, byte for byte as expfmt's encoder writes them, with no
+// dto.MetricFamily built and names checked once per family, not per series.
+// Any other format (protobuf) is left to expfmt, a family at a time.
 package exposition
 
 import (
@@ -18,7 +18,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	"google.golang.org/protobuf/proto"
 )
 
 // flushAt is the size of the buffer at which it is written out.
@@ -29,47 +28,42 @@ const flushAt = 64 << 10
 type Writer struct {
 	out io.Writer
 	enc expfmt.Encoder
-	// text: the format is written here; else families are built as dto
-	// and encoded by enc.
+	// text: the format is written here, else by enc (flush).
 	text, openMetrics bool
 	buf               []byte
 	err               error
 
 	// The family being written; its header goes out with its first series.
 	name, help string
-	counter    bool
 	labels     []string
 	started    bool
-	mf         *dto.MetricFamily
 }
 
 // NewWriter returns a Writer of format to out.
 func NewWriter(out io.Writer, format expfmt.Format) *Writer {
-	w := &Writer{out: out, enc: expfmt.NewEncoder(out, format)}
+	w := &Writer{out: out, enc: expfmt.NewEncoder(out, format), buf: make([]byte, 0, 2*flushAt)}
 	switch format.FormatType() {
 	case expfmt.TypeTextPlain:
 		w.text = true
 	case expfmt.TypeOpenMetrics:
 		v := format.Version()
 		w.text = v == expfmt.OpenMetricsVersion_1_0_0 || v == expfmt.OpenMetricsVersion_0_0_1
-		w.openMetrics = true
-	}
-	if w.text {
-		w.buf = make([]byte, 0, 2*flushAt)
+		w.openMetrics = w.text
 	}
 	return w
 }
 
-// Family starts a family of gauges, or of counters, whose series have the
-// label names labels, in this order. The names must be valid in the legacy
-// scheme: the text formats would quote or escape anything else, and a
-// Writer does not. A family without series is not written.
-func (w *Writer) Family(name, help string, counter bool, labels []string) {
-	w.endFamily()
+// Family starts a family, of counters if its name ends in _total, else of
+// gauges, whose series have the label names labels, in this order. Names
+// must be valid in the legacy scheme (the text formats would quote others;
+// a Writer refuses them), label values valid UTF-8. A family without
+// series is not written.
+func (w *Writer) Family(name, help string, labels []string) {
+	w.flush()
 	if w.err == nil && (!model.LegacyValidation.IsValidMetricName(name) || slices.ContainsFunc(labels, badLabel)) {
 		w.err = fmt.Errorf("exposition: family %q: a metric or label name not valid in the legacy scheme", name)
 	}
-	w.name, w.help, w.counter, w.labels, w.started = name, help, counter, labels, false
+	w.name, w.help, w.labels, w.started = name, help, labels, false
 }
 
 func badLabel(l string) bool {
@@ -82,84 +76,44 @@ func (w *Writer) Series(v float64, values ...string) {
 	if w.err != nil {
 		return
 	}
-	if !w.text {
-		w.addMetric(v, values)
-		return
-	}
 	if !w.started {
 		w.header()
 	}
 	b, sep := append(w.buf, w.name...), byte('{')
 	for i, l := range w.labels {
 		b = append(b, sep)
-		sep = ','
 		b = append(b, l...)
 		b = append(b, '=', '"')
-		b = appendEscaped(b, values[i], true)
+		b = append(b, quotedEscaper.Replace(values[i])...)
 		b = append(b, '"')
+		sep = ','
 	}
 	if len(w.labels) > 0 {
 		b = append(b, '}')
 	}
-	b = appendFloat(append(b, ' '), v, w.openMetrics)
-	w.buf = append(b, '\n')
-	if len(w.buf) >= flushAt {
+	w.buf = append(w.appendFloat(append(b, ' '), v), '\n')
+	if w.text && len(w.buf) >= flushAt {
 		w.flush()
 	}
 }
 
-// header appends the family's HELP and TYPE lines. OpenMetrics names a
-// counter without its _total suffix, and types one without it unknown.
+// header appends the family's HELP and TYPE lines; OpenMetrics names a
+// counter without its _total.
 func (w *Writer) header() {
 	w.started = true
-	name, typ := w.name, " gauge\n"
-	if w.counter {
-		typ = " counter\n"
-		if w.openMetrics {
-			var ok bool
-			if name, ok = strings.CutSuffix(name, "_total"); !ok {
-				typ = " unknown\n"
-			}
-		}
+	name, typ, help := w.name, "gauge", escaper.Replace(w.help)
+	if strings.HasSuffix(name, "_total") {
+		typ = "counter"
 	}
-	w.buf = append(append(w.buf, "# HELP "...), name...)
-	w.buf = appendEscaped(append(w.buf, ' '), w.help, w.openMetrics)
-	w.buf = append(append(append(w.buf, "\n# TYPE "...), name...), typ...)
-}
-
-// addMetric adds a series to the family built for expfmt.
-func (w *Writer) addMetric(v float64, values []string) {
-	if w.mf == nil {
-		typ := dto.MetricType_GAUGE
-		if w.counter {
-			typ = dto.MetricType_COUNTER
-		}
-		w.mf = &dto.MetricFamily{Name: proto.String(w.name), Help: proto.String(w.help), Type: &typ}
+	if w.openMetrics {
+		name, help = strings.TrimSuffix(name, "_total"), quotedEscaper.Replace(w.help)
 	}
-	m := &dto.Metric{Label: make([]*dto.LabelPair, len(w.labels))}
-	for i := range w.labels {
-		m.Label[i] = &dto.LabelPair{Name: &w.labels[i], Value: proto.String(values[i])}
-	}
-	if w.counter {
-		m.Counter = &dto.Counter{Value: proto.Float64(v)}
-	} else {
-		m.Gauge = &dto.Gauge{Value: proto.Float64(v)}
-	}
-	w.mf.Metric = append(w.mf.Metric, m)
-}
-
-// endFamily encodes the family built for expfmt, if any.
-func (w *Writer) endFamily() {
-	if w.mf != nil && w.err == nil {
-		w.err = w.enc.Encode(w.mf)
-	}
-	w.mf = nil
+	w.buf = fmt.Appendf(w.buf, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 }
 
 // Encode writes mf, a family gathered by a registry, through expfmt's
 // encoder. An error here is mf's alone: what follows is still written.
 func (w *Writer) Encode(mf *dto.MetricFamily) error {
-	w.endFamily()
 	w.flush()
 	if w.err != nil {
 		return w.err
@@ -169,7 +123,6 @@ func (w *Writer) Encode(mf *dto.MetricFamily) error {
 
 // Close writes what is left and ends the answer (OpenMetrics' # EOF).
 func (w *Writer) Close() error {
-	w.endFamily()
 	w.flush()
 	if w.err == nil {
 		w.err = w.enc.(expfmt.Closer).Close()
@@ -177,16 +130,29 @@ func (w *Writer) Close() error {
 	return w.err
 }
 
+// flush writes out what is buffered: as it is in a text format, else as
+// the one family it holds, parsed back and encoded by expfmt.
 func (w *Writer) flush() {
-	if len(w.buf) > 0 && w.err == nil {
+	if len(w.buf) == 0 || w.err != nil {
+		return
+	}
+	if w.text {
 		_, w.err = w.out.Write(w.buf)
+	} else {
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		mfs, err := p.TextToMetricFamilies(bytes.NewReader(w.buf))
+		if w.err = err; err == nil {
+			mfs[w.name].Help = &w.help // the parser takes an empty help for none
+			w.err = w.enc.Encode(mfs[w.name])
+		}
 	}
 	w.buf = w.buf[:0]
 }
 
 // appendFloat appends v as expfmt writes a sample value: OpenMetrics marks
-// an integer as a float (1.0), the text format does not.
-func appendFloat(b []byte, v float64, openMetrics bool) []byte {
+// an integer as a float (1.0), the text format does not, and neither
+// writes -0's sign (which a family parsed back for another format keeps).
+func (w *Writer) appendFloat(b []byte, v float64) []byte {
 	switch {
 	case math.IsNaN(v):
 		return append(b, "NaN"...)
@@ -197,32 +163,18 @@ func appendFloat(b []byte, v float64, openMetrics bool) []byte {
 	}
 	n := len(b)
 	b = strconv.AppendFloat(b, v, 'g', -1, 64)
-	if v == 0 {
-		b = append(b[:n], '0') // -0 too
+	if v == 0 && w.text {
+		b = append(b[:n], '0')
 	}
-	if openMetrics && !bytes.ContainsAny(b[n:], "e.") {
+	if w.openMetrics && !bytes.ContainsAny(b[n:], "e.") {
 		b = append(b, '.', '0')
 	}
 	return b
 }
 
-// appendEscaped appends s with backslash and newline escaped, and double
-// quotes if quote.
-func appendEscaped(b []byte, s string, quote bool) []byte {
-	if !strings.ContainsAny(s, "\\\n\"") {
-		return append(b, s...)
-	}
-	for i := range len(s) {
-		switch c := s[i]; {
-		case c == '\\':
-			b = append(b, '\\', '\\')
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '"' && quote:
-			b = append(b, '\\', '"')
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
-}
+// The escapers of expfmt: label values and OpenMetrics help texts escape
+// double quotes too.
+var (
+	escaper       = strings.NewReplacer("\\", `\\`, "\n", `\n`)
+	quotedEscaper = strings.NewReplacer("\\", `\\`, "\n", `\n`, "\"", `\"`)
+)

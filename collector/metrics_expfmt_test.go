@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -90,7 +91,7 @@ func compareWithExpfmt(t *testing.T, snap *snapshot) []*dto.MetricFamily {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &exposer{static: static, errors: handlerErrors(nil)}
+	a := &exposer{static: static, errorLog: log.New(io.Discard, "", 0), errors: handlerErrors(nil)}
 	answer := func(format expfmt.Format) []byte {
 		var b bytes.Buffer
 		a.write(exposition.NewWriter(&b, format), mfs, snap, nil)
