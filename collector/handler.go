@@ -40,9 +40,9 @@ type HandlerOpts struct {
 // comes before static is gathered, so the API counters show its calls.
 //
 // It does what promhttp.HandlerFor would, but writes the snapshot's series
-// straight into the answer, gzipped at BestSpeed: a registry, expfmt's
-// encoder and promhttp's gzip level cost 1.1-1.2 times the CPU and up to
-// 30 MiB (BENCHMARKS.md, "Issue 24, item 9: the direct exposition").
+// straight into the answer, gzipped at BestSpeed: dto families and expfmt's
+// encoder cost 6-12 % more CPU and 14-30 MiB more peak RSS at 10,000 tasks
+// (BENCHMARKS.md, "Issue 24, item 9: the direct exposition").
 func Handler(c *Scraper, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
 	var inFlight chan struct{}
 	if opts.MaxRequestsInFlight > 0 {
