@@ -88,6 +88,7 @@ type exposer struct {
 	errors   *prometheus.CounterVec
 }
 
+// serve answers r with snap and static's families.
 func (a *exposer) serve(w http.ResponseWriter, r *http.Request, snap *snapshot) {
 	format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultOpenMetricsAcceptedFormats()...)
 	w.Header().Add("Vary", "Accept")
