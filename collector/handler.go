@@ -41,7 +41,7 @@ type HandlerOpts struct {
 //
 // It does what promhttp.HandlerFor would, but writes the snapshot's series
 // straight into the answer, gzipped at BestSpeed: dto families and expfmt's
-// encoder cost 6-12 % more CPU and 14-30 MiB more peak RSS at 10,000 tasks
+// encoder cost 6-20 % more CPU and 14-30 MiB more peak RSS at 10,000 tasks
 // (BENCHMARKS.md, "Issue 24, item 9: the direct exposition").
 func Handler(c *Scraper, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
 	var inFlight chan struct{}
