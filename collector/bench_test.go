@@ -276,14 +276,7 @@ func startBenchExporter(b *testing.B, sim *benchSimulator, tasks int, quality bo
 	static.MustRegister(apiMetrics)
 	logger := slog.New(slog.DiscardHandler)
 	coll := newStaticCollector(b, cfg, apiMetrics, logger)
-	handler := Handler(coll, static, logger, HandlerOpts{})
-	switch benchExposition {
-	case "library":
-		handler = libraryHandler(coll, static, logger)
-	case "stream", "direct":
-		handler = streamHandler(coll, static)
-	}
-	exporter := httptest.NewServer(handler)
+	exporter := httptest.NewServer(Handler(coll, static, logger, HandlerOpts{}))
 	b.Cleanup(func() {
 		exporter.Close()
 		coll.Close()

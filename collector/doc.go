@@ -21,11 +21,12 @@
 // scrapes and min_interval share one; errorlog.go logs one warning per kind
 // of failure per collection.
 //
-// The exposition: metrics.go (the metric names, help texts and labels: the
-// exporter's interface), snapshot.go (what a collection keeps per task),
-// gather.go (its metric families) and handler.go (the /metrics handler: the
-// scrape's deadline from Prometheus' header, compression, promhttp for the
-// rest).
+// The exposition: snapshot.go (what a collection keeps per task),
+// metrics.go (the families: names, help texts, labels, the exporter's
+// interface, and how each writes its series from the snapshot) and
+// handler.go (the /metrics handler: the scrape's deadline from Prometheus'
+// header, negotiation, gzip, and the families written straight into the
+// answer by internal/exposition, the process-wide ones merged in by name).
 //
 // "Report" is the one word for a check's defects and quality figures here;
 // the configuration calls them quality (quality.enabled), as do some

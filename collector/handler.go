@@ -2,8 +2,9 @@ package collector
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"math"
 	"net/http"
@@ -14,14 +15,14 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
-
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/exposition"
 )
 
-// timeoutOffset is kept back from Prometheus' scrape timeout, so that the
-// answer is written and sent before Prometheus gives up on it.
+// timeoutOffset is kept back from Prometheus' scrape timeout to send the answer.
 const timeoutOffset = 500 * time.Millisecond
 
 // HandlerOpts configures Handler.
@@ -33,36 +34,22 @@ type HandlerOpts struct {
 }
 
 // Handler serves /metrics: the process-wide metrics of static and the
-// snapshot of a collection of the tasks bounded by the scrape deadline:
-// min(the configured timeout, X-Prometheus-Scrape-Timeout-Seconds minus a
-// small offset). Overlapping requests share one collection (share.go).
+// snapshot of a collection bounded by the scrape deadline: min(the
+// configured timeout, X-Prometheus-Scrape-Timeout-Seconds minus a small
+// offset). Overlapping requests share one collection (share.go), which
+// comes before static is gathered, so the API counters show its calls.
 //
-// promhttp.Gatherer has no way to learn the request it gathers for, so
-// each request gets the snapshot for its deadline first and then a
-// promhttp handler of its own, over static and that snapshot (a Gatherer
-// itself, gather.go), as blackbox_exporter answers a probe. The collection comes
-// before static is gathered, so the API counters show this scrape's calls.
-//
-// The in-flight cap is Handler's own, not promhttp's MaxRequestsInFlight:
-// promhttp counts the requests of one handler value, and each request here
-// builds its own; and the cap must cover the collection, which is the
-// costly part and runs before promhttp is reached. So is the compression
-// (respond).
+// It does what promhttp.HandlerFor would, but writes the snapshot's series
+// straight into the answer, gzipped at BestSpeed: dto families and expfmt's
+// encoder cost 6-20 % more CPU and 14-30 MiB more peak RSS at 10,000 tasks
+// (BENCHMARKS.md, "Issue 24, item 9: the direct exposition").
 func Handler(c *Scraper, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
 	var inFlight chan struct{}
 	if opts.MaxRequestsInFlight > 0 {
 		inFlight = make(chan struct{}, opts.MaxRequestsInFlight)
 	}
-	answer := promhttp.HandlerOpts{
-		// promhttp logs gather errors (a family name in both gatherers)
-		// and writes that failed (the scraper went away) through it.
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
-		ErrorHandling:     promhttp.ContinueOnError,
-		Registry:          opts.Registry,
-		EnableOpenMetrics: true,
-		// respond compresses.
-		DisableCompression: true,
-	}
+	errorLog := slog.NewLogLogger(logger.Handler(), slog.LevelError)
+	a := &exposer{static: static, errorLog: errorLog, errors: handlerErrors(opts.Registry)}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if inFlight != nil {
 			select {
@@ -75,36 +62,86 @@ func Handler(c *Scraper, static prometheus.Gatherer, logger *slog.Logger, opts H
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), c.scrapeTimeout(r))
 		defer cancel()
-		respond(w, r, static, c.shared(ctx), answer)
+		a.serve(w, r, c.shared(ctx))
 	})
 }
 
-// respond answers r with the metrics of static and snap, gzipped if r
-// accepts gzip. The compression is respond's, not promhttp's, for its
-// level: promhttp deflates at gzip's default level, which took most of the
-// CPU of an answer, where BestSpeed takes a fraction of it for somewhat
-// larger answers (BENCHMARKS.md, "The /metrics answer").
-//
-// Why not the library path (a prometheus.Collector of const metrics in a
-// registry, promhttp compressing): measured side by side on the whole
-// binary it costs 2.2 times a bare client's CPU per task query where this
-// path costs 1.6 (reports off), 3.1-3.8 against 1.9-2.1 (reports on), and
-// 81 MiB peak RSS at 10,000 tasks against 59-63 (BENCHMARKS.md,
-// "Exposition: the library path").
-func respond(w http.ResponseWriter, r *http.Request, static prometheus.Gatherer, snap *snapshot, opts promhttp.HandlerOpts) {
-	h := promhttp.HandlerFor(disjoint{static, snap}, opts)
-	w.Header().Add("Vary", "Accept-Encoding")
-	if !acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		h.ServeHTTP(w, r)
-		return
+// handlerErrors is promhttp's promhttp_metric_handler_errors_total,
+// registered in reg if not nil.
+func handlerErrors(reg prometheus.Registerer) *prometheus.CounterVec {
+	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "promhttp_metric_handler_errors_total",
+		Help: "Total number of internal errors encountered by the promhttp metric handler.",
+	}, []string{"cause"})
+	errs.WithLabelValues("gathering")
+	errs.WithLabelValues("encoding")
+	if reg != nil {
+		reg.MustRegister(errs)
 	}
-	gz := gzipWriters.Get().(*gzip.Writer)
-	defer gzipWriters.Put(gz)
-	gz.Reset(w)
-	w.Header().Set("Content-Encoding", "gzip")
-	g := &gzipResponse{ResponseWriter: w, gz: gz}
-	h.ServeHTTP(g, r)
-	g.close()
+	return errs
+}
+
+// exposer writes the answers of one Handler.
+type exposer struct {
+	static   prometheus.Gatherer
+	errorLog *log.Logger
+	errors   *prometheus.CounterVec
+}
+
+// serve answers r with snap and static's families.
+func (a *exposer) serve(w http.ResponseWriter, r *http.Request, snap *snapshot) {
+	format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultOpenMetricsAcceptedFormats()...)
+	w.Header().Add("Vary", "Accept")
+	w.Header().Add("Vary", "Accept-Encoding")
+	w.Header().Set("Content-Type", string(format))
+	out := io.Writer(w)
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		gz := gzipWriters.Get().(*gzip.Writer)
+		defer gzipWriters.Put(gz)
+		gz.Reset(w)
+		defer gz.Close() // its error, the scraper gone, uncounted as in promhttp
+		w.Header().Set("Content-Encoding", "gzip")
+		out = gz
+	}
+	mfs, err := a.static.Gather()
+	a.fail("gathering", err)
+	a.write(exposition.NewWriter(out, format), mfs, snap, r.URL.Query()["name[]"])
+}
+
+// write writes static's families mfs (sorted by name, as a registry
+// gathers them) and those of snap in name order, only those named in names
+// unless it is empty. A name in both is served once, from mfs.
+func (a *exposer) write(ew *exposition.Writer, mfs []*dto.MetricFamily, snap *snapshot, names []string) {
+	wanted := func(name string) bool { return len(names) == 0 || slices.Contains(names, name) }
+	encode := func(mf *dto.MetricFamily) {
+		if wanted(mf.GetName()) {
+			a.fail("encoding", ew.Encode(mf))
+		}
+	}
+	i := 0
+	for _, f := range families {
+		for ; i < len(mfs) && mfs[i].GetName() < f.name; i++ {
+			encode(mfs[i])
+		}
+		if i < len(mfs) && mfs[i].GetName() == f.name {
+			a.fail("gathering", fmt.Errorf("two metric families are named %s; serving the first", f.name))
+		} else if wanted(f.name) {
+			ew.Family(f.name, f.help, f.labels)
+			f.series(snap, ew)
+		}
+	}
+	for ; i < len(mfs); i++ {
+		encode(mfs[i])
+	}
+	a.fail("encoding", ew.Close())
+}
+
+// fail logs and counts err, if not nil, as promhttp does.
+func (a *exposer) fail(cause string, err error) {
+	if err != nil {
+		a.errorLog.Printf("error %s metrics: %v", cause, err)
+		a.errors.WithLabelValues(cause).Inc()
+	}
 }
 
 var gzipWriters = sync.Pool{New: func() any {
@@ -112,121 +149,49 @@ var gzipWriters = sync.Pool{New: func() any {
 	return gz
 }}
 
-// gzipResponse compresses what promhttp writes, unless promhttp has taken
-// the Content-Encoding header back (it does when it answers with an
-// error) by the time it writes.
-type gzipResponse struct {
-	http.ResponseWriter
-	gz           *gzip.Writer
-	decided, raw bool
-}
-
-func (g *gzipResponse) decide() {
-	if !g.decided {
-		g.decided = true
-		g.raw = g.Header().Get("Content-Encoding") != "gzip"
-	}
-}
-
-func (g *gzipResponse) WriteHeader(code int) {
-	g.decide()
-	g.ResponseWriter.WriteHeader(code)
-}
-
-func (g *gzipResponse) Write(p []byte) (int, error) {
-	g.decide()
-	if g.raw {
-		return g.ResponseWriter.Write(p)
-	}
-	return g.gz.Write(p)
-}
-
-// close ends the gzip stream; a scraper that went away is promhttp's to
-// log, and the write it failed is the one promhttp saw.
-func (g *gzipResponse) close() {
-	g.decide()
-	if !g.raw {
-		_ = g.gz.Close()
-	}
-}
-
 // acceptsGzip reports whether an Accept-Encoding header (its values)
 // accepts gzip (RFC 9110, 12.5.3): gzip, or else *, with a q above 0, and
 // no identity with a higher q. A q that is not a number counts as 0: an
 // unreadable header gets the answer uncompressed, which every client reads.
 func acceptsGzip(values []string) bool {
-	gzipQ, starQ, identityQ := -1.0, -1.0, -1.0
-	for _, v := range values {
-		for _, spec := range strings.Split(v, ",") {
-			name, params, _ := strings.Cut(spec, ";")
-			q := 1.0
-			for _, p := range strings.Split(params, ";") {
-				if k, val, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-					f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-					if err != nil || math.IsNaN(f) {
-						f = 0
-					}
-					q = f
+	q := map[string]float64{} // by coding, the highest given
+	for _, spec := range strings.Split(strings.Join(values, ","), ",") {
+		name, params, _ := strings.Cut(spec, ";")
+		v := 1.0
+		for _, p := range strings.Split(params, ";") {
+			if k, val, ok := strings.Cut(p, "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+				f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+				if err != nil || math.IsNaN(f) {
+					f = 0
 				}
-			}
-			switch name = strings.ToLower(strings.TrimSpace(name)); name {
-			case "gzip":
-				gzipQ = max(gzipQ, q)
-			case "*":
-				starQ = max(starQ, q)
-			case "identity":
-				identityQ = max(identityQ, q)
+				v = f
 			}
 		}
-	}
-	if gzipQ < 0 {
-		gzipQ = starQ
-	}
-	return gzipQ > 0 && gzipQ >= identityQ
-}
-
-// disjoint gathers two gatherers whose families have different names: the
-// process-wide metrics and a collection's, whose names are the
-// collector's own. It concatenates what each gathered, where
-// prometheus.Gatherers would check and hash every series of the collection
-// a second time (60,000 at 10,000 tasks) to merge families that never
-// meet. A name in both is an error, and only the first family is served.
-type disjoint [2]prometheus.Gatherer
-
-func (d disjoint) Gather() ([]*dto.MetricFamily, error) {
-	a, errA := d[0].Gather()
-	b, errB := d[1].Gather()
-	mfs := slices.Concat(a, b)
-	slices.SortStableFunc(mfs, func(x, y *dto.MetricFamily) int { return strings.Compare(x.GetName(), y.GetName()) })
-	errs := []error{errA, errB}
-	mfs = slices.CompactFunc(mfs, func(x, y *dto.MetricFamily) bool {
-		if x.GetName() != y.GetName() {
-			return false
+		name = strings.ToLower(strings.TrimSpace(name))
+		if old, seen := q[name]; !seen || v > old {
+			q[name] = v
 		}
-		errs = append(errs, fmt.Errorf("two metric families are named %s; serving the first", x.GetName()))
-		return true
-	})
-	return mfs, errors.Join(errs...)
-}
-
-// configuredTimeout is the timeout of the configuration in force.
-func (c *Scraper) configuredTimeout() time.Duration {
-	if cfg := c.config(); cfg != nil {
-		return time.Duration(cfg.Timeout)
 	}
-	return 30 * time.Second
+	gzipQ, named := q["gzip"]
+	if !named || gzipQ < 0 {
+		gzipQ = q["*"]
+	}
+	return gzipQ > 0 && gzipQ >= q["identity"]
 }
 
+// scrapeTimeout is how long r may take under the configuration in force.
 func (c *Scraper) scrapeTimeout(r *http.Request) time.Duration {
-	return scrapeDeadline(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), c.configuredTimeout())
+	configured := 30 * time.Second
+	if cfg := c.config(); cfg != nil {
+		configured = time.Duration(cfg.Timeout)
+	}
+	return scrapeDeadline(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), configured)
 }
 
-// scrapeDeadline is how long a scrape may take: Prometheus' scrape timeout
-// (the header, in seconds) less timeoutOffset when that is shorter than the
-// configured timeout, else the configured timeout. A header that is not a
-// finite positive number, or that exceeds the configured timeout, is
-// ignored: converted to a Duration, 1e10 or Inf seconds would overflow
-// into a deadline in the past and fail every task.
+// scrapeDeadline is Prometheus' scrape timeout (the header, in seconds)
+// less timeoutOffset when shorter than the configured timeout, else that.
+// A header that is not a finite positive number is ignored: converted to a
+// Duration, 1e10 or Inf seconds would overflow into a past deadline.
 func scrapeDeadline(header string, configured time.Duration) time.Duration {
 	seconds, err := strconv.ParseFloat(header, 64)
 	if err != nil || math.IsNaN(seconds) || seconds <= 0 || seconds > configured.Seconds() {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -13,10 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	kgzip "github.com/klauspost/compress/gzip"
-
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -24,6 +22,7 @@ import (
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
 // get requests path from the exporter with the given headers, without the
@@ -206,22 +205,26 @@ func BenchmarkExpose(b *testing.B) {
 func benchmarkExpose(b *testing.B, lastError func(i int) string) {
 	const tasks = 10000
 	snap := &snapshot{up: true, duration: 1}
-	for i := range tasks {
+	ids := make([]string, tasks) // a snapshot's rows come sorted by task ID
+	for i := range ids {
+		ids[i] = benchTaskID(i)
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
 		code := lastError(i)
 		snap.add(taskRow{
-			task:    config.Task{ID: benchTaskID(i), Name: "task-" + strconv.Itoa(i)},
+			task:    config.Task{ID: id, Name: "task-" + strconv.Itoa(i)},
 			success: code == "", errorCode: code, duration: 0.05, known: true,
 			status: 2, hasRatio: true, ratio: 1, lastSuccess: 1.8e9,
 		})
 	}
-	opts := promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelError), EnableOpenMetrics: true}
-	static := prometheus.NewRegistry()
+	a := &exposer{static: prometheus.NewRegistry(), errorLog: log.New(io.Discard, "", 0), errors: handlerErrors(nil)}
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	req.Header.Set("Accept-Encoding", "gzip")
 	var size int
 	for b.Loop() {
 		w := &countingWriter{header: http.Header{}}
-		respond(w, req, static, snap, opts)
+		a.serve(w, req, snap)
 		size = w.n
 	}
 	b.ReportMetric(float64(size)/tasks, "bytes/task")
@@ -237,30 +240,39 @@ func (w *countingWriter) Header() http.Header         { return w.header }
 func (w *countingWriter) WriteHeader(int)             {}
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
 
-// The process-wide and collection families are concatenated in name
-// order; a name in both is an error, and is served once.
-func TestDisjointGather(t *testing.T) {
-	gauge := func(name string, v float64) prometheus.Collector {
+// The process-wide and collection families are served in name order; a
+// name in both is served once, the process-wide family, and is logged and
+// counted as promhttp counts a gathering error.
+func TestMetricsNameInBoth(t *testing.T) {
+	env := twoTaskEnv(t)
+	static := prometheus.NewRegistry()
+	for name, v := range map[string]float64{"a_first": 1, "codearts_check_up": 7, "zz_last": 2} {
 		g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: "h"})
 		g.Set(v)
-		return g
+		static.MustRegister(g)
 	}
-	static, collection := prometheus.NewRegistry(), prometheus.NewRegistry()
-	static.MustRegister(gauge("b", 1), gauge("d", 1))
-	collection.MustRegister(gauge("a", 2), gauge("c", 2), gauge("d", 2))
-	mfs, err := disjoint{static, collection}.Gather()
+	var logs testkit.Buffer
+	srv := httptest.NewServer(Handler(env.coll, static, slog.New(slog.NewTextHandler(&logs, nil)), HandlerOpts{Registry: static}))
+	t.Cleanup(srv.Close)
+	body := getOK(t, srv.URL+"/metrics")
 	var names []string
-	for _, mf := range mfs {
-		names = append(names, mf.GetName())
+	for _, l := range strings.Split(body, "\n") {
+		if name, ok := strings.CutPrefix(l, "# TYPE "); ok {
+			names = append(names, strings.Fields(name)[0])
+		}
 	}
-	if want := []string{"a", "b", "c", "d"}; !slices.Equal(names, want) {
-		t.Errorf("families %v, want %v", names, want)
+	if !slices.IsSorted(names) || names[0] != "a_first" || names[len(names)-1] != "zz_last" {
+		t.Errorf("families not in name order, or the process-wide ones missing: %v", names)
 	}
-	if err == nil || !strings.Contains(err.Error(), "two metric families are named d") {
-		t.Errorf("err = %v, want one naming d", err)
+	if n := strings.Count(body, "# TYPE codearts_check_up "); n != 1 || !strings.Contains(body, "\ncodearts_check_up 7\n") {
+		t.Errorf("codearts_check_up served %d times, want once, the process-wide 7:\n%s", n, body)
 	}
-	if got := mfs[3].GetMetric()[0].GetGauge().GetValue(); got != 1 {
-		t.Errorf("d = %v, want the first gatherer's 1", got)
+	if !strings.Contains(logs.String(), "two metric families are named codearts_check_up") {
+		t.Errorf("the clash is not logged: %q", logs.String())
+	}
+	body = getOK(t, srv.URL+"/metrics?name[]=promhttp_metric_handler_errors_total")
+	if !strings.Contains(body, `promhttp_metric_handler_errors_total{cause="gathering"} 1`) {
+		t.Errorf("the first scrape's clash is not counted:\n%s", body)
 	}
 }
 
@@ -339,21 +351,4 @@ func FuzzAcceptsGzip(f *testing.F) {
 			t.Errorf("%q and %q: %v as two lines, %v joined", a, b, split, joined)
 		}
 	})
-}
-
-// An error answer whose writer took back Content-Encoding, as promhttp's
-// does, is sent as written, not gzipped under a plain header.
-func TestGzipResponseErrorUncompressed(t *testing.T) {
-	rec := httptest.NewRecorder()
-	rec.Header().Set("Content-Encoding", "gzip")
-	gz := gzipWriters.Get().(*kgzip.Writer)
-	gz.Reset(rec)
-	g := &gzipResponse{ResponseWriter: rec, gz: gz}
-	g.Header().Del("Content-Encoding")
-	http.Error(g, "gathering failed", http.StatusInternalServerError)
-	g.close()
-	if rec.Code != http.StatusInternalServerError || rec.Header().Get("Content-Encoding") != "" ||
-		strings.TrimSpace(rec.Body.String()) != "gathering failed" {
-		t.Errorf("HTTP %d, Content-Encoding %q, body %q", rec.Code, rec.Header().Get("Content-Encoding"), rec.Body.String())
-	}
 }

@@ -1,89 +1,170 @@
 package collector
 
 import (
+	"cmp"
+	"slices"
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/exposition"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
-// The metrics of a collection: their names, help texts and labels. These
-// are the exporter's interface (dashboards and alerts use them); the
-// golden file collector/testdata/demo-metrics.golden holds them as served.
-// How their series are built from a snapshot is in gather.go.
-
-// familyID names one metric family of a collection.
-type familyID int
-
-const (
-	famUp familyID = iota
-	famScrapeDuration
-	famTaskInfo
-	famQuerySuccess
-	famQueryDuration
-	famTaskStatus
-	famTaskRatio
-	famLastSuccess
-	famDefects
-	famDefectsByStatus
-	famCheckStart
-	famCheckEnd
-	famCodeLines
-	famDuplication
-	famComment
-	famQualityGate
-	famQualitySuccess
-	famCollectionTasks
-	famLastError
-	famChecks
-	famLastCheckDuration
-	numFamilies
-)
-
-// family is one metric family, a gauge unless counter. labels are sorted
-// by name, the order a series' label pairs come in.
+// family is one metric family of a collection, of counters if its name
+// ends in _total: the exporter's interface, which testdata/demo-metrics.golden
+// holds as served. series writes its series from a snapshot's rows into the
+// answer, label values in the order of labels (sorted by name), series in
+// the order a registry sorts them (metrics_expfmt_test.go holds them to it).
 type family struct {
 	name, help string
 	labels     []string
-	counter    bool
+	series     func(s *snapshot, w *exposition.Writer)
 }
 
-var families = func() [numFamilies]family {
+// families are in the order of their names: that of an answer.
+var families = func() []family {
 	id := []string{"task_id"}
-	f := [numFamilies]family{
-		famUp:                {name: "up", help: upHelp},
-		famScrapeDuration:    {name: "scrape_duration_seconds", help: scrapeDurationHelp},
-		famTaskInfo:          {name: "task_info", help: taskInfoHelp, labels: []string{"git_branch", "project_id", "task_id", "task_name"}},
-		famQuerySuccess:      {name: "task_query_success", help: querySuccessHelp, labels: id},
-		famQueryDuration:     {name: "task_query_duration_seconds", help: queryDurationHelp, labels: id},
-		famTaskStatus:        {name: "task_status", help: taskStatusHelp, labels: id},
-		famTaskRatio:         {name: "task_progress_ratio", help: taskRatioHelp, labels: id},
-		famLastSuccess:       {name: "task_last_success_timestamp_seconds", help: lastSuccessHelp, labels: id},
-		famDefects:           {name: "task_defects", help: defectsHelp, labels: []string{"severity", "task_id"}},
-		famDefectsByStatus:   {name: "task_defects_by_status", help: defectsByStatusHelp, labels: []string{"status", "task_id"}},
-		famCheckStart:        {name: "task_last_check_start_timestamp_seconds", help: checkStartHelp, labels: id},
-		famCheckEnd:          {name: "task_last_check_end_timestamp_seconds", help: checkEndHelp, labels: id},
-		famCodeLines:         {name: "task_code_lines", help: codeLinesHelp, labels: id},
-		famDuplication:       {name: "task_duplication_ratio", help: duplicationHelp, labels: id},
-		famComment:           {name: "task_comment_ratio", help: commentHelp, labels: id},
-		famQualityGate:       {name: "task_quality_gate_passed", help: qualityGateHelp, labels: id},
-		famQualitySuccess:    {name: "task_quality_last_success_timestamp_seconds", help: qualitySuccessHelp, labels: id},
-		famCollectionTasks:   {name: "collection_tasks", help: collectionTasksHelp, labels: []string{"answered_by"}},
-		famLastError:         {name: "task_last_error_info", help: lastErrorHelp, labels: []string{"error_code", "task_id"}},
-		famChecks:            {name: "task_checks_total", help: checksHelp, labels: []string{"result", "task_id"}, counter: true},
-		famLastCheckDuration: {name: "task_last_check_duration_seconds", help: lastCheckDurationHelp, labels: id},
+	f := []family{
+		{"up", upHelp, nil, func(s *snapshot, w *exposition.Writer) { w.Series(boolValue(s.up)) }},
+		{"scrape_duration_seconds", scrapeDurationHelp, nil, func(s *snapshot, w *exposition.Writer) {
+			if !s.noCollection {
+				w.Series(s.duration)
+			}
+		}},
+		{"collection_tasks", collectionTasksHelp, []string{"answered_by"}, func(s *snapshot, w *exposition.Writer) {
+			if !s.noCollection {
+				w.Series(float64(s.byListing), "listing")
+				w.Series(float64(s.byProgress), "progress")
+			}
+		}},
+		{"task_info", taskInfoHelp, []string{"git_branch", "project_id", "task_id", "task_name"},
+			func(s *snapshot, w *exposition.Writer) {
+				for _, i := range rowsBy(s, func(x, y *taskRow) int {
+					return cmp.Or(strings.Compare(x.task.GitBranch, y.task.GitBranch),
+						strings.Compare(x.task.ProjectID, y.task.ProjectID))
+				}) {
+					t := &s.rows[i].task
+					w.Series(1, t.GitBranch, t.ProjectID, t.ID, t.Name)
+				}
+			}},
+		{"task_last_error_info", lastErrorHelp, []string{"error_code", "task_id"},
+			func(s *snapshot, w *exposition.Writer) {
+				byCode := func(x, y *taskRow) int { return strings.Compare(x.errorCode, y.errorCode) }
+				for _, i := range rowsBy(s, byCode) {
+					if s.rows[i].errorCode != "" {
+						w.Series(1, s.rows[i].errorCode, s.rows[i].task.ID)
+					}
+				}
+			}},
+		{"task_query_success", querySuccessHelp, id, perTask(func(r *taskRow) (float64, bool) {
+			return boolValue(r.success), true
+		})},
+		{"task_query_duration_seconds", queryDurationHelp, id, perTask(func(r *taskRow) (float64, bool) {
+			return r.duration, true
+		})},
+		{"task_status", taskStatusHelp, id, perTask(func(r *taskRow) (float64, bool) { return r.status, r.known })},
+		{"task_progress_ratio", taskRatioHelp, id, perTask(func(r *taskRow) (float64, bool) {
+			return r.ratio, r.known && r.hasRatio
+		})},
+		{"task_last_success_timestamp_seconds", lastSuccessHelp, id, perTask(func(r *taskRow) (float64, bool) {
+			return r.lastSuccess, r.known
+		})},
+		{"task_defects", defectsHelp, []string{"severity", "task_id"},
+			perLevel(codearts.Severities[:], func(r *reportValues, i int) (float64, bool) {
+				return r.severity[i], r.has&(hasSeverity0<<i) != 0
+			})},
+		{"task_defects_by_status", defectsByStatusHelp, []string{"status", "task_id"},
+			perLevel(codearts.DefectStatuses[:], func(r *reportValues, i int) (float64, bool) {
+				return r.status[i], r.has&(hasStatus0<<i) != 0
+			})},
+		{"task_last_check_start_timestamp_seconds", checkStartHelp, id,
+			perReport(hasCheckStart, func(r *reportValues) float64 { return r.checkStart })},
+		{"task_last_check_end_timestamp_seconds", checkEndHelp, id,
+			perReport(hasCheckEnd, func(r *reportValues) float64 { return r.checkEnd })},
+		{"task_code_lines", codeLinesHelp, id,
+			perReport(hasCodeLines, func(r *reportValues) float64 { return r.codeLines })},
+		{"task_duplication_ratio", duplicationHelp, id,
+			perReport(hasDuplication, func(r *reportValues) float64 { return r.duplication })},
+		{"task_comment_ratio", commentHelp, id,
+			perReport(hasComment, func(r *reportValues) float64 { return r.comment })},
+		{"task_quality_gate_passed", qualityGateHelp, id,
+			perReport(hasGate, func(r *reportValues) float64 { return r.gate })},
+		{"task_quality_last_success_timestamp_seconds", qualitySuccessHelp, id,
+			perReport(0, func(r *reportValues) float64 { return unixSeconds(r.at) })},
+		// Zeros too, once the task's baseline is taken, so that its first
+		// check of a result shows in increase() and rate().
+		{"task_checks_total", checksHelp, []string{"result", "task_id"}, func(s *snapshot, w *exposition.Writer) {
+			for r := range resultNames {
+				for i := range s.rows {
+					if c := &s.rows[i].checks; c.known {
+						w.Series(c.counts[r], resultNames[r], s.rows[i].task.ID)
+					}
+				}
+			}
+		}},
+		{"task_last_check_duration_seconds", lastCheckDurationHelp, id, perTask(func(r *taskRow) (float64, bool) {
+			return r.checks.last, r.checks.hasLast
+		})},
 	}
 	for i := range f {
 		f[i].name = prometheus.BuildFQName(namespace.Name, "", f[i].name)
 	}
+	slices.SortFunc(f, func(a, b family) int { return strings.Compare(a.name, b.name) })
 	return f
 }()
 
-// The values of the second label of the defect families.
-var (
-	severities     = codearts.Severities
-	defectStatuses = codearts.DefectStatuses
-)
+// perTask is a family with at most one series per task, labelled task_id.
+func perTask(value func(r *taskRow) (float64, bool)) func(*snapshot, *exposition.Writer) {
+	return func(s *snapshot, w *exposition.Writer) {
+		for i := range s.rows {
+			if v, ok := value(&s.rows[i]); ok {
+				w.Series(v, s.rows[i].task.ID)
+			}
+		}
+	}
+}
+
+// perReport is a family with a series per task whose report has the value
+// of bit (0: always).
+func perReport(bit uint16, value func(r *reportValues) float64) func(*snapshot, *exposition.Writer) {
+	return perTask(func(r *taskRow) (float64, bool) {
+		if r.report == nil || r.report.has&bit != bit {
+			return 0, false
+		}
+		return value(r.report), true
+	})
+}
+
+// perLevel is a family labelled by level (severity or status) and task_id,
+// level by level in the order of the levels' names.
+func perLevel(levels []string, value func(r *reportValues, i int) (float64, bool)) func(*snapshot, *exposition.Writer) {
+	sorted := slices.Sorted(slices.Values(levels))
+	return func(s *snapshot, w *exposition.Writer) {
+		for _, level := range sorted {
+			lv := slices.Index(levels, level)
+			for i := range s.rows {
+				if r := s.rows[i].report; r != nil {
+					if v, ok := value(r, lv); ok {
+						w.Series(v, level, s.rows[i].task.ID)
+					}
+				}
+			}
+		}
+	}
+}
+
+// rowsBy returns the indexes of s's rows in the order of by, then of the
+// rows (by task ID). Rows already in order cost one pass.
+func rowsBy(s *snapshot, by func(x, y *taskRow) int) []int {
+	order := make([]int, len(s.rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return by(&s.rows[a], &s.rows[b]) })
+	return order
+}
 
 // Help texts of the metrics, also used by the tests.
 const (
@@ -97,8 +178,6 @@ const (
 	upHelp             = "1 if the exporter could authenticate and the API answered at least one task query validly in the collection this scrape served."
 	scrapeDurationHelp = "Duration of the collection this scrape served (overlapping scrapes share one; min_interval reuses a recent one)."
 
-	// The report families: served from the task's last good report
-	// (reports.go), like progress values, each absent while unknown.
 	defectsHelp         = "Open defects of the task's latest report, by severity (critical, major, minor, suggestion). Absent for a level the API did not give. Read when a check finishes, not on every scrape; see codearts_check_task_quality_last_success_timestamp_seconds."
 	defectsByStatusHelp = "Defects of the task's latest report, by status (unresolved, resolved, dismissed); resolved is fixed + solved when the API gives only those."
 	checkStartHelp      = "Unix time the task's latest check started, from its report; absent when the API gives none."
@@ -108,13 +187,8 @@ const (
 	commentHelp         = "Comment lines of the task's latest report as 0..1; absent unless the API gives a percentage."
 	qualityGateHelp     = "1 if the task's latest report passed its quality gate, 0 if it failed (is_access: 1, true, pass... / 0, false, fail...); absent when unknown."
 	qualitySuccessHelp  = "Unix time the task's report was last read successfully; how old the served report series are."
-)
+	collectionTasksHelp = "Tasks the collection this scrape served answered, by how: \"progress\", a progress query; \"listing\", change detection's task list showed no change (codearts_check_task_last_success_timestamp_seconds is then the listing's time)."
 
-// collectionTasksHelp is codearts_check_collection_tasks' help (plan.go).
-const collectionTasksHelp = "Tasks the collection this scrape served answered, by how: \"progress\", a progress query; \"listing\", change detection's task list showed no change (codearts_check_task_last_success_timestamp_seconds is then the listing's time)."
-
-// The check history's families (history.go).
-const (
 	checksHelp            = "Finished checks of the task since the exporter first answered for it, by result: succeeded, failed, stopped (task_status 2, 1, 3, as a progress answer revealed them), or unknown (a check the task's check history lists but whose result no answer showed: another check followed before the exporter saw it end). Each check is counted once. Served once the task has answered; its series go when the task leaves."
 	lastCheckDurationHelp = "Duration (end - start) of the task's latest finished check that its check history listed; absent until a history read found one (history.enabled and a known CodeArts project)."
 	checkDurationHelp     = "Durations (end - start) of finished checks, all tasks together, read from the tasks' check histories (history.enabled, a known CodeArts project); each check observed once."

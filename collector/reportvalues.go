@@ -8,7 +8,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// What the exporter keeps of a report, and serves (gather.go).
+// What the exporter keeps of a report, and serves (metrics.go).
 
 // Bits of reportValues.has.
 const (

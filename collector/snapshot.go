@@ -8,9 +8,7 @@ import (
 )
 
 // A collection keeps its results as a snapshot: one small row of values per
-// task, not built metrics (BENCHMARKS.md, "The /metrics answer"). Metrics are made from
-// the rows only while a scrape is answered (snapshot.Gather, gather.go), so
-// between scrapes the exporter holds the rows alone.
+// task, from which each answer is written (metrics.go).
 
 // taskRow is what a collection keeps of one task.
 type taskRow struct {
@@ -41,18 +39,15 @@ type checkValues struct {
 	hasLast bool
 }
 
-// snapshot is the result of one collection. It is read-only once the
-// collection ends: every scrape that shares the collection serves it
-// (share.go), so several scrapes may gather it at once.
+// snapshot is the result of one collection, read-only once it ends: every
+// scrape that shares the collection (share.go) may write it at once.
 type snapshot struct {
 	// rows are sorted by task ID, each ID once: config validation rejects
 	// a task listed twice, and discovery adds no task already listed.
-	rows     []taskRow
-	up       bool
-	duration float64 // seconds the collection took
-	// noCollection marks what a scrape serves when it had no collection
-	// at all: up 0 and nothing else.
-	noCollection bool
+	rows         []taskRow
+	up           bool
+	duration     float64 // seconds the collection took
+	noCollection bool    // the scrape had no collection: up 0 and nothing else
 	// byProgress and byListing count the tasks answered by a progress
 	// query and by change detection's listing.
 	byProgress, byListing int
@@ -63,9 +58,8 @@ func upOnly() *snapshot { return &snapshot{noCollection: true} }
 
 // add appends the row of a task. Tasks must come sorted by ID.
 func (s *snapshot) add(row taskRow) {
-	// Label values come from the configuration and from API answers,
-	// which are valid UTF-8 as parsed; anything else would make the
-	// answer unparseable, so it is repaired here rather than trusted.
+	// Label values from the configuration and API answers are valid UTF-8
+	// as parsed; anything else would make the answer unparseable.
 	for _, v := range []*string{&row.task.ID, &row.task.Name, &row.task.ProjectID, &row.task.GitBranch} {
 		if !utf8.ValidString(*v) {
 			*v = strings.ToValidUTF8(*v, string(utf8.RuneError))

@@ -1,9 +1,12 @@
 package collector
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"io"
+	"log"
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,23 +14,26 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	"google.golang.org/protobuf/proto"
+	"github.com/prometheus/common/model"
+	"google.golang.org/protobuf/encoding/protodelim"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/exposition"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/testkit"
 )
 
-// A snapshot gathered directly gives what a pedantic registry makes of the
-// same series: the same families, help, series and values, in the same
-// order (the registry sorts families by name and series by label values;
-// Gather builds them in that order), and the registry's consistency checks
-// pass (one set of label names per family, no series twice, valid UTF-8).
-// The snapshot comes from a real collection with progress and reports,
-// values the API leaves unknown, a task it does not know and one whose
-// answer is invalid (their last errors sort by code, not by task ID), and
-// task_info labels that do not sort as task IDs do.
-func TestSnapshotGatherIsTheRegistrys(t *testing.T) {
+// The answer written straight from a snapshot is, byte for byte, what
+// expfmt's encoder writes of the families a pedantic registry gathers from
+// the same series, in every text format: the same families, help, series
+// and values, in the registry's order (families by name, series by label
+// values), the process-wide families merged in; and the registry's
+// consistency checks pass (one set of label names per family, no series
+// twice, valid UTF-8). The snapshot comes from a real collection with
+// progress and reports, values the API leaves unknown, a task it does not
+// know and one whose answer is invalid (their last errors sort by code,
+// not by task ID), and task_info labels that do not sort as task IDs do.
+func TestSeriesAreExpfmts(t *testing.T) {
 	start := time.Date(2026, 2, 27, 9, 30, 0, 0, time.UTC)
 	sim := simulator.New(simulator.Options{})
 	sim.SetTask(simulator.Task{ID: "a1", Status: simulator.IntPtr(0), Ratio: simulator.StrPtr("50%")})
@@ -43,8 +49,8 @@ func TestSnapshotGatherIsTheRegistrys(t *testing.T) {
 	sim.SetReport("e5", simulator.Report{Major: 2, Dismissed: 1, IsAccess: "0"})
 	env := newTestEnv(t, sim, []string{"unused"}, nil)
 	env.coll.tasks = testkit.NewTaskList(
-		config.Task{ID: "b2", Name: "second", ProjectID: "p1"},
-		config.Task{ID: "a1", Name: "first", ProjectID: "p2", GitBranch: "main"},
+		config.Task{ID: "b2", Name: "second \"quoted\"\\", ProjectID: "p1"},
+		config.Task{ID: "a1", Name: "first\nline", ProjectID: "p2", GitBranch: "main"},
 		config.Task{ID: "d4"}, // unknown to the API: its query fails
 		config.Task{ID: "c3", Name: "third", GitBranch: "dev"},
 		config.Task{ID: "e5", Name: "fifth", ProjectID: "p1"},
@@ -52,46 +58,74 @@ func TestSnapshotGatherIsTheRegistrys(t *testing.T) {
 	)
 	snap := env.coll.shared(context.Background())
 
-	got, err := snap.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := registryGather(t, got)
-	if len(got) != len(want) {
-		t.Fatalf("%d families, the registry's %d", len(got), len(want))
-	}
-	for i := range want {
-		if !proto.Equal(got[i], want[i]) {
-			t.Errorf("family %d:\n%s\nthe registry's:\n%s", i, text(t, got[i]), text(t, want[i]))
-		}
-	}
+	got := compareWithExpfmt(t, snap)
 	for _, name := range []string{"codearts_check_task_defects", "codearts_check_task_defects_by_status",
 		"codearts_check_task_progress_ratio", "codearts_check_task_quality_gate_passed", "codearts_check_task_info",
-		"codearts_check_task_last_error_info"} {
+		"codearts_check_task_last_error_info", "codearts_check_task_checks_total", "codearts_check_api_requests_total"} {
 		if !hasFamily(got, name) {
 			t.Errorf("no %s: the snapshot does not cover what it should", name)
 		}
 	}
-	if problems, err := testutil.GatherAndLint(snap); err != nil || len(problems) > 0 {
+	gathered := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) { return got, nil })
+	if problems, err := testutil.GatherAndLint(gathered); err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
 	}
-
 	// With no collection at all, and with an empty one.
 	for _, s := range []*snapshot{upOnly(), {up: true}} {
-		got, err := s.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := registryGather(t, got)
-		if len(got) != len(want) || len(got) == 0 {
-			t.Fatalf("%d families, the registry's %d", len(got), len(want))
-		}
-		for i := range want {
-			if !proto.Equal(got[i], want[i]) {
-				t.Errorf("%s differs from the registry's %s", text(t, got[i]), text(t, want[i]))
-			}
+		if got := compareWithExpfmt(t, s); len(got) < 2 {
+			t.Errorf("%d families, want up and the process-wide ones", len(got))
 		}
 	}
+}
+
+// compareWithExpfmt fails t unless snap, written with the process-wide
+// families of a test registry, is in each text format what expfmt writes
+// of what a pedantic registry makes of the same series; it returns those.
+func compareWithExpfmt(t *testing.T, snap *snapshot) []*dto.MetricFamily {
+	t.Helper()
+	static := prometheus.NewRegistry()
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "codearts_check_api_requests_total", Help: "h"}, []string{"endpoint"})
+	requests.WithLabelValues("progress").Add(3)
+	static.MustRegister(requests, prometheus.NewGauge(prometheus.GaugeOpts{Name: "zz_after", Help: "back\\slash\nnewline"}))
+	mfs, err := static.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &exposer{static: static, errorLog: log.New(io.Discard, "", 0), errors: handlerErrors(nil)}
+	answer := func(format expfmt.Format) []byte {
+		var b bytes.Buffer
+		a.write(exposition.NewWriter(&b, format), mfs, snap, nil)
+		return b.Bytes()
+	}
+	// The series as dto, as the Writer builds them for expfmt's
+	// protobuf, through a pedantic registry.
+	var families []*dto.MetricFamily
+	for r := bytes.NewReader(answer(expfmt.FmtProtoDelim)); ; {
+		mf := &dto.MetricFamily{}
+		if err := protodelim.UnmarshalFrom(r, mf); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		families = append(families, mf)
+	}
+	want := registryGather(t, families)
+	for _, format := range []expfmt.Format{expfmt.FmtText, expfmt.FmtText_1_0_0, expfmt.FmtOpenMetrics_1_0_0,
+		expfmt.FmtOpenMetrics_0_0_1, expfmt.FmtOpenMetrics_1_0_0.WithEscapingScheme(model.NoEscaping),
+		expfmt.FmtText.WithEscapingScheme(model.ValueEncodingEscaping)} {
+		var b bytes.Buffer
+		enc := expfmt.NewEncoder(&b, format)
+		for _, mf := range want {
+			if err := enc.Encode(mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = enc.(expfmt.Closer).Close()
+		if got := answer(format); !bytes.Equal(got, b.Bytes()) {
+			t.Errorf("%s: the answer differs from expfmt's:\n%s\nexpfmt's:\n%s", format, got, b.Bytes())
+		}
+	}
+	return want
 }
 
 // registryGather registers the series of mfs, shuffled, as const metrics
@@ -141,13 +175,4 @@ func hasFamily(mfs []*dto.MetricFamily, name string) bool {
 		}
 	}
 	return false
-}
-
-func text(t *testing.T, mf *dto.MetricFamily) string {
-	t.Helper()
-	var b strings.Builder
-	if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
 }
