@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -73,11 +74,19 @@ func handlerErrors(reg prometheus.Registerer) *prometheus.CounterVec {
 		Name: "promhttp_metric_handler_errors_total",
 		Help: "Total number of internal errors encountered by the promhttp metric handler.",
 	}, []string{"cause"})
+	if reg != nil {
+		// A second Handler on the same registry shares the counter, as
+		// promhttp.InstrumentMetricHandler does.
+		if err := reg.Register(errs); err != nil {
+			are := &prometheus.AlreadyRegisteredError{}
+			if !errors.As(err, are) {
+				panic(err) // a programming error: another collector of that name
+			}
+			errs = are.ExistingCollector.(*prometheus.CounterVec)
+		}
+	}
 	errs.WithLabelValues("gathering")
 	errs.WithLabelValues("encoding")
-	if reg != nil {
-		reg.MustRegister(errs)
-	}
 	return errs
 }
 

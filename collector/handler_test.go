@@ -276,6 +276,22 @@ func TestMetricsNameInBoth(t *testing.T) {
 	}
 }
 
+// Two Handlers on one registry share its promhttp_metric_handler_errors_total
+// instead of panicking at the second registration.
+func TestMetricsTwoHandlersOneRegistry(t *testing.T) {
+	env := twoTaskEnv(t)
+	reg := prometheus.NewRegistry()
+	logger := slog.New(slog.DiscardHandler)
+	for range 2 {
+		srv := httptest.NewServer(Handler(env.coll, reg, logger, HandlerOpts{Registry: reg}))
+		t.Cleanup(srv.Close)
+		body := getOK(t, srv.URL+"/metrics?name[]=promhttp_metric_handler_errors_total")
+		if n := strings.Count(body, "# TYPE promhttp_metric_handler_errors_total "); n != 1 {
+			t.Fatalf("promhttp_metric_handler_errors_total served %d times, want once:\n%s", n, body)
+		}
+	}
+}
+
 // A scraper that does not take gzip gets the answer uncompressed; one
 // that does gets it gzipped; either way it says it varies with
 // Accept-Encoding.
