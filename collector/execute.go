@@ -10,118 +10,94 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// The executor runs a collection's calls, nothing else: progress queries,
-// listings and report reads alike, with at most cfg.Concurrency in flight.
-// Each worker takes the next call as soon as its last one is done, so one
-// slow task holds up one worker, not a batch. Pacing is the process's one
-// rate limit (api.RateLimit, inside every call) and the deadline. Healthy
-// tasks come first:
+// The executor runs a collection's calls with at most concurrency in
+// flight; each worker takes the next call as soon as its last one is done,
+// so one slow task holds up one worker, not a batch. Pacing is the one rate
+// limit (api.RateLimit, inside every call) and the deadline. Every first
+// attempt goes before any retry, so that tasks that fail on every call do
+// not take the places healthy tasks need. A retry waits in the queue for
+// its pause rather than holding a worker. A finished call may queue more
+// (then): the progress queries of the tasks a listing did not answer.
 //
-//   - every first attempt goes before any retry: a worker takes a retry only
-//     when no first attempt is left;
-//   - retry decides, in one place, whether a failed call goes again: only a
-//     progress query, with a failure that may succeed if made again
-//     (codearts.Retryable), within the collection's cap (retryLimit) and
-//     while the deadline leaves room for its pause plus a call as long as
-//     the last one took. The task goes back in the queue with a not-before
-//     time instead of holding a worker during the pause; a throttle
-//     (api.Throttled) comes back with no pause of its own, because the rate
-//     limit has slowed every call down already.
-//
-// A finished call may queue more calls (then): the progress queries of the
-// tasks a listing did not answer go in the same run, behind what is queued.
-//
-// The answer leaves at the deadline: run waits for its workers at most
-// lateGrace past ctx's end, and a call still in flight then has outcome
-// errLate. It was sent, and api.Caller counts it when it ends.
+// The answer leaves at the deadline: the run waits lateGrace past it for
+// calls the deadline just cancelled, so that they are counted in their
+// scrape; one still in flight then is errLate, which api.Caller counts.
 
-// retryShareDivisor and minRetries bound the retries of a collection: at
-// most one per retryShareDivisor tasks (10 %), but at least minRetries, so
-// that a small task set still rides out a moment of trouble.
-const (
-	retryShareDivisor = 10
-	minRetries        = 5
-)
-
-// lateGrace is how long past the deadline the collection waits for calls
-// the deadline just cancelled to come back with their error, so that they
-// are counted in the scrape they belong to. Nothing else is waited for.
+// lateGrace is how long past the deadline the run waits for its calls.
 const lateGrace = 50 * time.Millisecond
 
-// retryLimit is how many retries a collection of n tasks may make.
-func retryLimit(n int) int { return max(minRetries, n/retryShareDivisor) }
+// retryLimit is how many retries a collection of n tasks may make: one per
+// ten tasks, but at least 5, so that a small task set rides out a moment
+// of trouble.
+func retryLimit(n int) int { return max(5, n/10) }
 
-// callKind says what a call asks.
 type callKind uint8
 
 const (
-	progressCall callKind = iota // a task's progress
-	listingCall                  // a project's task list (change detection)
-	reportCall                   // a task's report: defects statistic, then summary
-	historyCall                  // a task's check history (history.go)
+	progressCall callKind = iota
+	listingCall           // a project's task list (change detection)
+	reportCall            // defects statistic, then summary (reports.go)
+	historyCall           // a task's check history (history.go)
 )
 
 // call is one thing the executor does.
 type call struct {
 	kind    callKind
-	task    int    // index into the collection's tasks (progress, report)
+	task    int    // index into the collection's tasks (not listingCall)
 	id      string // its ID
 	project string // listingCall
 }
 
 // outcome is what a call came back with.
 type outcome struct {
-	progress codearts.Progress
-	listing  codearts.Listing
-	report   codearts.Report
-	history  codearts.CheckHistory
-	err      error
-	asked    bool          // report: its first call was sent
-	sentAt   time.Time     // on the real clock, when its last attempt started
-	took     time.Duration // retries included
+	progress  codearts.Progress
+	listing   codearts.Listing
+	report    codearts.Report
+	history   codearts.CheckHistory
+	err       error
+	asked     bool          // report: its first call was sent
+	byListing bool          // progress: its project's listing answered it instead
+	sentAt    time.Time     // on the real clock, when its last attempt started
+	took      time.Duration // retries included
 }
 
-// job is a call in a run, with its bookkeeping.
+// job is a call in a run.
 type job struct {
 	call
 	out       outcome
 	attempts  int
-	done      bool // out is the call's last word in this run
 	inFlight  bool
 	notBefore time.Time // of a pending retry
 }
 
-// runner is the state of one run, guarded by mu.
+// runner is one run, guarded by mu; cond wakes workers waiting for work.
 type runner struct {
-	ctx  context.Context
-	do   func(ctx context.Context, c call) outcome
-	then func(c call, o outcome) []call // may be nil
-
+	ctx     context.Context
+	do      func(ctx context.Context, c call) outcome
+	then    func(c call, o outcome) []call // may be nil
 	mu      sync.Mutex
+	cond    sync.Cond
 	jobs    []*job
 	next    int    // the next first attempt
 	retries []*job // by notBefore
 	left    *int   // retries the collection may still make
 	active  int
 	closed  bool
-	wake    chan struct{} // closed (and replaced) when a waiting worker should look again
-	// waited says a worker holds wake: finish replaces it only then, not
-	// after every call.
-	waited bool
 }
 
 // execute runs calls with at most workers in flight, retries drawn from
-// *retriesLeft, and returns the outcome of every call it ran, in the order
-// they were queued (calls, then what then added).
+// *retriesLeft, and returns every job, in the order queued.
 func (s *Scraper) execute(ctx context.Context, calls []call, workers int, retriesLeft *int,
 	do func(context.Context, call) outcome, then func(call, outcome) []call) []*job {
-	r := &runner{ctx: ctx, do: do, then: then, left: retriesLeft, wake: make(chan struct{})}
+	r := &runner{ctx: ctx, do: do, then: then, left: retriesLeft}
+	r.cond.L = &r.mu
 	jobs := make([]job, len(calls)) // one allocation, not one per call
 	r.jobs = make([]*job, len(calls))
 	for i, c := range calls {
 		jobs[i].call = c
 		r.jobs[i] = &jobs[i]
 	}
+	defer context.AfterFunc(ctx, r.wake)()
 	var wg sync.WaitGroup
 	for range min(workers, len(calls)) {
 		wg.Add(1)
@@ -129,16 +105,17 @@ func (s *Scraper) execute(ctx context.Context, calls []call, workers int, retrie
 		go func() {
 			defer s.workers.Done()
 			defer wg.Done()
-			r.work(s)
+			for j := r.take(); j != nil; j = r.take() {
+				start := time.Now()
+				o := r.do(r.ctx, j.call)
+				o.sentAt, o.took = start, time.Since(start)
+				if hook := s.testHookAfterCall; hook != nil {
+					hook(j.call)
+				}
+				r.finish(j, o)
+			}
 		}()
 	}
-	waitWorkers(ctx, &wg)
-	return r.close()
-}
-
-// waitWorkers waits for wg, or for ctx's end plus lateGrace, whichever
-// comes first.
-func waitWorkers(ctx context.Context, wg *sync.WaitGroup) {
 	done := make(chan struct{})
 	go func() {
 		wg.Wait()
@@ -146,124 +123,79 @@ func waitWorkers(ctx context.Context, wg *sync.WaitGroup) {
 	}()
 	select {
 	case <-done:
-		return
 	case <-ctx.Done():
+		select {
+		case <-done:
+		case <-time.After(lateGrace):
+		}
 	}
-	t := time.NewTimer(lateGrace)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-	}
+	return r.close()
 }
 
-// work is one worker's loop.
-func (r *runner) work(s *Scraper) {
-	for {
-		j, wait, d, ok := r.take()
-		if !ok {
-			return
-		}
-		if j == nil {
-			r.sleep(wait, d)
-			continue
-		}
-		start := time.Now()
-		o := r.do(r.ctx, j.call)
-		o.sentAt, o.took = start, time.Since(start)
-		if hook := s.testHookAfterCall; hook != nil {
-			hook(j.call)
-		}
-		r.finish(j, o)
-	}
+func (r *runner) wake() {
+	r.mu.Lock()
+	r.cond.Broadcast()
+	r.mu.Unlock()
 }
 
-// take returns the next job; or, when none is ready yet, nil, a channel
-// that says to look again and how long to wait at most (0: no limit); or ok
-// false when the worker is done.
-func (r *runner) take() (j *job, wake <-chan struct{}, d time.Duration, ok bool) {
+// take waits for the next job: a first attempt, else a retry whose pause is
+// over; nil when nothing is left, nor in flight to queue more.
+func (r *runner) take() *job {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed || r.ctx.Err() != nil {
-		return nil, nil, 0, false
-	}
-	if r.next < len(r.jobs) {
-		j = r.jobs[r.next]
-		r.next++
-		r.start(j)
-		return j, nil, 0, true
-	}
-	if len(r.retries) > 0 {
-		head := r.retries[0]
-		if d = time.Until(head.notBefore); d <= 0 {
-			r.retries = r.retries[1:]
-			r.start(head)
-			return head, nil, 0, true
+	for !r.closed && r.ctx.Err() == nil {
+		var j *job
+		switch {
+		case r.next < len(r.jobs):
+			j = r.jobs[r.next]
+			r.next++
+		case len(r.retries) > 0 && !time.Now().Before(r.retries[0].notBefore):
+			j, r.retries = r.retries[0], r.retries[1:]
+		case len(r.retries) == 0 && r.active == 0:
+			return nil
+		default:
+			r.cond.Wait()
+			continue
 		}
-		r.waited = true
-		return nil, r.wake, d, true
+		r.active++
+		j.attempts++
+		j.inFlight = true
+		return j
 	}
-	if r.active > 0 {
-		r.waited = true
-		return nil, r.wake, 0, true // a call in flight may queue more
-	}
-	return nil, nil, 0, false
+	return nil
 }
 
-// sleep waits until wake is closed, d has passed (0: no limit) or ctx ends.
-func (r *runner) sleep(wake <-chan struct{}, d time.Duration) {
-	var timer <-chan time.Time
-	if d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timer = t.C
-	}
-	select {
-	case <-wake:
-	case <-timer:
-	case <-r.ctx.Done():
-	}
-}
-
-// start notes j as in flight. r.mu is held.
-func (r *runner) start(j *job) {
-	r.active++
-	j.attempts++
-	j.inFlight = true
-}
-
-// finish records an attempt's outcome, queues a retry if retry allows one,
-// and the calls then adds.
+// finish records an attempt's outcome, and queues its retry or the calls
+// then adds.
 func (r *runner) finish(j *job, o outcome) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	defer r.cond.Broadcast()
 	r.active--
 	j.inFlight = false
 	if r.closed {
 		return // the answer left without it
 	}
 	o.took += j.out.took
-	j.out, j.done = o, true
+	j.out = o
 	if pause, again := r.retry(j, o.err, o.took); again {
 		*r.left--
-		j.done = false
 		j.notBefore = time.Now().Add(pause)
 		n, _ := slices.BinarySearchFunc(r.retries, j, func(a, b *job) int { return a.notBefore.Compare(b.notBefore) })
 		r.retries = slices.Insert(r.retries, n, j)
+		time.AfterFunc(pause, r.wake)
 	} else if r.then != nil {
 		for _, c := range r.then(j.call, o) {
 			r.jobs = append(r.jobs, &job{call: c})
 		}
 	}
-	// Waiting workers look again: at new work, or to end.
-	if r.waited {
-		close(r.wake)
-		r.wake, r.waited = make(chan struct{}), false
-	}
 }
 
-// retry decides whether j, whose attempt failed with err after took, goes
-// again in this run, and after what pause. r.mu is held.
+// retry is the one place that decides whether a failed call goes again,
+// and after what pause: only a progress query, with a failure that may
+// succeed if made again, within the collection's cap, and while the
+// deadline leaves room for the pause plus a call as long as the last. A
+// throttle has no pause of its own: the rate limit slowed every call.
 func (r *runner) retry(j *job, err error, took time.Duration) (time.Duration, bool) {
 	if err == nil || j.kind != progressCall || *r.left <= 0 || j.attempts >= codearts.MaxAttempts() ||
 		!codearts.Retryable(err) || r.ctx.Err() != nil {
@@ -281,18 +213,18 @@ func (r *runner) retry(j *job, err error, took time.Duration) (time.Duration, bo
 }
 
 // close stops the run and returns its jobs: a call never started has
-// errUnqueried (progress) or errNotStarted; one still in flight errLate;
-// one whose retry never came the error of its last attempt.
+// errUnqueried (progress) or errNotStarted; a report or history read still
+// in flight errNotStarted (its values would come too late); another call
+// in flight errLate; a retry that never came its last attempt's error.
 func (r *runner) close() []*job {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	close(r.wake)
+	r.cond.Broadcast()
 	for _, j := range r.jobs {
 		switch {
-		case j.done:
 		case j.inFlight && (j.kind == reportCall || j.kind == historyCall):
-			j.out = outcome{err: errNotStarted} // its values would come too late to use
+			j.out = outcome{err: errNotStarted}
 		case j.inFlight:
 			j.out = outcome{err: errLate, took: j.out.took}
 		case j.attempts == 0 && j.kind == progressCall:
