@@ -3,7 +3,6 @@ package collector
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
@@ -11,8 +10,8 @@ import (
 )
 
 // The executor runs a collection's calls with at most concurrency in
-// flight; each worker takes the next call as soon as its last one is done,
-// so one slow task holds up one worker, not a batch. Pacing is the one rate
+// flight; the next call starts as soon as one is done, so one slow task
+// holds up one place, not a batch. Pacing is the one rate
 // limit (api.RateLimit, inside every call) and the deadline. Every first
 // attempt goes before any retry, so that tasks that fail on every call do
 // not take the places healthy tasks need. A retry waits in the queue for
@@ -61,7 +60,8 @@ type outcome struct {
 	took      time.Duration // retries included
 }
 
-// job is a call in a run.
+// job is a call in a run. Only execute's own goroutine touches it, but for
+// call, which its workers read.
 type job struct {
 	call
 	out       outcome
@@ -70,135 +70,90 @@ type job struct {
 	notBefore time.Time // of a pending retry
 }
 
-// runner is one run, guarded by mu; cond wakes workers waiting for work.
-type runner struct {
-	ctx     context.Context
-	do      func(ctx context.Context, c call) outcome
-	then    func(c call, o outcome) []call // may be nil
-	mu      sync.Mutex
-	cond    sync.Cond
-	jobs    []*job
-	next    int    // the next first attempt
-	retries []*job // by notBefore
-	left    *int   // retries the collection may still make
-	active  int
-	closed  bool
-}
-
 // execute runs calls with at most workers in flight, retries drawn from
-// *retriesLeft, and returns every job, in the order queued.
-func (s *Scraper) execute(ctx context.Context, calls []call, workers int, retriesLeft *int,
+// *left, and returns every job, in the order queued. One goroutine (this)
+// decides what starts; a goroutine a call makes it.
+func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *int,
 	do func(context.Context, call) outcome, then func(call, outcome) []call) []*job {
-	r := &runner{ctx: ctx, do: do, then: then, left: retriesLeft}
-	r.cond.L = &r.mu
-	jobs := make([]job, len(calls)) // one allocation, not one per call
-	r.jobs = make([]*job, len(calls))
+	all := make([]job, len(calls)) // one allocation, not one per call
+	jobs := make([]*job, len(calls))
 	for i, c := range calls {
-		jobs[i].call = c
-		r.jobs[i] = &jobs[i]
+		all[i].call = c
+		jobs[i] = &all[i]
 	}
-	defer context.AfterFunc(ctx, r.wake)()
-	var wg sync.WaitGroup
-	for range min(workers, len(calls)) {
-		wg.Add(1)
-		s.workers.Add(1)
-		go func() {
-			defer s.workers.Done()
-			defer wg.Done()
-			for j := r.take(); j != nil; j = r.take() {
+	type done struct {
+		j *job
+		o outcome
+	}
+	finished := make(chan done, workers) // never more in flight: a late call's worker never blocks
+	var retries []*job                   // by notBefore
+	next, active := 0, 0
+	ctxDone, grace := ctx.Done(), (<-chan time.Time)(nil)
+	for {
+		for active < workers && ctx.Err() == nil {
+			var j *job
+			if next < len(jobs) {
+				j, next = jobs[next], next+1
+			} else if len(retries) > 0 && !time.Now().Before(retries[0].notBefore) {
+				j, retries = retries[0], retries[1:]
+			} else {
+				break
+			}
+			active, j.attempts, j.inFlight = active+1, j.attempts+1, true
+			s.workers.Add(1)
+			go func(c call) {
+				defer s.workers.Done()
 				start := time.Now()
-				o := r.do(r.ctx, j.call)
+				o := do(ctx, c)
 				o.sentAt, o.took = start, time.Since(start)
 				if hook := s.testHookAfterCall; hook != nil {
-					hook(j.call)
+					hook(c)
 				}
-				r.finish(j, o)
-			}
-		}()
-	}
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
+				finished <- done{j, o}
+			}(j.call)
+		}
+		if active == 0 && (ctx.Err() != nil || next == len(jobs) && len(retries) == 0) {
+			break
+		}
+		var wake <-chan time.Time
+		if len(retries) > 0 && active < workers && ctx.Err() == nil {
+			wake = time.After(time.Until(retries[0].notBefore))
+		}
 		select {
-		case <-done:
-		case <-time.After(lateGrace):
+		case d := <-finished:
+			j, o := d.j, d.o
+			active, j.inFlight = active-1, false
+			o.took += j.out.took
+			j.out = o
+			if pause, again := retry(ctx, j, *left); again {
+				*left--
+				j.notBefore = time.Now().Add(pause)
+				n, _ := slices.BinarySearchFunc(retries, j, func(a, b *job) int { return a.notBefore.Compare(b.notBefore) })
+				retries = slices.Insert(retries, n, j)
+			} else if then != nil {
+				for _, c := range then(j.call, o) {
+					jobs = append(jobs, &job{call: c})
+				}
+			}
+		case <-wake:
+		case <-ctxDone:
+			ctxDone, grace = nil, time.After(lateGrace)
+		case <-grace:
+			return closeRun(ctx, jobs)
 		}
 	}
-	return r.close()
-}
-
-func (r *runner) wake() {
-	r.mu.Lock()
-	r.cond.Broadcast()
-	r.mu.Unlock()
-}
-
-// take waits for the next job: a first attempt, else a retry whose pause is
-// over; nil when nothing is left, nor in flight to queue more.
-func (r *runner) take() *job {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for !r.closed && r.ctx.Err() == nil {
-		var j *job
-		switch {
-		case r.next < len(r.jobs):
-			j = r.jobs[r.next]
-			r.next++
-		case len(r.retries) > 0 && !time.Now().Before(r.retries[0].notBefore):
-			j, r.retries = r.retries[0], r.retries[1:]
-		case len(r.retries) == 0 && r.active == 0:
-			return nil
-		default:
-			r.cond.Wait()
-			continue
-		}
-		r.active++
-		j.attempts++
-		j.inFlight = true
-		return j
-	}
-	return nil
-}
-
-// finish records an attempt's outcome, and queues its retry or the calls
-// then adds.
-func (r *runner) finish(j *job, o outcome) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	defer r.cond.Broadcast()
-	r.active--
-	j.inFlight = false
-	if r.closed {
-		return // the answer left without it
-	}
-	o.took += j.out.took
-	j.out = o
-	if pause, again := r.retry(j, o.err, o.took); again {
-		*r.left--
-		j.notBefore = time.Now().Add(pause)
-		n, _ := slices.BinarySearchFunc(r.retries, j, func(a, b *job) int { return a.notBefore.Compare(b.notBefore) })
-		r.retries = slices.Insert(r.retries, n, j)
-		time.AfterFunc(pause, r.wake)
-	} else if r.then != nil {
-		for _, c := range r.then(j.call, o) {
-			r.jobs = append(r.jobs, &job{call: c})
-		}
-	}
+	return closeRun(ctx, jobs)
 }
 
 // retry is the one place that decides whether a failed call goes again,
 // and after what pause: only a progress query, with a failure that may
-// succeed if made again, within the collection's cap, and while the
+// succeed if made again, within the collection's cap (left), and while the
 // deadline leaves room for the pause plus a call as long as the last. A
 // throttle has no pause of its own: the rate limit slowed every call.
-func (r *runner) retry(j *job, err error, took time.Duration) (time.Duration, bool) {
-	if err == nil || j.kind != progressCall || *r.left <= 0 || j.attempts >= codearts.MaxAttempts() ||
-		!codearts.Retryable(err) || r.ctx.Err() != nil {
+func retry(ctx context.Context, j *job, left int) (time.Duration, bool) {
+	err := j.out.err
+	if err == nil || j.kind != progressCall || left <= 0 || j.attempts >= codearts.MaxAttempts() ||
+		!codearts.Retryable(err) || ctx.Err() != nil {
 		return 0, false
 	}
 	pause, longest := time.Duration(0), time.Duration(0)
@@ -206,32 +161,28 @@ func (r *runner) retry(j *job, err error, took time.Duration) (time.Duration, bo
 		pause = codearts.RetryDelay(j.attempts)
 		longest = pause * 3 / 2 // the longest the jittered pause can be
 	}
-	if deadline, ok := r.ctx.Deadline(); ok && time.Until(deadline) < longest+took {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < longest+j.out.took {
 		return 0, false
 	}
 	return pause, true
 }
 
-// close stops the run and returns its jobs: a call never started has
-// errUnqueried (progress) or errNotStarted; a report or history read still
-// in flight errNotStarted (its values would come too late); another call
-// in flight errLate; a retry that never came its last attempt's error.
-func (r *runner) close() []*job {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.closed = true
-	r.cond.Broadcast()
-	for _, j := range r.jobs {
+// closeRun ends a run: a call never started has errUnqueried (progress) or
+// errNotStarted; a report or history read still in flight errNotStarted
+// (its values would come too late); another call in flight errLate; a
+// retry that never came its last attempt's error.
+func closeRun(ctx context.Context, jobs []*job) []*job {
+	for _, j := range jobs {
 		switch {
 		case j.inFlight && (j.kind == reportCall || j.kind == historyCall):
 			j.out = outcome{err: errNotStarted}
 		case j.inFlight:
 			j.out = outcome{err: errLate, took: j.out.took}
 		case j.attempts == 0 && j.kind == progressCall:
-			j.out = outcome{err: unqueried(r.ctx.Err())}
+			j.out = outcome{err: unqueried(ctx.Err())}
 		case j.attempts == 0:
 			j.out = outcome{err: errNotStarted}
 		}
 	}
-	return r.jobs
+	return jobs
 }
