@@ -52,19 +52,9 @@ const (
 
 var resultNames = [numResults]string{"failed", "stopped", "succeeded", "unknown"}
 
-// resultOf is the result of a status, false for checking, never checked or
-// a status the exporter does not know.
-func resultOf(status int) (int, bool) {
-	switch status {
-	case codearts.StatusFailed:
-		return resultFailed, true
-	case codearts.StatusSucceeded:
-		return resultSucceeded, true
-	case codearts.StatusStopped:
-		return resultStopped, true
-	}
-	return 0, false
-}
+// resultOf maps the statuses that are a check's result to it.
+var resultOf = map[int]int{codearts.StatusFailed: resultFailed, codearts.StatusSucceeded: resultSucceeded,
+	codearts.StatusStopped: resultStopped}
 
 // historyMemory is what the exporter keeps of a task's checks.
 type historyMemory struct {
@@ -102,8 +92,8 @@ func (h *historyMemory) seeProgress(status int, moved, reads bool, now time.Time
 		h.reveal(h.heldResult, reads)
 		h.held = time.Time{}
 	}
-	result, isResult := resultOf(status)
-	_, wasResult := resultOf(prev)
+	result, isResult := resultOf[status]
+	_, wasResult := resultOf[prev]
 	switch {
 	case isResult && (prev != status || !wasResult): // the check that ended, which a held time was too
 		h.held = time.Time{}

@@ -28,24 +28,14 @@ import (
 // progress queries. When a listing comes back, the tasks it does not answer
 // are queried in the same collection (afterListing).
 
-// need says why a task's progress is read, or that a listing may answer it.
+// need says how a collection answers a task.
 type need uint8
 
 const (
 	needListing   need = iota // its project's listing may answer it
-	needUntracked             // change detection is off, or its project is unknown
-	needNew                   // no answer yet
-	needChecking              // its last status was 0: the ratio moves, and the result must be seen
-	needFailed                // its last query failed: read by progress until it settles
-	needFollow                // its last_check_time moved and its status has not shown that check yet
-	needMaxAge                // its last progress answer is older than max_age
-	needSpread                // picked to spread the max_age refreshes
-	// After its listing:
-	needUnlisted // its page failed or did not come back, or it is not listed
-	needBadTime  // its last_check_time cannot be read
-	needBaseline // no last_check_time from before its last answer to compare with
-	needMoved    // its last_check_time moved: a check started or ended
-	needFlap     // its last_check_time changed, but to no newer time
+	needUntracked             // by progress: change detection is off, or its project is unknown
+	needNew                   // by progress, before any listing: no answer yet
+	needProgress              // by progress, after the listings
 )
 
 // followWindow bounds how long a moved last_check_time keeps a task on
@@ -108,14 +98,13 @@ func plan(tasks []config.Task, mem *memory, cd config.ChangeDetection, canList b
 		switch {
 		case m == nil || !m.answer.known:
 			p.need[i] = needNew
-		case m.answer.status == codearts.StatusChecking:
-			p.need[i] = needChecking
-		case m.failed:
-			p.need[i] = needFailed
-		case now.Before(m.change.follow):
-			p.need[i] = needFollow
+		case m.answer.status == codearts.StatusChecking || m.failed || now.Before(m.change.follow):
+			// Its ratio moves and its result must be seen; or its last query
+			// failed; or its status has not shown the check its moved
+			// last_check_time says ran: read by progress until it settles.
+			p.need[i] = needProgress
 		case now.Sub(m.change.answered) >= maxAge:
-			p.need[i], dueByAge = needMaxAge, dueByAge+1
+			p.need[i], dueByAge = needProgress, dueByAge+1
 		case m.change.listed:
 			early = append(early, i)
 		}
@@ -128,7 +117,7 @@ func plan(tasks []config.Task, mem *memory, cd config.ChangeDetection, canList b
 		return mem.tasks[tasks[a].ID].change.answered.Compare(mem.tasks[tasks[b].ID].change.answered)
 	})
 	for _, i := range early[:min(n, len(early))] {
-		p.need[i] = needSpread
+		p.need[i] = needProgress
 	}
 
 	var listings, rest []call
@@ -151,29 +140,19 @@ func plan(tasks []config.Task, mem *memory, cd config.ChangeDetection, canList b
 	return p
 }
 
-// afterListing decides which of the tasks waiting on project's listing l
-// the listing answers: it sets the others' need, and returns their
-// progress queries, in order.
+// afterListing returns the progress queries, in order, of the tasks
+// waiting on project's listing l that it does not answer: those not in it
+// (their page failed or did not come back), whose last_check_time cannot
+// be read, or has no baseline from before their last answer, or changed
+// (a check started or ended, or the time flaps); it sets their need.
 func (p *collectionPlan) afterListing(tasks []config.Task, mem *memory, project string, l listed) []call {
 	var calls []call
 	for _, i := range p.waiting[project] {
 		lt, ok := l.tasks[tasks[i].ID]
-		ch := mem.tasks[tasks[i].ID].change
-		switch {
-		case !ok:
-			p.need[i] = needUnlisted
-		case !lt.LastCheckValid:
-			p.need[i] = needBadTime
-		case !ch.listed:
-			p.need[i] = needBaseline
-		case lt.LastCheckTime.Equal(ch.lastCheck):
-			continue // answered by the listing
-		case lt.LastCheckTime.After(ch.newest):
-			p.need[i] = needMoved
-		default:
-			p.need[i] = needFlap
+		if ch := mem.tasks[tasks[i].ID].change; !ok || !lt.LastCheckValid || !ch.listed || !lt.LastCheckTime.Equal(ch.lastCheck) {
+			p.need[i] = needProgress
+			calls = append(calls, call{kind: progressCall, task: i, id: tasks[i].ID})
 		}
-		calls = append(calls, call{kind: progressCall, task: i, id: tasks[i].ID})
 	}
 	return calls
 }

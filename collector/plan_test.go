@@ -57,11 +57,11 @@ func TestPlanNeeds(t *testing.T) {
 		{"off", "p", idle(), false, needUntracked},
 		{"no project", "", idle(), true, needUntracked},
 		{"never answered", "p", nil, true, needNew},
-		{"checking", "p", with(func(m *taskMemory) { m.answer.status = codearts.StatusChecking }), true, needChecking},
-		{"last query failed", "p", with(func(m *taskMemory) { m.failed = true }), true, needFailed},
-		{"following", "p", with(func(m *taskMemory) { m.change.follow = planNow.Add(time.Minute) }), true, needFollow},
+		{"checking", "p", with(func(m *taskMemory) { m.answer.status = codearts.StatusChecking }), true, needProgress},
+		{"last query failed", "p", with(func(m *taskMemory) { m.failed = true }), true, needProgress},
+		{"following", "p", with(func(m *taskMemory) { m.change.follow = planNow.Add(time.Minute) }), true, needProgress},
 		{"follow over", "p", with(func(m *taskMemory) { m.change.follow = planNow }), true, needListing},
-		{"max_age", "p", with(func(m *taskMemory) { m.change.answered = planNow.Add(-time.Hour) }), true, needMaxAge},
+		{"max_age", "p", with(func(m *taskMemory) { m.change.answered = planNow.Add(-time.Hour) }), true, needProgress},
 		{"idle", "p", idle(), true, needListing},
 	}
 	for _, c := range cases {
@@ -125,11 +125,11 @@ func TestPlanAfterListing(t *testing.T) {
 		want   need
 	}{
 		{"unchanged", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckTime: base, LastCheckValid: true}}, needListing},
-		{"not listed (its page failed or did not come back)", changeMemory{lastCheck: base, listed: true, newest: base}, nil, needUnlisted},
-		{"unreadable time", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckRaw: `"x"`}}, needBadTime},
-		{"no baseline", changeMemory{}, []codearts.ListedTask{{ID: "a", LastCheckTime: base, LastCheckValid: true}}, needBaseline},
-		{"moved", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckTime: newer, LastCheckValid: true}}, needMoved},
-		{"flaps back", changeMemory{lastCheck: newer, listed: true, newest: newer}, []codearts.ListedTask{{ID: "a", LastCheckTime: older, LastCheckValid: true}}, needFlap},
+		{"not listed (its page failed or did not come back)", changeMemory{lastCheck: base, listed: true, newest: base}, nil, needProgress},
+		{"unreadable time", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckRaw: `"x"`}}, needProgress},
+		{"no baseline", changeMemory{}, []codearts.ListedTask{{ID: "a", LastCheckTime: base, LastCheckValid: true}}, needProgress},
+		{"moved", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckTime: newer, LastCheckValid: true}}, needProgress},
+		{"flaps back", changeMemory{lastCheck: newer, listed: true, newest: newer}, []codearts.ListedTask{{ID: "a", LastCheckTime: older, LastCheckValid: true}}, needProgress},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -154,12 +154,12 @@ func (s *Scraper) recordReads(cfg *config.Config, tasks []config.Task, mems []*t
 func (s *Scraper) snapshot(tasks []config.Task, mems []*taskMemory, results []outcome) *snapshot {
 	errs := errorSummary{}
 	snap := &snapshot{rows: make([]taskRow, 0, len(tasks))}
-	order := make([]int, len(tasks))
-	for i := range order {
-		order[i] = i
+	byID := make([]int, len(tasks))
+	for i := range byID {
+		byID[i] = i
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(tasks[a].ID, tasks[b].ID) })
-	for _, i := range order {
+	slices.SortFunc(byID, func(a, b int) int { return cmp.Or(strings.Compare(tasks[a].ID, tasks[b].ID), a-b) })
+	for _, i := range byID {
 		task, r, m := tasks[i], results[i], mems[i]
 		switch {
 		case r.err != nil:
@@ -171,11 +171,8 @@ func (s *Scraper) snapshot(tasks []config.Task, mems []*taskMemory, results []ou
 			snap.byProgress++
 		}
 		report, h, a := m.report.values, &m.history, m.answer
-		if report != nil {
-			// Where the configuration and discovery give no name or branch,
-			// the report's fill them.
-			task.Name = cmp.Or(task.Name, report.taskName)
-			task.GitBranch = cmp.Or(task.GitBranch, report.gitBranch)
+		if report != nil { // where the configuration and discovery give no name or branch
+			task.Name, task.GitBranch = cmp.Or(task.Name, report.taskName), cmp.Or(task.GitBranch, report.gitBranch)
 		}
 		snap.add(taskRow{task: task, success: r.err == nil, errorCode: api.Code(r.err), duration: r.took.Seconds(),
 			known: a.known, status: float64(a.status), hasRatio: a.hasRatio, ratio: a.ratio, lastSuccess: unixSeconds(a.at),
@@ -192,8 +189,8 @@ func (s *Scraper) logTracked(cfg *config.Config, tasks []config.Task) {
 	l := loggedTracked{}
 	if cfg.ChangeDetection.Enabled {
 		l.cfg, l.total = cfg, len(tasks)
-		for i := range tasks {
-			if tasks[i].ProjectID != "" {
+		for _, t := range tasks {
+			if t.ProjectID != "" {
 				l.tracked++
 			}
 		}

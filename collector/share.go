@@ -19,6 +19,7 @@ type collection struct {
 	cfg      *config.Config // in force when it started; a reload invalidates reuse
 	start    time.Time
 	deadline time.Time // zero: none
+	cancel   context.CancelFunc
 	done     chan struct{}
 	snap     *snapshot // valid once done is closed; read-only
 	joined   int       // scrapes served by it besides the one that started it; guarded by share.mu
@@ -27,7 +28,6 @@ type collection struct {
 type share struct {
 	mu       sync.Mutex
 	inFlight *collection // nil when no collection is running
-	cancel   context.CancelFunc
 	last     *collection // the last finished collection, until the next one starts
 }
 
@@ -51,16 +51,15 @@ func (c *Scraper) shared(ctx context.Context) *snapshot {
 		// The collection serves every scrape that joins it: the one that
 		// started it going away must not cancel it, but its deadline holds.
 		runCtx := context.WithoutCancel(ctx)
-		var cancel context.CancelFunc
 		if deadline, ok := ctx.Deadline(); ok {
 			col.deadline = deadline
-			runCtx, cancel = context.WithDeadline(runCtx, deadline)
+			runCtx, col.cancel = context.WithDeadline(runCtx, deadline)
 		} else {
-			runCtx, cancel = context.WithCancel(runCtx)
+			runCtx, col.cancel = context.WithCancel(runCtx)
 		}
 		// Only min_interval reuses the last snapshot, which a new
 		// collection rules out: no need to hold two at once.
-		s.inFlight, s.cancel, s.last = col, cancel, nil
+		s.inFlight, s.last = col, nil
 		go c.run(runCtx, col)
 	}
 	s.mu.Unlock()
@@ -86,15 +85,12 @@ func (c *Scraper) shared(ctx context.Context) *snapshot {
 // run collects into col and publishes it.
 func (c *Scraper) run(ctx context.Context, col *collection) {
 	start := time.Now()
-	snap := c.collect(ctx)
-	snap.duration = time.Since(start).Seconds()
-	col.snap = snap
-
-	s := &c.share
-	s.mu.Lock()
-	s.cancel()
-	s.inFlight, s.cancel, s.last = nil, nil, col
-	s.mu.Unlock()
+	col.snap = c.collect(ctx)
+	col.snap.duration = time.Since(start).Seconds()
+	col.cancel()
+	c.share.mu.Lock()
+	c.share.inFlight, c.share.last = nil, col
+	c.share.mu.Unlock()
 	close(col.done)
 }
 
@@ -102,11 +98,9 @@ func (c *Scraper) run(ctx context.Context, col *collection) {
 func (s *share) stop() {
 	s.mu.Lock()
 	col := s.inFlight
-	if col != nil {
-		s.cancel()
-	}
 	s.mu.Unlock()
 	if col != nil {
+		col.cancel()
 		<-col.done
 	}
 }
