@@ -71,8 +71,8 @@ type job struct {
 }
 
 // execute runs calls with at most workers in flight, retries drawn from
-// *left, and returns every job, in the order queued. One goroutine (this)
-// decides what starts; a goroutine a call makes it.
+// *left, and returns every job, in the order queued. This goroutine alone
+// decides what starts, and hands it to the workers.
 func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *int,
 	do func(context.Context, call) outcome, then func(call, outcome) []call) []*job {
 	all := make([]job, len(calls)) // one allocation, not one per call
@@ -85,8 +85,27 @@ func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *
 		j *job
 		o outcome
 	}
-	finished := make(chan done, workers) // never more in flight: a late call's worker never blocks
-	var retries []*job                   // by notBefore
+	// Both as wide as the concurrency, which bounds what is in them: no
+	// send blocks, not even a late call's after the run ended.
+	workers = min(workers, len(calls))
+	work, finished := make(chan *job, workers), make(chan done, workers)
+	defer close(work)
+	for range workers {
+		s.workers.Add(1)
+		go func() {
+			defer s.workers.Done()
+			for j := range work {
+				start := time.Now()
+				o := do(ctx, j.call)
+				o.sentAt, o.took = start, time.Since(start)
+				if hook := s.testHookAfterCall; hook != nil {
+					hook(j.call)
+				}
+				finished <- done{j, o}
+			}
+		}()
+	}
+	var retries []*job // by notBefore
 	next, active := 0, 0
 	ctxDone, grace := ctx.Done(), (<-chan time.Time)(nil)
 	for {
@@ -100,17 +119,7 @@ func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *
 				break
 			}
 			active, j.attempts, j.inFlight = active+1, j.attempts+1, true
-			s.workers.Add(1)
-			go func(c call) {
-				defer s.workers.Done()
-				start := time.Now()
-				o := do(ctx, c)
-				o.sentAt, o.took = start, time.Since(start)
-				if hook := s.testHookAfterCall; hook != nil {
-					hook(c)
-				}
-				finished <- done{j, o}
-			}(j.call)
+			work <- j
 		}
 		if active == 0 && (ctx.Err() != nil || next == len(jobs) && len(retries) == 0) {
 			break

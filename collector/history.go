@@ -15,30 +15,21 @@ import (
 
 // Check history: every finished check of a task counted once, by result,
 // and its duration observed; the history part of plan and record.
-// docs/history.md says where the checks come from.
-//
-// A progress answer that reveals a finished check counts it at once. A
-// last_check_time that moved under an unchanged result is held for
-// followWindow first, because the time also moves when a check is queued:
-// if the status then shows a check, the held time was that one, counted
-// when it ends. Each revealed check makes a history read due (a task with
-// a project, history.enabled), made after the progress queries like a
-// report read. Of the checks it takes, the newest, as many as were revealed
-// and not matched yet (pending), were counted already: only their
-// durations are observed; the older ones are counted unknown. A read cut
-// short (codearts.MaxCheckRecordPages) matches none, since the service's
-// order is not documented, and stays due.
+// docs/history.md says where the checks come from. A last_check_time that
+// moved under an unchanged result is held for followWindow before it is
+// counted, because the time also moves when a check is queued: if the
+// status then shows a check, the held time was that one. Of the checks a
+// history read takes, the newest, as many as progress revealed and no read
+// matched yet (pending), were counted already; the older ones are counted
+// unknown. A read cut short matches none (the service's order is not
+// documented) and stays due.
 
-// historyLookBack is how far before the baseline the first read asks from:
-// the check running at the baseline started before it, hours at most.
-const historyLookBack = 24 * time.Hour
+const (
+	historyLookBack   = 24 * time.Hour // before the baseline, where the first read starts: a check lasts hours at most
+	historyBackoffCap = time.Hour      // of failed reads, and how long a refused one waits
+)
 
-// historyBackoffCap bounds the back-off of failed reads, and is how long a
-// refused one waits.
-const historyBackoffCap = time.Hour
-
-// historyReadTimeout bounds one read (up to codearts.MaxCheckRecordPages
-// pages of at most 1,000 small records).
+// historyReadTimeout bounds one read (codearts.MaxCheckRecordPages pages).
 var historyReadTimeout = 10 * time.Second
 
 // The results a check is counted under, in the order of their series.
@@ -59,9 +50,8 @@ var resultOf = map[int]int{codearts.StatusFailed: resultFailed, codearts.StatusS
 // historyMemory is what the exporter keeps of a task's checks.
 type historyMemory struct {
 	known bool // the baseline is taken
-	// baseline is the first answer after start-up: nothing that ended
-	// before it is counted. While the history is not read it moves with
-	// every collection, so that reads take nothing progress counted.
+	// baseline: nothing that ended before it is counted. While the history
+	// is not read it moves along, so that reads take nothing progress counted.
 	baseline   time.Time
 	status     int       // the last progress answer's
 	held       time.Time // when a moved last_check_time under an unchanged result was seen; zero: none
@@ -78,9 +68,9 @@ type historyMemory struct {
 	refused   bool      // the refusal was logged
 }
 
-// seeProgress notes a progress answer of status at now, and counts the
-// check it reveals: moved, last_check_time moved to a time not seen
-// before; reads, the task's history is read.
+// seeProgress counts the check a progress answer of status at now
+// reveals: moved, last_check_time moved to a newer time; reads, the
+// history is read.
 func (h *historyMemory) seeProgress(status int, moved, reads bool, now time.Time) {
 	if !h.known {
 		h.known, h.baseline, h.status = true, now, status
@@ -124,8 +114,8 @@ func (h *historyMemory) reveal(result int, reads bool) {
 	}
 }
 
-// stopReads forgets the reads when the history is not read at now: the
-// checks until now are progress's alone. The counts stay.
+// stopReads forgets the reads while the history is not read; the counts
+// stay.
 func (h *historyMemory) stopReads(now time.Time) {
 	h.pending, h.due, h.failures, h.refused = 0, false, 0, false
 	h.notBefore, h.newest = time.Time{}, time.Time{}
@@ -134,7 +124,7 @@ func (h *historyMemory) stopReads(now time.Time) {
 	}
 }
 
-// since is the start time a read asks from.
+// since is where a read starts.
 func (h *historyMemory) since() time.Time {
 	if h.newest.IsZero() {
 		return h.baseline.Add(-historyLookBack)
@@ -142,21 +132,19 @@ func (h *historyMemory) since() time.Time {
 	return h.newest
 }
 
-// historyDue returns, in order, the tasks whose history is read in this
-// collection: answered by it, with a project, due and not backing off.
-func historyDue(tasks []config.Task, mems []*taskMemory, answered []bool, on bool, now time.Time) []int {
+// historyDue returns the tasks whose history is read in this collection.
+func historyDue(tasks []config.Task, mems []*taskMemory, results []outcome, on bool, now time.Time) []int {
 	var due []int
 	for i, m := range mems {
-		if on && answered[i] && tasks[i].ProjectID != "" && m.history.due && !now.Before(m.history.notBefore) {
+		if on && results[i].err == nil && tasks[i].ProjectID != "" && m.history.due && !now.Before(m.history.notBefore) {
 			due = append(due, i)
 		}
 	}
 	return due
 }
 
-// recordRead applies the outcome o of the history read of the task id,
-// which took no check that ended after until, at now; observe gets each
-// duration. False: the read was left for later.
+// recordRead applies the outcome o of the read of the task id, which took
+// no check that ended after until; false: the read was left for later.
 func (h *historyMemory) recordRead(id string, o outcome, until, now time.Time, observe func(seconds float64),
 	failed errorSummary, logger *slog.Logger) bool {
 	switch {
@@ -197,7 +185,6 @@ func (h *historyMemory) recordRead(id string, o outcome, until, now time.Time, o
 		h.newest, h.last, h.hasLast = r.Start, d.Seconds(), true
 		observe(d.Seconds())
 	}
-	// Revealed checks the history does not list yet are matched next time.
 	h.due = !o.history.Complete
 	return true
 }
@@ -210,10 +197,8 @@ func readHistory(ctx context.Context, client *codearts.Client, t config.Task, si
 	return outcome{history: h, err: err}
 }
 
-// newCheckDuration returns codearts_check_check_duration_seconds. An
-// incremental check takes under a minute, a full one of a large repository
-// hours: buckets from 30 s to 4 h, about even on a log scale, closer around
-// the minutes most checks take; or a native histogram, buckets 10 % wide.
+// newCheckDuration returns codearts_check_check_duration_seconds: checks
+// take under a minute to hours, most of them minutes.
 func newCheckDuration() prometheus.Histogram {
 	return prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: namespace.Name,

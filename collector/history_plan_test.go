@@ -182,7 +182,8 @@ func TestHistoryDue(t *testing.T) {
 		{history: historyMemory{due: true, notBefore: now}},                  // back-off over
 		{history: historyMemory{due: true}},                                  // not answered
 	}
-	answered := []bool{true, true, true, true, true, false}
+	answered := make([]outcome, 6)
+	answered[5].err = errLate
 	if got := historyDue(tasks, mems, answered, true, now); !slices.Equal(got, []int{0, 4}) {
 		t.Errorf("due %v, want [0 4]", got)
 	}

@@ -12,21 +12,18 @@ import (
 // The plan: from the tasks, the memory, the configuration and the time, the
 // calls a collection makes. No I/O, no clock; record changes the memory.
 //
-// When the rate limit or the deadline cannot fit every task into a scrape,
-// the others serve their last values (their age is in
-// codearts_check_task_last_success_timestamp_seconds), so progress queries
-// go (order): least recently sent first, so that every task gets its turn
-// and tasks that fail every time do not stay at the head of the line; among
-// those, the last answered before the last failed, which must not take the
-// places healthy tasks need; then the oldest data; then the task source's.
+// When not every task fits in a scrape, the others serve their last values,
+// so progress queries go (order) least recently sent first, so that every
+// task gets its turn; among those, the last answered before the last
+// failed, so that tasks that fail every time do not take the places
+// healthy ones need; then the oldest data; then the task source's order.
 //
-// Change detection makes a listing an accelerator, never a gate. A task
-// whose CodeArts project is known is left to its project's listing (up to
-// 100 tasks a call, with each last_check_time) unless its progress is read
-// anyway (need). The first calls are the progress queries of tasks with no
-// answer, which no listing can answer, then the listings, then the other
-// progress queries. When a listing comes back, the tasks it does not answer
-// are queried in the same collection (afterListing).
+// Change detection makes a listing (100 tasks a call, with each
+// last_check_time) an accelerator, never a gate. A task whose project is
+// known is left to its project's listing unless its progress is read
+// anyway. Tasks with no answer go first, then the listings, then the other
+// progress queries; the tasks a listing does not answer are queried in the
+// same collection (afterListing).
 
 // need says how a collection answers a task.
 type need uint8
@@ -39,9 +36,8 @@ const (
 )
 
 // followWindow bounds how long a moved last_check_time keeps a task on
-// progress while its status shows no new check: a queued check (the time
-// moves at the trigger, the status when it runs), or one that ran entirely
-// between two scrapes with the last result.
+// progress while its status shows no new check: a queued check, or one that
+// ran entirely between two scrapes with the last result.
 const followWindow = 5 * time.Minute
 
 // The listings of a collection may take a third of its deadline and of the
@@ -59,11 +55,10 @@ type collectionPlan struct {
 	spread  spread           // after this collection, for record
 }
 
-// spread paces the max_age refreshes: tasks first answered together would
-// otherwise all come due at once, a burst the gateway throttles. Each
-// collection refreshes (oldest answer first) as many tasks as come due on
-// average since the last one, less those due anyway; the allowance never
-// builds up beyond two collections' worth, nor every task once.
+// spread paces the max_age refreshes, which would otherwise come in a burst
+// the gateway throttles: each collection refreshes (oldest answer first) as
+// many as come due on average since the last, less those due anyway, never
+// building up beyond two collections' worth.
 type spread struct {
 	last   time.Time // zero: no collection yet
 	credit float64
@@ -172,8 +167,7 @@ func listingLimits(start, deadline time.Time, perSecond float64, projects int) (
 	return start.Add(share), pages
 }
 
-// order returns the indexes of tasks in the order their progress is asked,
-// as the top of this file says.
+// order returns the indexes of tasks in the order their progress is asked.
 func order(tasks []config.Task, mem *memory) []int {
 	out := make([]int, len(tasks))
 	ms := make([]*taskMemory, len(tasks))
@@ -181,8 +175,7 @@ func order(tasks []config.Task, mem *memory) []int {
 	for i, t := range tasks {
 		out[i], ms[i] = i, cmp.Or(mem.tasks[t.ID], zero)
 	}
-	// The index breaks ties: a total order, so the faster unstable sort
-	// keeps the task source's order among equals.
+	// The index breaks ties, so the faster unstable sort keeps the source's order.
 	slices.SortFunc(out, func(a, b int) int {
 		x, y := ms[a], ms[b]
 		return cmp.Or(cmp.Compare(x.sentRound, y.sentRound), cmp.Compare(boolValue(x.failed), boolValue(y.failed)),

@@ -13,49 +13,40 @@ import (
 )
 
 // Reports (quality.enabled): the report part of plan and record. A report
-// (two calls) only changes when a check finishes, so it is read when the
-// task is first seen, when its progress shows that a check finished since
-// (its status changed to a result, or change detection saw last_check_time
-// move under the same result), and otherwise once per refresh_interval.
-// Only for a task whose progress this collection answered (a deleted task
-// would cost a failed call every scrape), and never for one never checked:
-// the zeros the API answers would pass for a clean task. A report carrying
-// none of the values served is "no report yet", not an error.
-//
-// Reads go after the progress queries, stalest first, with what the
-// deadline and the rate limit leave; one that does not fit is no error and
-// waits for a later scrape. A refused read (codearts.ReportRefused) is
-// logged once per task naming the permission, and waits refresh_interval;
-// another failed read backs off (readBackoff). Neither is retried within
-// the collection.
+// (two calls) changes only when a check finishes, so it is read when the
+// task is first seen, when its progress shows a check finished (its status
+// changed to a result, or last_check_time moved under the same result),
+// and once per refresh_interval; only for a task this collection answered
+// (a deleted task would cost a failed call every scrape), never for one
+// never checked (the API's zeros would pass for a clean task). Reads go
+// after the progress queries, stalest first, with what the deadline and
+// the rate limit leave (a tenth of the time is kept, so that the last ones
+// sent are answered); one that does not fit waits for a later scrape. A
+// refused read waits refresh_interval, another failed one backs off
+// (readBackoff); neither is retried within the collection.
 
-// failedReadRetry is the first back-off of a failed read.
-const failedReadRetry = time.Minute
+const (
+	failedReadRetry      = time.Minute // the first back-off of a failed read
+	reportReserveDivisor = 10
+)
 
 // reportCallTimeout bounds each report call: the service answers in well
 // under a second, and one that hangs must not spend the scrape's deadline.
 var reportCallTimeout = 5 * time.Second
 
-// reportReserveDivisor: reads take a rate limit token only until a tenth of
-// the collection's time is left, so that the last ones sent are answered.
-const reportReserveDivisor = 10
-
 // reportMemory is what the exporter keeps of one task's reports.
 type reportMemory struct {
-	values *reportValues // the last good read; nil: none. Never modified: snapshots share it.
-	// status is the last progress answer's (never checked while the first
-	// check runs), to spot a check that finished; hasStatus: one came.
-	status    int
-	hasStatus bool
-	due       bool      // first seen, or a check finished: read at the next chance
-	refresh   time.Time // read from then on, due or not
-	notBefore time.Time // after a refusal or failure: no read before then
-	refused   bool      // the refusal was logged
-	asked     time.Time // when a read last sent a call
-	read      time.Time // when the last good read came
-	failures  int       // failed reads in a row
-	// unknownGate is the is_access value not understood last logged.
-	unknownGate string
+	values      *reportValues // the last good read; nil: none. Never modified: snapshots share it.
+	status      int           // the last progress answer's (never checked while the first check runs)
+	hasStatus   bool
+	due         bool      // first seen, or a check finished: read at the next chance
+	refresh     time.Time // read from then on, due or not
+	notBefore   time.Time // after a refusal or failure: no read before then
+	refused     bool      // the refusal was logged
+	asked       time.Time // when a read last sent a call
+	read        time.Time // when the last good read came
+	failures    int       // failed reads in a row
+	unknownGate string    // the is_access value not understood last logged
 }
 
 // seeProgress notes a progress answer of status; checkMoved: change
@@ -63,8 +54,8 @@ type reportMemory struct {
 func (st *reportMemory) seeProgress(status int, checkMoved bool) {
 	if status == codearts.StatusNeverChecked ||
 		status == codearts.StatusChecking && st.hasStatus && st.status == codearts.StatusNeverChecked {
-		// No check has finished: no report. The first check running counts
-		// as never checked, so that its end is the change that reads one.
+		// No check has finished. The first check running counts as never
+		// checked, so that its end is the change that reads a report.
 		st.status, st.hasStatus = codearts.StatusNeverChecked, true
 		st.values, st.due = nil, false
 		return
@@ -77,18 +68,17 @@ func (st *reportMemory) seeProgress(status int, checkMoved bool) {
 
 // reportsDue returns the tasks whose report is read in this collection,
 // stalest first.
-func reportsDue(tasks []*taskMemory, answered []bool, now time.Time) []int {
+func reportsDue(tasks []*taskMemory, results []outcome, on bool, now time.Time) []int {
 	var due []int
 	for i, m := range tasks {
 		st := &m.report
-		if answered[i] && st.hasStatus && st.status != codearts.StatusNeverChecked &&
+		if on && results[i].err == nil && st.hasStatus && st.status != codearts.StatusNeverChecked &&
 			!now.Before(st.notBefore) && (st.due || !now.Before(st.refresh)) {
 			due = append(due, i)
 		}
 	}
-	// Never read, then the oldest read; among equals the one asked least
-	// recently, so that a read the rate limit cut in half does not go again
-	// before one never tried; otherwise in the order of the progress queries.
+	// Among equals, the one asked least recently: a read the rate limit cut
+	// in half does not go again before one never tried.
 	slices.SortStableFunc(due, func(a, b int) int {
 		sa, sb := &tasks[a].report, &tasks[b].report
 		return cmp.Or(sa.read.Compare(sb.read), sa.asked.Compare(sb.asked))
@@ -134,8 +124,7 @@ func (st *reportMemory) recordRead(id string, o outcome, now time.Time, refresh 
 }
 
 // readBackoff is how long a task waits after its nth failed read in a row:
-// failedReadRetry, doubled for each failure after the first, at most limit
-// (and at least failedReadRetry).
+// failedReadRetry, doubled for each failure after the first, up to limit.
 func readBackoff(n int, limit time.Duration) time.Duration {
 	d := failedReadRetry
 	for i := 1; i < n && d < limit; i++ {
@@ -144,9 +133,8 @@ func readBackoff(n int, limit time.Duration) time.Duration {
 	return max(failedReadRetry, min(d, limit))
 }
 
-// readReport reads the report of the task id: the defects statistic, then
-// the summary, each within reportCallTimeout. The first failure ends it;
-// asked says whether the first call was sent.
+// readReport reads the defects statistic, then the summary, of the task
+// id. The first failure ends it; asked: the first call was sent.
 func readReport(ctx context.Context, client *codearts.Client, id string) outcome {
 	var o outcome
 	var err error

@@ -113,8 +113,7 @@ func (s *Scraper) collect(ctx context.Context) *snapshot {
 		}
 		return outcome{listing: s.lister.ListProject(ctx, cfg, client, c.project, pages)}
 	}
-	// then runs under the executor's lock: listings is the run's alone
-	// until execute returns.
+	// then runs in the executor's own goroutine.
 	listings := map[string]listed{}
 	then := func(c call, o outcome) []call {
 		if c.kind != listingCall {
@@ -145,18 +144,11 @@ func (s *Scraper) collect(ctx context.Context) *snapshot {
 	}
 	mems := s.recordProgress(cfg, tasks, results, listings, p.spread, now)
 
-	answered := make([]bool, len(tasks))
-	for i, r := range results {
-		answered[i] = r.err == nil
-	}
-	// A history read takes no check that ended after now, which the
-	// next progress answer may reveal.
+	// A history read takes no check that ended after now: the next
+	// progress answer reveals those.
 	now = s.now()
-	var reports []int
-	if cfg.Quality.On() {
-		reports = reportsDue(mems, answered, now)
-	}
-	histories := historyDue(tasks, mems, answered, cfg.History.On(), now)
+	reports := reportsDue(mems, results, cfg.Quality.On(), now)
+	histories := historyDue(tasks, mems, results, cfg.History.On(), now)
 	reads := s.readReports(ctx, cfg, client, tasks, mems, reports, histories, start)
 	s.recordReads(cfg, tasks, mems, reads, now)
 	return s.snapshot(tasks, mems, results)
@@ -186,10 +178,8 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 	for _, i := range reports {
 		calls = append(calls, call{kind: reportCall, task: i, id: tasks[i].ID})
 	}
-	since := make(map[int]time.Time, len(histories))
 	for _, i := range histories {
 		calls = append(calls, call{kind: historyCall, task: i, id: tasks[i].ID})
-		since[i] = mems[i].history.since()
 	}
 	none := 0
 	return s.execute(ctx, calls, workers, &none, func(ctx context.Context, c call) outcome {
@@ -197,7 +187,7 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 			return outcome{err: errNotStarted}
 		}
 		if c.kind == historyCall {
-			return readHistory(ctx, client, tasks[c.task], since[c.task])
+			return readHistory(ctx, client, tasks[c.task], mems[c.task].history.since())
 		}
 		return readReport(ctx, client, c.id)
 	}, nil)
