@@ -9,25 +9,20 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// The executor runs a collection's calls with at most concurrency in
-// flight; the next call starts as soon as one is done, so one slow task
-// holds up one place, not a batch. Pacing is the one rate
-// limit (api.RateLimit, inside every call) and the deadline. Every first
-// attempt goes before any retry, so that tasks that fail on every call do
-// not take the places healthy tasks need. A retry waits in the queue for
-// its pause rather than holding a worker. A finished call may queue more
-// (then): the progress queries of the tasks a listing did not answer.
-//
-// The answer leaves at the deadline: the run waits lateGrace past it for
-// calls the deadline just cancelled, so that they are counted in their
-// scrape; one still in flight then is errLate, which api.Caller counts.
+// The executor runs a collection's calls, at most concurrency in flight,
+// the next as soon as one is done. Pacing is the one rate limit (inside
+// every call) and the deadline. Every first attempt goes before any retry,
+// so that tasks failing every call do not take healthy tasks' places; a
+// retry waits out its pause in the queue, not in a worker. A finished call
+// may queue more (then). At the deadline the run waits lateGrace for the
+// calls it just cancelled, so that they are counted in their scrape; one
+// still in flight then is errLate, which api.Caller counts when it ends.
 
 // lateGrace is how long past the deadline the run waits for its calls.
 const lateGrace = 50 * time.Millisecond
 
-// retryLimit is how many retries a collection of n tasks may make: one per
-// ten tasks, but at least 5, so that a small task set rides out a moment
-// of trouble.
+// retryLimit is how many retries a collection of n tasks may make: at least
+// 5, so that a small task set rides out a moment of trouble.
 func retryLimit(n int) int { return max(5, n/10) }
 
 type callKind uint8

@@ -28,12 +28,9 @@ type Scraper struct {
 	// fake one. Deadlines and call durations are on the real clock.
 	now func() time.Time
 
-	share share
-	// workers are the executor's goroutines, which may outlive their
-	// collection by the end of a call.
-	workers sync.WaitGroup
-	// testHookAfterCall, when set, runs in the worker after each call.
-	testHookAfterCall func(c call)
+	share             share
+	workers           sync.WaitGroup // the executor's, which may outlive their collection by a call
+	testHookAfterCall func(c call)   // when set, runs in the worker after each call
 
 	memory        memory               // record's alone
 	checkDuration prometheus.Histogram // codearts_check_check_duration_seconds (history.go)
