@@ -36,25 +36,11 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, result
 		if c.countHere {
 			s.metrics.CountError(c.code)
 		}
-		prev := m.answer
-		switch {
-		case r.err != nil:
-		case r.byListing:
-			m.answer.at = now
-		default:
-			pr := r.progress
-			m.answer = answer{known: true, status: pr.Status, ratio: pr.Ratio, hasRatio: pr.HasRatio, at: now}
-		}
 		moved := false
 		if !cd || t.ProjectID == "" {
 			m.change = changeMemory{}
 		} else if r.err == nil && !r.byListing {
-			moved = s.recordCheck(&m.change, t, prev, r, listings[t.ProjectID], now)
-		}
-		if !cfg.Quality.On() {
-			m.report = reportMemory{due: true} // its series go; read when quality is on again
-		} else if r.err == nil {
-			m.report.seeProgress(m.answer.status, moved)
+			moved = s.recordCheck(&m.change, t, m.answer, r, listings[t.ProjectID], now)
 		}
 		reads := cfg.History.On() && t.ProjectID != ""
 		if !reads {
@@ -63,9 +49,17 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, result
 		switch {
 		case r.err != nil:
 		case r.byListing:
+			m.answer.at = now
 			m.history.expire(now, reads)
 		default:
-			m.history.seeProgress(m.answer.status, moved, reads, now)
+			pr := r.progress
+			m.answer = answer{known: true, status: pr.Status, ratio: pr.Ratio, hasRatio: pr.HasRatio, at: now}
+			m.history.seeProgress(pr.Status, moved, reads, now)
+		}
+		if !cfg.Quality.On() {
+			m.report = reportMemory{due: true} // its series go; read when quality is on again
+		} else if r.err == nil {
+			m.report.seeProgress(m.answer.status, moved)
 		}
 	}
 	return mems
