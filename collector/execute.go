@@ -102,6 +102,21 @@ func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *
 	}
 	var retries []*job // by notBefore
 	next, active := 0, 0
+	finish := func(j *job, o outcome) {
+		j.inFlight = false
+		o.took += j.out.took
+		j.out = o
+		if pause, again := retry(ctx, j, *left); again {
+			*left--
+			j.notBefore = time.Now().Add(pause)
+			n, _ := slices.BinarySearchFunc(retries, j, func(a, b *job) int { return a.notBefore.Compare(b.notBefore) })
+			retries = slices.Insert(retries, n, j)
+		} else if then != nil {
+			for _, c := range then(j.call, o) {
+				jobs = append(jobs, &job{call: c})
+			}
+		}
+	}
 	ctxDone, grace := ctx.Done(), (<-chan time.Time)(nil)
 	for {
 		for active < workers && ctx.Err() == nil {
@@ -125,24 +140,16 @@ func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *
 		}
 		select {
 		case d := <-finished:
-			j, o := d.j, d.o
-			active, j.inFlight = active-1, false
-			o.took += j.out.took
-			j.out = o
-			if pause, again := retry(ctx, j, *left); again {
-				*left--
-				j.notBefore = time.Now().Add(pause)
-				n, _ := slices.BinarySearchFunc(retries, j, func(a, b *job) int { return a.notBefore.Compare(b.notBefore) })
-				retries = slices.Insert(retries, n, j)
-			} else if then != nil {
-				for _, c := range then(j.call, o) {
-					jobs = append(jobs, &job{call: c})
-				}
-			}
+			active--
+			finish(d.j, d.o)
 		case <-wake:
 		case <-ctxDone:
 			ctxDone, grace = nil, time.After(lateGrace)
 		case <-grace:
+			for len(finished) > 0 { // back in time, though the timer won the select
+				d := <-finished
+				finish(d.j, d.o)
+			}
 			return closeRun(ctx, jobs)
 		}
 	}
