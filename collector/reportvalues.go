@@ -80,19 +80,12 @@ func labelText(s string) string {
 	if utf8.RuneCountInString(s) <= config.MaxTaskNameLength {
 		return s
 	}
-	runes := []rune(s)
-	return string(runes[:config.MaxTaskNameLength])
+	return string([]rune(s)[:config.MaxTaskNameLength])
 }
 
-// checkSeconds is t in Unix seconds (unixSeconds), false for the zero time
-// and for any time before 1970, which no check has: such a time is not
-// exported.
-func checkSeconds(t time.Time) (float64, bool) {
-	if t.IsZero() || t.Unix() < 0 {
-		return 0, false
-	}
-	return unixSeconds(t), true
-}
+// checkSeconds is t in Unix seconds, false for a time before 1970 (the zero
+// time too), which no check has.
+func checkSeconds(t time.Time) (float64, bool) { return unixSeconds(t), t.Unix() >= 0 }
 
 // unixSeconds is t in Unix seconds, exactly: whole seconds plus the
 // fraction, not through UnixNano, which wraps past the year 2262. Never
