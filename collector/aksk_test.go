@@ -26,28 +26,10 @@ func akskConfig(secret string) func(*config.Config) {
 	}
 }
 
-// A wrong secret key costs two refused signatures, not one per task per
-// scrape: API Gateway locks an access key after 5 refusals in a row. The
-// second is the request for another task that tells a refused key from a
-// task the service answers 401 for (TestAKSKOneTaskRefused).
-func TestAKSKWrongSecretCostsTwoRefusals(t *testing.T) {
-	sim := simulator.New(simulator.Options{})
-	ids := akskTasks(sim, 50)
-	env := newTestEnv(t, sim, ids, akskConfig("not-the-secret"))
-	for range 3 {
-		res := env.scrape(0)
-		if got := res.mustValue("codearts_check_up"); got != 0 {
-			t.Errorf("up = %v, want 0", got)
-		}
-	}
-	if got := sim.SignatureFailures(); got != 2 {
-		t.Errorf("refused signatures at the gateway over 3 scrapes of 50 tasks = %d, want 2", got)
-	}
-}
-
 // With the right key, the first request goes alone and the rest follow
 // once it is accepted; the report reads of the tasks, first seen, are
-// signed too.
+// signed too. (A wrong key costs two refused signatures however many
+// requests start at once: internal/auth's TestAKSKRefusedKeyOrTask.)
 func TestAKSKRightSecretQueriesEveryTask(t *testing.T) {
 	sim := simulator.New(simulator.Options{})
 	ids := akskTasks(sim, 50)

@@ -9,8 +9,7 @@ import (
 )
 
 // errUnqueried is the outcome of a progress query the deadline left in the
-// queue: no call was made, but the task missed its answer.
-// It wraps the context's error (unqueried).
+// queue: no call was made, but the task missed its answer (unqueried).
 var errUnqueried = errors.New("progress query left unqueried")
 
 // unqueried is errUnqueried for a collection whose context ended with err.
@@ -21,46 +20,39 @@ func unqueried(err error) error {
 	return fmt.Errorf("%w: %w", errUnqueried, err)
 }
 
-// errLate is the outcome of a call still in flight when the collection's
-// answer left (execute.go).
+// errLate is the outcome of a call still in flight when the answer left.
 var errLate = fmt.Errorf("call still in flight when the collection's answer left: %w", context.DeadlineExceeded)
 
-// errNotStarted is the outcome of a report read the collection had no time
-// or rate left for: it waits for a later scrape.
+// errNotStarted is the outcome of a read or listing the collection had no
+// time or rate left for: it waits for a later scrape.
 var errNotStarted = errors.New("report read left for a later scrape")
 
 // counting is the one answer to "what does this outcome mean for
-// codearts_check_api_errors_total": the error code it is (or would be)
-// counted under, whether a call left for the API, and whether the collector
-// must count it (api.Caller counts every call it sent or timed out, when it
-// ends; the collector only counts what no call did).
+// codearts_check_api_errors_total": api.Caller counts every call it sent
+// or timed out, when it ends; the collector counts only what no call did.
 type counting struct {
-	code      string // api.Code, "" for success or a read left for later
+	code      string // api.Code it is (or would be) counted under; "" for success or a read left for later
 	sent      bool   // a call left for the API (or the outcome is a success)
 	countHere bool   // the collector counts it, under code
 }
 
 // countingOf classifies the outcome err of a progress query or report read.
 func countingOf(err error) counting {
+	var apiErr *api.Error
 	switch {
 	case err == nil:
 		return counting{sent: true}
-	case errors.Is(err, errLate):
-		// Sent; api.Caller counts it when it ends, as a timeout.
+	case errors.Is(err, errLate): // api.Caller counts it when it ends, as a timeout
 		return counting{code: api.CodeTimeout, sent: true}
 	case errors.Is(err, errNotStarted):
 		return counting{}
 	case errors.Is(err, api.ErrRateLimited):
-		// Not sent: the rate limit had no room (code budget, not
-		// counted), or the deadline ended while it waited (counted by
-		// api.Caller as a timeout).
+		// The rate limit had no room (budget, not counted), or the deadline
+		// ended while it waited (api.Caller counts a timeout).
 		return counting{code: api.Code(err)}
-	}
-	var apiErr *api.Error
-	if !errors.As(err, &apiErr) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
-		// No call failed (the deadline left the query unqueried, or
-		// ended a pause between attempts), but the task did miss its
-		// answer: at the deadline, a timeout is what happened to it.
+	case !errors.As(err, &apiErr) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
+		// No call failed (left unqueried, or a pause between attempts
+		// ended), but at the deadline the task missed its answer.
 		return counting{code: api.Code(err), countHere: errors.Is(err, context.DeadlineExceeded)}
 	}
 	return counting{code: api.Code(err), sent: true}

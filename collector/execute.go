@@ -3,270 +3,168 @@ package collector
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// The executor runs a collection's calls, nothing else: progress queries,
-// listings and report reads alike, with at most cfg.Concurrency in flight.
-// Each worker takes the next call as soon as its last one is done, so one
-// slow task holds up one worker, not a batch. Pacing is the process's one
-// rate limit (api.RateLimit, inside every call) and the deadline. Healthy
-// tasks come first:
-//
-//   - every first attempt goes before any retry: a worker takes a retry only
-//     when no first attempt is left;
-//   - retry decides, in one place, whether a failed call goes again: only a
-//     progress query, with a failure that may succeed if made again
-//     (codearts.Retryable), within the collection's cap (retryLimit) and
-//     while the deadline leaves room for its pause plus a call as long as
-//     the last one took. The task goes back in the queue with a not-before
-//     time instead of holding a worker during the pause; a throttle
-//     (api.Throttled) comes back with no pause of its own, because the rate
-//     limit has slowed every call down already.
-//
-// A finished call may queue more calls (then): the progress queries of the
-// tasks a listing did not answer go in the same run, behind what is queued.
-//
-// The answer leaves at the deadline: run waits for its workers at most
-// lateGrace past ctx's end, and a call still in flight then has outcome
-// errLate. It was sent, and api.Caller counts it when it ends.
+// The executor runs a collection's calls, at most concurrency in flight,
+// the next as soon as one is done. Pacing is the one rate limit (inside
+// every call) and the deadline. Every first attempt goes before any retry,
+// so that tasks failing every call do not take healthy tasks' places; a
+// retry waits out its pause in the queue, not in a worker. A finished call
+// may queue more (then). At the deadline the run waits lateGrace for the
+// calls it just cancelled, so that they are counted in their scrape; one
+// still in flight then is errLate, which api.Caller counts when it ends.
 
-// retryShareDivisor and minRetries bound the retries of a collection: at
-// most one per retryShareDivisor tasks (10 %), but at least minRetries, so
-// that a small task set still rides out a moment of trouble.
-const (
-	retryShareDivisor = 10
-	minRetries        = 5
-)
-
-// lateGrace is how long past the deadline the collection waits for calls
-// the deadline just cancelled to come back with their error, so that they
-// are counted in the scrape they belong to. Nothing else is waited for.
+// lateGrace is how long past the deadline the run waits for its calls.
 const lateGrace = 50 * time.Millisecond
 
-// retryLimit is how many retries a collection of n tasks may make.
-func retryLimit(n int) int { return max(minRetries, n/retryShareDivisor) }
+// retryLimit is how many retries a collection of n tasks may make: at least
+// 5, so that a small task set rides out a moment of trouble.
+func retryLimit(n int) int { return max(5, n/10) }
 
-// callKind says what a call asks.
 type callKind uint8
 
 const (
-	progressCall callKind = iota // a task's progress
-	listingCall                  // a project's task list (change detection)
-	reportCall                   // a task's report: defects statistic, then summary
-	historyCall                  // a task's check history (history.go)
+	progressCall callKind = iota
+	listingCall           // a project's task list (change detection)
+	reportCall            // defects statistic, then summary (reports.go)
+	historyCall           // a task's check history (history.go)
 )
 
 // call is one thing the executor does.
 type call struct {
 	kind    callKind
-	task    int    // index into the collection's tasks (progress, report)
+	task    int    // index into the collection's tasks (not listingCall)
 	id      string // its ID
 	project string // listingCall
 }
 
 // outcome is what a call came back with.
 type outcome struct {
-	progress codearts.Progress
-	listing  codearts.Listing
-	report   codearts.Report
-	history  codearts.CheckHistory
-	err      error
-	asked    bool          // report: its first call was sent
-	sentAt   time.Time     // on the real clock, when its last attempt started
-	took     time.Duration // retries included
+	progress  codearts.Progress
+	listing   codearts.Listing
+	report    codearts.Report
+	history   codearts.CheckHistory
+	err       error
+	asked     bool          // report: its first call was sent
+	byListing bool          // progress: its project's listing answered it instead
+	sentAt    time.Time     // on the real clock, when its last attempt started
+	took      time.Duration // retries included
 }
 
-// job is a call in a run, with its bookkeeping.
+// job is a call in a run. Only execute's own goroutine touches it, but for
+// call, which its workers read.
 type job struct {
 	call
 	out       outcome
 	attempts  int
-	done      bool // out is the call's last word in this run
 	inFlight  bool
 	notBefore time.Time // of a pending retry
 }
 
-// runner is the state of one run, guarded by mu.
-type runner struct {
-	ctx  context.Context
-	do   func(ctx context.Context, c call) outcome
-	then func(c call, o outcome) []call // may be nil
-
-	mu      sync.Mutex
-	jobs    []*job
-	next    int    // the next first attempt
-	retries []*job // by notBefore
-	left    *int   // retries the collection may still make
-	active  int
-	closed  bool
-	wake    chan struct{} // closed (and replaced) when a waiting worker should look again
-	// waited says a worker holds wake: finish replaces it only then, not
-	// after every call.
-	waited bool
-}
-
 // execute runs calls with at most workers in flight, retries drawn from
-// *retriesLeft, and returns the outcome of every call it ran, in the order
-// they were queued (calls, then what then added).
-func (s *Scraper) execute(ctx context.Context, calls []call, workers int, retriesLeft *int,
+// *left, and returns every job, in the order queued. This goroutine alone
+// decides what starts, and hands it to the workers.
+func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *int,
 	do func(context.Context, call) outcome, then func(call, outcome) []call) []*job {
-	r := &runner{ctx: ctx, do: do, then: then, left: retriesLeft, wake: make(chan struct{})}
-	jobs := make([]job, len(calls)) // one allocation, not one per call
-	r.jobs = make([]*job, len(calls))
+	all := make([]job, len(calls)) // one allocation, not one per call
+	jobs := make([]*job, len(calls))
 	for i, c := range calls {
-		jobs[i].call = c
-		r.jobs[i] = &jobs[i]
+		all[i].call = c
+		jobs[i] = &all[i]
 	}
-	var wg sync.WaitGroup
-	for range min(workers, len(calls)) {
-		wg.Add(1)
+	type done struct {
+		j *job
+		o outcome
+	}
+	// Both as wide as the concurrency, which bounds what is in them: no
+	// send blocks, not even a late call's after the run ended.
+	workers = min(workers, len(calls))
+	work, finished := make(chan *job, workers), make(chan done, workers)
+	defer close(work)
+	for range workers {
 		s.workers.Add(1)
 		go func() {
 			defer s.workers.Done()
-			defer wg.Done()
-			r.work(s)
+			for j := range work {
+				start := time.Now()
+				o := do(ctx, j.call)
+				o.sentAt, o.took = start, time.Since(start)
+				if hook := s.testHookAfterCall; hook != nil {
+					hook(j.call)
+				}
+				finished <- done{j, o}
+			}
 		}()
 	}
-	waitWorkers(ctx, &wg)
-	return r.close()
-}
-
-// waitWorkers waits for wg, or for ctx's end plus lateGrace, whichever
-// comes first.
-func waitWorkers(ctx context.Context, wg *sync.WaitGroup) {
-	done := make(chan struct{})
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return
-	case <-ctx.Done():
+	var retries []*job // by notBefore
+	next, active := 0, 0
+	finish := func(j *job, o outcome) {
+		j.inFlight = false
+		o.took += j.out.took
+		j.out = o
+		if pause, again := retry(ctx, j, *left); again {
+			*left--
+			j.notBefore = time.Now().Add(pause)
+			n, _ := slices.BinarySearchFunc(retries, j, func(a, b *job) int { return a.notBefore.Compare(b.notBefore) })
+			retries = slices.Insert(retries, n, j)
+		} else if then != nil {
+			for _, c := range then(j.call, o) {
+				jobs = append(jobs, &job{call: c})
+			}
+		}
 	}
-	t := time.NewTimer(lateGrace)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-	}
-}
-
-// work is one worker's loop.
-func (r *runner) work(s *Scraper) {
+	ctxDone, grace := ctx.Done(), (<-chan time.Time)(nil)
 	for {
-		j, wait, d, ok := r.take()
-		if !ok {
-			return
+		for active < workers && ctx.Err() == nil {
+			var j *job
+			if next < len(jobs) {
+				j, next = jobs[next], next+1
+			} else if len(retries) > 0 && !time.Now().Before(retries[0].notBefore) {
+				j, retries = retries[0], retries[1:]
+			} else {
+				break
+			}
+			active, j.attempts, j.inFlight = active+1, j.attempts+1, true
+			work <- j
 		}
-		if j == nil {
-			r.sleep(wait, d)
-			continue
+		if active == 0 && (ctx.Err() != nil || next == len(jobs) && len(retries) == 0) {
+			break
 		}
-		start := time.Now()
-		o := r.do(r.ctx, j.call)
-		o.sentAt, o.took = start, time.Since(start)
-		if hook := s.testHookAfterCall; hook != nil {
-			hook(j.call)
+		var wake <-chan time.Time
+		if len(retries) > 0 && active < workers && ctx.Err() == nil {
+			wake = time.After(time.Until(retries[0].notBefore))
 		}
-		r.finish(j, o)
-	}
-}
-
-// take returns the next job; or, when none is ready yet, nil, a channel
-// that says to look again and how long to wait at most (0: no limit); or ok
-// false when the worker is done.
-func (r *runner) take() (j *job, wake <-chan struct{}, d time.Duration, ok bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed || r.ctx.Err() != nil {
-		return nil, nil, 0, false
-	}
-	if r.next < len(r.jobs) {
-		j = r.jobs[r.next]
-		r.next++
-		r.start(j)
-		return j, nil, 0, true
-	}
-	if len(r.retries) > 0 {
-		head := r.retries[0]
-		if d = time.Until(head.notBefore); d <= 0 {
-			r.retries = r.retries[1:]
-			r.start(head)
-			return head, nil, 0, true
-		}
-		r.waited = true
-		return nil, r.wake, d, true
-	}
-	if r.active > 0 {
-		r.waited = true
-		return nil, r.wake, 0, true // a call in flight may queue more
-	}
-	return nil, nil, 0, false
-}
-
-// sleep waits until wake is closed, d has passed (0: no limit) or ctx ends.
-func (r *runner) sleep(wake <-chan struct{}, d time.Duration) {
-	var timer <-chan time.Time
-	if d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		timer = t.C
-	}
-	select {
-	case <-wake:
-	case <-timer:
-	case <-r.ctx.Done():
-	}
-}
-
-// start notes j as in flight. r.mu is held.
-func (r *runner) start(j *job) {
-	r.active++
-	j.attempts++
-	j.inFlight = true
-}
-
-// finish records an attempt's outcome, queues a retry if retry allows one,
-// and the calls then adds.
-func (r *runner) finish(j *job, o outcome) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.active--
-	j.inFlight = false
-	if r.closed {
-		return // the answer left without it
-	}
-	o.took += j.out.took
-	j.out, j.done = o, true
-	if pause, again := r.retry(j, o.err, o.took); again {
-		*r.left--
-		j.done = false
-		j.notBefore = time.Now().Add(pause)
-		n, _ := slices.BinarySearchFunc(r.retries, j, func(a, b *job) int { return a.notBefore.Compare(b.notBefore) })
-		r.retries = slices.Insert(r.retries, n, j)
-	} else if r.then != nil {
-		for _, c := range r.then(j.call, o) {
-			r.jobs = append(r.jobs, &job{call: c})
+		select {
+		case d := <-finished:
+			active--
+			finish(d.j, d.o)
+		case <-wake:
+		case <-ctxDone:
+			ctxDone, grace = nil, time.After(lateGrace)
+		case <-grace:
+			for len(finished) > 0 { // back in time, though the timer won the select
+				d := <-finished
+				finish(d.j, d.o)
+			}
+			return closeRun(ctx, jobs)
 		}
 	}
-	// Waiting workers look again: at new work, or to end.
-	if r.waited {
-		close(r.wake)
-		r.wake, r.waited = make(chan struct{}), false
-	}
+	return closeRun(ctx, jobs)
 }
 
-// retry decides whether j, whose attempt failed with err after took, goes
-// again in this run, and after what pause. r.mu is held.
-func (r *runner) retry(j *job, err error, took time.Duration) (time.Duration, bool) {
-	if err == nil || j.kind != progressCall || *r.left <= 0 || j.attempts >= codearts.MaxAttempts() ||
-		!codearts.Retryable(err) || r.ctx.Err() != nil {
+// retry is the one place that decides whether a failed call goes again,
+// and after what pause: only a progress query, with a failure that may
+// succeed if made again, within the collection's cap (left), and while the
+// deadline leaves room for the pause plus a call as long as the last. A
+// throttle has no pause of its own: the rate limit slowed every call.
+func retry(ctx context.Context, j *job, left int) (time.Duration, bool) {
+	err := j.out.err
+	if err == nil || j.kind != progressCall || left <= 0 || j.attempts >= codearts.MaxAttempts() ||
+		!codearts.Retryable(err) || ctx.Err() != nil {
 		return 0, false
 	}
 	pause, longest := time.Duration(0), time.Duration(0)
@@ -274,32 +172,28 @@ func (r *runner) retry(j *job, err error, took time.Duration) (time.Duration, bo
 		pause = codearts.RetryDelay(j.attempts)
 		longest = pause * 3 / 2 // the longest the jittered pause can be
 	}
-	if deadline, ok := r.ctx.Deadline(); ok && time.Until(deadline) < longest+took {
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < longest+j.out.took {
 		return 0, false
 	}
 	return pause, true
 }
 
-// close stops the run and returns its jobs: a call never started has
-// errUnqueried (progress) or errNotStarted; one still in flight errLate;
-// one whose retry never came the error of its last attempt.
-func (r *runner) close() []*job {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.closed = true
-	close(r.wake)
-	for _, j := range r.jobs {
+// closeRun ends a run: a call never started has errUnqueried (progress) or
+// errNotStarted; a report or history read still in flight errNotStarted
+// (its values would come too late); another call in flight errLate; a
+// retry that never came its last attempt's error.
+func closeRun(ctx context.Context, jobs []*job) []*job {
+	for _, j := range jobs {
 		switch {
-		case j.done:
 		case j.inFlight && (j.kind == reportCall || j.kind == historyCall):
-			j.out = outcome{err: errNotStarted} // its values would come too late to use
+			j.out = outcome{err: errNotStarted}
 		case j.inFlight:
 			j.out = outcome{err: errLate, took: j.out.took}
 		case j.attempts == 0 && j.kind == progressCall:
-			j.out = outcome{err: unqueried(r.ctx.Err())}
+			j.out = outcome{err: unqueried(ctx.Err())}
 		case j.attempts == 0:
 			j.out = outcome{err: errNotStarted}
 		}
 	}
-	return r.jobs
+	return jobs
 }

@@ -138,7 +138,7 @@ func TestHistoryRecordRead(t *testing.T) {
 			h := historyMemory{known: true, baseline: base, newest: c.newest, pending: c.pending, due: true}
 			var observed []float64
 			ok := h.recordRead("a1", outcome{history: codearts.CheckHistory{Records: c.records, Complete: c.complete}}, until, until,
-				func(s float64) { observed = append(observed, s/60) }, newErrorSummary(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+				func(s float64) { observed = append(observed, s/60) }, errorSummary{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if !ok {
 				t.Fatal("a read that came back is recorded")
 			}
@@ -155,14 +155,14 @@ func TestHistoryRecordRead(t *testing.T) {
 	h := historyMemory{known: true, baseline: base, pending: 1, due: true}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	failed := &api.Error{Code: "CC.00050012"}
-	if !h.recordRead("a1", outcome{err: failed}, until, until, nil, newErrorSummary(), logger) ||
+	if !h.recordRead("a1", outcome{err: failed}, until, until, nil, errorSummary{}, logger) ||
 		!h.due || h.pending != 1 || !h.notBefore.Equal(until.Add(failedReadRetry)) {
 		t.Errorf("after a failure: %+v", h)
 	}
-	if h.recordRead("a1", outcome{err: errNotStarted}, until, until, nil, newErrorSummary(), logger) || h.failures != 1 {
+	if h.recordRead("a1", outcome{err: errNotStarted}, until, until, nil, errorSummary{}, logger) || h.failures != 1 {
 		t.Errorf("a read not started is left for later: %+v", h)
 	}
-	if !h.recordRead("a1", outcome{err: &api.Error{Code: "CC.00050010"}}, until, until, nil, newErrorSummary(), logger) ||
+	if !h.recordRead("a1", outcome{err: &api.Error{Code: "CC.00050010"}}, until, until, nil, errorSummary{}, logger) ||
 		!h.refused || !h.notBefore.Equal(until.Add(historyBackoffCap)) || !h.due {
 		t.Errorf("after a refusal: %+v", h)
 	}
@@ -182,7 +182,8 @@ func TestHistoryDue(t *testing.T) {
 		{history: historyMemory{due: true, notBefore: now}},                  // back-off over
 		{history: historyMemory{due: true}},                                  // not answered
 	}
-	answered := []bool{true, true, true, true, true, false}
+	answered := make([]outcome, 6)
+	answered[5].err = errLate
 	if got := historyDue(tasks, mems, answered, true, now); !slices.Equal(got, []int{0, 4}) {
 		t.Errorf("due %v, want [0 4]", got)
 	}

@@ -24,10 +24,10 @@ func memoryOf(ms map[string]*taskMemory) *memory { return &memory{tasks: ms} }
 func TestPlanOrder(t *testing.T) {
 	tasks := []config.Task{{ID: "fresh"}, {ID: "failed"}, {ID: "never"}, {ID: "old"}, {ID: "stale-sent"}, {ID: "never2"}}
 	mem := memoryOf(map[string]*taskMemory{
-		"fresh":      {sched: schedMemory{sentRound: 5}, answer: answer{known: true, at: planNow}},
-		"failed":     {sched: schedMemory{sentRound: 5, failed: true}, answer: answer{known: true, at: planNow.Add(-time.Hour)}},
-		"old":        {sched: schedMemory{sentRound: 5}, answer: answer{known: true, at: planNow.Add(-time.Hour)}},
-		"stale-sent": {sched: schedMemory{sentRound: 2}, answer: answer{known: true, at: planNow}},
+		"fresh":      {sentRound: 5, answer: answer{known: true, at: planNow}},
+		"failed":     {sentRound: 5, failed: true, answer: answer{known: true, at: planNow.Add(-time.Hour)}},
+		"old":        {sentRound: 5, answer: answer{known: true, at: planNow.Add(-time.Hour)}},
+		"stale-sent": {sentRound: 2, answer: answer{known: true, at: planNow}},
 	})
 	var got []string
 	for _, i := range order(tasks, mem) {
@@ -57,11 +57,11 @@ func TestPlanNeeds(t *testing.T) {
 		{"off", "p", idle(), false, needUntracked},
 		{"no project", "", idle(), true, needUntracked},
 		{"never answered", "p", nil, true, needNew},
-		{"checking", "p", with(func(m *taskMemory) { m.answer.status = codearts.StatusChecking }), true, needChecking},
-		{"last query failed", "p", with(func(m *taskMemory) { m.sched.failed = true }), true, needFailed},
-		{"following", "p", with(func(m *taskMemory) { m.change.follow = planNow.Add(time.Minute) }), true, needFollow},
+		{"checking", "p", with(func(m *taskMemory) { m.answer.status = codearts.StatusChecking }), true, needProgress},
+		{"last query failed", "p", with(func(m *taskMemory) { m.failed = true }), true, needProgress},
+		{"following", "p", with(func(m *taskMemory) { m.change.follow = planNow.Add(time.Minute) }), true, needProgress},
 		{"follow over", "p", with(func(m *taskMemory) { m.change.follow = planNow }), true, needListing},
-		{"max_age", "p", with(func(m *taskMemory) { m.change.answered = planNow.Add(-time.Hour) }), true, needMaxAge},
+		{"max_age", "p", with(func(m *taskMemory) { m.change.answered = planNow.Add(-time.Hour) }), true, needProgress},
 		{"idle", "p", idle(), true, needListing},
 	}
 	for _, c := range cases {
@@ -100,8 +100,8 @@ func TestPlanNeeds(t *testing.T) {
 func TestPlanCallOrder(t *testing.T) {
 	tasks := []config.Task{{ID: "answered", ProjectID: "p"}, {ID: "new", ProjectID: "p"}, {ID: "lone"}}
 	ms := map[string]*taskMemory{
-		"answered": {sched: schedMemory{sentRound: 1}, answer: answer{known: true, status: 2, at: planNow}, change: changeMemory{answered: planNow, listed: true}},
-		"lone":     {sched: schedMemory{sentRound: 1}, answer: answer{known: true, status: 2, at: planNow}},
+		"answered": {sentRound: 1, answer: answer{known: true, status: 2, at: planNow}, change: changeMemory{answered: planNow, listed: true}},
+		"lone":     {sentRound: 1, answer: answer{known: true, status: 2, at: planNow}},
 	}
 	p := plan(tasks, memoryOf(ms), config.ChangeDetection{Enabled: true, MaxAge: model.Duration(time.Hour)}, true, planNow)
 	want := []call{{kind: progressCall, task: 1, id: "new"}, {kind: listingCall, project: "p"}, {kind: progressCall, task: 2, id: "lone"}}
@@ -125,18 +125,22 @@ func TestPlanAfterListing(t *testing.T) {
 		want   need
 	}{
 		{"unchanged", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckTime: base, LastCheckValid: true}}, needListing},
-		{"not listed (its page failed or did not come back)", changeMemory{lastCheck: base, listed: true, newest: base}, nil, needUnlisted},
-		{"unreadable time", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckRaw: `"x"`}}, needBadTime},
-		{"no baseline", changeMemory{}, []codearts.ListedTask{{ID: "a", LastCheckTime: base, LastCheckValid: true}}, needBaseline},
-		{"moved", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckTime: newer, LastCheckValid: true}}, needMoved},
-		{"flaps back", changeMemory{lastCheck: newer, listed: true, newest: newer}, []codearts.ListedTask{{ID: "a", LastCheckTime: older, LastCheckValid: true}}, needFlap},
+		{"not listed (its page failed or did not come back)", changeMemory{lastCheck: base, listed: true, newest: base}, nil, needProgress},
+		{"unreadable time", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckRaw: `"x"`}}, needProgress},
+		{"no baseline", changeMemory{}, []codearts.ListedTask{{ID: "a", LastCheckTime: base, LastCheckValid: true}}, needProgress},
+		{"moved", changeMemory{lastCheck: base, listed: true, newest: base}, []codearts.ListedTask{{ID: "a", LastCheckTime: newer, LastCheckValid: true}}, needProgress},
+		{"flaps back", changeMemory{lastCheck: newer, listed: true, newest: newer}, []codearts.ListedTask{{ID: "a", LastCheckTime: older, LastCheckValid: true}}, needProgress},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			tasks := []config.Task{{ID: "a", ProjectID: "p"}}
 			mem := memoryOf(map[string]*taskMemory{"a": {change: c.change}})
 			p := collectionPlan{need: []need{needListing}, waiting: map[string][]int{"p": {0}}}
-			calls := p.afterListing(tasks, mem, "p", codearts.Listing{Tasks: c.listed})
+			l := listed{tasks: map[string]codearts.ListedTask{}}
+			for _, lt := range c.listed {
+				l.tasks[lt.ID] = lt
+			}
+			calls := p.afterListing(tasks, mem, "p", l)
 			if p.need[0] != c.want || (len(calls) == 0) != (c.want == needListing) {
 				t.Errorf("need %v, calls %v; want %v", p.need[0], calls, c.want)
 			}

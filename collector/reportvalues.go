@@ -10,21 +10,17 @@ import (
 
 // What the exporter keeps of a report, and serves (metrics.go).
 
-// Bits of reportValues.has.
+// Bits of reportValues.has: one per codearts.Severities and
+// codearts.DefectStatuses, in order, then one per value.
 const (
-	hasSeverity0 = 1 << iota // one bit per codearts.Severities, in order
-	_
-	_
-	_
-	hasStatus0 // one bit per codearts.DefectStatuses, in order
-	_
-	_
-	hasCheckStart
-	hasCheckEnd
-	hasCodeLines
-	hasDuplication
-	hasComment
-	hasGate
+	hasSeverity0   = 1
+	hasStatus0     = hasSeverity0 << len(codearts.Severities)
+	hasCheckStart  = hasStatus0 << len(codearts.DefectStatuses)
+	hasCheckEnd    = hasCheckStart << 1
+	hasCodeLines   = hasCheckStart << 2
+	hasDuplication = hasCheckStart << 3
+	hasComment     = hasCheckStart << 4
+	hasGate        = hasCheckStart << 5
 )
 
 // reportValues is what the exporter serves of a task's report: the values
@@ -45,40 +41,32 @@ type reportValues struct {
 // carries none of it (no report yet).
 func newReportValues(r codearts.Report, at time.Time) *reportValues {
 	v := &reportValues{at: at}
-	for i, s := range codearts.Severities {
-		if n, ok := r.Statistic.Severity[s]; ok {
-			v.severity[i], v.has = float64(n), v.has|hasSeverity0<<i
+	set := func(ok bool, bit uint16, dst *float64, value float64) {
+		if ok {
+			*dst, v.has = value, v.has|bit
 		}
 	}
+	for i, s := range codearts.Severities {
+		n, ok := r.Statistic.Severity[s]
+		set(ok, hasSeverity0<<i, &v.severity[i], float64(n))
+	}
 	for i, s := range codearts.DefectStatuses {
-		if n, ok := r.Statistic.Status[s]; ok {
-			v.status[i], v.has = float64(n), v.has|hasStatus0<<i
-		}
+		n, ok := r.Statistic.Status[s]
+		set(ok, hasStatus0<<i, &v.status[i], float64(n))
 	}
 	start := r.Statistic.LastCheckStart
 	if start.IsZero() {
-		// The summary's last_check_time is the start of the same check.
-		start = r.Summary.LastCheckTime
+		start = r.Summary.LastCheckTime // the start of the same check
 	}
-	if secs, ok := checkSeconds(start); ok {
-		v.checkStart, v.has = secs, v.has|hasCheckStart
-	}
-	if secs, ok := checkSeconds(r.Statistic.LastCheckEnd); ok {
-		v.checkEnd, v.has = secs, v.has|hasCheckEnd
-	}
+	secs, ok := checkSeconds(start)
+	set(ok, hasCheckStart, &v.checkStart, secs)
+	end, ok := checkSeconds(r.Statistic.LastCheckEnd)
+	set(ok, hasCheckEnd, &v.checkEnd, end)
 	s := r.Summary
-	if s.HasCodeLines {
-		v.codeLines, v.has = float64(s.CodeLines), v.has|hasCodeLines
-	}
-	if s.HasDuplicationRatio {
-		v.duplication, v.has = s.DuplicationRatio, v.has|hasDuplication
-	}
-	if s.HasCommentRatio {
-		v.comment, v.has = s.CommentRatio, v.has|hasComment
-	}
-	if s.HasQualityGate {
-		v.gate, v.has = boolValue(s.QualityGatePassed), v.has|hasGate
-	}
+	set(s.HasCodeLines, hasCodeLines, &v.codeLines, float64(s.CodeLines))
+	set(s.HasDuplicationRatio, hasDuplication, &v.duplication, s.DuplicationRatio)
+	set(s.HasCommentRatio, hasComment, &v.comment, s.CommentRatio)
+	set(s.HasQualityGate, hasGate, &v.gate, boolValue(s.QualityGatePassed))
 	v.taskName, v.gitBranch = labelText(s.TaskName), labelText(s.GitBranch)
 	if v.has == 0 && v.taskName == "" && v.gitBranch == "" {
 		return nil
@@ -92,19 +80,12 @@ func labelText(s string) string {
 	if utf8.RuneCountInString(s) <= config.MaxTaskNameLength {
 		return s
 	}
-	runes := []rune(s)
-	return string(runes[:config.MaxTaskNameLength])
+	return string([]rune(s)[:config.MaxTaskNameLength])
 }
 
-// checkSeconds is t in Unix seconds (unixSeconds), false for the zero time
-// and for any time before 1970, which no check has: such a time is not
-// exported.
-func checkSeconds(t time.Time) (float64, bool) {
-	if t.IsZero() || t.Unix() < 0 {
-		return 0, false
-	}
-	return unixSeconds(t), true
-}
+// checkSeconds is t in Unix seconds, false for a time before 1970 (the zero
+// time too), which no check has.
+func checkSeconds(t time.Time) (float64, bool) { return unixSeconds(t), t.Unix() >= 0 }
 
 // unixSeconds is t in Unix seconds, exactly: whole seconds plus the
 // fraction, not through UnixNano, which wraps past the year 2262. Never

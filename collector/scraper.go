@@ -15,36 +15,25 @@ import (
 )
 
 // Scraper answers scrapes of /metrics with collections of the tasks of the
-// configuration in force; one lives for the whole process. (It is not a
-// prometheus.Collector: Handler serves its snapshots through promhttp.)
-// Each scrape gets the snapshot of a collection bound by its deadline and
-// shared with overlapping scrapes (share.go).
+// configuration in force; one lives for the whole process. It is not a
+// prometheus.Collector: Handler serves its snapshots.
 type Scraper struct {
 	config  func() *config.Config // the configuration in force (config.SafeConfig.Get)
 	clients *clientcache.Cache
 	tasks   TaskSource
-	lister  ProjectLister // nil: nothing is listed, every task is asked for its progress
+	lister  ProjectLister // nil: every task is asked for its progress
 	metrics *api.Metrics
 	logger  *slog.Logger
-	// now is the one clock of the memory, the report policy, change
-	// detection and min_interval: time.Now; tests set a fake one before
-	// the first scrape. Deadlines and call durations are on the real clock.
+	// now is the one clock of the memory and min_interval; tests set a
+	// fake one. Deadlines and call durations are on the real clock.
 	now func() time.Time
 
-	share share // collections shared between scrapes (share.go)
-	// workers are the executor's goroutines, which may outlive the
-	// collection they worked for by the end of a call (execute.go).
-	workers sync.WaitGroup
-	// testHookAfterCall, when set, runs in the worker after each call
-	// returns and before its outcome is recorded.
-	testHookAfterCall func(c call)
+	share             share
+	workers           sync.WaitGroup // the executor's, which may outlive their collection by a call
+	testHookAfterCall func(c call)   // when set, runs in the worker after each call
 
-	memory memory // record's alone (memory.go)
-
-	// checkDuration is codearts_check_check_duration_seconds, which
-	// record observes (history.go); HistoryMetrics gives it to the
-	// registry the handler gathers.
-	checkDuration prometheus.Histogram
+	memory        memory               // record's alone
+	checkDuration prometheus.Histogram // codearts_check_check_duration_seconds (history.go)
 }
 
 // TaskSource says which tasks a scrape queries under a configuration.
@@ -52,29 +41,26 @@ type TaskSource interface {
 	Tasks(cfg *config.Config) []config.Task
 }
 
-// ProjectLister lists a project's tasks on a collection's behalf, reading at
-// most maxPages pages within ctx. A listing that fails or is cut short
-// returns the tasks of the pages that came back with its error.
-// discovery.Discoverer is one, so that its listings and the collections'
-// are one.
+// ProjectLister lists a project's tasks, at most maxPages pages within ctx;
+// a listing that fails or is cut short returns the pages that came back,
+// with its error. discovery.Discoverer is one, so that its listings and the
+// collections' are one.
 type ProjectLister interface {
 	ListProject(ctx context.Context, cfg *config.Config, client *codearts.Client, projectID string, maxPages int) codearts.Listing
 }
 
-// New returns a Scraper querying the tasks that source gives for the
-// configuration in force at each scrape, cfg's answer, through that
-// configuration's client from clients, so that a reload takes effect at the
-// next scrape. With change detection on, it lists projects through lister
-// (nil: none; every task is then asked for its progress). The Scraper does
-// not own clients: its creator closes them after the Scraper.
-func New(cfg func() *config.Config, clients *clientcache.Cache, source TaskSource, lister ProjectLister, metrics *api.Metrics, logger *slog.Logger) *Scraper {
-	return &Scraper{config: cfg, clients: clients, tasks: source, lister: lister, metrics: metrics, logger: logger, now: time.Now,
-		checkDuration: newCheckDuration()}
+// New returns a Scraper querying the tasks source gives for the
+// configuration cfg returns at each scrape, through that configuration's
+// client from clients (which the caller closes after the Scraper). With
+// change detection on, it lists projects through lister (nil: none).
+func New(cfg func() *config.Config, clients *clientcache.Cache, source TaskSource, lister ProjectLister,
+	metrics *api.Metrics, logger *slog.Logger) *Scraper {
+	return &Scraper{config: cfg, clients: clients, tasks: source, lister: lister, metrics: metrics, logger: logger,
+		now: time.Now, checkDuration: newCheckDuration()}
 }
 
-// HistoryMetrics is the collector of the metrics the Scraper keeps across
-// collections rather than in a snapshot: the histogram of check durations
-// (history.go). Register it in the registry Handler serves.
+// HistoryMetrics is the collector of codearts_check_check_duration_seconds,
+// kept across collections: register it in the registry Handler serves.
 func (s *Scraper) HistoryMetrics() prometheus.Collector {
 	return s.checkDuration
 }
@@ -85,159 +71,112 @@ func (s *Scraper) Close() {
 	s.workers.Wait()
 }
 
-// inForce is a configuration and its client. A collection takes one at its
-// start and uses it throughout, so that its tasks, concurrency, timeout and
-// credentials all come from one configuration even if a reload happens
-// meanwhile.
-type inForce struct {
-	cfg    *config.Config
-	client *codearts.Client
-}
-
-// inForce returns the configuration in force and its client.
-func (s *Scraper) inForce() (inForce, error) {
-	cfg := s.config()
-	client, err := s.clients.For(cfg)
-	if err != nil {
-		return inForce{}, err
-	}
-	return inForce{cfg: cfg, client: client}, nil
-}
-
-// result is what a collection got for one task.
-type result struct {
-	progress   codearts.Progress
-	err        error
-	took       time.Duration
-	sentAt     time.Time // real clock
-	byListing  bool      // the listing answered it: progress is its last answer
-	checkMoved bool      // record: last_check_time moved to a newer time
-}
-
-// listed is a listing's outcome in a collection.
+// listed is a listing's answer in a collection, by task ID.
 type listed struct {
-	codearts.Listing
-	end time.Time // real clock
+	tasks map[string]codearts.ListedTask
+	end   time.Time // real clock
 }
 
-// collect plans, executes and records one collection, and returns its
-// snapshot, but for its duration.
+// collect plans, executes and records one collection under one
+// configuration and its client, even if a reload happens meanwhile.
 func (s *Scraper) collect(ctx context.Context) *snapshot {
 	start := time.Now()
-	cur, err := s.inForce()
+	cfg := s.config()
+	client, err := s.clients.For(cfg)
 	if err != nil {
 		s.logger.Error("cannot query the API", "err", err)
 		return &snapshot{}
 	}
-	cfg := cur.cfg
 	tasks := s.tasks.Tasks(cfg)
 	now := s.now()
 	p := plan(tasks, &s.memory, cfg.ChangeDetection, s.lister != nil, now)
 	s.logTracked(cfg, tasks)
 
 	deadline, _ := ctx.Deadline()
-	listings := map[string]listed{}
-	projects := 0
-	for _, c := range p.calls {
-		if c.kind == listingCall {
-			projects++
-		}
-	}
-	listBy, pages := listingLimits(start, deadline, cfg.MaxRequestsPerSecond, projects)
+	listBy, pages := listingLimits(start, deadline, cfg.MaxRequestsPerSecond, len(p.waiting))
 	do := func(ctx context.Context, c call) outcome {
-		switch c.kind {
-		case listingCall:
-			if !listBy.IsZero() {
-				if time.Until(listBy) <= 0 {
-					return outcome{err: errNotStarted}
-				}
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithDeadline(ctx, listBy)
-				defer cancel()
-			}
-			return outcome{listing: s.lister.ListProject(ctx, cfg, cur.client, c.project, pages)}
-		default:
+		if c.kind == progressCall {
 			t := tasks[c.task]
-			pr, err := cur.client.Progress(ctx, t.ID, t.JobID)
+			pr, err := client.Progress(ctx, t.ID, t.JobID)
 			return outcome{progress: pr, err: err}
 		}
+		if !listBy.IsZero() {
+			if time.Until(listBy) <= 0 {
+				return outcome{err: errNotStarted}
+			}
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, listBy)
+			defer cancel()
+		}
+		return outcome{listing: s.lister.ListProject(ctx, cfg, client, c.project, pages)}
 	}
-	// then runs under the executor's lock: listings is the run's alone
-	// until execute returns.
+	// then runs in the executor's own goroutine.
+	listings := map[string]listed{}
 	then := func(c call, o outcome) []call {
 		if c.kind != listingCall {
 			return nil
 		}
-		listings[c.project] = listed{Listing: o.listing, end: o.sentAt.Add(o.took)}
-		return p.afterListing(tasks, &s.memory, c.project, o.listing)
+		l := listed{tasks: make(map[string]codearts.ListedTask, len(o.listing.Tasks)), end: o.sentAt.Add(o.took)}
+		for _, lt := range o.listing.Tasks {
+			l.tasks[lt.ID] = lt
+		}
+		listings[c.project] = l
+		return p.afterListing(tasks, &s.memory, c.project, l)
 	}
 	retries := retryLimit(len(tasks))
 	jobs := s.execute(ctx, p.calls, cfg.Concurrency, &retries, do, then)
 
-	results := make([]result, len(tasks))
-	for i := range results {
-		results[i].byListing = p.need[i] == needListing
+	results := make([]outcome, len(tasks))
+	for i, t := range tasks {
+		if _, ok := listings[t.ProjectID]; ok && p.need[i] == needListing {
+			results[i].byListing = true
+		} else if p.need[i] == needListing {
+			results[i].err = unqueried(ctx.Err()) // neither its listing nor a progress query ran
+		}
 	}
 	for _, j := range jobs {
 		if j.kind == progressCall {
-			o := j.out
-			results[j.task] = result{progress: o.progress, err: o.err, took: o.took, sentAt: o.sentAt}
+			results[j.task] = j.out
 		}
 	}
-	for i := range results {
-		if _, ok := listings[tasks[i].ProjectID]; results[i].byListing && !ok {
-			// Its listing never ran (no time or rate left): a progress
-			// query it did not get either.
-			results[i] = result{err: unqueried(ctx.Err())}
-		}
-	}
-	mems := s.recordProgress(cfg, tasks, p, results, listings, now)
+	mems := s.recordProgress(cfg, tasks, results, listings, p.spread, now)
 
-	answered := make([]bool, len(tasks))
-	for i, r := range results {
-		answered[i] = r.err == nil
-	}
-	// The progress answers are in: a history read takes no check that
-	// ended after now, which the next answer may reveal.
+	// A history read takes no check that ended after now: the next
+	// progress answer reveals those.
 	now = s.now()
-	var reports []int
-	if cfg.Quality.On() {
-		reports = reportsDue(mems, answered, now)
-	}
-	histories := historyDue(tasks, mems, answered, cfg.History.On(), now)
-	reads := s.readReports(ctx, cur, tasks, mems, reports, histories, start)
-	s.recordHistories(tasks, mems, reads, now)
-	return s.recordReports(cfg, tasks, mems, results, reads)
+	reports := reportsDue(mems, results, cfg.Quality.On(), now)
+	histories := historyDue(tasks, mems, results, cfg.History.On(), now)
+	reads := s.readReports(ctx, cfg, client, tasks, mems, reports, histories, start)
+	s.recordReads(cfg, tasks, mems, reads, now)
+	return s.snapshot(tasks, mems, results)
 }
 
-// readReports reads the reports, then the histories, of the tasks due
-// (indexes into tasks, in order) with what ctx's deadline and the rate
-// limit leave.
-func (s *Scraper) readReports(ctx context.Context, cur inForce, tasks []config.Task, mems []*taskMemory, due, histories []int, start time.Time) []*job {
-	if len(due)+len(histories) == 0 {
+// readReports reads the reports, then the histories, of the tasks due, with
+// what ctx's deadline and the rate limit leave.
+func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *codearts.Client, tasks []config.Task,
+	mems []*taskMemory, reports, histories []int, start time.Time) []*job {
+	n := len(reports) + len(histories)
+	if n == 0 {
 		return nil
 	}
 	startBy := time.Time{}
+	workers := min(cfg.Concurrency, n)
 	if deadline, ok := ctx.Deadline(); ok {
 		startBy = deadline.Add(-deadline.Sub(start) / reportReserveDivisor)
 		ctx = api.WithSendBy(ctx, startBy)
+		if rate := cfg.MaxRequestsPerSecond; rate > 0 {
+			// A read is two calls, and the rate limit hands out tokens in
+			// the order asked: with more reads in flight than it can finish
+			// by startBy, each would get its first call only, every scrape.
+			workers = max(1, min(workers, int(rate*time.Until(startBy).Seconds()/2)))
+		}
 	}
-	workers := min(cur.cfg.Concurrency, len(due)+len(histories))
-	if rate := cur.cfg.MaxRequestsPerSecond; rate > 0 && !startBy.IsZero() {
-		// A read is two calls, and the rate limit hands out tokens in the
-		// order they are asked for: with more reads in flight than it can
-		// finish before startBy, each would get its first call and not
-		// its second, and every read would be wasted, scrape after scrape.
-		workers = max(1, min(workers, int(rate*time.Until(startBy).Seconds()/2)))
-	}
-	calls := make([]call, 0, len(due)+len(histories))
-	for _, i := range due {
+	calls := make([]call, 0, n)
+	for _, i := range reports {
 		calls = append(calls, call{kind: reportCall, task: i, id: tasks[i].ID})
 	}
-	since := make(map[int]time.Time, len(histories))
 	for _, i := range histories {
 		calls = append(calls, call{kind: historyCall, task: i, id: tasks[i].ID})
-		since[i] = mems[i].history.since()
 	}
 	none := 0
 	return s.execute(ctx, calls, workers, &none, func(ctx context.Context, c call) outcome {
@@ -245,8 +184,8 @@ func (s *Scraper) readReports(ctx context.Context, cur inForce, tasks []config.T
 			return outcome{err: errNotStarted}
 		}
 		if c.kind == historyCall {
-			return readHistory(ctx, cur.client, tasks[c.task], since[c.task])
+			return readHistory(ctx, client, tasks[c.task], mems[c.task].history.since())
 		}
-		return readReport(ctx, cur.client, tasks[c.task].ID)
+		return readReport(ctx, client, c.id)
 	}, nil)
 }

@@ -8,33 +8,26 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
-// Sharing collections between scrapes. An HA pair of Prometheus servers
-// scrapes every target twice per interval; without sharing, that doubles
-// the API calls for the same answers. So:
-//
-//   - a scrape that arrives while a collection is running joins it instead
-//     of starting another (overlapping scrapes share one collection);
-//   - with min_interval set, a scrape that arrives less than min_interval
-//     after the last collection started serves that collection's result.
-//
-// Either way the served series are those of one real collection; their age
-// is in codearts_check_task_last_success_timestamp_seconds.
+// Sharing collections between scrapes, so that an HA pair of Prometheus
+// servers does not double the API calls for the same answers: a scrape
+// that arrives while a collection runs joins it, and with min_interval one
+// that arrives less than min_interval after the last collection started
+// serves that one's result.
 
 // collection is one run of Scraper.collect and the snapshot it produced.
 type collection struct {
 	cfg      *config.Config // in force when it started; a reload invalidates reuse
 	start    time.Time
 	deadline time.Time // zero: none
+	cancel   context.CancelFunc
 	done     chan struct{}
 	snap     *snapshot // valid once done is closed; read-only
 	joined   int       // scrapes served by it besides the one that started it; guarded by share.mu
 }
 
-// share is the Scraper's state for sharing collections.
 type share struct {
 	mu       sync.Mutex
 	inFlight *collection // nil when no collection is running
-	cancel   context.CancelFunc
 	last     *collection // the last finished collection, until the next one starts
 }
 
@@ -55,31 +48,25 @@ func (c *Scraper) shared(ctx context.Context) *snapshot {
 		col.joined++
 	} else {
 		col = &collection{cfg: cfg, start: now, done: make(chan struct{})}
-		// The collection serves every scrape that joins it, so the one
-		// that started it going away (Prometheus gave up, or its
-		// connection broke) must not cancel it. Its deadline still bounds
-		// the collection.
+		// The collection serves every scrape that joins it: the one that
+		// started it going away must not cancel it, but its deadline holds.
 		runCtx := context.WithoutCancel(ctx)
-		var cancel context.CancelFunc
 		if deadline, ok := ctx.Deadline(); ok {
 			col.deadline = deadline
-			runCtx, cancel = context.WithDeadline(runCtx, deadline)
+			runCtx, col.cancel = context.WithDeadline(runCtx, deadline)
 		} else {
-			runCtx, cancel = context.WithCancel(runCtx)
+			runCtx, col.cancel = context.WithCancel(runCtx)
 		}
-		// The last collection's snapshot is dropped as this one starts:
-		// only min_interval reuses it, which a new collection rules out,
-		// and the exporter need not hold two snapshots at once.
-		s.inFlight, s.cancel, s.last = col, cancel, nil
+		// Only min_interval reuses the last snapshot, which a new
+		// collection rules out: no need to hold two at once.
+		s.inFlight, s.last = col, nil
 		go c.run(runCtx, col)
 	}
 	s.mu.Unlock()
 
-	// A scrape whose deadline is not before the collection's waits for it:
-	// the collection ends at its deadline, plus the moments it takes to
-	// turn the answers into rows. One with an earlier deadline (a
-	// shorter scrape timeout joining a longer one) stops waiting at its own
-	// deadline and answers on time with codearts_check_up 0 and no task
+	// A scrape whose deadline is not before the collection's waits for it,
+	// which ends at its deadline plus the moments rows take. One with an
+	// earlier deadline answers on time with codearts_check_up 0 and no task
 	// series: better a visible gap than a scrape Prometheus gives up on.
 	deadline, hasDeadline := ctx.Deadline()
 	if !col.deadline.IsZero() && (!hasDeadline || !deadline.Before(col.deadline)) {
@@ -98,28 +85,22 @@ func (c *Scraper) shared(ctx context.Context) *snapshot {
 // run collects into col and publishes it.
 func (c *Scraper) run(ctx context.Context, col *collection) {
 	start := time.Now()
-	snap := c.collect(ctx)
-	snap.duration = time.Since(start).Seconds()
-	col.snap = snap
-
-	s := &c.share
-	s.mu.Lock()
-	s.cancel()
-	s.inFlight, s.cancel, s.last = nil, nil, col
-	s.mu.Unlock()
+	col.snap = c.collect(ctx)
+	col.snap.duration = time.Since(start).Seconds()
+	col.cancel()
+	c.share.mu.Lock()
+	c.share.inFlight, c.share.last = nil, col
+	c.share.mu.Unlock()
 	close(col.done)
 }
 
-// stop cancels the collection in flight, if any, and waits for it
-// to end, so that nothing runs after Close.
+// stop cancels the collection in flight, if any, and waits for it.
 func (s *share) stop() {
 	s.mu.Lock()
 	col := s.inFlight
-	if col != nil {
-		s.cancel()
-	}
 	s.mu.Unlock()
 	if col != nil {
+		col.cancel()
 		<-col.done
 	}
 }
