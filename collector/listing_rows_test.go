@@ -79,29 +79,36 @@ func (r scrapeResult) answered(ids []string) int {
 	return n
 }
 
-// A listing whose pages take 1.2 s each, or that never answers: every task
-// is still answered in every scrape, by progress, as with change detection
-// off.
+// A listing whose pages take longer than its share of the deadline, or
+// that never answers: every task is still answered in every scrape, by
+// progress, as with change detection off.
 func TestListingSlowOrHangingFallsBackToProgress(t *testing.T) {
+	// A deadline of 18 s: the listing's share (6 s) ends before its first
+	// page could, and the 12 s left are ample for 250 progress queries even
+	// on a loaded machine (-race beside the rest of the suite on two cores
+	// answered ~55 a second), so the count below depends on the fallback
+	// alone, not on the machine's speed.
+	const deadline = 18 * time.Second
 	for _, c := range []struct {
 		name    string
 		listing simulator.Listing
 	}{
-		{"slow pages", simulator.Listing{Delay: 1200 * time.Millisecond}},
+		{"slow pages", simulator.Listing{Delay: 7 * time.Second}},
 		{"hanging", simulator.Listing{Hang: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			e := newRowEnv(t, 250, true, nil) // three pages
+			t.Parallel() // each waits out the listing's share twice
+			e := newRowEnv(t, 250, true, func(c *config.Config) { c.Timeout = model.Duration(deadline) }) // three pages
 			e.step(30*time.Second, 0)
 			e.step(30*time.Second, 0) // idle now: answered by the listing
 			e.sim.SetListing(c.listing)
 			for scrape := range 2 {
-				// A deadline of 2.5 s: the listing's share (0.83 s) ends
-				// before its first page could, and the rest is ample for
-				// 250 progress queries over loopback.
-				r := e.step(30*time.Second, 3*time.Second)
+				r := e.step(30*time.Second, 0)
 				if got := r.answered(e.ids); got != len(e.ids) || r.mustValue("codearts_check_up") != 1 {
 					t.Errorf("scrape %d: %d of %d tasks answered, up %v; want all, as off", scrape, got, len(e.ids), r.mustValue("codearts_check_up"))
+				}
+				if d := r.mustValue("codearts_check_scrape_duration_seconds"); d >= deadline.Seconds() {
+					t.Errorf("scrape %d took %.1fs: the listing was waited for past its share", scrape, d)
 				}
 			}
 		})
