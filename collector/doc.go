@@ -17,8 +17,9 @@
 // metrics.go (the families: names, help texts, labels, the exporter's
 // interface, and how each writes its series from the snapshot) and
 // handler.go (the /metrics handler: the scrape's deadline from Prometheus'
-// header, negotiation, gzip, and the families written straight into the
-// answer by internal/exposition, the process-wide ones merged in by name).
+// header and the shared collection). The rest of answering a scrape,
+// negotiation, gzip, name[] and the process-wide families merged in by
+// name, is internal/exposition's, as it is promhttp's for a registry.
 //
 // "Report" is the one word for a check's defects and quality figures here;
 // the configuration calls them quality (quality.enabled), as do some
