@@ -17,9 +17,8 @@
 // metrics.go (the families: names, help texts, labels, the exporter's
 // interface, and how each writes its series from the snapshot) and
 // handler.go (the /metrics handler: the scrape's deadline from Prometheus'
-// header and the shared collection). The rest of answering a scrape,
-// negotiation, gzip, name[] and the process-wide families merged in by
-// name, is internal/exposition's, as it is promhttp's for a registry.
+// header and the shared collection; internal/exposition does the rest, as
+// promhttp would for a registry: negotiation, gzip, name[], the merge).
 //
 // "Report" is the one word for a check's defects and quality figures here;
 // the configuration calls them quality (quality.enabled), as do some

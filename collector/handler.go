@@ -26,20 +26,16 @@ type HandlerOpts = exposition.HandlerOpts
 // comes before static is gathered, so the API counters show its calls.
 func Handler(c *Scraper, static prometheus.Gatherer, logger *slog.Logger, opts HandlerOpts) http.Handler {
 	return exposition.Handler(static, families, func(r *http.Request) *snapshot {
+		configured := 30 * time.Second
+		if cfg := c.config(); cfg != nil {
+			configured = time.Duration(cfg.Timeout)
+		}
+		timeout := scrapeDeadline(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), configured)
 		// The collection outlives ctx (share.go): only its deadline counts.
-		ctx, cancel := context.WithTimeout(r.Context(), c.scrapeTimeout(r))
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
 		defer cancel()
 		return c.shared(ctx)
 	}, logger, opts)
-}
-
-// scrapeTimeout is how long r may take under the configuration in force.
-func (c *Scraper) scrapeTimeout(r *http.Request) time.Duration {
-	configured := 30 * time.Second
-	if cfg := c.config(); cfg != nil {
-		configured = time.Duration(cfg.Timeout)
-	}
-	return scrapeDeadline(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), configured)
 }
 
 // scrapeDeadline is Prometheus' scrape timeout (the header, in seconds)

@@ -1,11 +1,9 @@
-// Package exposition answers scrapes with the caller's families of
-// counters and gauges, written series by series, merged with a registry's,
-// as promhttp.HandlerFor answers them with a registry's alone (handler.go).
-// The text formats (OpenMetrics 1.0 and text 0.0.4) are appended straight
-// from the caller's values, byte for byte as expfmt's encoder writes them,
-// with no dto.MetricFamily built, which costs 6-20 % more CPU and 14-30 MiB
-// more peak RSS at 10,000 tasks (BENCHMARKS.md, "Issue 24, item 9: the
-// direct exposition"). Other formats (protobuf) are left to expfmt.
+// Package exposition answers scrapes with a caller's families of counters
+// and gauges merged with a registry's, as promhttp.HandlerFor does with a
+// registry's alone (handler.go). The caller's series go straight into the
+// answer, no dto.MetricFamily built, names checked once per family, the
+// text formats byte for byte as expfmt writes them, any other left to
+// expfmt (BENCHMARKS.md, "Issue 24, item 9: the direct exposition").
 package exposition
 
 import (

@@ -18,9 +18,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// Family is a family of the caller's, of counters if its name ends in
-// _total: Series writes its series from the value collected for a scrape,
-// label values in the order of Labels, through Writer.Series.
+// Family is a family of the caller's, as Writer.Family takes it; Series
+// writes its series with Writer.Series from the value collected for a scrape.
 type Family[T any] struct {
 	Name, Help string
 	Labels     []string
@@ -42,17 +41,46 @@ type HandlerOpts struct {
 // fams from the value collect gives for the request, which it calls before
 // gathering static; all in name order, a name in both served from static.
 func Handler[T any](static prometheus.Gatherer, fams []Family[T], collect func(*http.Request) T, logger *slog.Logger, opts HandlerOpts) http.Handler {
-	h := &handler[T]{
-		static:  static,
-		fams:    slices.SortedFunc(slices.Values(fams), func(a, b Family[T]) int { return strings.Compare(a.Name, b.Name) }),
-		collect: collect,
-		logger:  logger,
-		errors:  handlerErrors(opts.Registry),
+	fams = slices.SortedFunc(slices.Values(fams), func(a, b Family[T]) int { return strings.Compare(a.Name, b.Name) })
+	errs := handlerErrors(opts.Registry)
+	fail := func(cause string, err error) { // as promhttp does
+		if err != nil {
+			logger.Error(fmt.Sprintf("error %s metrics: %v", cause, err))
+			errs.WithLabelValues(cause).Inc()
+		}
 	}
+	var inFlight chan struct{}
 	if opts.MaxRequestsInFlight > 0 {
-		h.inFlight = make(chan struct{}, opts.MaxRequestsInFlight)
+		inFlight = make(chan struct{}, opts.MaxRequestsInFlight)
 	}
-	return h
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if inFlight != nil {
+			select {
+			case inFlight <- struct{}{}:
+				defer func() { <-inFlight }()
+			default:
+				http.Error(w, "too many concurrent scrapes", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		v := collect(r)
+		format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultOpenMetricsAcceptedFormats()...)
+		w.Header().Add("Vary", "Accept")
+		w.Header().Add("Vary", "Accept-Encoding")
+		w.Header().Set("Content-Type", string(format))
+		out := io.Writer(w)
+		if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+			gz := gzipWriters.Get().(*gzip.Writer)
+			defer gzipWriters.Put(gz)
+			gz.Reset(w)
+			defer gz.Close() // its error, the scraper gone, uncounted as in promhttp
+			w.Header().Set("Content-Encoding", "gzip")
+			out = gz
+		}
+		mfs, err := static.Gather()
+		fail("gathering", err)
+		write(NewWriter(out, format), fams, v, mfs, r.URL.Query()["name[]"], fail)
+	})
 }
 
 // handlerErrors is promhttp's promhttp_metric_handler_errors_total,
@@ -78,62 +106,23 @@ func handlerErrors(reg prometheus.Registerer) *prometheus.CounterVec {
 	return errs
 }
 
-// handler is a Handler.
-type handler[T any] struct {
-	static   prometheus.Gatherer
-	fams     []Family[T] // sorted by name
-	collect  func(*http.Request) T
-	inFlight chan struct{} // nil: no cap
-	logger   *slog.Logger
-	errors   *prometheus.CounterVec
-}
-
-func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h.inFlight != nil {
-		select {
-		case h.inFlight <- struct{}{}:
-			defer func() { <-h.inFlight }()
-		default:
-			http.Error(w, "too many concurrent scrapes", http.StatusServiceUnavailable)
-			return
-		}
-	}
-	v := h.collect(r)
-	format := expfmt.NegotiateAccept(r.Header, expfmt.DefaultOpenMetricsAcceptedFormats()...)
-	w.Header().Add("Vary", "Accept")
-	w.Header().Add("Vary", "Accept-Encoding")
-	w.Header().Set("Content-Type", string(format))
-	out := io.Writer(w)
-	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		gz := gzipWriters.Get().(*gzip.Writer)
-		defer gzipWriters.Put(gz)
-		gz.Reset(w)
-		defer gz.Close() // its error, the scraper gone, uncounted as in promhttp
-		w.Header().Set("Content-Encoding", "gzip")
-		out = gz
-	}
-	mfs, err := h.static.Gather()
-	h.fail("gathering", err)
-	h.write(NewWriter(out, format), mfs, v, r.URL.Query()["name[]"])
-}
-
-// write writes static's families mfs (sorted by name, as a registry
-// gathers them) and those of v in name order, only those named in names
-// unless it is empty. A name in both is served once, from mfs.
-func (h *handler[T]) write(ew *Writer, mfs []*dto.MetricFamily, v T, names []string) {
+// write writes fams, from v, and a registry's families mfs, both sorted by
+// name, in name order, only those named in names unless it is empty. A
+// name in both is served once, from mfs.
+func write[T any](ew *Writer, fams []Family[T], v T, mfs []*dto.MetricFamily, names []string, fail func(string, error)) {
 	wanted := func(name string) bool { return len(names) == 0 || slices.Contains(names, name) }
 	encode := func(mf *dto.MetricFamily) {
 		if wanted(mf.GetName()) {
-			h.fail("encoding", ew.Encode(mf))
+			fail("encoding", ew.Encode(mf))
 		}
 	}
 	i := 0
-	for _, f := range h.fams {
+	for _, f := range fams {
 		for ; i < len(mfs) && mfs[i].GetName() < f.Name; i++ {
 			encode(mfs[i])
 		}
 		if i < len(mfs) && mfs[i].GetName() == f.Name {
-			h.fail("gathering", fmt.Errorf("two metric families are named %s; serving the first", f.Name))
+			fail("gathering", fmt.Errorf("two metric families are named %s; serving the first", f.Name))
 		} else if wanted(f.Name) {
 			ew.Family(f.Name, f.Help, f.Labels)
 			f.Series(v, ew)
@@ -142,15 +131,7 @@ func (h *handler[T]) write(ew *Writer, mfs []*dto.MetricFamily, v T, names []str
 	for ; i < len(mfs); i++ {
 		encode(mfs[i])
 	}
-	h.fail("encoding", ew.Close())
-}
-
-// fail logs and counts err, if not nil, as promhttp does.
-func (h *handler[T]) fail(cause string, err error) {
-	if err != nil {
-		h.logger.Error(fmt.Sprintf("error %s metrics: %v", cause, err))
-		h.errors.WithLabelValues(cause).Inc()
-	}
+	fail("encoding", ew.Close())
 }
 
 var gzipWriters = sync.Pool{New: func() any {
