@@ -79,7 +79,7 @@ func Handler[T any](static prometheus.Gatherer, fams []Family[T], collect func(*
 		}
 		mfs, err := static.Gather()
 		fail("gathering", err)
-		write(NewWriter(out, format), fams, v, mfs, r.URL.Query()["name[]"], fail)
+		write(newWriter(out, format), fams, v, mfs, r.URL.Query()["name[]"], fail)
 	})
 }
 
@@ -113,7 +113,7 @@ func write[T any](ew *Writer, fams []Family[T], v T, mfs []*dto.MetricFamily, na
 	wanted := func(name string) bool { return len(names) == 0 || slices.Contains(names, name) }
 	encode := func(mf *dto.MetricFamily) {
 		if wanted(mf.GetName()) {
-			fail("encoding", ew.Encode(mf))
+			fail("encoding", ew.encode(mf))
 		}
 	}
 	i := 0
@@ -131,7 +131,7 @@ func write[T any](ew *Writer, fams []Family[T], v T, mfs []*dto.MetricFamily, na
 	for ; i < len(mfs); i++ {
 		encode(mfs[i])
 	}
-	fail("encoding", ew.Close())
+	fail("encoding", ew.close())
 }
 
 var gzipWriters = sync.Pool{New: func() any {
