@@ -17,8 +17,8 @@
 // metrics.go (the families: names, help texts, labels, the exporter's
 // interface, and how each writes its series from the snapshot) and
 // handler.go (the /metrics handler: the scrape's deadline from Prometheus'
-// header, negotiation, gzip, and the families written straight into the
-// answer by internal/exposition, the process-wide ones merged in by name).
+// header and the shared collection; internal/exposition does the rest, as
+// promhttp would for a registry: negotiation, gzip, name[], the merge).
 //
 // "Report" is the one word for a check's defects and quality figures here;
 // the configuration calls them quality (quality.enabled), as do some

@@ -12,35 +12,28 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
-// family is one metric family of a collection, of counters if its name
-// ends in _total: the exporter's interface, which testdata/demo-metrics.golden
-// holds as served. series writes its series from a snapshot's rows into the
-// answer, label values in the order of labels (sorted by name), series in
-// the order a registry sorts them (metrics_expfmt_test.go holds them to it).
-type family struct {
-	name, help string
-	labels     []string
-	series     func(s *snapshot, w *exposition.Writer)
-}
-
-// families are in the order of their names: that of an answer.
-var families = func() []family {
+// families are those of a collection, in any order: the exporter's
+// interface, which testdata/demo-metrics.golden holds as served. Labels are
+// sorted by name, series in the order a registry sorts them
+// (metrics_expfmt_test.go holds them to it).
+var families = func() []exposition.Family[*snapshot] {
 	id := []string{"task_id"}
-	f := []family{
-		{"up", upHelp, nil, func(s *snapshot, w *exposition.Writer) { w.Series(boolValue(s.up)) }},
-		{"scrape_duration_seconds", scrapeDurationHelp, nil, func(s *snapshot, w *exposition.Writer) {
+	f := []exposition.Family[*snapshot]{
+		{Name: "up", Help: upHelp, Series: func(s *snapshot, w *exposition.Writer) { w.Series(boolValue(s.up)) }},
+		{Name: "scrape_duration_seconds", Help: scrapeDurationHelp, Series: func(s *snapshot, w *exposition.Writer) {
 			if !s.noCollection {
 				w.Series(s.duration)
 			}
 		}},
-		{"collection_tasks", collectionTasksHelp, []string{"answered_by"}, func(s *snapshot, w *exposition.Writer) {
-			if !s.noCollection {
-				w.Series(float64(s.byListing), "listing")
-				w.Series(float64(s.byProgress), "progress")
-			}
-		}},
-		{"task_info", taskInfoHelp, []string{"git_branch", "project_id", "task_id", "task_name"},
-			func(s *snapshot, w *exposition.Writer) {
+		{Name: "collection_tasks", Help: collectionTasksHelp, Labels: []string{"answered_by"},
+			Series: func(s *snapshot, w *exposition.Writer) {
+				if !s.noCollection {
+					w.Series(float64(s.byListing), "listing")
+					w.Series(float64(s.byProgress), "progress")
+				}
+			}},
+		{Name: "task_info", Help: taskInfoHelp, Labels: []string{"git_branch", "project_id", "task_id", "task_name"},
+			Series: func(s *snapshot, w *exposition.Writer) {
 				for _, i := range rowsBy(s, func(x, y *taskRow) int {
 					return cmp.Or(strings.Compare(x.task.GitBranch, y.task.GitBranch),
 						strings.Compare(x.task.ProjectID, y.task.ProjectID))
@@ -49,8 +42,8 @@ var families = func() []family {
 					w.Series(1, t.GitBranch, t.ProjectID, t.ID, t.Name)
 				}
 			}},
-		{"task_last_error_info", lastErrorHelp, []string{"error_code", "task_id"},
-			func(s *snapshot, w *exposition.Writer) {
+		{Name: "task_last_error_info", Help: lastErrorHelp, Labels: []string{"error_code", "task_id"},
+			Series: func(s *snapshot, w *exposition.Writer) {
 				byCode := func(x, y *taskRow) int { return strings.Compare(x.errorCode, y.errorCode) }
 				for _, i := range rowsBy(s, byCode) {
 					if s.rows[i].errorCode != "" {
@@ -58,60 +51,56 @@ var families = func() []family {
 					}
 				}
 			}},
-		{"task_query_success", querySuccessHelp, id, perTask(func(r *taskRow) (float64, bool) {
-			return boolValue(r.success), true
-		})},
-		{"task_query_duration_seconds", queryDurationHelp, id, perTask(func(r *taskRow) (float64, bool) {
-			return r.duration, true
-		})},
-		{"task_status", taskStatusHelp, id, perTask(func(r *taskRow) (float64, bool) { return r.status, r.known })},
-		{"task_progress_ratio", taskRatioHelp, id, perTask(func(r *taskRow) (float64, bool) {
-			return r.ratio, r.known && r.hasRatio
-		})},
-		{"task_last_success_timestamp_seconds", lastSuccessHelp, id, perTask(func(r *taskRow) (float64, bool) {
-			return r.lastSuccess, r.known
-		})},
-		{"task_defects", defectsHelp, []string{"severity", "task_id"},
-			perLevel(codearts.Severities[:], func(r *reportValues, i int) (float64, bool) {
+		{Name: "task_query_success", Help: querySuccessHelp, Labels: id,
+			Series: perTask(func(r *taskRow) (float64, bool) { return boolValue(r.success), true })},
+		{Name: "task_query_duration_seconds", Help: queryDurationHelp, Labels: id,
+			Series: perTask(func(r *taskRow) (float64, bool) { return r.duration, true })},
+		{Name: "task_status", Help: taskStatusHelp, Labels: id,
+			Series: perTask(func(r *taskRow) (float64, bool) { return r.status, r.known })},
+		{Name: "task_progress_ratio", Help: taskRatioHelp, Labels: id,
+			Series: perTask(func(r *taskRow) (float64, bool) { return r.ratio, r.known && r.hasRatio })},
+		{Name: "task_last_success_timestamp_seconds", Help: lastSuccessHelp, Labels: id,
+			Series: perTask(func(r *taskRow) (float64, bool) { return r.lastSuccess, r.known })},
+		{Name: "task_defects", Help: defectsHelp, Labels: []string{"severity", "task_id"},
+			Series: perLevel(codearts.Severities[:], func(r *reportValues, i int) (float64, bool) {
 				return r.severity[i], r.has&(hasSeverity0<<i) != 0
 			})},
-		{"task_defects_by_status", defectsByStatusHelp, []string{"status", "task_id"},
-			perLevel(codearts.DefectStatuses[:], func(r *reportValues, i int) (float64, bool) {
+		{Name: "task_defects_by_status", Help: defectsByStatusHelp, Labels: []string{"status", "task_id"},
+			Series: perLevel(codearts.DefectStatuses[:], func(r *reportValues, i int) (float64, bool) {
 				return r.status[i], r.has&(hasStatus0<<i) != 0
 			})},
-		{"task_last_check_start_timestamp_seconds", checkStartHelp, id,
-			perReport(hasCheckStart, func(r *reportValues) float64 { return r.checkStart })},
-		{"task_last_check_end_timestamp_seconds", checkEndHelp, id,
-			perReport(hasCheckEnd, func(r *reportValues) float64 { return r.checkEnd })},
-		{"task_code_lines", codeLinesHelp, id,
-			perReport(hasCodeLines, func(r *reportValues) float64 { return r.codeLines })},
-		{"task_duplication_ratio", duplicationHelp, id,
-			perReport(hasDuplication, func(r *reportValues) float64 { return r.duplication })},
-		{"task_comment_ratio", commentHelp, id,
-			perReport(hasComment, func(r *reportValues) float64 { return r.comment })},
-		{"task_quality_gate_passed", qualityGateHelp, id,
-			perReport(hasGate, func(r *reportValues) float64 { return r.gate })},
-		{"task_quality_last_success_timestamp_seconds", qualitySuccessHelp, id,
-			perReport(0, func(r *reportValues) float64 { return unixSeconds(r.at) })},
+		{Name: "task_last_check_start_timestamp_seconds", Help: checkStartHelp, Labels: id,
+			Series: perReport(hasCheckStart, func(r *reportValues) float64 { return r.checkStart })},
+		{Name: "task_last_check_end_timestamp_seconds", Help: checkEndHelp, Labels: id,
+			Series: perReport(hasCheckEnd, func(r *reportValues) float64 { return r.checkEnd })},
+		{Name: "task_code_lines", Help: codeLinesHelp, Labels: id,
+			Series: perReport(hasCodeLines, func(r *reportValues) float64 { return r.codeLines })},
+		{Name: "task_duplication_ratio", Help: duplicationHelp, Labels: id,
+			Series: perReport(hasDuplication, func(r *reportValues) float64 { return r.duplication })},
+		{Name: "task_comment_ratio", Help: commentHelp, Labels: id,
+			Series: perReport(hasComment, func(r *reportValues) float64 { return r.comment })},
+		{Name: "task_quality_gate_passed", Help: qualityGateHelp, Labels: id,
+			Series: perReport(hasGate, func(r *reportValues) float64 { return r.gate })},
+		{Name: "task_quality_last_success_timestamp_seconds", Help: qualitySuccessHelp, Labels: id,
+			Series: perReport(0, func(r *reportValues) float64 { return unixSeconds(r.at) })},
 		// Zeros too, once the task's baseline is taken, so that its first
 		// check of a result shows in increase() and rate().
-		{"task_checks_total", checksHelp, []string{"result", "task_id"}, func(s *snapshot, w *exposition.Writer) {
-			for r := range resultNames {
-				for i := range s.rows {
-					if c := &s.rows[i].checks; c.known {
-						w.Series(c.counts[r], resultNames[r], s.rows[i].task.ID)
+		{Name: "task_checks_total", Help: checksHelp, Labels: []string{"result", "task_id"},
+			Series: func(s *snapshot, w *exposition.Writer) {
+				for r := range resultNames {
+					for i := range s.rows {
+						if c := &s.rows[i].checks; c.known {
+							w.Series(c.counts[r], resultNames[r], s.rows[i].task.ID)
+						}
 					}
 				}
-			}
-		}},
-		{"task_last_check_duration_seconds", lastCheckDurationHelp, id, perTask(func(r *taskRow) (float64, bool) {
-			return r.checks.last, r.checks.hasLast
-		})},
+			}},
+		{Name: "task_last_check_duration_seconds", Help: lastCheckDurationHelp, Labels: id,
+			Series: perTask(func(r *taskRow) (float64, bool) { return r.checks.last, r.checks.hasLast })},
 	}
 	for i := range f {
-		f[i].name = prometheus.BuildFQName(namespace.Name, "", f[i].name)
+		f[i].Name = prometheus.BuildFQName(namespace.Name, "", f[i].Name)
 	}
-	slices.SortFunc(f, func(a, b family) int { return strings.Compare(a.name, b.name) })
 	return f
 }()
 

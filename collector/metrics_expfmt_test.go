@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log"
+	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,20 +90,26 @@ func compareWithExpfmt(t *testing.T, snap *snapshot) []*dto.MetricFamily {
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "codearts_check_api_requests_total", Help: "h"}, []string{"endpoint"})
 	requests.WithLabelValues("progress").Add(3)
 	static.MustRegister(requests, prometheus.NewGauge(prometheus.GaugeOpts{Name: "zz_after", Help: "back\\slash\nnewline"}))
-	mfs, err := static.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &exposer{static: static, errorLog: log.New(io.Discard, "", 0), errors: handlerErrors(nil)}
-	answer := func(format expfmt.Format) []byte {
-		var b bytes.Buffer
-		a.write(exposition.NewWriter(&b, format), mfs, snap, nil)
-		return b.Bytes()
+	collect := func(*http.Request) *snapshot { return snap }
+	h := exposition.Handler(static, families, collect, slog.New(slog.DiscardHandler), HandlerOpts{})
+	// answer is the answer to a scrape asking for format, and the format
+	// negotiated: format, its escaping scheme named if format does not.
+	answer := func(format expfmt.Format) ([]byte, expfmt.Format) {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		req.Header.Set("Accept", string(format))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		got := expfmt.Format(rec.Header().Get("Content-Type"))
+		if !strings.HasPrefix(string(got), string(format)) {
+			t.Fatalf("Accept %q: Content-Type %q", format, got)
+		}
+		return rec.Body.Bytes(), got
 	}
 	// The series as dto, as the Writer builds them for expfmt's
 	// protobuf, through a pedantic registry.
 	var families []*dto.MetricFamily
-	for r := bytes.NewReader(answer(expfmt.FmtProtoDelim)); ; {
+	proto, _ := answer(expfmt.FmtProtoDelim)
+	for r := bytes.NewReader(proto); ; {
 		mf := &dto.MetricFamily{}
 		if err := protodelim.UnmarshalFrom(r, mf); errors.Is(err, io.EOF) {
 			break
@@ -113,15 +122,16 @@ func compareWithExpfmt(t *testing.T, snap *snapshot) []*dto.MetricFamily {
 	for _, format := range []expfmt.Format{expfmt.FmtText, expfmt.FmtText_1_0_0, expfmt.FmtOpenMetrics_1_0_0,
 		expfmt.FmtOpenMetrics_0_0_1, expfmt.FmtOpenMetrics_1_0_0.WithEscapingScheme(model.NoEscaping),
 		expfmt.FmtText.WithEscapingScheme(model.ValueEncodingEscaping)} {
+		got, negotiated := answer(format)
 		var b bytes.Buffer
-		enc := expfmt.NewEncoder(&b, format)
+		enc := expfmt.NewEncoder(&b, negotiated)
 		for _, mf := range want {
 			if err := enc.Encode(mf); err != nil {
 				t.Fatal(err)
 			}
 		}
 		_ = enc.(expfmt.Closer).Close()
-		if got := answer(format); !bytes.Equal(got, b.Bytes()) {
+		if !bytes.Equal(got, b.Bytes()) {
 			t.Errorf("%s: the answer differs from expfmt's:\n%s\nexpfmt's:\n%s", format, got, b.Bytes())
 		}
 	}

@@ -1,9 +1,9 @@
-// Package exposition writes metric families of counters and gauges, series
-// by series, in the format a scrape negotiated. The text formats
-// (OpenMetrics 1.0 and text 0.0.4) are appended straight from the caller's
-// values, byte for byte as expfmt's encoder writes them, with no
-// dto.MetricFamily built and names checked once per family, not per series.
-// Any other format (protobuf) is left to expfmt, a family at a time.
+// Package exposition answers scrapes with a caller's families of counters
+// and gauges merged with a registry's, as promhttp.HandlerFor does with a
+// registry's alone (handler.go). The caller's series go straight into the
+// answer, no dto.MetricFamily built, names checked once per family, the
+// text formats byte for byte as expfmt writes them, any other left to
+// expfmt (BENCHMARKS.md, "Issue 24, item 9: the direct exposition").
 package exposition
 
 import (
@@ -24,7 +24,7 @@ import (
 const flushAt = 64 << 10
 
 // Writer writes the families of one answer to an io.Writer. A write error
-// is sticky: nothing more is written, and Close returns it.
+// is sticky: nothing more is written, and close returns it.
 type Writer struct {
 	out io.Writer
 	enc expfmt.Encoder
@@ -39,8 +39,8 @@ type Writer struct {
 	started    bool
 }
 
-// NewWriter returns a Writer of format to out.
-func NewWriter(out io.Writer, format expfmt.Format) *Writer {
+// newWriter returns a Writer of format to out.
+func newWriter(out io.Writer, format expfmt.Format) *Writer {
 	w := &Writer{out: out, enc: expfmt.NewEncoder(out, format), buf: make([]byte, 0, 2*flushAt)}
 	switch format.FormatType() {
 	case expfmt.TypeTextPlain:
@@ -111,9 +111,9 @@ func (w *Writer) header() {
 	w.buf = fmt.Appendf(w.buf, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 }
 
-// Encode writes mf, a family gathered by a registry, through expfmt's
+// encode writes mf, a family gathered by a registry, through expfmt's
 // encoder. An error here is mf's alone: what follows is still written.
-func (w *Writer) Encode(mf *dto.MetricFamily) error {
+func (w *Writer) encode(mf *dto.MetricFamily) error {
 	w.flush()
 	if w.err != nil {
 		return w.err
@@ -121,8 +121,8 @@ func (w *Writer) Encode(mf *dto.MetricFamily) error {
 	return w.enc.Encode(mf)
 }
 
-// Close writes what is left and ends the answer (OpenMetrics' # EOF).
-func (w *Writer) Close() error {
+// close writes what is left and ends the answer (OpenMetrics' # EOF).
+func (w *Writer) close() error {
 	w.flush()
 	if w.err == nil {
 		w.err = w.enc.(expfmt.Closer).Close()

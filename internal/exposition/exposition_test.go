@@ -38,10 +38,10 @@ var formats = []expfmt.Format{
 // between them encoded by expfmt, and Close's error.
 func written(format expfmt.Format, fams []family, between *dto.MetricFamily) ([]byte, error) {
 	var b bytes.Buffer
-	w := NewWriter(&b, format)
+	w := newWriter(&b, format)
 	for i, f := range fams {
 		if i == 1 && between != nil {
-			if err := w.Encode(between); err != nil {
+			if err := w.encode(between); err != nil {
 				return nil, err
 			}
 		}
@@ -50,7 +50,7 @@ func written(format expfmt.Format, fams []family, between *dto.MetricFamily) ([]
 			w.Series(s.v, s.values...)
 		}
 	}
-	err := w.Close()
+	err := w.close()
 	return b.Bytes(), err
 }
 
@@ -149,14 +149,14 @@ func TestWriterRefusesNames(t *testing.T) {
 // A long answer is written out as it grows, not held whole.
 func TestWriterFlushes(t *testing.T) {
 	var b bytes.Buffer
-	w := NewWriter(&b, expfmt.FmtText)
+	w := newWriter(&b, expfmt.FmtText)
 	w.Family("long", "h", []string{"i"})
 	value := strings.Repeat("x", 1000)
 	for range 2 * flushAt / len(value) {
 		w.Series(1, value)
 	}
 	before := b.Len()
-	if err := w.Close(); err != nil {
+	if err := w.close(); err != nil {
 		t.Fatal(err)
 	}
 	if before < flushAt || b.Len()-before >= flushAt {
