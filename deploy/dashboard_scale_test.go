@@ -2,9 +2,11 @@ package deploy_test
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -127,9 +129,11 @@ timeout: %[7]s
 	// tasks take a few scrapes (about 20 s on an idle 2-core machine).
 	deadline := time.Now().Add(90 * time.Second)
 
-	// Every task's status, a rate's two scrapes, then a state change.
-	scaleCount(t, prom, deadline, "codearts_check_task_status", scaleTasks-len(scaleFailing))
-	scaleCount(t, prom, deadline, `codearts_check_task_last_error_info`, len(scaleFailing))
+	// Every task's state first: a check that fails next is then a change
+	// Prometheus sees.
+	scaleScrape(t, prom, deadline, func(at time.Time) error {
+		return scaleCount(t, prom, at, "codearts_check_task_status", scaleTasks-len(scaleFailing))
+	})
 	var flipping []string
 	for _, i := range scaleFlipping {
 		flipping = append(flipping, scaleTaskID(i))
@@ -137,16 +141,18 @@ timeout: %[7]s
 			t.Fatalf("task %d is not in the simulator", i)
 		}
 	}
-	scaleCount(t, prom, deadline, fmt.Sprintf(`codearts_check_task_status{task_id=~%q} == 1`, strings.Join(flipping, "|")), len(flipping))
-	// Reports are read a few thousand a scrape, after the progress queries.
-	scaleCount(t, prom, deadline, `codearts_check_task_defects{severity="critical"}`, scaleTasks-scaleTasks/100-len(scaleFailing))
 
 	d := loadDashboard(t)
-	values, listed, err := resolveVariables(prom, d, nil)
-	if err != nil {
-		t.Fatal(err)
+	var lastChange *dashboardQuery
+	for _, q := range dashboardQueries(d) {
+		if q.where == `panel "Tasks" query C` {
+			lastChange = &q
+		}
 	}
-	// Grafana's time range: from Prometheus' first scrape to now.
+	if lastChange == nil {
+		t.Fatal(`the dashboard has no panel "Tasks" with a query C, Last change`)
+	}
+	// Grafana's time range: from Prometheus' first scrape to end.
 	rangeStart := start
 	vars := func(values map[string]string, end time.Time) map[string]string {
 		all := map[string]string{"__range": promDuration(end.Sub(rangeStart).Truncate(time.Second))}
@@ -155,25 +161,42 @@ timeout: %[7]s
 		}
 		return all
 	}
-	// Last change's subquery looks at steps aligned to the scrape
-	// interval: the change shows once such a step follows it.
-	var end time.Time
-	for _, q := range dashboardQueries(d) {
-		if q.where != `panel "Tasks" query C` {
-			continue
-		}
-		stdkit.Until(t, deadline, "Last change", func() error {
-			end = time.Now()
-			result, _, err := prom.evaluate(grafanaVariables(q, scaleInterval, vars(values, end)), true, end, end, scaleInterval)
-			if err == nil && len(result) < len(flipping) {
-				err = fmt.Errorf("%d tasks changed state, want %d", len(result), len(flipping))
+	// The moment the rest of the test reads, end: a scrape with every
+	// task's state and report (reports are read a few thousand a scrape,
+	// after the progress queries), the failing tasks' errors and the
+	// failed checks, at which the variables resolve and Last change shows
+	// the failed checks (its subquery looks at steps aligned to the scrape
+	// interval: a change shows once such a step follows it).
+	var values map[string]string
+	var listed map[string][]grafanaOption
+	end := scaleScrape(t, prom, deadline, func(at time.Time) error {
+		for _, c := range []struct {
+			expr string
+			want int
+		}{
+			{"codearts_check_task_status", scaleTasks - len(scaleFailing)},
+			{"codearts_check_task_last_error_info", len(scaleFailing)},
+			{fmt.Sprintf(`codearts_check_task_status{task_id=~%q} == 1`, strings.Join(flipping, "|")), len(flipping)},
+			{`codearts_check_task_defects{severity="critical"}`, scaleTasks - scaleTasks/100 - len(scaleFailing)},
+		} {
+			if err := scaleCount(t, prom, at, c.expr, c.want); err != nil {
+				return err
 			}
-			return err
-		})
-	}
-	if end.IsZero() {
-		t.Fatal(`the dashboard has no panel "Tasks" with a query C, Last change`)
-	}
+		}
+		var err error
+		if values, listed, err = resolveVariables(prom, d, at, nil); err != nil {
+			t.Fatal(err)
+		}
+		expr := grafanaVariables(*lastChange, scaleInterval, vars(values, at))
+		result, _, err := prom.evaluate(expr, true, at, at, scaleInterval)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", lastChange.where, err, expr)
+		}
+		if len(result) < len(flipping) {
+			return fmt.Errorf("Last change shows %d tasks, want %d", len(result), len(flipping))
+		}
+		return nil
+	})
 	// The task variable lists every task by name and ID, the value its ID.
 	if n := len(listed["task"]); n != scaleTasks {
 		t.Errorf("the task variable lists %d tasks, want %d", n, scaleTasks)
@@ -261,7 +284,7 @@ timeout: %[7]s
 		}
 		costs = append(costs, fmt.Sprintf("%-52s %-7s %4d options, %6d samples read", "variable "+v.Name, "instant", len(listed[v.Name]), touched.Samples.TotalQueryableSamples))
 	}
-	if slowest, err := prom.query(fmt.Sprintf("max_over_time(codearts_check_scrape_duration_seconds[%s])", promDuration(end.Sub(rangeStart)))); err == nil && len(slowest) == 1 {
+	if slowest, err := prom.queryAt(fmt.Sprintf("max_over_time(codearts_check_scrape_duration_seconds[%s])", promDuration(end.Sub(rangeStart))), end); err == nil && len(slowest) == 1 {
 		costs = append(costs, "slowest collection: "+fmt.Sprint(slowest[0].Value[1])+" s")
 	}
 	t.Logf("%d tasks, range %s, step %s:\n%s", scaleTasks, end.Sub(rangeStart).Round(time.Second), scaleInterval, strings.Join(costs, "\n"))
@@ -269,7 +292,7 @@ timeout: %[7]s
 	// One task chosen by its ID: its namesake on the other branch stays
 	// out, in the table and in the timeline.
 	chosen := scaleTaskID(scaleNamesake[0])
-	values, _, err = resolveVariables(prom, d, map[string][]string{"task": {chosen}})
+	values, _, err := resolveVariables(prom, d, end, map[string][]string{"task": {chosen}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,17 +318,51 @@ timeout: %[7]s
 	t.Logf("done in %s", time.Since(start).Round(time.Millisecond))
 }
 
-// scaleCount waits until expr has want series in Prometheus.
-func scaleCount(t *testing.T, prom promAPI, deadline time.Time, expr string, want int) {
+// scaleScrape waits until ready holds at the time of Prometheus' latest
+// successful scrape of the exporter, and returns that time. ready sees
+// each scrape once. What a query at that time returns never changes:
+// Prometheus commits a scrape's samples together with its up and adds no
+// sample older than its latest scrape, and a failed scrape (a collection
+// late on a loaded machine) marks every series stale from its own time
+// on, which a query at "now" would see as no series at all.
+func scaleScrape(t *testing.T, prom promAPI, deadline time.Time, ready func(at time.Time) error) time.Time {
 	t.Helper()
-	stdkit.Until(t, deadline, expr, func() error {
+	expr := fmt.Sprintf("timestamp(up{job=%[1]q}) and up{job=%[1]q} == 1", jobName)
+	var at time.Time
+	var notReady error
+	stdkit.Until(t, deadline, "a scrape with all the test reads", func() error {
 		samples, err := prom.query(expr)
 		if err != nil {
 			t.Fatalf("%s: %v", expr, err)
 		}
-		if len(samples) != want {
-			return fmt.Errorf("%s: %d series, want %d", expr, len(samples), want)
+		if len(samples) != 1 || len(samples[0].Value) != 2 {
+			return fmt.Errorf("the latest scrape failed, or none happened yet: %s returns %v", expr, samples)
 		}
-		return nil
+		v, _ := samples[0].Value[1].(string)
+		seconds, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			t.Fatalf("%s: %v", expr, err)
+		}
+		latest := time.UnixMilli(int64(math.Round(seconds * 1000)))
+		if latest.Equal(at) {
+			return notReady // no new scrape since
+		}
+		at = latest
+		notReady = ready(at)
+		return notReady
 	})
+	return at
+}
+
+// scaleCount says whether expr has want series at the moment at.
+func scaleCount(t *testing.T, prom promAPI, at time.Time, expr string, want int) error {
+	t.Helper()
+	samples, err := prom.queryAt(expr, at)
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	if len(samples) != want {
+		return fmt.Errorf("%s: %d series, want %d", expr, len(samples), want)
+	}
+	return nil
 }
