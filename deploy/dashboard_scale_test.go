@@ -218,7 +218,7 @@ change_detection:
 			continue
 		}
 		// What it reads at one step: the series it touches.
-		_, touched, err := prom.evaluate(expr, true, end, end, scaleInterval)
+		touched, err := prom.cost(expr, end)
 		if err != nil {
 			t.Errorf("%s (instant): %v\n%s", q.where, err, expr)
 			continue
@@ -271,7 +271,7 @@ change_detection:
 		} else if m := queryResultQuery.FindStringSubmatch(expr); m != nil {
 			expr = m[1]
 		}
-		_, touched, err := prom.evaluate(expr, true, end, end, scaleInterval)
+		touched, err := prom.cost(expr, end)
 		if err != nil {
 			t.Errorf("variable %s: %v\n%s", v.Name, err, expr)
 			continue

@@ -47,7 +47,8 @@ func variableOptions(api promAPI, v dashboardVariable, values map[string]string,
 	switch {
 	case labelValuesQuery.MatchString(query):
 		m := labelValuesQuery.FindStringSubmatch(query)
-		samples, err := api.queryAt(m[1], at)
+		// The label's values, without the series of every task to decode.
+		samples, err := api.queryAt(fmt.Sprintf("group by (%s) (%s)", m[2], m[1]), at)
 		if err != nil {
 			return nil, fmt.Errorf("variable %s: %s: %v", v.Name, m[1], err)
 		}
