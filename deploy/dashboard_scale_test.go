@@ -128,8 +128,12 @@ change_detection:
 	prom := startPrometheus(t, dir, scaleInterval, exporterAddr, "")
 	startProcess(t, dir, exporter, "--config.file="+configFile, "--web.listen-address="+exporterAddr)
 	// Discovery, the first scrape and the first report reads of 5,000
-	// tasks take a few scrapes (about 20 s on an idle 2-core machine).
-	deadline := time.Now().Add(90 * time.Second)
+	// tasks take a few scrapes (about 20 s on an idle 2-core machine). On
+	// a loaded one the first collections run out of time, and a report
+	// read one of them cut short is tried again a minute later
+	// (collector/reports.go, failedReadRetry): the wait allows for one
+	// such round.
+	deadline := time.Now().Add(90*time.Second + time.Minute)
 
 	// Every task's state first: a check that fails next is then a change
 	// Prometheus sees.
