@@ -103,6 +103,9 @@ func TestDashboardAtScale(t *testing.T) {
 	}
 	api := testkit.Simulator(t, sim)
 
+	// A project whose first listing fails (a page past the timeout on a
+	// loaded machine) has no tasks until discovery lists it again: every
+	// 30 s, the least refresh_interval, rather than the default 10 min.
 	exporterAddr := testkit.FreeAddr(t)
 	config := fmt.Sprintf(`endpoint: %[1]s
 auth:
@@ -114,6 +117,7 @@ auth:
     project_name: %[5]s
 discovery:
   projects: [%[6]s]
+  refresh_interval: 30s
 tasks: []
 concurrency: 64
 timeout: %[7]s
@@ -132,7 +136,7 @@ change_detection:
 	// a loaded one the first collections run out of time, and a report
 	// read one of them cut short is tried again a minute later
 	// (collector/reports.go, failedReadRetry): the wait allows for one
-	// such round.
+	// such round, and for a listing of discovery's tried again.
 	deadline := time.Now().Add(90*time.Second + time.Minute)
 
 	// Every task's state first: a check that fails next is then a change
