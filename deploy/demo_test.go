@@ -166,12 +166,19 @@ func (p promAPI) get(path string, params url.Values, data any) error {
 }
 
 // query evaluates an instant query now.
-func (p promAPI) query(expr string) ([]promSample, error) {
+func (p promAPI) query(expr string) ([]promSample, error) { return p.queryAt(expr, time.Time{}) }
+
+// queryAt evaluates an instant query at a moment (zero: now).
+func (p promAPI) queryAt(expr string, at time.Time) ([]promSample, error) {
 	var data struct {
 		ResultType string       `json:"resultType"`
 		Result     []promSample `json:"result"`
 	}
-	if err := p.get("/api/v1/query", url.Values{"query": {expr}}, &data); err != nil {
+	params := url.Values{"query": {expr}}
+	if !at.IsZero() {
+		params.Set("time", unixSeconds(at))
+	}
+	if err := p.get("/api/v1/query", params, &data); err != nil {
 		return nil, err
 	}
 	if data.ResultType != "vector" {
@@ -223,7 +230,7 @@ func TestExpressionsAgainstDemo(t *testing.T) {
 	d := loadDashboard(t)
 	var values map[string]string
 	stdkit.Until(t, deadline, "dashboard variables", func() error {
-		v, listed, err := resolveVariables(api, d, nil)
+		v, listed, err := resolveVariables(api, d, time.Time{}, nil)
 		if err != nil {
 			return err
 		}

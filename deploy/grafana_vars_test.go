@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // What Grafana does with the dashboard's query variables, for the tests
@@ -35,18 +36,19 @@ func substituteVariables(expr string, values map[string]string) string {
 }
 
 // variableOptions lists the options of query variable v, its query run
-// with values, as Grafana's Prometheus data source does: label_values
-// gives the label's values, query_result one line per series,
-// `name{label="value",...} value timestamp_ms`; a regex with named
-// groups text and value then picks each option's text and value out of
-// a line (a /g regex may find them in separate matches).
-func variableOptions(api promAPI, v dashboardVariable, values map[string]string) ([]grafanaOption, error) {
+// with values at the moment at (zero: now), as Grafana's Prometheus data
+// source does: label_values gives the label's values, query_result one
+// line per series, `name{label="value",...} value timestamp_ms`; a regex
+// with named groups text and value then picks each option's text and
+// value out of a line (a /g regex may find them in separate matches).
+func variableOptions(api promAPI, v dashboardVariable, values map[string]string, at time.Time) ([]grafanaOption, error) {
 	query := substituteVariables(fmt.Sprint(v.Query), values)
 	var lines []string
 	switch {
 	case labelValuesQuery.MatchString(query):
 		m := labelValuesQuery.FindStringSubmatch(query)
-		samples, err := api.query(m[1])
+		// The label's values, without the series of every task to decode.
+		samples, err := api.queryAt(fmt.Sprintf("group by (%s) (%s)", m[2], m[1]), at)
 		if err != nil {
 			return nil, fmt.Errorf("variable %s: %s: %v", v.Name, m[1], err)
 		}
@@ -59,7 +61,7 @@ func variableOptions(api promAPI, v dashboardVariable, values map[string]string)
 		}
 	case queryResultQuery.MatchString(query):
 		expr := queryResultQuery.FindStringSubmatch(query)[1]
-		samples, err := api.query(expr)
+		samples, err := api.queryAt(expr, at)
 		if err != nil {
 			return nil, fmt.Errorf("variable %s: %s: %v", v.Name, expr, err)
 		}
@@ -177,17 +179,18 @@ func selectionValue(v dashboardVariable, all bool, options []grafanaOption) stri
 }
 
 // resolveVariables fills the dashboard's query variables in order, each
-// from the values of those before it: all of every variable's options
-// unless choose names some of them for that variable. It returns the
-// values for substituteVariables and the options each variable listed.
-func resolveVariables(api promAPI, d dashboard, choose map[string][]string) (map[string]string, map[string][]grafanaOption, error) {
+// from the values of those before it, its query run at the moment at
+// (zero: now): all of every variable's options unless choose names some
+// of them for that variable. It returns the values for
+// substituteVariables and the options each variable listed.
+func resolveVariables(api promAPI, d dashboard, at time.Time, choose map[string][]string) (map[string]string, map[string][]grafanaOption, error) {
 	values := map[string]string{}
 	listed := map[string][]grafanaOption{}
 	for _, v := range d.Templating.List {
 		if v.Type != "query" {
 			continue
 		}
-		options, err := variableOptions(api, v, values)
+		options, err := variableOptions(api, v, values, at)
 		if err != nil {
 			return nil, nil, err
 		}

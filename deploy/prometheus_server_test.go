@@ -70,6 +70,27 @@ type queryStats struct {
 // end, or a range query from start to end, one point per step. It returns
 // the series the panel gets and how many samples Prometheus read.
 func (p promAPI) evaluate(expr string, instant bool, start, end time.Time, step time.Duration) ([]promSample, queryStats, error) {
+	result, stats, err := p.run(expr, instant, start, end, step)
+	if err != nil {
+		return nil, queryStats{}, err
+	}
+	var series []promSample
+	if err := json.Unmarshal(result, &series); err != nil {
+		return nil, queryStats{}, err
+	}
+	return series, stats, nil
+}
+
+// cost is how many samples expr reads evaluated at one moment. It leaves
+// the result undecoded: thousands of series, which a race-built test
+// decodes slowly.
+func (p promAPI) cost(expr string, at time.Time) (queryStats, error) {
+	_, stats, err := p.run(expr, true, at, at, 0)
+	return stats, err
+}
+
+// run is evaluate's query, its result as Prometheus sent it.
+func (p promAPI) run(expr string, instant bool, start, end time.Time, step time.Duration) (json.RawMessage, queryStats, error) {
 	var data struct {
 		ResultType string          `json:"resultType"`
 		Result     json.RawMessage `json:"result"`
@@ -91,11 +112,7 @@ func (p promAPI) evaluate(expr string, instant bool, start, end time.Time, step 
 	if data.ResultType != want {
 		return nil, queryStats{}, fmt.Errorf("result type %s, want %s", data.ResultType, want)
 	}
-	var series []promSample
-	if err := json.Unmarshal(data.Result, &series); err != nil {
-		return nil, queryStats{}, err
-	}
-	return series, data.Stats, nil
+	return data.Result, data.Stats, nil
 }
 
 func unixSeconds(t time.Time) string {
