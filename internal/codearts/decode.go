@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The decoders take nothing on trust: a field that is absent, null, or not
@@ -163,4 +164,83 @@ func truncate(b []byte) string {
 		return string(b[:max]) + "..."
 	}
 	return string(b)
+}
+
+// scanner reads the few JSON forms that scanProgress knows, at b[i:];
+// each method skips the whitespace before and returns false, having moved
+// on or not, at anything else.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) space() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\r' || s.b[s.i] == '\n') {
+		s.i++
+	}
+}
+
+// word reads w, a byte or a literal such as null.
+func (s *scanner) word(w string) bool {
+	s.space()
+	if !bytes.HasPrefix(s.b[s.i:], []byte(w)) {
+		return false
+	}
+	s.i += len(w)
+	return true
+}
+
+// str reads a string of valid UTF-8 without escapes or control characters.
+func (s *scanner) str() ([]byte, bool) {
+	if !s.word(`"`) {
+		return nil, false
+	}
+	end := bytes.IndexByte(s.b[s.i:], '"')
+	if end < 0 {
+		return nil, false
+	}
+	v := s.b[s.i : s.i+end]
+	if bytes.IndexFunc(v, func(r rune) bool { return r < ' ' || r == '\\' || r == utf8.RuneError }) >= 0 {
+		return nil, false
+	}
+	s.i += end + 1
+	return v, true
+}
+
+// digits reads a number of one to nine digits without a leading zero into n.
+func (s *scanner) digits(n *int) bool {
+	s.space()
+	start, v := s.i, 0
+	for s.i < len(s.b) && s.i-start < 10 && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		v = v*10 + int(s.b[s.i]-'0')
+		s.i++
+	}
+	if d := s.i - start; d == 0 || d > 9 || d > 1 && s.b[start] == '0' {
+		return false
+	}
+	*n = v
+	return true
+}
+
+// object reads an object, handing each member's key to member, which
+// reads its value.
+func (s *scanner) object(member func(key []byte) bool) bool {
+	if !s.word("{") {
+		return false
+	}
+	if s.word("}") {
+		return true
+	}
+	for {
+		key, ok := s.str()
+		if !ok || !s.word(":") || !member(key) {
+			return false
+		}
+		if s.word("}") {
+			return true
+		}
+		if !s.word(",") {
+			return false
+		}
+	}
 }
