@@ -167,8 +167,8 @@ func truncate(b []byte) string {
 }
 
 // scanner reads the few JSON forms that scanProgress knows, at b[i:];
-// each method skips the whitespace before and returns false, having moved
-// on or not, at anything else.
+// each method skips the whitespace before and returns false at anything
+// else.
 type scanner struct {
 	b []byte
 	i int
@@ -190,21 +190,22 @@ func (s *scanner) word(w string) bool {
 	return true
 }
 
-// str reads a string of valid UTF-8 without escapes or control characters.
+// str reads a string of valid UTF-8 without escapes or control characters;
+// at anything else it does not move, so that no other form is read from
+// inside a string.
 func (s *scanner) str() ([]byte, bool) {
-	if !s.word(`"`) {
-		return nil, false
+	start := s.i
+	if s.word(`"`) {
+		if end := bytes.IndexByte(s.b[s.i:], '"'); end >= 0 {
+			v := s.b[s.i : s.i+end]
+			if bytes.IndexFunc(v, func(r rune) bool { return r < ' ' || r == '\\' || r == utf8.RuneError }) < 0 {
+				s.i += end + 1
+				return v, true
+			}
+		}
 	}
-	end := bytes.IndexByte(s.b[s.i:], '"')
-	if end < 0 {
-		return nil, false
-	}
-	v := s.b[s.i : s.i+end]
-	if bytes.IndexFunc(v, func(r rune) bool { return r < ' ' || r == '\\' || r == utf8.RuneError }) >= 0 {
-		return nil, false
-	}
-	s.i += end + 1
-	return v, true
+	s.i = start
+	return nil, false
 }
 
 // digits reads a number of one to nine digits without a leading zero into n.
