@@ -166,60 +166,54 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-// scanner reads the few JSON forms that scanProgress knows, at b[i:];
-// each method skips the whitespace before and returns false at anything
-// else.
-type scanner struct {
-	b []byte
-	i int
-}
+// scanner is what is left to read of a JSON text, in the few forms that
+// scanProgress knows. Each method skips whitespace first, and at anything
+// else returns false without moving past it.
+type scanner []byte
 
-func (s *scanner) space() {
-	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\r' || s.b[s.i] == '\n') {
-		s.i++
+// trimSpace is b without the JSON whitespace it starts with.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
 	}
+	return b
 }
 
 // word reads w, a byte or a literal such as null.
 func (s *scanner) word(w string) bool {
-	s.space()
-	if !bytes.HasPrefix(s.b[s.i:], []byte(w)) {
-		return false
+	rest, ok := bytes.CutPrefix(trimSpace(*s), []byte(w))
+	if ok {
+		*s = rest
 	}
-	s.i += len(w)
-	return true
+	return ok
 }
 
-// str reads a string of valid UTF-8 without escapes or control characters;
-// at anything else it does not move, so that no other form is read from
-// inside a string.
+// str reads a string of valid UTF-8 without escapes or control characters.
 func (s *scanner) str() ([]byte, bool) {
-	start := s.i
+	was := *s
 	if s.word(`"`) {
-		if end := bytes.IndexByte(s.b[s.i:], '"'); end >= 0 {
-			v := s.b[s.i : s.i+end]
-			if bytes.IndexFunc(v, func(r rune) bool { return r < ' ' || r == '\\' || r == utf8.RuneError }) < 0 {
-				s.i += end + 1
-				return v, true
-			}
+		v, rest, ok := bytes.Cut(*s, []byte(`"`))
+		if ok && bytes.IndexFunc(v, func(r rune) bool { return r < ' ' || r == '\\' || r == utf8.RuneError }) < 0 {
+			*s = rest
+			return v, true
 		}
 	}
-	s.i = start
+	*s = was // nothing else is read from inside a string
 	return nil, false
 }
 
-// digits reads a number of one to nine digits without a leading zero into n.
-func (s *scanner) digits(n *int) bool {
-	s.space()
-	start, v := s.i, 0
-	for s.i < len(s.b) && s.i-start < 10 && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		v = v*10 + int(s.b[s.i]-'0')
-		s.i++
+// status reads one to nine digits without a leading zero into n.
+func (s *scanner) status(n *int) bool {
+	t := trimSpace(*s)
+	d := 0
+	for d < len(t) && d < 10 && t[d] >= '0' && t[d] <= '9' {
+		d++
 	}
-	if d := s.i - start; d == 0 || d > 9 || d > 1 && s.b[start] == '0' {
+	if d == 0 || d > 9 || d > 1 && t[0] == '0' {
 		return false
 	}
-	*n = v
+	*n, _ = strconv.Atoi(string(t[:d]))
+	*s = t[d:]
 	return true
 }
 

@@ -80,13 +80,13 @@ func DecodeProgress(body []byte) (Progress, error) {
 // progress (null, or an object of ratio and info, each a string without
 // escapes or null), each member at most once; false for anything else.
 func scanProgress(body []byte) (Progress, bool) {
-	s, p := scanner{b: body}, Progress{Status: StatusNeverChecked}
+	s, p := scanner(body), Progress{Status: StatusNeverChecked}
 	var seen uint8
 	once := func(bit uint8) bool { first := seen&bit == 0; seen |= bit; return first }
 	ok := s.object(func(key []byte) bool {
 		switch {
 		case string(key) == "task_status" && once(1):
-			return s.word("null") || s.digits(&p.Status)
+			return s.word("null") || s.status(&p.Status)
 		case string(key) == "progress" && once(2):
 			return s.word("null") || s.object(func(key []byte) bool {
 				var v []byte
@@ -106,8 +106,7 @@ func scanProgress(body []byte) (Progress, bool) {
 		}
 		return false
 	})
-	s.space()
-	return p, ok && s.i == len(s.b)
+	return p, ok && len(trimSpace(s)) == 0
 }
 
 // decodeProgressFields decodes a progress answer field by field: a bad
