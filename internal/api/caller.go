@@ -108,11 +108,12 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 }
 
 // readBody reads the answer, at most MaxBodySize+1 bytes: one past the
-// limit tells "exactly the limit" from "more". An answer of a known length
-// is read into a buffer of that length; io.ReadAll's first would be several
-// times a progress answer.
+// limit tells "exactly the limit" from "more". A small answer of a known
+// length is read into a buffer of that length (io.ReadAll's first would be
+// several times a progress answer); only small, so that a Content-Length
+// that lies costs at most 16 KiB before the bytes it claims come.
 func readBody(r *http.Response) ([]byte, error) {
-	if n := r.ContentLength; n >= 0 && n <= MaxBodySize {
+	if n := r.ContentLength; n >= 0 && n <= 16<<10 {
 		b := make([]byte, n)
 		_, err := io.ReadFull(r.Body, b)
 		return b, err
