@@ -38,7 +38,7 @@ type counting struct {
 
 // countingOf classifies the outcome err of a progress query or report read.
 func countingOf(err error) counting {
-	var apiErr *api.Error
+	_, isAPI := errors.AsType[*api.Error](err)
 	switch {
 	case err == nil:
 		return counting{sent: true}
@@ -50,7 +50,7 @@ func countingOf(err error) counting {
 		// The rate limit had no room (budget, not counted), or the deadline
 		// ended while it waited (api.Caller counts a timeout).
 		return counting{code: api.Code(err)}
-	case !errors.As(err, &apiErr) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
+	case !isAPI && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
 		// No call failed (left unqueried, or a pause between attempts
 		// ended), but at the deadline the task missed its answer.
 		return counting{code: api.Code(err), countHere: errors.Is(err, context.DeadlineExceeded)}

@@ -85,8 +85,7 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 	c.Metrics.countRequest(endpoint, statusClass(httpResp.StatusCode))
 
 	resp := &Response{StatusCode: httpResp.StatusCode, Header: httpResp.Header}
-	// One byte past the limit tells "exactly the limit" from "more".
-	resp.Body, err = io.ReadAll(io.LimitReader(httpResp.Body, MaxBodySize+1))
+	resp.Body, err = readBody(httpResp)
 	if err != nil {
 		return &Error{Code: Code(err), HTTPStatus: resp.StatusCode, Message: "reading the answer", Err: err}
 	}
@@ -106,6 +105,20 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 			RequestID: resp.Header.Get("X-Request-Id"), Err: err}
 	}
 	return nil
+}
+
+// readBody reads the answer, at most MaxBodySize+1 bytes: one past the
+// limit tells "exactly the limit" from "more". A small answer of a known
+// length is read into a buffer of that length (io.ReadAll's first would be
+// several times a progress answer); only small, so that a Content-Length
+// that lies costs at most 16 KiB before the bytes it claims come.
+func readBody(r *http.Response) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= 16<<10 {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r.Body, b)
+		return b, err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
 }
 
 // statusClasses are the status_class label values of 1xx..5xx answers,

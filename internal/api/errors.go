@@ -76,12 +76,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // Code returns the error_code label value for err: the API's code when the
 // API sent one, an exporter code otherwise. It never returns "".
 func Code(err error) string {
-	if err == nil {
-		return "" // before apiErr, which escapes: no allocation on success
-	}
-	var apiErr *Error
+	apiErr, isAPI := errors.AsType[*Error](err)
 	switch {
-	case errors.As(err, &apiErr) && apiErr.Code != "":
+	case err == nil:
+		return ""
+	case isAPI && apiErr.Code != "":
 		return apiErr.Code
 	case errors.Is(err, context.DeadlineExceeded):
 		return CodeTimeout

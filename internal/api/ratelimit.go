@@ -82,11 +82,8 @@ func (r *RateLimit) apply() {
 // Throttled reports whether err is the API asking for fewer calls: HTTP
 // 429 or API Gateway's APIGW.0308, whatever the status.
 func Throttled(err error) bool {
-	if err == nil {
-		return false // before apiErr, which escapes (Code)
-	}
-	var apiErr *Error
-	return errors.As(err, &apiErr) && (apiErr.HTTPStatus == http.StatusTooManyRequests || apiErr.Code == "APIGW.0308")
+	apiErr, ok := errors.AsType[*Error](err)
+	return ok && (apiErr.HTTPStatus == http.StatusTooManyRequests || apiErr.Code == "APIGW.0308")
 }
 
 // Limit returns the rate in force, rate.Inf when there is none.
@@ -228,6 +225,6 @@ func (r *RateLimit) observe(err error) {
 
 // answered reports whether err came with an HTTP answer from the API side.
 func answered(err error) bool {
-	var apiErr *Error
-	return errors.As(err, &apiErr) && apiErr.HTTPStatus > 0
+	apiErr, ok := errors.AsType[*Error](err)
+	return ok && apiErr.HTTPStatus > 0
 }

@@ -150,11 +150,11 @@ func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, abo
 // change. No answer, and 5xx from a proxy or a gateway in trouble, say
 // nothing.
 func verdict(err error) auth.Verdict {
-	var apiErr *api.Error
+	apiErr, isAPI := errors.AsType[*api.Error](err)
 	switch {
 	case err == nil:
 		return auth.Accepted
-	case !errors.As(err, &apiErr):
+	case !isAPI:
 		return auth.Unknown
 	case apiErr.HTTPStatus == http.StatusUnauthorized:
 		return auth.Refused

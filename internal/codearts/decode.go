@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The decoders take nothing on trust: a field that is absent, null, or not
@@ -163,4 +164,78 @@ func truncate(b []byte) string {
 		return string(b[:max]) + "..."
 	}
 	return string(b)
+}
+
+// scanner is what is left to read of a JSON text, in the few forms that
+// scanProgress knows. Each method skips whitespace first, and at anything
+// else returns false without moving past it.
+type scanner []byte
+
+// trimSpace is b without the JSON whitespace it starts with.
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n') {
+		b = b[1:]
+	}
+	return b
+}
+
+// word reads w, a byte or a literal such as null.
+func (s *scanner) word(w string) bool {
+	rest, ok := bytes.CutPrefix(trimSpace(*s), []byte(w))
+	if ok {
+		*s = rest
+	}
+	return ok
+}
+
+// str reads a string of valid UTF-8 without escapes or control characters.
+func (s *scanner) str() ([]byte, bool) {
+	was := *s
+	if s.word(`"`) {
+		v, rest, ok := bytes.Cut(*s, []byte(`"`))
+		if ok && bytes.IndexFunc(v, func(r rune) bool { return r < ' ' || r == '\\' || r == utf8.RuneError }) < 0 {
+			*s = rest
+			return v, true
+		}
+	}
+	*s = was // nothing else is read from inside a string
+	return nil, false
+}
+
+// status reads one to nine digits without a leading zero into n.
+func (s *scanner) status(n *int) bool {
+	t := trimSpace(*s)
+	d := 0
+	for d < len(t) && d < 10 && t[d] >= '0' && t[d] <= '9' {
+		d++
+	}
+	if d == 0 || d > 9 || d > 1 && t[0] == '0' {
+		return false
+	}
+	*n, _ = strconv.Atoi(string(t[:d]))
+	*s = t[d:]
+	return true
+}
+
+// object reads an object, handing each member's key to member, which
+// reads its value.
+func (s *scanner) object(member func(key []byte) bool) bool {
+	if !s.word("{") {
+		return false
+	}
+	if s.word("}") {
+		return true
+	}
+	for {
+		key, ok := s.str()
+		if !ok || !s.word(":") || !member(key) {
+			return false
+		}
+		if s.word("}") {
+			return true
+		}
+		if !s.word(",") {
+			return false
+		}
+	}
 }

@@ -44,9 +44,13 @@ func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, 
 // marks every field omitempty, so {} is its answer for a task never
 // checked. The body must still be a JSON object.
 func DecodeProgress(body []byte) (Progress, error) {
-	// One json.Unmarshal reads an answer of the documented types: field by
-	// field was the largest part of the exporter's own CPU per query
-	// (BENCHMARKS.md). FuzzDecodeProgress holds both ways to one result.
+	// The answer as the service writes it is read without reflection, any
+	// other of the documented types by one json.Unmarshal: decoding was the
+	// largest part of the exporter's own CPU per query (BENCHMARKS.md).
+	// FuzzDecodeProgress holds every way to one result.
+	if p, ok := scanProgress(body); ok {
+		return p, nil
+	}
 	var b struct {
 		TaskStatus *int `json:"task_status"`
 		Progress   *struct {
@@ -70,6 +74,39 @@ func DecodeProgress(body []byte) (Progress, error) {
 		p.Info = *b.Progress.Info
 	}
 	return p, nil
+}
+
+// scanProgress reads an object of task_status (digits or null) and
+// progress (null, or an object of ratio and info, each a string without
+// escapes or null), each member at most once; false for anything else.
+func scanProgress(body []byte) (Progress, bool) {
+	s, p := scanner(body), Progress{Status: StatusNeverChecked}
+	var seen uint8
+	once := func(bit uint8) bool { first := seen&bit == 0; seen |= bit; return first }
+	ok := s.object(func(key []byte) bool {
+		switch {
+		case string(key) == "task_status" && once(1):
+			return s.word("null") || s.status(&p.Status)
+		case string(key) == "progress" && once(2):
+			return s.word("null") || s.object(func(key []byte) bool {
+				var v []byte
+				ok := false
+				switch {
+				case string(key) == "ratio" && once(4):
+					v, ok = s.str()
+					p.Ratio, p.HasRatio = ParseRatio(string(v))
+				case string(key) == "info" && once(8):
+					v, ok = s.str()
+					p.Info = string(v)
+				default:
+					return false
+				}
+				return ok || s.word("null")
+			})
+		}
+		return false
+	})
+	return p, ok && len(trimSpace(s)) == 0
 }
 
 // decodeProgressFields decodes a progress answer field by field: a bad
