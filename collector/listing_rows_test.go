@@ -97,7 +97,7 @@ func TestListingSlowOrHangingFallsBackToProgress(t *testing.T) {
 		{"hanging", simulator.Listing{Hang: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			t.Parallel() // each waits out the listing's share twice
+			t.Parallel()                                                                                  // each waits out the listing's share twice
 			e := newRowEnv(t, 250, true, func(c *config.Config) { c.Timeout = model.Duration(deadline) }) // three pages
 			e.step(30*time.Second, 0)
 			e.step(30*time.Second, 0) // idle now: answered by the listing
