@@ -59,7 +59,7 @@ func (a *Auth) validate(region, iamEndpoint string) error {
 	case a.IAM != nil:
 		return a.IAM.validate(region, iamEndpoint)
 	case a.TokenFile != "":
-		return checkSecretFile("auth.token_file", a.TokenFile)
+		return checkSecret("auth", "token", "", a.TokenFile, true)
 	case a.AKSK != nil:
 		return a.AKSK.validate(region, iamEndpoint)
 	}
@@ -114,15 +114,10 @@ func checkSecret(path, key string, value promconfig.Secret, file string, require
 	case value != "" && file != "":
 		return fieldErr(path, "set at most one of %s, %s_file", key, key)
 	case file != "":
-		return checkSecretFile(path+"."+key+"_file", file)
+		_, err := ReadSecretFile(file)
+		return check(err != nil, path+"."+key+"_file", "%v", err)
 	case value == "" && required:
 		return fieldErr(path, "missing: set one of %s, %s_file", key, key)
 	}
 	return nil
-}
-
-// checkSecretFile refuses a secret file that cannot be read or is empty.
-func checkSecretFile(path, filename string) error {
-	_, err := ReadSecretFile(filename)
-	return check(err != nil, path, "%v", err)
 }

@@ -158,7 +158,8 @@ var keyPlaces = sync.OnceValue(func() map[string][]string {
 				}
 				ft = ft.Elem()
 			}
-			if ft.Kind() == reflect.Struct && yamlTagged(ft) && strings.Count(at, ".") < 5 {
+			// A URL is a struct written as a scalar.
+			if ft.Kind() == reflect.Struct && ft != urlType && strings.Count(at, ".") < 5 {
 				index(ft, join(at, name))
 			}
 		}
@@ -166,17 +167,6 @@ var keyPlaces = sync.OnceValue(func() map[string][]string {
 	index(reflect.TypeFor[Config](), "")
 	return places
 })
-
-// yamlTagged tells the structs written as mappings from those written as
-// a scalar (a URL): only the first tag their fields for YAML.
-func yamlTagged(t reflect.Type) bool {
-	for f := range t.Fields() {
-		if _, ok := f.Tag.Lookup("yaml"); ok {
-			return true
-		}
-	}
-	return false
-}
 
 // misplaced says where key belongs instead, the exporter's own places over
 // http_client_config's (whose username is not the IAM user), three at most,
