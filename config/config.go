@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -79,8 +80,13 @@ var (
 // are about what loads but is likely not what was meant.
 func Load(filename string) (*Config, []string, error) {
 	data, err := readFile(filename)
+	if errors.Is(err, fs.ErrNotExist) {
+		where, _ := filepath.Abs(filename) // "" only when the working directory is gone
+		return nil, nil, fmt.Errorf("config file: %w: copy %s (at the top of the repository) to %s and edit it, "+
+			"or run with --demo to try the exporter against a built-in simulator", err, ExampleFile, cmp.Or(where, filename))
+	}
 	if err != nil {
-		return nil, nil, missingFileHint(filename, fmt.Errorf("config file: %w", err))
+		return nil, nil, fmt.Errorf("config file: %w", err)
 	}
 	// Absolute, so that the paths in force (on /config, in errors) name the
 	// same files whatever the working directory of whoever reads them.
