@@ -82,8 +82,8 @@ func Load(filename string) (*Config, []string, error) {
 	data, err := readFile(filename)
 	if errors.Is(err, fs.ErrNotExist) {
 		where, _ := filepath.Abs(filename) // "" only when the working directory is gone
-		return nil, nil, fmt.Errorf("config file: %w: copy %s (at the top of the repository) to %s and edit it, "+
-			"or run with --demo to try the exporter against a built-in simulator", err, ExampleFile, cmp.Or(where, filename))
+		return nil, nil, fmt.Errorf("config file: %w: copy %s (at the top of the repository) to %s and edit it, or run "+
+			"with --demo to try the exporter against a built-in simulator", err, ExampleFile, cmp.Or(where, filename))
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("config file: %w", err)
@@ -98,7 +98,6 @@ func Load(filename string) (*Config, []string, error) {
 	return cfg, warnings, nil
 }
 
-// parse decodes data, resolves relative paths against dir, validates.
 func parse(data []byte, dir string) (*Config, []string, error) {
 	cfg := &Config{}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -109,8 +108,7 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 	}
 	cfg.setDirectory(dir)
 	if err := cfg.Validate(); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
+		if fe, ok := errors.AsType[*FieldError](err); ok {
 			fe.Line = lineOf(document(data), fe.Path)
 		}
 		return nil, nil, err
@@ -135,7 +133,6 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 // thousands of short IDs (a test's) gets a few lines.
 const maxTaskIDWarnings = 3
 
-// warnings lists what loads but is likely not what was meant.
 func (c *Config) warnings() []*FieldError {
 	var out []*FieldError
 	if d := c.Discovery; d != nil {
