@@ -147,10 +147,9 @@ func (w *Watcher) Start(reload func() error) (stop func()) {
 		return func() {}
 	}
 	w.logger.Info("Reloading the configuration file automatically when it changes", "file", w.file, "interval", w.interval)
-	ticker := time.NewTicker(w.interval)
-	quit, done := make(chan struct{}), make(chan struct{})
+	ticker, quit := time.NewTicker(w.interval), make(chan struct{})
 	go func() {
-		defer close(done)
+		defer ticker.Stop()
 		for {
 			select {
 			case <-quit:
@@ -160,11 +159,8 @@ func (w *Watcher) Start(reload func() error) (stop func()) {
 			}
 		}
 	}()
-	return func() {
-		close(quit)
-		ticker.Stop()
-		<-done
-	}
+	// Unbuffered: the send is taken only between two checks.
+	return func() { quit <- struct{}{} }
 }
 
 // check reloads unless the file is the one in force and loaded. An
