@@ -185,15 +185,15 @@ func misplaced(key string) string {
 	slices.SortFunc(places, func(a, b string) int {
 		return cmp.Or(strings.Count(a, ".")-strings.Count(b, "."), strings.Compare(a, b))
 	})
-	var said []string
-	for _, p := range places[:min(len(places), 3)] {
+	said := places[:min(len(places), 3)]
+	for i, p := range said {
 		switch {
 		case p == "":
-			said = append(said, "at the top level")
+			said[i] = "at the top level"
 		case strings.HasSuffix(p, "[]"):
-			said = append(said, "in each item of "+strings.TrimSuffix(p, "[]"))
+			said[i] = "in each item of " + strings.TrimSuffix(p, "[]")
 		default:
-			said = append(said, "under "+p)
+			said[i] = "under " + p
 		}
 	}
 	list := said[len(said)-1]
