@@ -48,13 +48,11 @@ func durationHint(v string) string {
 
 // want says in the file's terms what a value of type t looks like.
 func want(t reflect.Type) string {
-	switch t {
-	case durationType:
-		return "a duration like 30s or 5m"
-	case urlType:
-		return "a URL"
-	}
 	switch z := reflect.Zero(t); {
+	case t == durationType:
+		return "a duration like 30s or 5m"
+	case t == urlType:
+		return "a URL"
 	case z.CanInt() || z.CanUint():
 		return "an integer"
 	case z.CanFloat():

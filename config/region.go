@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -59,9 +60,7 @@ func (c *Config) applyRegion() (iamEndpoint string, err error) {
 	case !known:
 		return comHosts(c.Region, "").iam, nil
 	}
-	if c.Endpoint == "" {
-		c.Endpoint = hosts.api
-	}
+	c.Endpoint = cmp.Or(c.Endpoint, hosts.api)
 	return hosts.iam, nil
 }
 

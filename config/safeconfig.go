@@ -110,10 +110,6 @@ const MinAutoReloadInterval = time.Second
 // Kubernetes ConfigMap is updated by swapping the ..data symlink of its
 // volume, which inotify on the file never sees. Secret files need no
 // watcher: package auth reads them again when they change.
-//
-// A file that fails to load is tried again at every interval, so that a
-// fix elsewhere (a missing secret file) takes effect too; the failure is
-// logged once per content and error.
 type Watcher struct {
 	sc       *SafeConfig
 	file     string
@@ -163,8 +159,10 @@ func (w *Watcher) Start(reload func() error) (stop func()) {
 	return func() { quit <- struct{}{} }
 }
 
-// check reloads unless the file is the one in force and loaded. An
-// unreadable file is reloaded too, so that the failure is said and shown.
+// check reloads unless the file is the one in force and loaded: a refused
+// file is tried again, so that a fix elsewhere (a missing secret file) takes
+// effect too, and an unreadable one, so that the failure is said and shown.
+// A failure is logged once per content and error.
 func (w *Watcher) check(reload func() error) {
 	sum, sumErr := fileChecksum(w.file)
 	w.sc.mu.RLock()
