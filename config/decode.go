@@ -149,21 +149,11 @@ func syntaxError(data []byte, err error) error {
 }
 
 var (
-	// obsoleteUnmarshaler is prometheus/common's, which yaml.v3 honours.
-	obsoleteUnmarshaler = reflect.TypeFor[interface {
-		UnmarshalYAML(unmarshal func(any) error) error
-	}]()
-	unmarshaler  = reflect.TypeFor[yaml.Unmarshaler]()
 	durationType = reflect.TypeFor[model.Duration]()
 	urlType      = reflect.TypeFor[promconfig.URL]()
 	secretType   = reflect.TypeFor[promconfig.Secret]()
 	taskType     = reflect.TypeFor[Task]()
 )
-
-func unmarshalsItself(t reflect.Type) bool {
-	p := reflect.PointerTo(t)
-	return p.Implements(obsoleteUnmarshaler) || p.Implements(unmarshaler)
-}
 
 // walk checks node against type t; path and line name it in errors.
 func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
@@ -177,10 +167,16 @@ func walk(node *yaml.Node, t reflect.Type, path string, line int) *FieldError {
 	case node.Kind == yaml.ScalarNode && node.Tag == "!!null":
 		return nil // the zero value
 	case t.Kind() == reflect.Struct && node.Kind == yaml.MappingNode:
-		if fe := walkStruct(node, t, path); fe != nil || !unmarshalsItself(t) {
+		if fe := walkStruct(node, t, path); fe != nil {
 			return fe
 		}
-		// The type's own checks (one of bearer_token, bearer_token_file...).
+		switch reflect.New(t).Interface().(type) {
+		case yaml.Unmarshaler, interface{ UnmarshalYAML(func(any) error) error }:
+			// Its own checks (one of bearer_token, bearer_token_file...), by
+			// yaml.v3's interface or prometheus/common's, which yaml.v3 honours.
+		default:
+			return nil
+		}
 	case t.Kind() == reflect.Map && node.Kind == yaml.MappingNode:
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k := node.Content[i]
