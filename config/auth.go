@@ -35,8 +35,7 @@ type AKSK struct {
 	// CodeArts project of discovery.projects. Empty: the exporter looks up
 	// the project named after the region on IAMEndpoint, as the SDK does.
 	ProjectID string `yaml:"project_id,omitempty"`
-	// IAMEndpoint is where the project is looked up; defaults from the
-	// region, and is only filled in (and shown) when ProjectID is empty.
+	// IAMEndpoint defaults from the region; filled in (and shown) only without ProjectID.
 	IAMEndpoint string `yaml:"iam_endpoint,omitempty"`
 	// ProjectName, the region, is the project looked up: kept so that a
 	// reload to another region is a change of credentials (a new lookup).

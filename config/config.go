@@ -129,10 +129,6 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 	return cfg, warnings, nil
 }
 
-// maxTaskIDWarnings bounds the task IDs warned about one by one: a file of
-// thousands of short IDs (a test's) gets a few lines.
-const maxTaskIDWarnings = 3
-
 func (c *Config) warnings() []*FieldError {
 	var out []*FieldError
 	if d := c.Discovery; d != nil {
@@ -145,6 +141,8 @@ func (c *Config) warnings() []*FieldError {
 	// A task ID copied a character short loads (1 to 32 characters are
 	// valid), and would fail at every scrape as a task not found.
 	const hint = "a real task ID is 32 hex characters (in the task's URL in the CodeArts console)"
+	// A file of thousands of short IDs (a test's) gets a few lines.
+	const maxTaskIDWarnings = 3
 	named, more, lastID := 0, 0, ""
 	for n, t := range c.Tasks {
 		if hexID.MatchString(t.ID) {
@@ -165,7 +163,7 @@ func (c *Config) warnings() []*FieldError {
 		out[len(out)-1].Msg = fmt.Sprintf("%q and %d more task IDs after it are not 32 hex characters either", lastID, more)
 	}
 	// An IAM project of another region (left from an example) would scope
-	// the token to that region's project, not the tasks' own (region.go).
+	// the token to that region's project, not the tasks' own (IAM.validate).
 	if i := c.Auth.IAM; i != nil && c.Region != "" && i.ProjectName != c.Region && regionish.MatchString(i.ProjectName) {
 		out = append(out, &FieldError{Path: "auth.iam.project_name", Msg: fmt.Sprintf(
 			"%q names another region than region (%s): the token would be scoped to %s's project; "+

@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -85,9 +84,8 @@ func (sc *SafeConfig) set(cfg *Config, sum string) {
 	sc.reloadTimestamp.Set(float64(now.UnixNano()) / 1e9)
 }
 
-// ServeHTTP serves /config: the configuration in force as YAML, secrets
-// shown as <secret>. The page is rendered once per load, so that
-// concurrent requests for 50,000 tasks cannot multiply the memory.
+// ServeHTTP serves /config, the page rendered once per load (String), so
+// that concurrent requests for 50,000 tasks cannot multiply the memory.
 func (sc *SafeConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sc.mu.RLock()
 	page, loaded := sc.page, sc.loaded
@@ -191,6 +189,5 @@ func fileChecksum(filename string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
+	return fmt.Sprintf("%x", sha256.Sum256(data)), nil
 }
