@@ -35,8 +35,7 @@ type AKSK struct {
 	// CodeArts project of discovery.projects. Empty: the exporter looks up
 	// the project named after the region on IAMEndpoint, as the SDK does.
 	ProjectID string `yaml:"project_id,omitempty"`
-	// IAMEndpoint is where the project is looked up; defaults from the
-	// region, and is only filled in (and shown) when ProjectID is empty.
+	// IAMEndpoint defaults from the region; filled in (and shown) only without ProjectID.
 	IAMEndpoint string `yaml:"iam_endpoint,omitempty"`
 	// ProjectName, the region, is the project looked up: kept so that a
 	// reload to another region is a change of credentials (a new lookup).
@@ -59,7 +58,7 @@ func (a *Auth) validate(region, iamEndpoint string) error {
 	case a.IAM != nil:
 		return a.IAM.validate(region, iamEndpoint)
 	case a.TokenFile != "":
-		return checkSecretFile("auth.token_file", a.TokenFile)
+		return checkSecret("auth", "token", "", a.TokenFile, true)
 	case a.AKSK != nil:
 		return a.AKSK.validate(region, iamEndpoint)
 	}
@@ -114,15 +113,10 @@ func checkSecret(path, key string, value promconfig.Secret, file string, require
 	case value != "" && file != "":
 		return fieldErr(path, "set at most one of %s, %s_file", key, key)
 	case file != "":
-		return checkSecretFile(path+"."+key+"_file", file)
+		_, err := ReadSecretFile(file)
+		return check(err != nil, path+"."+key+"_file", "%v", err)
 	case value == "" && required:
 		return fieldErr(path, "missing: set one of %s, %s_file", key, key)
 	}
 	return nil
-}
-
-// checkSecretFile refuses a secret file that cannot be read or is empty.
-func checkSecretFile(path, filename string) error {
-	_, err := ReadSecretFile(filename)
-	return check(err != nil, path, "%v", err)
 }

@@ -8,8 +8,7 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// The keys that shape what a collection reads and how fast; README.md's
-// table and docs/ say what each does for the user.
+// README.md's table and docs/ say what each key does for the user.
 const (
 	// Languages of the API's texts (X-Language): without the header the
 	// service answers in Chinese, while the logs and docs are in English.
@@ -32,37 +31,30 @@ const (
 	MinChangeMaxAge     = model.Duration(time.Minute)
 )
 
-// Quality is the quality section: whether the collector reads each task's
-// report (defects, quality gate, code size) and how often without cause.
+// Quality is the quality section: whether and how often reports are read.
 type Quality struct {
-	// Enabled is on unless the file says enabled: false; Validate sets it.
 	Enabled         *bool          `yaml:"enabled,omitempty"`
 	RefreshInterval model.Duration `yaml:"refresh_interval,omitempty"`
 }
 
-// On reports whether reports are read: by default, even unvalidated.
+// On reports whether reports are read: unless enabled: false, even before
+// Validate fills Enabled in.
 func (q *Quality) On() bool { return q.Enabled == nil || *q.Enabled }
 
-// History is the history section: whether the collector reads each task's
-// check history (CheckRecord), so that checks that started and ended
-// between two scrapes are counted too.
+// History is the history section: whether check histories are read.
 type History struct {
-	// Enabled is on unless the file says enabled: false; Validate sets it.
 	Enabled *bool `yaml:"enabled,omitempty"`
 }
 
-// On reports whether the history is read: by default, even unvalidated.
+// On reports whether the history is read, as Quality.On.
 func (h *History) On() bool { return h.Enabled == nil || *h.Enabled }
 
-// ChangeDetection is the change_detection section: whether a collection
-// lists the projects of its tasks first and reads the progress only of
-// tasks whose listing shows they can have changed (collector/plan.go).
+// ChangeDetection is the change_detection section (collector/plan.go).
 type ChangeDetection struct {
 	Enabled bool           `yaml:"enabled,omitempty"`
 	MaxAge  model.Duration `yaml:"max_age,omitempty"`
 }
 
-// validateCollection defaults and checks the keys of this file.
 func (c *Config) validateCollection() error {
 	c.Language = cmp.Or(c.Language, DefaultLanguage)
 	c.Quality.Enabled = cmp.Or(c.Quality.Enabled, new(true))

@@ -8,6 +8,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -79,8 +80,13 @@ var (
 // are about what loads but is likely not what was meant.
 func Load(filename string) (*Config, []string, error) {
 	data, err := readFile(filename)
+	if errors.Is(err, fs.ErrNotExist) {
+		where, _ := filepath.Abs(filename) // "" only when the working directory is gone
+		return nil, nil, fmt.Errorf("config file: %w: copy %s (at the top of the repository) to %s and edit it, or run "+
+			"with --demo to try the exporter against a built-in simulator", err, ExampleFile, cmp.Or(where, filename))
+	}
 	if err != nil {
-		return nil, nil, missingFileHint(filename, fmt.Errorf("config file: %w", err))
+		return nil, nil, fmt.Errorf("config file: %w", err)
 	}
 	// Absolute, so that the paths in force (on /config, in errors) name the
 	// same files whatever the working directory of whoever reads them.
@@ -92,7 +98,6 @@ func Load(filename string) (*Config, []string, error) {
 	return cfg, warnings, nil
 }
 
-// parse decodes data, resolves relative paths against dir, validates.
 func parse(data []byte, dir string) (*Config, []string, error) {
 	cfg := &Config{}
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -103,8 +108,7 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 	}
 	cfg.setDirectory(dir)
 	if err := cfg.Validate(); err != nil {
-		var fe *FieldError
-		if errors.As(err, &fe) {
+		if fe, ok := errors.AsType[*FieldError](err); ok {
 			fe.Line = lineOf(document(data), fe.Path)
 		}
 		return nil, nil, err
@@ -125,11 +129,6 @@ func parse(data []byte, dir string) (*Config, []string, error) {
 	return cfg, warnings, nil
 }
 
-// maxTaskIDWarnings bounds the task IDs warned about one by one: a file of
-// thousands of short IDs (a test's) gets a few lines.
-const maxTaskIDWarnings = 3
-
-// warnings lists what loads but is likely not what was meant.
 func (c *Config) warnings() []*FieldError {
 	var out []*FieldError
 	if d := c.Discovery; d != nil {
@@ -142,6 +141,8 @@ func (c *Config) warnings() []*FieldError {
 	// A task ID copied a character short loads (1 to 32 characters are
 	// valid), and would fail at every scrape as a task not found.
 	const hint = "a real task ID is 32 hex characters (in the task's URL in the CodeArts console)"
+	// A file of thousands of short IDs (a test's) gets a few lines.
+	const maxTaskIDWarnings = 3
 	named, more, lastID := 0, 0, ""
 	for n, t := range c.Tasks {
 		if hexID.MatchString(t.ID) {
@@ -162,7 +163,7 @@ func (c *Config) warnings() []*FieldError {
 		out[len(out)-1].Msg = fmt.Sprintf("%q and %d more task IDs after it are not 32 hex characters either", lastID, more)
 	}
 	// An IAM project of another region (left from an example) would scope
-	// the token to that region's project, not the tasks' own (region.go).
+	// the token to that region's project, not the tasks' own (IAM.validate).
 	if i := c.Auth.IAM; i != nil && c.Region != "" && i.ProjectName != c.Region && regionish.MatchString(i.ProjectName) {
 		out = append(out, &FieldError{Path: "auth.iam.project_name", Msg: fmt.Sprintf(
 			"%q names another region than region (%s): the token would be scoped to %s's project; "+

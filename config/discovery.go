@@ -37,7 +37,6 @@ func (d *Discovery) Keep(taskName string) bool {
 	return (d.include == nil || d.include.MatchString(taskName)) && (d.exclude == nil || !d.exclude.MatchString(taskName))
 }
 
-// validate checks the discovery section, if there is one.
 func (d *Discovery) validate() error {
 	if d == nil {
 		return nil
@@ -50,12 +49,11 @@ func (d *Discovery) validate() error {
 		path := fmt.Sprintf("discovery.projects[%d]", n)
 		first, dup := seen[p]
 		seen[p] = n
-		err := cmp.Or(
+		if err := cmp.Or(
 			check(p == "", path, "missing or empty"),
 			checkProjectID(path, p, codeArtsProject),
 			check(dup, path, "%q is already discovery.projects[%d]", p, first),
-		)
-		if err != nil {
+		); err != nil {
 			return err
 		}
 	}
@@ -78,7 +76,6 @@ func compileAnchored(path, expr string) (*regexp.Regexp, error) {
 	return re, check(err != nil, path, "%v", err)
 }
 
-// atLeast refuses an interval below its minimum.
 func atLeast(path string, d, minimum model.Duration) error {
 	return check(d < minimum, path, "%v is less than the minimum, %v", d, minimum)
 }

@@ -1,12 +1,9 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -87,20 +84,6 @@ func fileKind(m os.FileMode) string {
 		return "a device"
 	}
 	return "mode " + m.String()
-}
-
-// missingFileHint adds to err, the failure to open filename, what a first
-// run without a file should do, when the file does not exist.
-func missingFileHint(filename string, err error) error {
-	if !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	where, absErr := filepath.Abs(filename)
-	if absErr != nil {
-		where = filename
-	}
-	return fmt.Errorf("%w: copy %s (at the top of the repository) to %s and edit it, "+
-		"or run with --demo to try the exporter against a built-in simulator", err, ExampleFile, where)
 }
 
 // setDirectory makes every relative file path of the configuration

@@ -48,13 +48,11 @@ func durationHint(v string) string {
 
 // want says in the file's terms what a value of type t looks like.
 func want(t reflect.Type) string {
-	switch t {
-	case durationType:
-		return "a duration like 30s or 5m"
-	case urlType:
-		return "a URL"
-	}
 	switch z := reflect.Zero(t); {
+	case t == durationType:
+		return "a duration like 30s or 5m"
+	case t == urlType:
+		return "a URL"
 	case z.CanInt() || z.CanUint():
 		return "an integer"
 	case z.CanFloat():
@@ -158,7 +156,8 @@ var keyPlaces = sync.OnceValue(func() map[string][]string {
 				}
 				ft = ft.Elem()
 			}
-			if ft.Kind() == reflect.Struct && yamlTagged(ft) && strings.Count(at, ".") < 5 {
+			// A URL is a struct written as a scalar.
+			if ft.Kind() == reflect.Struct && ft != urlType && strings.Count(at, ".") < 5 {
 				index(ft, join(at, name))
 			}
 		}
@@ -166,17 +165,6 @@ var keyPlaces = sync.OnceValue(func() map[string][]string {
 	index(reflect.TypeFor[Config](), "")
 	return places
 })
-
-// yamlTagged tells the structs written as mappings from those written as
-// a scalar (a URL): only the first tag their fields for YAML.
-func yamlTagged(t reflect.Type) bool {
-	for f := range t.Fields() {
-		if _, ok := f.Tag.Lookup("yaml"); ok {
-			return true
-		}
-	}
-	return false
-}
 
 // misplaced says where key belongs instead, the exporter's own places over
 // http_client_config's (whose username is not the IAM user), three at most,
@@ -195,15 +183,15 @@ func misplaced(key string) string {
 	slices.SortFunc(places, func(a, b string) int {
 		return cmp.Or(strings.Count(a, ".")-strings.Count(b, "."), strings.Compare(a, b))
 	})
-	var said []string
-	for _, p := range places[:min(len(places), 3)] {
+	said := places[:min(len(places), 3)]
+	for i, p := range said {
 		switch {
 		case p == "":
-			said = append(said, "at the top level")
+			said[i] = "at the top level"
 		case strings.HasSuffix(p, "[]"):
-			said = append(said, "in each item of "+strings.TrimSuffix(p, "[]"))
+			said[i] = "in each item of " + strings.TrimSuffix(p, "[]")
 		default:
-			said = append(said, "under "+p)
+			said[i] = "under " + p
 		}
 	}
 	list := said[len(said)-1]

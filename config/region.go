@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -10,12 +11,11 @@ import (
 type regionHosts struct{ api, iam string }
 
 // regions is §3 of the API reference: where CodeArts Check serves a
-// region's tasks, and the region's IAM (a token or AK/SK project belongs to
-// the task's own region, even when another region's host serves the API).
-// For la-north-2, sa-brazil-1 and ap-southeast-3 it follows the SDK
+// region's tasks, and the region's own IAM (IAM.validate says why). For
+// la-north-2, sa-brazil-1 and ap-southeast-3 it follows the SDK
 // (codearts-check.{region}), which every SDK-based client sends, over the
-// endpoint page (devcloud.{region}): docs/configuration.md shows how to
-// set endpoint for the other reading.
+// endpoint page (devcloud.{region}): docs/configuration.md shows how to set
+// endpoint for the other reading.
 var regions = map[string]regionHosts{
 	"cn-north-4":     comHosts("cn-north-4", "cn-north-4"),
 	"cn-north-1":     comHosts("cn-north-1", "cn-north-4"),
@@ -59,9 +59,7 @@ func (c *Config) applyRegion() (iamEndpoint string, err error) {
 	case !known:
 		return comHosts(c.Region, "").iam, nil
 	}
-	if c.Endpoint == "" {
-		c.Endpoint = hosts.api
-	}
+	c.Endpoint = cmp.Or(c.Endpoint, hosts.api)
 	return hosts.iam, nil
 }
 

@@ -3,7 +3,6 @@ package config
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -85,9 +84,8 @@ func (sc *SafeConfig) set(cfg *Config, sum string) {
 	sc.reloadTimestamp.Set(float64(now.UnixNano()) / 1e9)
 }
 
-// ServeHTTP serves /config: the configuration in force as YAML, secrets
-// shown as <secret>. The page is rendered once per load, so that
-// concurrent requests for 50,000 tasks cannot multiply the memory.
+// ServeHTTP serves /config, the page rendered once per load (String), so
+// that concurrent requests for 50,000 tasks cannot multiply the memory.
 func (sc *SafeConfig) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sc.mu.RLock()
 	page, loaded := sc.page, sc.loaded
@@ -110,10 +108,6 @@ const MinAutoReloadInterval = time.Second
 // Kubernetes ConfigMap is updated by swapping the ..data symlink of its
 // volume, which inotify on the file never sees. Secret files need no
 // watcher: package auth reads them again when they change.
-//
-// A file that fails to load is tried again at every interval, so that a
-// fix elsewhere (a missing secret file) takes effect too; the failure is
-// logged once per content and error.
 type Watcher struct {
 	sc       *SafeConfig
 	file     string
@@ -147,10 +141,9 @@ func (w *Watcher) Start(reload func() error) (stop func()) {
 		return func() {}
 	}
 	w.logger.Info("Reloading the configuration file automatically when it changes", "file", w.file, "interval", w.interval)
-	ticker := time.NewTicker(w.interval)
-	quit, done := make(chan struct{}), make(chan struct{})
+	ticker, quit := time.NewTicker(w.interval), make(chan struct{})
 	go func() {
-		defer close(done)
+		defer ticker.Stop()
 		for {
 			select {
 			case <-quit:
@@ -160,15 +153,14 @@ func (w *Watcher) Start(reload func() error) (stop func()) {
 			}
 		}
 	}()
-	return func() {
-		close(quit)
-		ticker.Stop()
-		<-done
-	}
+	// Unbuffered: the send is taken only between two checks.
+	return func() { quit <- struct{}{} }
 }
 
-// check reloads unless the file is the one in force and loaded. An
-// unreadable file is reloaded too, so that the failure is said and shown.
+// check reloads unless the file is the one in force and loaded: a refused
+// file is tried again, so that a fix elsewhere (a missing secret file) takes
+// effect too, and an unreadable one, so that the failure is said and shown.
+// A failure is logged once per content and error.
 func (w *Watcher) check(reload func() error) {
 	sum, sumErr := fileChecksum(w.file)
 	w.sc.mu.RLock()
@@ -197,6 +189,5 @@ func fileChecksum(filename string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
+	return fmt.Sprintf("%x", sha256.Sum256(data)), nil
 }
