@@ -76,7 +76,7 @@ func NewAKSK(cfg config.AKSK, caller *api.Caller, logger *slog.Logger) (*AKSK, e
 	return a, nil
 }
 
-// Secrets implements SecretSource: the secret key and the security token.
+// Secrets implements Authenticator: the secret key and the security token.
 func (a *AKSK) Secrets() []string { return []string{a.secretKey.last(), a.token.last()} }
 
 func (a *AKSK) secrets() (sk, token string, err error) {

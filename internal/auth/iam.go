@@ -75,7 +75,7 @@ func NewIAM(cfg config.IAM, caller *api.Caller, logger *slog.Logger) *IAM {
 // Close cancels a token request in flight. The IAM must not be used after.
 func (s *IAM) Close() { s.cancel() }
 
-// Secrets implements SecretSource: the password the last token request
+// Secrets implements Authenticator: the password the last token request
 // carried, the one an IAM answer could echo.
 func (s *IAM) Secrets() []string { return []string{s.password.last()} }
 
