@@ -71,7 +71,6 @@ func backoff(n int, base time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
 }
 
-// waitFor returns when ch is closed, or ctx ends first.
 func waitFor(ctx context.Context, ch <-chan struct{}) error {
 	select {
 	case <-ch:

@@ -207,8 +207,7 @@ func (s *IAM) fetch(done chan struct{}) {
 // iamBackoffBase is where the back-off after a failed IAM request starts:
 // later for wrong credentials (a 4xx other than 429).
 func iamBackoffBase(err error) time.Duration {
-	var apiErr *api.Error
-	if errors.As(err, &apiErr) && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 &&
+	if apiErr, ok := errors.AsType[*api.Error](err); ok && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 &&
 		apiErr.HTTPStatus != http.StatusTooManyRequests {
 		return credentialBackoffBase
 	}
