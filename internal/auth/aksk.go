@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -118,10 +119,7 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 // sign adds the signature headers to req; projectID "" sends no
 // X-Project-Id (the project lookup itself).
 func (a *AKSK) sign(req *http.Request, projectID, sk, token string) error {
-	host := req.Host
-	if host == "" {
-		host = req.URL.Host
-	}
+	host := cmp.Or(req.Host, req.URL.Host)
 	b := request.NewHttpRequestBuilder().
 		WithEndpoint(req.URL.Scheme+"://"+host).
 		// The signer escapes each segment itself: IDs in paths are letters,

@@ -228,13 +228,10 @@ func (s *IAM) request(ctx context.Context) (token string, expiresAt time.Time, e
 		project = obj{"id": s.cfg.ProjectID}
 	}
 	user := obj{"domain": obj{"name": s.cfg.DomainName}, "name": s.cfg.Username, "password": password}
-	payload, err := json.Marshal(obj{"auth": obj{
+	payload, _ := json.Marshal(obj{"auth": obj{ // maps of strings: no error
 		"identity": obj{"methods": []string{"password"}, "password": obj{"user": user}},
 		"scope":    obj{"project": project},
 	}})
-	if err != nil {
-		return "", time.Time{}, err
-	}
 	endpoint := strings.TrimSuffix(s.cfg.Endpoint, "/") + "/v3/auth/tokens?nocatalog=true"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
 	if err != nil {
