@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
@@ -68,14 +67,4 @@ func logLoaded(logger *slog.Logger, file string, cfg *config.Config) {
 	}
 	changeDetection := map[bool]string{false: "off", true: "on"}[cfg.ChangeDetection.Enabled]
 	logger.Info("Configuration loaded", append(attrs, "change_detection", changeDetection)...)
-}
-
-// buildClient builds the client of cfg, just put in force, so that what
-// building reports is logged now. A client that cannot be built is not
-// fatal: scrapes report the failure (and try again) until what is missing,
-// a file or a certificate, is there.
-func buildClient(clients *clientcache.Cache, cfg *config.Config, logger *slog.Logger) {
-	if _, err := clients.For(cfg); err != nil {
-		logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
-	}
 }

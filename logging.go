@@ -25,19 +25,10 @@ func newLogger(w io.Writer, cfg *promslog.Config) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("unknown log format %q", cfg.Format)
 	}
-	var slogLevel slog.Level
-	switch cfg.Level.String() {
-	case "debug":
-		logger, slogLevel = level.NewFilter(logger, level.AllowDebug()), slog.LevelDebug
-	case "info":
-		logger, slogLevel = level.NewFilter(logger, level.AllowInfo()), slog.LevelInfo
-	case "warn":
-		logger, slogLevel = level.NewFilter(logger, level.AllowWarn()), slog.LevelWarn
-	case "error":
-		logger, slogLevel = level.NewFilter(logger, level.AllowError()), slog.LevelError
-	default:
+	allowed, err := level.Parse(cfg.Level.String())
+	if err != nil {
 		return nil, fmt.Errorf("unknown log level %q", cfg.Level)
 	}
 	// slog-gokit adds the time and the caller of the slog call itself.
-	return slog.New(sloggokit.NewGoKitHandler(logger, slogLevel)), nil
+	return slog.New(sloggokit.NewGoKitHandler(level.NewFilter(logger, level.Allow(allowed)), cfg.Level.Level())), nil
 }

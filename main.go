@@ -129,7 +129,11 @@ func run() int {
 			logger.Warn("Configuration warning", "file", *configFile, "warning", w)
 		}
 		logLoaded(logger, *configFile, sc.Get())
-		buildClient(clients, sc.Get(), logger)
+		// Built now, what building reports is logged now. A client that cannot be built is not fatal:
+		// scrapes report the failure (and try again) until what is missing, a file or a certificate, is there.
+		if _, err := clients.For(sc.Get()); err != nil {
+			logger.Error("Cannot set up the API client; scrapes will fail", "err", err)
+		}
 		return nil
 	}
 	reload := func() error {
@@ -149,7 +153,6 @@ func run() int {
 			return 1
 		}
 		defer stop()
-		buildClient(clients, sc.Get(), logger)
 	} else if err := load(); err != nil {
 		logger.Error("Cannot load the configuration", "err", err)
 		return 1

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -76,7 +77,7 @@ func NewAKSK(cfg config.AKSK, caller *api.Caller, logger *slog.Logger) (*AKSK, e
 	return a, nil
 }
 
-// Secrets implements SecretSource: the secret key and the security token.
+// Secrets implements Authenticator: the secret key and the security token.
 func (a *AKSK) Secrets() []string { return []string{a.secretKey.last(), a.token.last()} }
 
 func (a *AKSK) secrets() (sk, token string, err error) {
@@ -118,10 +119,7 @@ func (a *AKSK) Authorize(ctx context.Context, req *http.Request) error {
 // sign adds the signature headers to req; projectID "" sends no
 // X-Project-Id (the project lookup itself).
 func (a *AKSK) sign(req *http.Request, projectID, sk, token string) error {
-	host := req.Host
-	if host == "" {
-		host = req.URL.Host
-	}
+	host := cmp.Or(req.Host, req.URL.Host)
 	b := request.NewHttpRequestBuilder().
 		WithEndpoint(req.URL.Scheme+"://"+host).
 		// The signer escapes each segment itself: IDs in paths are letters,

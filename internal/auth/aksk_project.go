@@ -141,11 +141,10 @@ var safeProjectID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // signature. Whatever the body, a 401 is a refusal; any other answer from
 // IAM below 500 got past the signature check.
 func lookupVerdict(err error) Verdict {
-	var apiErr *api.Error
-	switch {
+	switch apiErr, ok := errors.AsType[*api.Error](err); {
 	case err == nil:
 		return Accepted
-	case !errors.As(err, &apiErr) || apiErr.HTTPStatus == 0 || apiErr.HTTPStatus >= 500:
+	case !ok || apiErr.HTTPStatus == 0 || apiErr.HTTPStatus >= 500:
 		return Unknown
 	case apiErr.HTTPStatus == http.StatusUnauthorized || apiErr.Code == "APIGW.0301":
 		return Refused

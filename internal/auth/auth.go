@@ -36,23 +36,12 @@ type Authenticator interface {
 	// because fresh credentials can be had (a renewed token); many
 	// requests refused with the same token lead to one renewal, not many.
 	Done(req *http.Request, v Verdict) (retry bool)
-}
-
-// SecretSource is an Authenticator that can list the secrets it uses, so
-// that they can be redacted from what an API sends back (api.Caller's
-// Secrets): an API that echoes a request, or a proxy that quotes one,
-// must not put a password or a key in an error or a log line.
-type SecretSource interface {
-	// Secrets returns the secrets in use now; it reads no file and is safe
-	// for concurrent use.
+	// Secrets returns the secrets in use now, so that api.Caller can redact
+	// them from what an API sends back: an API that echoes a request, or a
+	// proxy that quotes one, must not put a password or a key in an error or
+	// a log line. It reads no file and is safe for concurrent use.
 	Secrets() []string
 }
-
-var (
-	_ SecretSource = (*IAM)(nil)
-	_ SecretSource = (*AKSK)(nil)
-	_ SecretSource = (*FileToken)(nil)
-)
 
 // TokenHeader carries an IAM token on CodeArts Check requests.
 const TokenHeader = "X-Auth-Token"
@@ -82,7 +71,6 @@ func backoff(n int, base time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.9 + 0.2*rand.Float64()))
 }
 
-// waitFor returns when ch is closed, or ctx ends first.
 func waitFor(ctx context.Context, ch <-chan struct{}) error {
 	select {
 	case <-ch:

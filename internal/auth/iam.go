@@ -75,7 +75,7 @@ func NewIAM(cfg config.IAM, caller *api.Caller, logger *slog.Logger) *IAM {
 // Close cancels a token request in flight. The IAM must not be used after.
 func (s *IAM) Close() { s.cancel() }
 
-// Secrets implements SecretSource: the password the last token request
+// Secrets implements Authenticator: the password the last token request
 // carried, the one an IAM answer could echo.
 func (s *IAM) Secrets() []string { return []string{s.password.last()} }
 
@@ -207,8 +207,7 @@ func (s *IAM) fetch(done chan struct{}) {
 // iamBackoffBase is where the back-off after a failed IAM request starts:
 // later for wrong credentials (a 4xx other than 429).
 func iamBackoffBase(err error) time.Duration {
-	var apiErr *api.Error
-	if errors.As(err, &apiErr) && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 &&
+	if apiErr, ok := errors.AsType[*api.Error](err); ok && apiErr.HTTPStatus >= 400 && apiErr.HTTPStatus < 500 &&
 		apiErr.HTTPStatus != http.StatusTooManyRequests {
 		return credentialBackoffBase
 	}
@@ -229,13 +228,10 @@ func (s *IAM) request(ctx context.Context) (token string, expiresAt time.Time, e
 		project = obj{"id": s.cfg.ProjectID}
 	}
 	user := obj{"domain": obj{"name": s.cfg.DomainName}, "name": s.cfg.Username, "password": password}
-	payload, err := json.Marshal(obj{"auth": obj{
+	payload, _ := json.Marshal(obj{"auth": obj{ // maps of strings: no error
 		"identity": obj{"methods": []string{"password"}, "password": obj{"user": user}},
 		"scope":    obj{"project": project},
 	}})
-	if err != nil {
-		return "", time.Time{}, err
-	}
 	endpoint := strings.TrimSuffix(s.cfg.Endpoint, "/") + "/v3/auth/tokens?nocatalog=true"
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(payload))
 	if err != nil {

@@ -113,5 +113,5 @@ func (t *FileToken) Done(req *http.Request, v Verdict) bool {
 	return err == nil && req != nil && token != req.Header.Get(TokenHeader)
 }
 
-// Secrets implements SecretSource.
+// Secrets implements Authenticator.
 func (t *FileToken) Secrets() []string { return []string{t.token.last()} }

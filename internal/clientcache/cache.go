@@ -132,9 +132,6 @@ func (c *Cache) build(cfg *config.Config) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if src, ok := e.authn.(auth.SecretSource); ok {
-		// Set before the caller's first call: building made none.
-		caller.Secrets = src.Secrets
-	}
+	caller.Secrets = e.authn.Secrets // set before the caller's first call: building made none
 	return e, nil
 }

@@ -157,14 +157,11 @@ func (d *Discoverer) ListProject(ctx context.Context, cfg *config.Config, client
 		d.logger.Warn("Listing a project's tasks for a collection failed or was cut short; "+
 			"the tasks it did not list are asked for their progress",
 			"project_id", id, "listed_tasks", len(tasks), "error_code", api.Code(err), "err", err)
-		return l
+	} else if cfg.Discovery != nil && slices.Contains(cfg.Discovery.Projects, id) {
+		d.mu.Lock()
+		d.projects[id] = project{tasks: tasks, lastSuccess: l.At}
+		d.mu.Unlock()
 	}
-	if cfg.Discovery == nil || !slices.Contains(cfg.Discovery.Projects, id) {
-		return l
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.projects[id] = project{tasks: tasks, lastSuccess: l.At}
 	return l
 }
 

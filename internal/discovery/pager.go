@@ -47,13 +47,9 @@ var errContradiction = errors.New("a task list page has no tasks, but its total 
 // that ignores offset would otherwise be listed forever), or at a bound.
 func listAll(ctx context.Context, maxPages int,
 	fetch func(ctx context.Context, offset int) (codearts.TaskPage, error)) ([]codearts.ListedTask, error) {
-	var (
-		tasks []codearts.ListedTask
-		seen  = map[string]bool{}
-		total int
-		bytes int
-		pages int
-	)
+	var tasks []codearts.ListedTask
+	var total, bytes, pages int
+	seen := map[string]bool{}
 	get := func(offset int) (codearts.TaskPage, error) {
 		if pages >= maxPages {
 			return codearts.TaskPage{}, fmt.Errorf("task list longer than %d pages: listing stopped", maxPages)

@@ -60,14 +60,11 @@ func newWriter(out io.Writer, format expfmt.Format) *Writer {
 // series is not written.
 func (w *Writer) Family(name, help string, labels []string) {
 	w.flush()
+	badLabel := func(l string) bool { return !model.LabelName(l).IsValidLegacy() || strings.HasPrefix(l, "__") }
 	if w.err == nil && (!model.LegacyValidation.IsValidMetricName(name) || slices.ContainsFunc(labels, badLabel)) {
 		w.err = fmt.Errorf("exposition: family %q: a metric or label name not valid in the legacy scheme", name)
 	}
 	w.name, w.help, w.labels, w.started = name, help, labels, false
-}
-
-func badLabel(l string) bool {
-	return !model.LabelName(l).IsValidLegacy() || strings.HasPrefix(l, "__")
 }
 
 // Series writes a series of the family: its value and its label values,
@@ -76,8 +73,16 @@ func (w *Writer) Series(v float64, values ...string) {
 	if w.err != nil {
 		return
 	}
-	if !w.started {
-		w.header()
+	if !w.started { // the HELP and TYPE lines; OpenMetrics names a counter without its _total
+		w.started = true
+		name, typ, help := w.name, "gauge", escaper.Replace(w.help)
+		if strings.HasSuffix(name, "_total") {
+			typ = "counter"
+		}
+		if w.openMetrics {
+			name, help = strings.TrimSuffix(name, "_total"), quotedEscaper.Replace(w.help)
+		}
+		w.buf = fmt.Appendf(w.buf, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 	}
 	b, sep := append(w.buf, w.name...), byte('{')
 	for i, l := range w.labels {
@@ -95,20 +100,6 @@ func (w *Writer) Series(v float64, values ...string) {
 	if w.text && len(w.buf) >= flushAt {
 		w.flush()
 	}
-}
-
-// header appends the family's HELP and TYPE lines; OpenMetrics names a
-// counter without its _total.
-func (w *Writer) header() {
-	w.started = true
-	name, typ, help := w.name, "gauge", escaper.Replace(w.help)
-	if strings.HasSuffix(name, "_total") {
-		typ = "counter"
-	}
-	if w.openMetrics {
-		name, help = strings.TrimSuffix(name, "_total"), quotedEscaper.Replace(w.help)
-	}
-	w.buf = fmt.Appendf(w.buf, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, typ)
 }
 
 // encode writes mf, a family gathered by a registry, through expfmt's

@@ -94,11 +94,11 @@ func handlerErrors(reg prometheus.Registerer) *prometheus.CounterVec {
 		// A second Handler on the same registry shares the counter, as
 		// promhttp.InstrumentMetricHandler does.
 		if err := reg.Register(errs); err != nil {
-			are := &prometheus.AlreadyRegisteredError{}
-			if !errors.As(err, are) {
+			if are, ok := errors.AsType[prometheus.AlreadyRegisteredError](err); ok {
+				errs = are.ExistingCollector.(*prometheus.CounterVec)
+			} else {
 				panic(err) // a programming error: another collector of that name
 			}
-			errs = are.ExistingCollector.(*prometheus.CounterVec)
 		}
 	}
 	errs.WithLabelValues("gathering")
