@@ -80,11 +80,11 @@ func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator, op
 // fresh credentials can be had (a renewed IAM token); never for AK/SK,
 // where a second refusal only brings the key closer to being locked.
 func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.Attr, decode func([]byte) (T, error)) (T, error) {
-	var v, zero T
+	var v T // set only by a decode that succeeded: the decoders return a zero T with their error
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
-			return zero, err
+			return v, err
 		}
 		req.Header["Accept"] = contentJSON
 		req.Header["Content-Type"] = contentJSON
@@ -92,7 +92,7 @@ func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.A
 		req.Header["User-Agent"] = userAgentValue
 		if err := c.auth.Authorize(ctx, req); err != nil {
 			c.logFailure(ctx, false, endpoint, about, err)
-			return zero, err
+			return v, err
 		}
 		err = c.caller.Do(req, endpoint, func(resp *api.Response) error {
 			var err error
@@ -103,13 +103,9 @@ func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.A
 			c.logFailure(ctx, true, endpoint, about, err)
 		}
 		said := verdict(err)
-		if c.auth.Done(req, said) && said == auth.Refused && attempt == 0 {
-			continue
+		if !c.auth.Done(req, said) || said != auth.Refused || attempt > 0 {
+			return v, err
 		}
-		if err != nil {
-			return zero, err
-		}
-		return v, nil
 	}
 }
 
@@ -135,8 +131,7 @@ func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, abo
 		return
 	}
 	status := 0 // no answer arrived
-	var apiErr *api.Error
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := errors.AsType[*api.Error](err); ok {
 		status = apiErr.HTTPStatus
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "API call failed", about, slog.String("endpoint", endpoint),
