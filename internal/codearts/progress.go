@@ -104,7 +104,8 @@ func decodeProgressFields(body []byte) (Progress, error) {
 	}
 	p := Progress{Status: StatusNeverChecked}
 	if b.TaskStatus != nil && !bytes.Equal(b.TaskStatus, jsonNull) {
-		if json.Unmarshal(b.TaskStatus, &p.Status) != nil || p.Status < 0 {
+		var err error
+		if p.Status, err = strconv.Atoi(string(b.TaskStatus)); err != nil || p.Status < 0 {
 			return Progress{}, fmt.Errorf("progress answer: task_status %s is not a status", truncate(b.TaskStatus))
 		}
 	}
