@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
@@ -136,7 +137,7 @@ func checkResponse(resp *Response) *Error {
 		e.Code = CodeInvalidResponse
 	}
 	if named && e.Code != found.code {
-		e.Message = "error code " + truncateCode(found.code) + " is not a well-formed code: " + found.message
+		e.Message = fmt.Sprintf("error code %.*q is not a well-formed code: %s", maxCodeLen, found.code, found.message)
 	}
 	if !named {
 		// keystone's {"error":{"code":401,"message":"..."}} names no code,
@@ -166,14 +167,4 @@ func cannotNameCode(body []byte) bool {
 		}
 	}
 	return true
-}
-
-// truncateCode quotes code, so control characters cannot reach a log line
-// raw, and cuts it to about maxCodeLen.
-func truncateCode(code string) string {
-	b, _ := json.Marshal(code)
-	if len(b) > maxCodeLen+2 {
-		return string(b[:maxCodeLen+1]) + `..."`
-	}
-	return string(b)
 }
