@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -49,16 +50,9 @@ func searchErrorBody(obj map[string]json.RawMessage, depth int) (bodyError, bool
 	if depth >= maxNesting {
 		return bodyError{}, false
 	}
-	keys := make([]string, 0, len(obj))
-	for k, v := range obj {
-		if len(v) > 0 && v[0] == '{' {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		var nested map[string]json.RawMessage
-		if json.Unmarshal(obj[k], &nested) != nil {
+		if obj[k][0] != '{' || json.Unmarshal(obj[k], &nested) != nil {
 			continue
 		}
 		if found, ok := searchErrorBody(nested, depth+1); ok {
