@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -195,10 +196,7 @@ func (r *RateLimit) observe(err error) {
 		if r.adapted == 0 || err != nil && !answered(err) {
 			return // not throttled; or no answer, which says nothing of the rate
 		}
-		ceiling := r.ceiling
-		if r.max > 0 {
-			ceiling = r.max
-		}
+		ceiling := cmp.Or(r.max, r.ceiling)
 		r.adapted += max(recoveryStep, ceiling/recoveryAnswers)
 		if r.adapted >= ceiling {
 			r.adapted, r.ceiling = 0, 0
