@@ -108,11 +108,10 @@ func (c *Client) CheckRecords(ctx context.Context, projectID, taskID string, sin
 // its query; times are UTC, yyyy-MM-ddTHH:mm:ssZ.
 func (c *Client) checkRecordURL(projectID, taskID string, offset, limit int, since, until time.Time) string {
 	q := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}
-	if !since.IsZero() {
-		q.Set("start_time", since.UTC().Format("2006-01-02T15:04:05Z"))
-	}
-	if !until.IsZero() {
-		q.Set("end_time", until.UTC().Format("2006-01-02T15:04:05Z"))
+	for key, t := range map[string]time.Time{"start_time": since, "end_time": until} {
+		if !t.IsZero() {
+			q.Set(key, t.UTC().Format("2006-01-02T15:04:05Z"))
+		}
 	}
 	return c.projectURL(projectID, "/tasks/"+escapeSegment(taskID)+"/checkrecord", q)
 }

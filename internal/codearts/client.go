@@ -175,12 +175,10 @@ func (c *Client) progressURL(taskID, jobID string) string {
 	return u
 }
 
-// taskURL builds /v2/tasks/{task_id}/{call}.
 func (c *Client) taskURL(taskID, call string) string {
 	return c.base + "/v2/tasks/" + escapeSegment(taskID) + "/" + call
 }
 
-// projectURL builds /v2/{project_id}{rest}?{query}.
 func (c *Client) projectURL(projectID, rest string, query url.Values) string {
 	return c.base + "/v2/" + escapeSegment(projectID) + rest + "?" + query.Encode()
 }

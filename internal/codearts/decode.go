@@ -37,7 +37,6 @@ func decodeObject(body []byte, what string, v any) error {
 	return nil
 }
 
-// hasAny reports whether fields has a member named in keys.
 func hasAny(fields map[string]json.RawMessage, keys []string) bool {
 	for _, k := range keys {
 		if _, ok := fields[k]; ok {
