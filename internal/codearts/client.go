@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
@@ -179,7 +180,11 @@ func (c *Client) taskURL(taskID, call string) string {
 	return c.base + "/v2/tasks/" + escapeSegment(taskID) + "/" + call
 }
 
-func (c *Client) projectURL(projectID, rest string, query url.Values) string {
+// projectURL builds /v2/{project_id}{rest}?offset=&limit=, with query's
+// other parameters: both of its calls are pages.
+func (c *Client) projectURL(projectID, rest string, offset, limit int, query url.Values) string {
+	query.Set("offset", strconv.Itoa(offset))
+	query.Set("limit", strconv.Itoa(limit))
 	return c.base + "/v2/" + escapeSegment(projectID) + rest + "?" + query.Encode()
 }
 
