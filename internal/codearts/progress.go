@@ -44,10 +44,9 @@ func (c *Client) Progress(ctx context.Context, taskID, jobID string) (Progress, 
 // marks every field omitempty, so {} is its answer for a task never
 // checked. The body must still be a JSON object.
 func DecodeProgress(body []byte) (Progress, error) {
-	// The answer as the service writes it is read without reflection, any
-	// other field by field: decoding was the largest part of the exporter's
-	// own CPU per query (BENCHMARKS.md). FuzzDecodeProgress holds both ways
-	// to one result.
+	// The service's own answers skip reflection, once the largest part of
+	// the exporter's CPU per query (BENCHMARKS.md); FuzzDecodeProgress
+	// holds both ways to one result.
 	if p, ok := scanProgress(body); ok {
 		return p, nil
 	}
