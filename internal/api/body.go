@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -48,16 +50,9 @@ func searchErrorBody(obj map[string]json.RawMessage, depth int) (bodyError, bool
 	if depth >= maxNesting {
 		return bodyError{}, false
 	}
-	keys := make([]string, 0, len(obj))
-	for k, v := range obj {
-		if len(v) > 0 && v[0] == '{' {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		var nested map[string]json.RawMessage
-		if json.Unmarshal(obj[k], &nested) != nil {
+		if obj[k][0] != '{' || json.Unmarshal(obj[k], &nested) != nil {
 			continue
 		}
 		if found, ok := searchErrorBody(nested, depth+1); ok {
@@ -97,16 +92,12 @@ func jsonString(raw json.RawMessage) (string, bool) {
 // maxCodeLen bounds an error code taken from a body.
 const maxCodeLen = 32
 
-// labelSafeCode reports whether code, sent by the API, may be the value
-// of the error_code label: letters, then one to three parts of letters and
-// digits (CC.00050012, APIGW.0301, CC.00070400.500), at most maxCodeLen
-// bytes. Anything else (a numeric "401", a sentence, a megabyte of noise)
-// is no code the README could document, and would let each answer create a
-// new series.
-func labelSafeCode(code string) bool {
-	return len(code) <= maxCodeLen && codeForm.MatchString(code)
-}
-
+// codeForm is what a code sent by the API must be to be the value of the
+// error_code label, in at most maxCodeLen bytes: letters, then one to three
+// parts of letters and digits (CC.00050012, APIGW.0301, CC.00070400.500).
+// Anything else (a numeric "401", a sentence, a megabyte of noise) is no
+// code the README could document, and would let each answer create a new
+// series.
 var codeForm = regexp.MustCompile(`^[A-Za-z]+(\.[A-Za-z0-9]+){1,3}$`)
 
 // checkResponse returns an *Error when the answer is a failure: any status
@@ -122,14 +113,9 @@ func checkResponse(resp *Response) *Error {
 	if resp.StatusCode < http.StatusBadRequest && cannotNameCode(resp.Body) {
 		return nil
 	}
-	var (
-		found bodyError
-		named bool
-		obj   map[string]json.RawMessage
-	)
-	if json.Unmarshal(resp.Body, &obj) == nil {
-		found, named = searchErrorBody(obj, 0)
-	}
+	var obj map[string]json.RawMessage
+	_ = json.Unmarshal(resp.Body, &obj) // obj stays nil unless the body is an object, and nil names no code
+	found, named := searchErrorBody(obj, 0)
 	if !named && resp.StatusCode < http.StatusBadRequest {
 		return nil // a success body is judged by the caller's decoder
 	}
@@ -137,7 +123,7 @@ func checkResponse(resp *Response) *Error {
 	e := &Error{HTTPStatus: resp.StatusCode, RequestID: cmp.Or(requestID, resp.Header.Get("X-Request-Id")),
 		Message: found.message, EncodedAuthorizationMessage: found.encoded}
 	switch {
-	case named && labelSafeCode(found.code):
+	case named && len(found.code) <= maxCodeLen && codeForm.MatchString(found.code):
 		e.Code = found.code
 	case resp.StatusCode >= http.StatusBadRequest:
 		e.Code = HTTPStatusCode(resp.StatusCode)
@@ -145,15 +131,14 @@ func checkResponse(resp *Response) *Error {
 		e.Code = CodeInvalidResponse
 	}
 	if named && e.Code != found.code {
-		e.Message = "error code " + truncateCode(found.code) + " is not a well-formed code: " + found.message
+		e.Message = fmt.Sprintf("error code %.*q is not a well-formed code: %s", maxCodeLen, found.code, found.message)
 	}
 	if !named {
 		// keystone's {"error":{"code":401,"message":"..."}} names no code,
 		// but its message says what went wrong.
 		var nested map[string]json.RawMessage
-		if json.Unmarshal(field(obj, "error"), &nested) == nil {
-			e.Message, _ = jsonString(field(nested, "message"))
-		}
+		_ = json.Unmarshal(field(obj, "error"), &nested)
+		e.Message, _ = jsonString(field(nested, "message"))
 	}
 	e.Message = cmp.Or(e.Message, http.StatusText(resp.StatusCode))
 	return e
@@ -176,14 +161,4 @@ func cannotNameCode(body []byte) bool {
 		}
 	}
 	return true
-}
-
-// truncateCode quotes code, so control characters cannot reach a log line
-// raw, and cuts it to about maxCodeLen.
-func truncateCode(code string) string {
-	b, _ := json.Marshal(code)
-	if len(b) > maxCodeLen+2 {
-		return string(b[:maxCodeLen+1]) + `..."`
-	}
-	return string(b)
 }

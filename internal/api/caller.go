@@ -59,8 +59,7 @@ func (c *Caller) Do(req *http.Request, endpoint string, decode func(*Response) e
 	err := c.do(req, endpoint, decode)
 	c.Limit.observe(err)
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
+		if e, ok := errors.AsType[*Error](err); ok {
 			secrets := requestSecrets(req)
 			if c.Secrets != nil {
 				secrets = append(secrets, c.Secrets()...)
@@ -97,8 +96,7 @@ func (c *Caller) do(req *http.Request, endpoint string, decode func(*Response) e
 		return e
 	}
 	if err := decode(resp); err != nil {
-		var apiErr *Error
-		if errors.As(err, &apiErr) {
+		if _, ok := errors.AsType[*Error](err); ok {
 			return err
 		}
 		return &Error{Code: CodeInvalidResponse, HTTPStatus: resp.StatusCode,

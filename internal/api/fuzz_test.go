@@ -37,6 +37,7 @@ func FuzzCheckResponse(f *testing.F) {
 		if !ok {
 			t.Fatalf("checkAnswer(%d, %q) returned %T, want *Error", status, body, err)
 		}
+		labelSafeCode := func(c string) bool { return len(c) <= maxCodeLen && codeForm.MatchString(c) }
 		if want != "" && labelSafeCode(want) && apiErr.Code != want {
 			t.Fatalf("checkAnswer(%d, %q): code %q, want the body's %q", status, body, apiErr.Code, want)
 		}

@@ -9,8 +9,7 @@ import (
 // Metrics counts API calls for the whole process. It outlives config
 // reloads and scrapes, so its counters only ever go up.
 type Metrics struct {
-	requests *prometheus.CounterVec
-	errors   *prometheus.CounterVec
+	requests, errors *prometheus.CounterVec
 }
 
 // NewMetrics returns the call counters; register the result.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -192,13 +193,11 @@ func (r *RateLimit) observe(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !Throttled(err) {
-		if r.adapted == 0 || err != nil && !answered(err) {
-			return // not throttled; or no answer, which says nothing of the rate
+		apiErr, _ := errors.AsType[*Error](err)
+		if r.adapted == 0 || err != nil && (apiErr == nil || apiErr.HTTPStatus <= 0) {
+			return // not throttled; or no answer from the API side, which says nothing of the rate
 		}
-		ceiling := r.ceiling
-		if r.max > 0 {
-			ceiling = r.max
-		}
+		ceiling := cmp.Or(r.max, r.ceiling)
 		r.adapted += max(recoveryStep, ceiling/recoveryAnswers)
 		if r.adapted >= ceiling {
 			r.adapted, r.ceiling = 0, 0
@@ -221,10 +220,4 @@ func (r *RateLimit) observe(err error) {
 	}
 	r.apply()
 	r.hold = now.Add(throttleHold)
-}
-
-// answered reports whether err came with an HTTP answer from the API side.
-func answered(err error) bool {
-	apiErr, ok := errors.AsType[*Error](err)
-	return ok && apiErr.HTTPStatus > 0
 }

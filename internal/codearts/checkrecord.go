@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -107,14 +106,13 @@ func (c *Client) CheckRecords(ctx context.Context, projectID, taskID string, sin
 // checkRecordURL builds /v2/{project_id}/tasks/{task_id}/checkrecord with
 // its query; times are UTC, yyyy-MM-ddTHH:mm:ssZ.
 func (c *Client) checkRecordURL(projectID, taskID string, offset, limit int, since, until time.Time) string {
-	q := url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}}
-	if !since.IsZero() {
-		q.Set("start_time", since.UTC().Format("2006-01-02T15:04:05Z"))
+	q := url.Values{}
+	for key, t := range map[string]time.Time{"start_time": since, "end_time": until} {
+		if !t.IsZero() {
+			q.Set(key, t.UTC().Format("2006-01-02T15:04:05Z"))
+		}
 	}
-	if !until.IsZero() {
-		q.Set("end_time", until.UTC().Format("2006-01-02T15:04:05Z"))
-	}
-	return c.projectURL(projectID, "/tasks/"+escapeSegment(taskID)+"/checkrecord", q)
+	return c.projectURL(projectID, "/tasks/"+escapeSegment(taskID)+"/checkrecord", offset, limit, q)
 }
 
 // issueKeys are the answer's names of Severities, in their order.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
@@ -80,11 +81,11 @@ func NewClient(endpoint string, caller *api.Caller, authn auth.Authenticator, op
 // fresh credentials can be had (a renewed IAM token); never for AK/SK,
 // where a second refusal only brings the key closer to being locked.
 func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.Attr, decode func([]byte) (T, error)) (T, error) {
-	var v, zero T
+	var v T // set only by a decode that succeeded: the decoders return a zero T with their error
 	for attempt := 0; ; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
-			return zero, err
+			return v, err
 		}
 		req.Header["Accept"] = contentJSON
 		req.Header["Content-Type"] = contentJSON
@@ -92,7 +93,7 @@ func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.A
 		req.Header["User-Agent"] = userAgentValue
 		if err := c.auth.Authorize(ctx, req); err != nil {
 			c.logFailure(ctx, false, endpoint, about, err)
-			return zero, err
+			return v, err
 		}
 		err = c.caller.Do(req, endpoint, func(resp *api.Response) error {
 			var err error
@@ -103,13 +104,9 @@ func get[T any](ctx context.Context, c *Client, u, endpoint string, about slog.A
 			c.logFailure(ctx, true, endpoint, about, err)
 		}
 		said := verdict(err)
-		if c.auth.Done(req, said) && said == auth.Refused && attempt == 0 {
-			continue
+		if !c.auth.Done(req, said) || said != auth.Refused || attempt > 0 {
+			return v, err
 		}
-		if err != nil {
-			return zero, err
-		}
-		return v, nil
 	}
 }
 
@@ -135,8 +132,7 @@ func (c *Client) logFailure(ctx context.Context, sent bool, endpoint string, abo
 		return
 	}
 	status := 0 // no answer arrived
-	var apiErr *api.Error
-	if errors.As(err, &apiErr) {
+	if apiErr, ok := errors.AsType[*api.Error](err); ok {
 		status = apiErr.HTTPStatus
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "API call failed", about, slog.String("endpoint", endpoint),
@@ -180,13 +176,15 @@ func (c *Client) progressURL(taskID, jobID string) string {
 	return u
 }
 
-// taskURL builds /v2/tasks/{task_id}/{call}.
 func (c *Client) taskURL(taskID, call string) string {
 	return c.base + "/v2/tasks/" + escapeSegment(taskID) + "/" + call
 }
 
-// projectURL builds /v2/{project_id}{rest}?{query}.
-func (c *Client) projectURL(projectID, rest string, query url.Values) string {
+// projectURL builds /v2/{project_id}{rest}?offset=&limit=, with query's
+// other parameters: both of its calls are pages.
+func (c *Client) projectURL(projectID, rest string, offset, limit int, query url.Values) string {
+	query.Set("offset", strconv.Itoa(offset))
+	query.Set("limit", strconv.Itoa(limit))
 	return c.base + "/v2/" + escapeSegment(projectID) + rest + "?" + query.Encode()
 }
 

@@ -37,7 +37,6 @@ func decodeObject(body []byte, what string, v any) error {
 	return nil
 }
 
-// hasAny reports whether fields has a member named in keys.
 func hasAny(fields map[string]json.RawMessage, keys []string) bool {
 	for _, k := range keys {
 		if _, ok := fields[k]; ok {
@@ -153,6 +152,9 @@ func parseTime(raw json.RawMessage) (time.Time, bool) {
 // jsonString decodes raw as a JSON string; false for anything else
 // (absent, null, a number).
 func jsonString(raw json.RawMessage) (string, bool) {
+	if len(raw) > 1 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), true // raw is JSON: without escapes, the string is its bytes
+	}
 	var s string
 	return s, len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil
 }

@@ -105,7 +105,6 @@ func DecodeDefectsStatistic(body []byte) (DefectsStatistic, error) {
 	return st, nil
 }
 
-// readCounts reads the members of fields named in keys that are counts.
 func readCounts(fields map[string]json.RawMessage, keys []string) map[string]int64 {
 	m := map[string]int64{}
 	for _, k := range keys {

@@ -39,9 +39,8 @@ func MaxAttempts() int { return maxAttempts }
 func Retryable(err error) bool {
 	// A token the IAM source is backing off from will not come sooner for
 	// asking; the source already paces its own retries.
-	var backoff *auth.BackoffError
-	var apiErr *api.Error
-	if errors.As(err, &backoff) || !errors.As(err, &apiErr) {
+	apiErr, ok := errors.AsType[*api.Error](err)
+	if _, backoff := errors.AsType[*auth.BackoffError](err); backoff || !ok {
 		return false
 	}
 	switch apiErr.Code {

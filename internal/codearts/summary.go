@@ -79,10 +79,8 @@ func DecodeDefectsSummary(body []byte) (DefectsSummary, error) {
 	s.CommentRatio, s.HasCommentRatio = pick(fields, parsePercent, "comment_ratio", "commentRatio")
 	s.QualityGatePassed, s.HasQualityGate = pick(fields, parseGate, "is_access", "isAccess")
 	s.LastCheckTime, _ = pick(fields, parseTime, "last_check_time", "lastCheckTime")
-	for _, name := range []string{"is_access", "isAccess"} {
-		if raw, ok := fields[name]; ok && !s.HasQualityGate && s.UnknownQualityGate == "" && !bytes.Equal(raw, jsonNull) {
-			s.UnknownQualityGate = unknownGate(raw)
-		}
+	if !s.HasQualityGate {
+		s.UnknownQualityGate, _ = pick(fields, unknownGate, "is_access", "isAccess")
 	}
 	return s, nil
 }
@@ -126,8 +124,9 @@ const maxUnknownGateLen = 64
 
 // unknownGate is raw, an is_access value not understood, as it can be
 // logged: a string unquoted, anything else as sent, made valid UTF-8 and
-// cut at a character boundary to maxUnknownGateLen bytes.
-func unknownGate(raw json.RawMessage) string {
+// cut at a character boundary to maxUnknownGateLen bytes; false when that
+// leaves nothing, or raw is null.
+func unknownGate(raw json.RawMessage) (string, bool) {
 	text := string(raw)
 	if s, ok := jsonString(raw); ok {
 		text = s
@@ -137,5 +136,5 @@ func unknownGate(raw json.RawMessage) string {
 	for cut < len(text) && cut > 0 && !utf8.RuneStart(text[cut]) {
 		cut--
 	}
-	return strings.Clone(text[:cut])
+	return strings.Clone(text[:cut]), cut > 0 && !bytes.Equal(raw, jsonNull)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -49,7 +48,7 @@ type Listing struct {
 // caller (package discovery) copes with every reading. "Try again"
 // failures other than a throttle are retried here (retry.go).
 func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit int) (TaskPage, error) {
-	u := c.taskListURL(projectID, offset, limit)
+	u := c.projectURL(projectID, "/tasks", offset, limit, url.Values{})
 	var page TaskPage
 	err := withRetries(ctx, func() error {
 		var err error
@@ -57,11 +56,6 @@ func (c *Client) TaskList(ctx context.Context, projectID string, offset, limit i
 		return err
 	})
 	return page, err
-}
-
-// taskListURL builds /v2/{project_id}/tasks?offset=&limit=.
-func (c *Client) taskListURL(projectID string, offset, limit int) string {
-	return c.projectURL(projectID, "/tasks", url.Values{"offset": {strconv.Itoa(offset)}, "limit": {strconv.Itoa(limit)}})
 }
 
 // DecodeTaskList decodes a 200 body of the task list call. A body without

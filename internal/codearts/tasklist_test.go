@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,7 @@ func TestTaskListUnknownProject(t *testing.T) {
 
 func TestTaskListURLEscapesProject(t *testing.T) {
 	client, _, _ := newListClient(t, 0)
-	got := client.taskListURL("a/b?c", 2, 100)
+	got := client.projectURL("a/b?c", "/tasks", 2, 100, url.Values{})
 	if want := client.base + "/v2/a%2Fb%3Fc/tasks?limit=100&offset=2"; got != want {
 		t.Errorf("url = %s, want %s", got, want)
 	}
