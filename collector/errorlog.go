@@ -47,8 +47,7 @@ func (s errorSummary) log(logger *slog.Logger, msg string, total int) {
 // administrator can decode it, and it differs on every answer, so it goes
 // to no warning and no label.
 func logEncodedAuthorization(logger *slog.Logger, taskID string, err error) {
-	var apiErr *api.Error
-	if errors.As(err, &apiErr) && apiErr.EncodedAuthorizationMessage != "" {
+	if apiErr, ok := errors.AsType[*api.Error](err); ok && apiErr.EncodedAuthorizationMessage != "" {
 		logger.Debug("task query refused; the account's administrator can decode encoded_authorization_message",
 			"task_id", taskID, "error_code", apiErr.Code, "err", err,
 			"encoded_authorization_message", apiErr.EncodedAuthorizationMessage)

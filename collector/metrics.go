@@ -44,8 +44,7 @@ var families = func() []exposition.Family[*snapshot] {
 			}},
 		{Name: "task_last_error_info", Help: lastErrorHelp, Labels: []string{"error_code", "task_id"},
 			Series: func(s *snapshot, w *exposition.Writer) {
-				byCode := func(x, y *taskRow) int { return strings.Compare(x.errorCode, y.errorCode) }
-				for _, i := range rowsBy(s, byCode) {
+				for _, i := range rowsBy(s, func(x, y *taskRow) int { return strings.Compare(x.errorCode, y.errorCode) }) {
 					if s.rows[i].errorCode != "" {
 						w.Series(1, s.rows[i].errorCode, s.rows[i].task.ID)
 					}

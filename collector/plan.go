@@ -9,9 +9,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// The plan: from the tasks, the memory, the configuration and the time, the
-// calls a collection makes. No I/O, no clock; record changes the memory.
-//
 // When not every task fits in a scrape, the others serve their last values,
 // so progress queries go (order) least recently sent first, so that every
 // task gets its turn; among those, the last answered before the last

@@ -11,13 +11,9 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// record folds a collection's outcomes into the memory, the only code that
-// changes it, counts what api.Caller did not, logs, and builds the
-// snapshot: recordProgress after the progress queries and listings, so
-// that the reads due see their answers, recordReads after the reads.
-
 // recordProgress records the progress queries and listings of a collection
-// at now, and returns the memory of each task.
+// at now, before its reads, so that the reads due see their answers, and
+// returns the memory of each task.
 func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, results []outcome, listings map[string]listed,
 	sp spread, now time.Time) []*taskMemory {
 	mem := &s.memory
@@ -81,8 +77,15 @@ func (s *Scraper) recordCheck(ch *changeMemory, t config.Task, prev answer, r *o
 	if !found {
 		return false
 	}
-	if !lt.LastCheckValid {
-		s.logBadTime(t.ProjectID, lt)
+	if !lt.LastCheckValid { // logged once per project
+		if !s.memory.badTimeLogged[t.ProjectID] {
+			if s.memory.badTimeLogged == nil {
+				s.memory.badTimeLogged = map[string]bool{}
+			}
+			s.memory.badTimeLogged[t.ProjectID] = true
+			s.logger.Warn("Change detection: a listed last_check_time is not a time the exporter can read; the project's tasks with such a time are asked for their progress on every scrape",
+				"project_id", t.ProjectID, "example_task_id", lt.ID, "last_check_time", lt.LastCheckRaw)
+		}
 		return false
 	}
 	at := lt.LastCheckTime
@@ -100,19 +103,6 @@ func (s *Scraper) recordCheck(ch *changeMemory, t config.Task, prev answer, r *o
 		ch.follow = now.Add(followWindow)
 	}
 	return moved
-}
-
-// logBadTime logs, once per project, a last_check_time that cannot be read.
-func (s *Scraper) logBadTime(project string, lt codearts.ListedTask) {
-	if s.memory.badTimeLogged[project] {
-		return
-	}
-	if s.memory.badTimeLogged == nil {
-		s.memory.badTimeLogged = map[string]bool{}
-	}
-	s.memory.badTimeLogged[project] = true
-	s.logger.Warn("Change detection: a listed last_check_time is not a time the exporter can read; the project's tasks with such a time are asked for their progress on every scrape",
-		"project_id", project, "example_task_id", lt.ID, "last_check_time", lt.LastCheckRaw)
 }
 
 // recordReads records the report and history reads of a collection; a

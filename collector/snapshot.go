@@ -7,9 +7,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
-// A collection keeps its results as a snapshot: one small row of values per
-// task, from which each answer is written (metrics.go).
-
 // taskRow is what a collection keeps of one task.
 type taskRow struct {
 	task     config.Task // label values: valid UTF-8 (see snapshot.add)
