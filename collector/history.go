@@ -42,20 +42,17 @@ var resultOf = map[int]int{codearts.StatusFailed: resultFailed, codearts.StatusS
 
 // historyMemory is what the exporter keeps of a task's checks.
 type historyMemory struct {
-	known bool // the baseline is taken
+	checkValues // served
 	// baseline: nothing that ended before it is counted. While the history
 	// is not read it moves along, so that reads take nothing progress counted.
 	baseline   time.Time
 	status     int       // the last progress answer's
 	held       time.Time // when a moved last_check_time under an unchanged result was seen; zero: none
 	heldResult int
-	counts     [numResults]float64
 
 	pending   int       // revealed checks no read has matched yet
 	due       bool      // a read is due
 	newest    time.Time // start of the newest record accounted for
-	last      float64   // duration of the latest ended check read, seconds
-	hasLast   bool
 	notBefore time.Time // after a failure or refusal
 	failures  int       // failed reads in a row
 	refused   bool      // the refusal was logged
@@ -111,10 +108,8 @@ func (h *historyMemory) reveal(result int, reads bool) {
 // stay.
 func (h *historyMemory) stopReads(now time.Time) {
 	h.pending, h.due, h.failures, h.refused = 0, false, 0, false
-	h.notBefore, h.newest = time.Time{}, time.Time{}
-	if h.known {
-		h.baseline = now
-	}
+	// Unknown, the baseline is taken at the first answer anyway.
+	h.notBefore, h.newest, h.baseline = time.Time{}, time.Time{}, now
 }
 
 // historyDue returns the tasks whose history is read in this collection.

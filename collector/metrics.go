@@ -55,11 +55,11 @@ var families = func() []exposition.Family[*snapshot] {
 		{Name: "task_query_duration_seconds", Help: queryDurationHelp, Labels: id,
 			Series: perTask(func(r *taskRow) (float64, bool) { return r.duration, true })},
 		{Name: "task_status", Help: taskStatusHelp, Labels: id,
-			Series: perTask(func(r *taskRow) (float64, bool) { return r.status, r.known })},
+			Series: perTask(func(r *taskRow) (float64, bool) { return float64(r.status), r.known })},
 		{Name: "task_progress_ratio", Help: taskRatioHelp, Labels: id,
 			Series: perTask(func(r *taskRow) (float64, bool) { return r.ratio, r.known && r.hasRatio })},
 		{Name: "task_last_success_timestamp_seconds", Help: lastSuccessHelp, Labels: id,
-			Series: perTask(func(r *taskRow) (float64, bool) { return r.lastSuccess, r.known })},
+			Series: perTask(func(r *taskRow) (float64, bool) { return unixSeconds(r.at), r.known })},
 		{Name: "task_defects", Help: defectsHelp, Labels: []string{"severity", "task_id"},
 			Series: perLevel(codearts.Severities[:], func(r *reportValues, i int) (float64, bool) {
 				return r.severity[i], r.has&(hasSeverity0<<i) != 0

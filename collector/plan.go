@@ -9,18 +9,10 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// When not every task fits in a scrape, the others serve their last values,
-// so progress queries go (order) least recently sent first, so that every
-// task gets its turn; among those, the last answered before the last
-// failed, so that tasks that fail every time do not take the places
-// healthy ones need; then the oldest data; then the task source's order.
-//
-// Change detection makes a listing (100 tasks a call, with each
-// last_check_time) an accelerator, never a gate. A task whose project is
-// known is left to its project's listing unless its progress is read
-// anyway. Tasks with no answer go first, then the listings, then the other
-// progress queries; the tasks a listing does not answer are queried in the
-// same collection (afterListing).
+// docs/cost-and-limits.md and docs/change-detection.md state the rules.
+// Tasks with no answer go first, then the listings, then the other progress
+// queries; the tasks a listing does not answer are queried in the same
+// collection (afterListing).
 
 // need says how a collection answers a task.
 type need uint8
@@ -164,7 +156,10 @@ func listingLimits(start, deadline time.Time, perSecond float64, projects int) (
 	return start.Add(share), pages
 }
 
-// order returns the indexes of tasks in the order their progress is asked.
+// order returns the indexes of tasks in the order their progress is asked:
+// least recently sent first; among those, the last answered before the last
+// failed, so that tasks that fail every time do not take the places healthy
+// ones need; then the oldest data; then the task source's order.
 func order(tasks []config.Task, mem *memory) []int {
 	out := make([]int, len(tasks))
 	ms := make([]*taskMemory, len(tasks))

@@ -154,13 +154,12 @@ func (s *Scraper) snapshot(tasks []config.Task, mems []*taskMemory, results []ou
 		default:
 			snap.byProgress++
 		}
-		report, h, a := m.report.values, &m.history, m.answer
+		report := m.report.values
 		if report != nil { // where the configuration and discovery give no name or branch
 			task.Name, task.GitBranch = cmp.Or(task.Name, report.taskName), cmp.Or(task.GitBranch, report.gitBranch)
 		}
 		snap.add(taskRow{task: task, success: r.err == nil, errorCode: api.Code(r.err), duration: r.took.Seconds(),
-			known: a.known, status: float64(a.status), hasRatio: a.hasRatio, ratio: a.ratio, lastSuccess: unixSeconds(a.at),
-			report: report, checks: checkValues{known: h.known, counts: h.counts, last: h.last, hasLast: h.hasLast}})
+			answer: m.answer, report: report, checks: m.history.checkValues})
 	}
 	errs.log(s.logger, "task queries failed", len(tasks))
 	snap.up = snap.byListing+snap.byProgress > 0 || len(tasks) == 0

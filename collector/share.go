@@ -8,11 +8,8 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
-// Sharing collections between scrapes, so that an HA pair of Prometheus
-// servers does not double the API calls for the same answers: a scrape
-// that arrives while a collection runs joins it, and with min_interval one
-// that arrives less than min_interval after the last collection started
-// serves that one's result.
+// Scrapes share collections (Scraper.shared) so that an HA pair of
+// Prometheus servers does not double the API calls for the same answers.
 
 // collection is one run of Scraper.collect and the snapshot it produced.
 type collection struct {
