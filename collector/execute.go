@@ -175,20 +175,18 @@ func retry(ctx context.Context, j *job, left int) (time.Duration, bool) {
 	return pause, true
 }
 
-// closeRun ends a run: a call never started has errUnqueried (progress) or
+// closeRun ends a run: a call never started is unqueried (progress) or has
 // errNotStarted; a report or history read still in flight errNotStarted
 // (its values would come too late); another call in flight errLate; a
 // retry that never came its last attempt's error.
 func closeRun(ctx context.Context, jobs []*job) []*job {
 	for _, j := range jobs {
 		switch {
-		case j.inFlight && (j.kind == reportCall || j.kind == historyCall):
-			j.out = outcome{err: errNotStarted}
-		case j.inFlight:
+		case j.inFlight && (j.kind == progressCall || j.kind == listingCall):
 			j.out = outcome{err: errLate, took: j.out.took}
 		case j.attempts == 0 && j.kind == progressCall:
 			j.out = outcome{err: unqueried(ctx.Err())}
-		case j.attempts == 0:
+		case j.inFlight || j.attempts == 0:
 			j.out = outcome{err: errNotStarted}
 		}
 	}

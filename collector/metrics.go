@@ -82,8 +82,6 @@ var families = func() []exposition.Family[*snapshot] {
 			Series: perReport(hasGate, func(r *reportValues) float64 { return r.gate })},
 		{Name: "task_quality_last_success_timestamp_seconds", Help: qualitySuccessHelp, Labels: id,
 			Series: perReport(0, func(r *reportValues) float64 { return unixSeconds(r.at) })},
-		// Zeros too, once the task's baseline is taken, so that its first
-		// check of a result shows in increase() and rate().
 		{Name: "task_checks_total", Help: checksHelp, Labels: []string{"result", "task_id"},
 			Series: func(s *snapshot, w *exposition.Writer) {
 				for r := range resultNames {

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -148,7 +149,14 @@ func (s *Scraper) snapshot(tasks []config.Task, mems []*taskMemory, results []ou
 		switch {
 		case r.err != nil:
 			errs.add(task.ID, r.err)
-			logEncodedAuthorization(s.logger, task.ID, r.err)
+			// The diagnostic a gateway may send with a refused permission (403)
+			// only the account's administrator can decode, and it differs on
+			// every answer: debug, no warning, no label.
+			if e, ok := errors.AsType[*api.Error](r.err); ok && e.EncodedAuthorizationMessage != "" {
+				s.logger.Debug("task query refused; the account's administrator can decode encoded_authorization_message",
+					"task_id", task.ID, "error_code", e.Code, "err", r.err,
+					"encoded_authorization_message", e.EncodedAuthorizationMessage)
+			}
 		case r.byListing:
 			snap.byListing++
 		default:
@@ -178,11 +186,10 @@ func (s *Scraper) logTracked(cfg *config.Config, tasks []config.Task) {
 			}
 		}
 	}
-	if l == s.memory.loggedTracked || l.cfg == nil {
-		s.memory.loggedTracked = l
+	prev := s.memory.loggedTracked
+	if s.memory.loggedTracked = l; l == prev || l.cfg == nil {
 		return
 	}
-	s.memory.loggedTracked = l
 	if s.lister == nil {
 		s.logger.Warn("change_detection is enabled but the exporter has no project lister; every task is asked for its progress")
 	}

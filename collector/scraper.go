@@ -166,7 +166,7 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 		return nil
 	}
 	startBy := time.Time{}
-	workers := min(cfg.Concurrency, n)
+	workers := cfg.Concurrency // execute bounds it by the calls
 	if deadline, ok := ctx.Deadline(); ok {
 		startBy = deadline.Add(-deadline.Sub(start) / reportReserveDivisor)
 		ctx = api.WithSendBy(ctx, startBy)

@@ -9,15 +9,13 @@ import (
 
 // taskRow is what a collection keeps of one task.
 type taskRow struct {
-	task      config.Task // label values: valid UTF-8 (see snapshot.add)
-	success   bool        // this collection got a valid answer
-	duration  float64     // seconds this collection spent querying it
-	errorCode string      // api.Code of this collection's error for the task; "" on success
-	answer                // the last valid one, of this collection or an earlier one
-	// report is the task's last good report, nil if none (or quality is
-	// off); shared with the memory, never modified.
-	report *reportValues
-	checks checkValues // history.go
+	task      config.Task   // label values: valid UTF-8 (see snapshot.add)
+	success   bool          // this collection got a valid answer
+	duration  float64       // seconds this collection spent querying it
+	errorCode string        // api.Code of this collection's error for the task; "" on success
+	answer                  // the last valid one, of this collection or an earlier one
+	report    *reportValues // reportMemory.values, shared
+	checks    checkValues   // historyMemory's
 }
 
 // checkValues is what a collection serves of a task's checks.
