@@ -29,15 +29,13 @@ const (
 // ran entirely between two scrapes with the last result.
 const followWindow = 5 * time.Minute
 
-// The listings of a collection may take a third of its deadline and of the
-// calls the rate limit allows in it, and 100 pages a project.
+// Of a collection, its listings may take a third (docs/change-detection.md).
 const (
 	listingShareDivisor = 3
 	maxListingPages     = 100
 )
 
 type collectionPlan struct {
-	order   []int            // task indexes, in the order their progress is asked
 	need    []need           // per task
 	calls   []call           // the first calls, in queue order
 	waiting map[string][]int // by project: the tasks its listing may answer; a key per listing
@@ -68,11 +66,12 @@ func (s spread) take(now time.Time, tracked, dueByAge int, maxAge time.Duration)
 // plan decides the first calls of a collection at now; canList is false
 // when the exporter has no lister.
 func plan(tasks []config.Task, mem *memory, cd config.ChangeDetection, canList bool, now time.Time) collectionPlan {
-	p := collectionPlan{order: order(tasks, mem), need: make([]need, len(tasks)), waiting: map[string][]int{}}
+	p := collectionPlan{need: make([]need, len(tasks)), waiting: map[string][]int{}}
+	queue := order(tasks, mem)
 	maxAge := time.Duration(cd.MaxAge)
 	var early []int // candidates for a spread refresh
 	tracked, dueByAge := 0, 0
-	for _, i := range p.order {
+	for _, i := range queue {
 		m := mem.tasks[tasks[i].ID]
 		if !cd.Enabled || !canList || tasks[i].ProjectID == "" {
 			p.need[i] = needUntracked
@@ -105,7 +104,7 @@ func plan(tasks []config.Task, mem *memory, cd config.ChangeDetection, canList b
 	}
 
 	var listings, rest []call
-	for _, i := range p.order {
+	for _, i := range queue {
 		project, c := tasks[i].ProjectID, call{kind: progressCall, task: i, id: tasks[i].ID}
 		if _, ok := p.waiting[project]; !ok && p.need[i] != needUntracked {
 			p.waiting[project] = nil
