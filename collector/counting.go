@@ -8,16 +8,14 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 )
 
-// errUnqueried is the outcome of a progress query the deadline left in the
-// queue: no call was made, but the task missed its answer (unqueried).
-var errUnqueried = errors.New("progress query left unqueried")
-
-// unqueried is errUnqueried for a collection whose context ended with err.
+// unqueried is the outcome of a progress query the deadline left in the
+// queue of a collection whose context ended with err: no call was made,
+// but the task missed its answer.
 func unqueried(err error) error {
 	if err == nil {
 		err = context.DeadlineExceeded
 	}
-	return fmt.Errorf("%w: %w", errUnqueried, err)
+	return fmt.Errorf("progress query left unqueried: %w", err)
 }
 
 // errLate is the outcome of a call still in flight when the answer left.

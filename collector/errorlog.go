@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"errors"
 	"log/slog"
 	"maps"
 	"slices"
@@ -39,18 +38,5 @@ func (s errorSummary) log(logger *slog.Logger, msg string, total int) {
 		}
 		logger.Warn(msg, "error_code", code, "failed_tasks", cs.tasks, "total_tasks", total,
 			"example_task_id", cs.exampleTask, "err", cs.exampleErr)
-	}
-}
-
-// logEncodedAuthorization logs at debug level the encoded diagnostic a
-// gateway may send with a refused permission (403): only the account's
-// administrator can decode it, and it differs on every answer, so it goes
-// to no warning and no label.
-func logEncodedAuthorization(logger *slog.Logger, taskID string, err error) {
-	var apiErr *api.Error
-	if errors.As(err, &apiErr) && apiErr.EncodedAuthorizationMessage != "" {
-		logger.Debug("task query refused; the account's administrator can decode encoded_authorization_message",
-			"task_id", taskID, "error_code", apiErr.Code, "err", err,
-			"encoded_authorization_message", apiErr.EncodedAuthorizationMessage)
 	}
 }

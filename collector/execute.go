@@ -9,16 +9,9 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// The executor runs a collection's calls, at most concurrency in flight,
-// the next as soon as one is done. Pacing is the one rate limit (inside
-// every call) and the deadline. Every first attempt goes before any retry,
-// so that tasks failing every call do not take healthy tasks' places; a
-// retry waits out its pause in the queue, not in a worker. A finished call
-// may queue more (then). At the deadline the run waits lateGrace for the
-// calls it just cancelled, so that they are counted in their scrape; one
-// still in flight then is errLate, which api.Caller counts when it ends.
-
-// lateGrace is how long past the deadline the run waits for its calls.
+// lateGrace is how long past the deadline a run waits for the calls it just
+// cancelled, so that they are counted in their scrape; one still in flight
+// then is errLate, which api.Caller counts when it ends.
 const lateGrace = 50 * time.Millisecond
 
 // retryLimit is how many retries a collection of n tasks may make: at least
@@ -65,9 +58,13 @@ type job struct {
 	notBefore time.Time // of a pending retry
 }
 
-// execute runs calls with at most workers in flight, retries drawn from
-// *left, and returns every job, in the order queued. This goroutine alone
-// decides what starts, and hands it to the workers.
+// execute runs calls with at most workers in flight, the next as soon as one
+// is done, retries drawn from *left, and returns every job, in the order
+// queued; a finished call may queue more (then). Pacing is the rate limit
+// (inside every call) and the deadline. Every first attempt goes before any
+// retry, so that tasks failing every call do not take healthy tasks'
+// places; a retry waits out its pause in the queue, not in a worker. This
+// goroutine alone decides what starts, and hands it to the workers.
 func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *int,
 	do func(context.Context, call) outcome, then func(call, outcome) []call) []*job {
 	all := make([]job, len(calls)) // one allocation, not one per call
@@ -178,20 +175,18 @@ func retry(ctx context.Context, j *job, left int) (time.Duration, bool) {
 	return pause, true
 }
 
-// closeRun ends a run: a call never started has errUnqueried (progress) or
+// closeRun ends a run: a call never started is unqueried (progress) or has
 // errNotStarted; a report or history read still in flight errNotStarted
 // (its values would come too late); another call in flight errLate; a
 // retry that never came its last attempt's error.
 func closeRun(ctx context.Context, jobs []*job) []*job {
 	for _, j := range jobs {
 		switch {
-		case j.inFlight && (j.kind == reportCall || j.kind == historyCall):
-			j.out = outcome{err: errNotStarted}
-		case j.inFlight:
+		case j.inFlight && (j.kind == progressCall || j.kind == listingCall):
 			j.out = outcome{err: errLate, took: j.out.took}
 		case j.attempts == 0 && j.kind == progressCall:
 			j.out = outcome{err: unqueried(ctx.Err())}
-		case j.attempts == 0:
+		case j.inFlight || j.attempts == 0:
 			j.out = outcome{err: errNotStarted}
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -174,8 +175,8 @@ func benchmarkExpose(b *testing.B, lastError func(i int) string) {
 		code := lastError(i)
 		snap.add(taskRow{
 			task:    config.Task{ID: id, Name: "task-" + strconv.Itoa(i)},
-			success: code == "", errorCode: code, duration: 0.05, known: true,
-			status: 2, hasRatio: true, ratio: 1, lastSuccess: 1.8e9,
+			success: code == "", errorCode: code, duration: 0.05,
+			answer: answer{known: true, status: 2, hasRatio: true, ratio: 1, at: time.Unix(1.8e9, 0)},
 		})
 	}
 	collect := func(*http.Request) *snapshot { return snap }

@@ -13,16 +13,9 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
-// Check history: every finished check of a task counted once, by result,
-// and its duration observed; the history part of plan and record.
-// docs/history.md says where the checks come from. A last_check_time that
-// moved under an unchanged result is held for followWindow before it is
-// counted, because the time also moves when a check is queued: if the
-// status then shows a check, the held time was that one. Of the checks a
-// history read takes, the newest, as many as progress revealed and no read
-// matched yet (pending), were counted already; the older ones are counted
-// unknown. A read cut short matches none (the service's order is not
-// documented) and stays due.
+// Check history: the history part of plan and record; docs/history.md
+// states the rules. A read cut short matches none of the pending checks
+// (the service's order is not documented) and stays due.
 
 const (
 	historyLookBack   = 24 * time.Hour // before the baseline, where the first read starts: a check lasts hours at most
@@ -49,20 +42,17 @@ var resultOf = map[int]int{codearts.StatusFailed: resultFailed, codearts.StatusS
 
 // historyMemory is what the exporter keeps of a task's checks.
 type historyMemory struct {
-	known bool // the baseline is taken
+	checkValues // served
 	// baseline: nothing that ended before it is counted. While the history
 	// is not read it moves along, so that reads take nothing progress counted.
 	baseline   time.Time
 	status     int       // the last progress answer's
 	held       time.Time // when a moved last_check_time under an unchanged result was seen; zero: none
 	heldResult int
-	counts     [numResults]float64
 
 	pending   int       // revealed checks no read has matched yet
 	due       bool      // a read is due
 	newest    time.Time // start of the newest record accounted for
-	last      float64   // duration of the latest ended check read, seconds
-	hasLast   bool
 	notBefore time.Time // after a failure or refusal
 	failures  int       // failed reads in a row
 	refused   bool      // the refusal was logged
@@ -118,18 +108,8 @@ func (h *historyMemory) reveal(result int, reads bool) {
 // stay.
 func (h *historyMemory) stopReads(now time.Time) {
 	h.pending, h.due, h.failures, h.refused = 0, false, 0, false
-	h.notBefore, h.newest = time.Time{}, time.Time{}
-	if h.known {
-		h.baseline = now
-	}
-}
-
-// since is where a read starts.
-func (h *historyMemory) since() time.Time {
-	if h.newest.IsZero() {
-		return h.baseline.Add(-historyLookBack)
-	}
-	return h.newest
+	// Unknown, the baseline is taken at the first answer anyway.
+	h.notBefore, h.newest, h.baseline = time.Time{}, time.Time{}, now
 }
 
 // historyDue returns the tasks whose history is read in this collection.
@@ -189,12 +169,17 @@ func (h *historyMemory) recordRead(id string, o outcome, until, now time.Time, o
 	return true
 }
 
-// readHistory reads the check history of task t from since.
-func readHistory(ctx context.Context, client *codearts.Client, t config.Task, since time.Time) outcome {
+// read reads the check history of task t from the start of the newest
+// record accounted for, or before the baseline.
+func (h *historyMemory) read(ctx context.Context, client *codearts.Client, t config.Task) outcome {
+	since := h.newest
+	if since.IsZero() {
+		since = h.baseline.Add(-historyLookBack)
+	}
 	ctx, cancel := context.WithTimeout(ctx, historyReadTimeout)
 	defer cancel()
-	h, err := client.CheckRecords(ctx, t.ProjectID, t.ID, since, time.Time{})
-	return outcome{history: h, err: err}
+	records, err := client.CheckRecords(ctx, t.ProjectID, t.ID, since, time.Time{})
+	return outcome{history: records, err: err}
 }
 
 // newCheckDuration returns codearts_check_check_duration_seconds: checks

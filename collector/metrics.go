@@ -44,8 +44,7 @@ var families = func() []exposition.Family[*snapshot] {
 			}},
 		{Name: "task_last_error_info", Help: lastErrorHelp, Labels: []string{"error_code", "task_id"},
 			Series: func(s *snapshot, w *exposition.Writer) {
-				byCode := func(x, y *taskRow) int { return strings.Compare(x.errorCode, y.errorCode) }
-				for _, i := range rowsBy(s, byCode) {
+				for _, i := range rowsBy(s, func(x, y *taskRow) int { return strings.Compare(x.errorCode, y.errorCode) }) {
 					if s.rows[i].errorCode != "" {
 						w.Series(1, s.rows[i].errorCode, s.rows[i].task.ID)
 					}
@@ -56,11 +55,11 @@ var families = func() []exposition.Family[*snapshot] {
 		{Name: "task_query_duration_seconds", Help: queryDurationHelp, Labels: id,
 			Series: perTask(func(r *taskRow) (float64, bool) { return r.duration, true })},
 		{Name: "task_status", Help: taskStatusHelp, Labels: id,
-			Series: perTask(func(r *taskRow) (float64, bool) { return r.status, r.known })},
+			Series: perTask(func(r *taskRow) (float64, bool) { return float64(r.status), r.known })},
 		{Name: "task_progress_ratio", Help: taskRatioHelp, Labels: id,
 			Series: perTask(func(r *taskRow) (float64, bool) { return r.ratio, r.known && r.hasRatio })},
 		{Name: "task_last_success_timestamp_seconds", Help: lastSuccessHelp, Labels: id,
-			Series: perTask(func(r *taskRow) (float64, bool) { return r.lastSuccess, r.known })},
+			Series: perTask(func(r *taskRow) (float64, bool) { return unixSeconds(r.at), r.known })},
 		{Name: "task_defects", Help: defectsHelp, Labels: []string{"severity", "task_id"},
 			Series: perLevel(codearts.Severities[:], func(r *reportValues, i int) (float64, bool) {
 				return r.severity[i], r.has&(hasSeverity0<<i) != 0
@@ -83,8 +82,6 @@ var families = func() []exposition.Family[*snapshot] {
 			Series: perReport(hasGate, func(r *reportValues) float64 { return r.gate })},
 		{Name: "task_quality_last_success_timestamp_seconds", Help: qualitySuccessHelp, Labels: id,
 			Series: perReport(0, func(r *reportValues) float64 { return unixSeconds(r.at) })},
-		// Zeros too, once the task's baseline is taken, so that its first
-		// check of a result shows in increase() and rate().
 		{Name: "task_checks_total", Help: checksHelp, Labels: []string{"result", "task_id"},
 			Series: func(s *snapshot, w *exposition.Writer) {
 				for r := range resultNames {

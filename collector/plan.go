@@ -9,21 +9,10 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// The plan: from the tasks, the memory, the configuration and the time, the
-// calls a collection makes. No I/O, no clock; record changes the memory.
-//
-// When not every task fits in a scrape, the others serve their last values,
-// so progress queries go (order) least recently sent first, so that every
-// task gets its turn; among those, the last answered before the last
-// failed, so that tasks that fail every time do not take the places
-// healthy ones need; then the oldest data; then the task source's order.
-//
-// Change detection makes a listing (100 tasks a call, with each
-// last_check_time) an accelerator, never a gate. A task whose project is
-// known is left to its project's listing unless its progress is read
-// anyway. Tasks with no answer go first, then the listings, then the other
-// progress queries; the tasks a listing does not answer are queried in the
-// same collection (afterListing).
+// docs/cost-and-limits.md and docs/change-detection.md state the rules.
+// Tasks with no answer go first, then the listings, then the other progress
+// queries; the tasks a listing does not answer are queried in the same
+// collection (afterListing).
 
 // need says how a collection answers a task.
 type need uint8
@@ -40,15 +29,13 @@ const (
 // ran entirely between two scrapes with the last result.
 const followWindow = 5 * time.Minute
 
-// The listings of a collection may take a third of its deadline and of the
-// calls the rate limit allows in it, and 100 pages a project.
+// Of a collection, its listings may take a third (docs/change-detection.md).
 const (
 	listingShareDivisor = 3
 	maxListingPages     = 100
 )
 
 type collectionPlan struct {
-	order   []int            // task indexes, in the order their progress is asked
 	need    []need           // per task
 	calls   []call           // the first calls, in queue order
 	waiting map[string][]int // by project: the tasks its listing may answer; a key per listing
@@ -79,11 +66,12 @@ func (s spread) take(now time.Time, tracked, dueByAge int, maxAge time.Duration)
 // plan decides the first calls of a collection at now; canList is false
 // when the exporter has no lister.
 func plan(tasks []config.Task, mem *memory, cd config.ChangeDetection, canList bool, now time.Time) collectionPlan {
-	p := collectionPlan{order: order(tasks, mem), need: make([]need, len(tasks)), waiting: map[string][]int{}}
+	p := collectionPlan{need: make([]need, len(tasks)), waiting: map[string][]int{}}
+	queue := order(tasks, mem)
 	maxAge := time.Duration(cd.MaxAge)
 	var early []int // candidates for a spread refresh
 	tracked, dueByAge := 0, 0
-	for _, i := range p.order {
+	for _, i := range queue {
 		m := mem.tasks[tasks[i].ID]
 		if !cd.Enabled || !canList || tasks[i].ProjectID == "" {
 			p.need[i] = needUntracked
@@ -116,7 +104,7 @@ func plan(tasks []config.Task, mem *memory, cd config.ChangeDetection, canList b
 	}
 
 	var listings, rest []call
-	for _, i := range p.order {
+	for _, i := range queue {
 		project, c := tasks[i].ProjectID, call{kind: progressCall, task: i, id: tasks[i].ID}
 		if _, ok := p.waiting[project]; !ok && p.need[i] != needUntracked {
 			p.waiting[project] = nil
@@ -167,7 +155,10 @@ func listingLimits(start, deadline time.Time, perSecond float64, projects int) (
 	return start.Add(share), pages
 }
 
-// order returns the indexes of tasks in the order their progress is asked.
+// order returns the indexes of tasks in the order their progress is asked:
+// least recently sent first; among those, the last answered before the last
+// failed, so that tasks that fail every time do not take the places healthy
+// ones need; then the oldest data; then the task source's order.
 func order(tasks []config.Task, mem *memory) []int {
 	out := make([]int, len(tasks))
 	ms := make([]*taskMemory, len(tasks))

@@ -2,6 +2,7 @@ package collector
 
 import (
 	"cmp"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -11,13 +12,9 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// record folds a collection's outcomes into the memory, the only code that
-// changes it, counts what api.Caller did not, logs, and builds the
-// snapshot: recordProgress after the progress queries and listings, so
-// that the reads due see their answers, recordReads after the reads.
-
 // recordProgress records the progress queries and listings of a collection
-// at now, and returns the memory of each task.
+// at now, before its reads, so that the reads due see their answers, and
+// returns the memory of each task.
 func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, results []outcome, listings map[string]listed,
 	sp spread, now time.Time) []*taskMemory {
 	mem := &s.memory
@@ -81,8 +78,15 @@ func (s *Scraper) recordCheck(ch *changeMemory, t config.Task, prev answer, r *o
 	if !found {
 		return false
 	}
-	if !lt.LastCheckValid {
-		s.logBadTime(t.ProjectID, lt)
+	if !lt.LastCheckValid { // logged once per project
+		if !s.memory.badTimeLogged[t.ProjectID] {
+			if s.memory.badTimeLogged == nil {
+				s.memory.badTimeLogged = map[string]bool{}
+			}
+			s.memory.badTimeLogged[t.ProjectID] = true
+			s.logger.Warn("Change detection: a listed last_check_time is not a time the exporter can read; the project's tasks with such a time are asked for their progress on every scrape",
+				"project_id", t.ProjectID, "example_task_id", lt.ID, "last_check_time", lt.LastCheckRaw)
+		}
 		return false
 	}
 	at := lt.LastCheckTime
@@ -100,19 +104,6 @@ func (s *Scraper) recordCheck(ch *changeMemory, t config.Task, prev answer, r *o
 		ch.follow = now.Add(followWindow)
 	}
 	return moved
-}
-
-// logBadTime logs, once per project, a last_check_time that cannot be read.
-func (s *Scraper) logBadTime(project string, lt codearts.ListedTask) {
-	if s.memory.badTimeLogged[project] {
-		return
-	}
-	if s.memory.badTimeLogged == nil {
-		s.memory.badTimeLogged = map[string]bool{}
-	}
-	s.memory.badTimeLogged[project] = true
-	s.logger.Warn("Change detection: a listed last_check_time is not a time the exporter can read; the project's tasks with such a time are asked for their progress on every scrape",
-		"project_id", project, "example_task_id", lt.ID, "last_check_time", lt.LastCheckRaw)
 }
 
 // recordReads records the report and history reads of a collection; a
@@ -158,19 +149,25 @@ func (s *Scraper) snapshot(tasks []config.Task, mems []*taskMemory, results []ou
 		switch {
 		case r.err != nil:
 			errs.add(task.ID, r.err)
-			logEncodedAuthorization(s.logger, task.ID, r.err)
+			// The diagnostic a gateway may send with a refused permission (403)
+			// only the account's administrator can decode, and it differs on
+			// every answer: debug, no warning, no label.
+			if e, ok := errors.AsType[*api.Error](r.err); ok && e.EncodedAuthorizationMessage != "" {
+				s.logger.Debug("task query refused; the account's administrator can decode encoded_authorization_message",
+					"task_id", task.ID, "error_code", e.Code, "err", r.err,
+					"encoded_authorization_message", e.EncodedAuthorizationMessage)
+			}
 		case r.byListing:
 			snap.byListing++
 		default:
 			snap.byProgress++
 		}
-		report, h, a := m.report.values, &m.history, m.answer
+		report := m.report.values
 		if report != nil { // where the configuration and discovery give no name or branch
 			task.Name, task.GitBranch = cmp.Or(task.Name, report.taskName), cmp.Or(task.GitBranch, report.gitBranch)
 		}
 		snap.add(taskRow{task: task, success: r.err == nil, errorCode: api.Code(r.err), duration: r.took.Seconds(),
-			known: a.known, status: float64(a.status), hasRatio: a.hasRatio, ratio: a.ratio, lastSuccess: unixSeconds(a.at),
-			report: report, checks: checkValues{known: h.known, counts: h.counts, last: h.last, hasLast: h.hasLast}})
+			answer: m.answer, report: report, checks: m.history.checkValues})
 	}
 	errs.log(s.logger, "task queries failed", len(tasks))
 	snap.up = snap.byListing+snap.byProgress > 0 || len(tasks) == 0
@@ -189,11 +186,10 @@ func (s *Scraper) logTracked(cfg *config.Config, tasks []config.Task) {
 			}
 		}
 	}
-	if l == s.memory.loggedTracked || l.cfg == nil {
-		s.memory.loggedTracked = l
+	prev := s.memory.loggedTracked
+	if s.memory.loggedTracked = l; l == prev || l.cfg == nil {
 		return
 	}
-	s.memory.loggedTracked = l
 	if s.lister == nil {
 		s.logger.Warn("change_detection is enabled but the exporter has no project lister; every task is asked for its progress")
 	}

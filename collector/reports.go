@@ -12,18 +12,10 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// Reports (quality.enabled): the report part of plan and record. A report
-// (two calls) changes only when a check finishes, so it is read when the
-// task is first seen, when its progress shows a check finished (its status
-// changed to a result, or last_check_time moved under the same result),
-// and once per refresh_interval; only for a task this collection answered
-// (a deleted task would cost a failed call every scrape), never for one
-// never checked (the API's zeros would pass for a clean task). Reads go
-// after the progress queries, stalest first, with what the deadline and
-// the rate limit leave (a tenth of the time is kept, so that the last ones
-// sent are answered); one that does not fit waits for a later scrape. A
-// refused read waits refresh_interval, another failed one backs off
-// (readBackoff); neither is retried within the collection.
+// Reports (quality.enabled): the report part of plan and record;
+// docs/reports.md states when a report is read. Only a task this collection
+// answered is read (a deleted task would cost a failed call every scrape),
+// never one never checked (the API's zeros would pass for a clean task).
 
 const (
 	failedReadRetry      = time.Minute // the first back-off of a failed read

@@ -8,8 +8,6 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
 
-// What the exporter keeps of a report, and serves (metrics.go).
-
 // Bits of reportValues.has: one per codearts.Severities and
 // codearts.DefectStatuses, in order, then one per value.
 const (

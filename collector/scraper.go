@@ -67,7 +67,13 @@ func (s *Scraper) HistoryMetrics() prometheus.Collector {
 
 // Close ends the collection in flight, if any, and waits for its calls.
 func (s *Scraper) Close() {
-	s.share.stop()
+	s.share.mu.Lock()
+	col := s.share.inFlight
+	s.share.mu.Unlock()
+	if col != nil {
+		col.cancel()
+		<-col.done
+	}
 	s.workers.Wait()
 }
 
@@ -160,7 +166,7 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 		return nil
 	}
 	startBy := time.Time{}
-	workers := min(cfg.Concurrency, n)
+	workers := cfg.Concurrency // execute bounds it by the calls
 	if deadline, ok := ctx.Deadline(); ok {
 		startBy = deadline.Add(-deadline.Sub(start) / reportReserveDivisor)
 		ctx = api.WithSendBy(ctx, startBy)
@@ -184,7 +190,7 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 			return outcome{err: errNotStarted}
 		}
 		if c.kind == historyCall {
-			return readHistory(ctx, client, tasks[c.task], mems[c.task].history.since())
+			return mems[c.task].history.read(ctx, client, tasks[c.task])
 		}
 		return readReport(ctx, client, c.id)
 	}, nil)

@@ -8,11 +8,8 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
-// Sharing collections between scrapes, so that an HA pair of Prometheus
-// servers does not double the API calls for the same answers: a scrape
-// that arrives while a collection runs joins it, and with min_interval one
-// that arrives less than min_interval after the last collection started
-// serves that one's result.
+// Scrapes share collections (Scraper.shared) so that an HA pair of
+// Prometheus servers does not double the API calls for the same answers.
 
 // collection is one run of Scraper.collect and the snapshot it produced.
 type collection struct {
@@ -60,7 +57,16 @@ func (c *Scraper) shared(ctx context.Context) *snapshot {
 		// Only min_interval reuses the last snapshot, which a new
 		// collection rules out: no need to hold two at once.
 		s.inFlight, s.last = col, nil
-		go c.run(runCtx, col)
+		go func() {
+			start := time.Now()
+			col.snap = c.collect(runCtx)
+			col.snap.duration = time.Since(start).Seconds()
+			col.cancel()
+			s.mu.Lock()
+			s.inFlight, s.last = nil, col
+			s.mu.Unlock()
+			close(col.done)
+		}()
 	}
 	s.mu.Unlock()
 
@@ -80,27 +86,4 @@ func (c *Scraper) shared(ctx context.Context) *snapshot {
 	}
 	c.logger.Debug("scrape deadline ended before the shared collection it joined; serving up 0")
 	return upOnly()
-}
-
-// run collects into col and publishes it.
-func (c *Scraper) run(ctx context.Context, col *collection) {
-	start := time.Now()
-	col.snap = c.collect(ctx)
-	col.snap.duration = time.Since(start).Seconds()
-	col.cancel()
-	c.share.mu.Lock()
-	c.share.inFlight, c.share.last = nil, col
-	c.share.mu.Unlock()
-	close(col.done)
-}
-
-// stop cancels the collection in flight, if any, and waits for it.
-func (s *share) stop() {
-	s.mu.Lock()
-	col := s.inFlight
-	s.mu.Unlock()
-	if col != nil {
-		col.cancel()
-		<-col.done
-	}
 }

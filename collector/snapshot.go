@@ -7,35 +7,22 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 )
 
-// A collection keeps its results as a snapshot: one small row of values per
-// task, from which each answer is written (metrics.go).
-
 // taskRow is what a collection keeps of one task.
 type taskRow struct {
-	task     config.Task // label values: valid UTF-8 (see snapshot.add)
-	success  bool        // this collection got a valid answer
-	duration float64     // seconds this collection spent querying it
-	// errorCode is api.Code of the error this collection's query of the
-	// task ended with; "" when it succeeded.
-	errorCode string
-	// known: a valid answer was ever read, by this collection or an
-	// earlier one. The values below are from the last one.
-	known       bool
-	status      float64
-	hasRatio    bool
-	ratio       float64
-	lastSuccess float64 // Unix seconds
-	// report is the task's last good report, nil if none (or quality is
-	// off); shared with the memory, never modified.
-	report *reportValues
-	checks checkValues // history.go
+	task      config.Task   // label values: valid UTF-8 (see snapshot.add)
+	success   bool          // this collection got a valid answer
+	duration  float64       // seconds this collection spent querying it
+	errorCode string        // api.Code of this collection's error for the task; "" on success
+	answer                  // the last valid one, of this collection or an earlier one
+	report    *reportValues // reportMemory.values, shared
+	checks    checkValues   // historyMemory's
 }
 
 // checkValues is what a collection serves of a task's checks.
 type checkValues struct {
 	known   bool // the baseline is taken: the counts are served
 	counts  [numResults]float64
-	last    float64 // the latest check's duration, seconds
+	last    float64 // the latest ended check's duration, seconds, from the history
 	hasLast bool
 }
 
@@ -44,13 +31,11 @@ type checkValues struct {
 type snapshot struct {
 	// rows are sorted by task ID, each ID once: config validation rejects
 	// a task listed twice, and discovery adds no task already listed.
-	rows         []taskRow
-	up           bool
-	duration     float64 // seconds the collection took
-	noCollection bool    // the scrape had no collection: up 0 and nothing else
-	// byProgress and byListing count the tasks answered by a progress
-	// query and by change detection's listing.
-	byProgress, byListing int
+	rows                  []taskRow
+	up                    bool
+	duration              float64 // seconds the collection took
+	noCollection          bool    // the scrape had no collection: up 0 and nothing else
+	byProgress, byListing int     // tasks answered by a progress query, by change detection's listing
 }
 
 // upOnly is what a scrape serves when it has no collection at all.
