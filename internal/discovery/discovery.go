@@ -41,6 +41,10 @@ type Discoverer struct {
 	logger  *slog.Logger
 
 	reload chan struct{} // a refresh is wanted now
+	// retryMin is the first wait before a failed listing is tried again,
+	// doubling up to refresh_interval: a project whose first listing failed
+	// has no tasks until it is listed.
+	retryMin time.Duration
 
 	mu       sync.Mutex
 	projects map[string]project // by CodeArts project ID
@@ -61,6 +65,7 @@ func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Log
 		clients:  clients,
 		logger:   logger,
 		reload:   make(chan struct{}, 1),
+		retryMin: time.Duration(config.MinRefreshInterval),
 		projects: map[string]project{},
 	}
 }
@@ -69,11 +74,20 @@ func New(cfg func() *config.Config, clients *clientcache.Cache, logger *slog.Log
 // each Reload, until ctx ends. Without discovery in the configuration it
 // only waits for a Reload that brings some.
 func (d *Discoverer) Run(ctx context.Context) {
+	var retry time.Duration // 0 while every listing succeeds
 	for onTimer := false; ; {
-		d.refresh(ctx, onTimer)
+		if d.refresh(ctx, onTimer) {
+			retry = 0
+		} else {
+			retry = max(d.retryMin, 2*retry)
+		}
 		var tick <-chan time.Time // nil without discovery: wait for a reload
 		if cfg := d.config(); cfg != nil && cfg.Discovery != nil {
-			tick = time.After(time.Duration(cfg.Discovery.RefreshInterval))
+			wait := time.Duration(cfg.Discovery.RefreshInterval)
+			if retry > 0 {
+				wait = min(wait, retry) // the timer lists only the projects that failed
+			}
+			tick = time.After(wait)
 		}
 		select {
 		case <-ctx.Done():
@@ -98,13 +112,14 @@ func (d *Discoverer) Reload() {
 // Refresh lists every configured project once. A project whose listing
 // fails keeps its last good list; its error has been counted in
 // codearts_check_api_errors_total by the API client and is logged here.
-func (d *Discoverer) Refresh(ctx context.Context) { d.refresh(ctx, false) }
+func (d *Discoverer) Refresh(ctx context.Context) { _ = d.refresh(ctx, false) }
 
-// refresh is Refresh; onTimer skips the projects listed less than
-// refresh_interval ago, by a collection (ListProject): they are as fresh as
-// this listing would make them. A reload lists every project: its
-// configuration may have changed.
-func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
+// refresh is Refresh, and reports whether no listing failed; onTimer skips
+// the projects listed less than refresh_interval ago, by a collection
+// (ListProject) or an earlier refresh: they are as fresh as this listing
+// would make them. A reload lists every project: its configuration may
+// have changed.
+func (d *Discoverer) refresh(ctx context.Context, onTimer bool) bool {
 	cfg := d.config()
 	d.mu.Lock()
 	maps.DeleteFunc(d.projects, func(id string, _ project) bool {
@@ -113,16 +128,17 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 	})
 	d.mu.Unlock()
 	if cfg == nil || cfg.Discovery == nil {
-		return
+		return true
 	}
 	client, err := d.clients.For(cfg)
 	if err != nil {
 		d.logger.Error("Task discovery cannot reach the API; the last discovered tasks stay in use", "err", err)
-		return
+		return false
 	}
+	ok := true
 	for _, id := range cfg.Discovery.Projects {
 		if ctx.Err() != nil {
-			return
+			return ok
 		}
 		d.mu.Lock()
 		listed := d.projects[id].lastSuccess
@@ -134,6 +150,7 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		if err != nil {
 			d.logger.Warn("Listing a project's tasks failed; its last discovered tasks stay in use",
 				"project_id", id, "error_code", api.Code(err), "err", err)
+			ok = false
 			continue
 		}
 		d.mu.Lock()
@@ -141,6 +158,7 @@ func (d *Discoverer) refresh(ctx context.Context, onTimer bool) {
 		d.mu.Unlock()
 		d.logger.Debug("Listed a project's tasks", "project_id", id, "tasks", len(tasks))
 	}
+	return ok
 }
 
 // ListProject lists the project id on a collection's behalf (change

@@ -398,3 +398,32 @@ func TestRunRefreshesOnInterval(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// A project whose listing fails at start is listed again soon, not at the
+// next refresh_interval: until it is, its tasks are not queried at all.
+// The retry lists only the project that failed.
+func TestRunRetriesAFailedListingSoon(t *testing.T) {
+	e := newEnv(t, 2, func(c *config.Config) {
+		c.Discovery.Projects = []string{projectA, projectB}
+		c.Discovery.RefreshInterval = model.Duration(time.Hour)
+	})
+	e.sim.AddProject(projectB)
+	e.sim.SetTask(simulator.Task{ID: "b-0000", Name: "other", ProjectID: projectB, Status: simulator.IntPtr(1)})
+	e.sim.SetTaskListFault(projectB, simulator.Fault{Kind: simulator.FaultInvalidJSON, Times: 2})
+	e.disc.retryMin = 20 * time.Millisecond // the binary waits config.MinRefreshInterval
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.disc.Run(ctx)
+	}()
+	stdkit.WaitFor(t, "project B once its listing recovers", func() bool { return len(e.taskIDs()) == 3 })
+	if got := e.sim.TaskListRequests(projectB); got != 3 {
+		t.Errorf("project B listed %d times, want 3 (two failures, then the answer)", got)
+	}
+	if got := e.sim.TaskListRequests(projectA); got != 1 {
+		t.Errorf("project A listed %d times, want 1: the retries are for the project that failed", got)
+	}
+	cancel()
+	<-done
+}
