@@ -112,17 +112,6 @@ func (h *historyMemory) stopReads(now time.Time) {
 	h.notBefore, h.newest, h.baseline = time.Time{}, time.Time{}, now
 }
 
-// historyDue returns the tasks whose history is read in this collection.
-func historyDue(tasks []config.Task, mems []*taskMemory, results []outcome, on bool, now time.Time) []int {
-	var due []int
-	for i, m := range mems {
-		if on && results[i].err == nil && tasks[i].ProjectID != "" && m.history.due && !now.Before(m.history.notBefore) {
-			due = append(due, i)
-		}
-	}
-	return due
-}
-
 // recordRead applies the outcome o of the read of the task id, which took
 // no check that ended after until; false: the read was left for later.
 func (h *historyMemory) recordRead(id string, o outcome, until, now time.Time, observe func(seconds float64),

@@ -170,24 +170,44 @@ func TestHistoryRecordRead(t *testing.T) {
 
 // The plan's rule: a read for a task answered in this collection, with a
 // project, due and not backing off, with history on; in the tasks' order.
+// recordProgress stops the reads of a task with no project or with history
+// off (stopReads), which is what keeps them from being due.
 func TestHistoryDue(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	tasks := []config.Task{{ID: "a", ProjectID: "p"}, {ID: "b", ProjectID: "p"}, {ID: "c"}, {ID: "d", ProjectID: "p"},
 		{ID: "e", ProjectID: "p"}, {ID: "f", ProjectID: "p"}}
-	mems := []*taskMemory{
-		{history: historyMemory{due: true}},                                  // due
-		{history: historyMemory{due: true, notBefore: now.Add(time.Second)}}, // backing off
-		{history: historyMemory{due: true}},                                  // no project
-		{history: historyMemory{due: false}},                                 // nothing revealed
-		{history: historyMemory{due: true, notBefore: now}},                  // back-off over
-		{history: historyMemory{due: true}},                                  // not answered
+	newMems := func() []*taskMemory {
+		return []*taskMemory{
+			{history: historyMemory{due: true}},                                  // due
+			{history: historyMemory{due: true, notBefore: now.Add(time.Second)}}, // backing off
+			{history: historyMemory{due: true}},                                  // no project
+			{history: historyMemory{due: false}},                                 // nothing revealed
+			{history: historyMemory{due: true, notBefore: now}},                  // back-off over
+			{history: historyMemory{due: true}},                                  // not answered
+		}
 	}
 	answered := make([]outcome, 6)
 	answered[5].err = errLate
-	if got := historyDue(tasks, mems, answered, true, now); !slices.Equal(got, []int{0, 4}) {
+	historyDue := func(on bool) []int {
+		mems := newMems()
+		for i, m := range mems {
+			if !on || tasks[i].ProjectID == "" {
+				m.history.stopReads(now)
+			}
+		}
+		var due []int
+		for _, c := range readsDue(tasks, mems, answered, now) {
+			if c.kind != historyCall || c.id != tasks[c.task].ID {
+				t.Fatalf("call %+v is no history read of its task", c)
+			}
+			due = append(due, c.task)
+		}
+		return due
+	}
+	if got := historyDue(true); !slices.Equal(got, []int{0, 4}) {
 		t.Errorf("due %v, want [0 4]", got)
 	}
-	if got := historyDue(tasks, mems, answered, false, now); got != nil {
+	if got := historyDue(false); got != nil {
 		t.Errorf("history off: due %v, want none", got)
 	}
 }

@@ -150,19 +150,16 @@ func (s *Scraper) collect(ctx context.Context) *snapshot {
 	// A history read takes no check that ended after now: the next
 	// progress answer reveals those.
 	now = s.now()
-	reports := reportsDue(mems, results, cfg.Quality.On(), now)
-	histories := historyDue(tasks, mems, results, cfg.History.On(), now)
-	reads := s.readReports(ctx, cfg, client, tasks, mems, reports, histories, start)
+	reads := s.readReports(ctx, cfg, client, tasks, mems, readsDue(tasks, mems, results, now), start)
 	s.recordReads(cfg, tasks, mems, reads, now)
 	return s.snapshot(tasks, mems, results)
 }
 
-// readReports reads the reports, then the histories, of the tasks due, with
-// what ctx's deadline and the rate limit leave.
+// readReports makes the reads of calls (readsDue), with what ctx's deadline
+// and the rate limit leave.
 func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *codearts.Client, tasks []config.Task,
-	mems []*taskMemory, reports, histories []int, start time.Time) []*job {
-	n := len(reports) + len(histories)
-	if n == 0 {
+	mems []*taskMemory, calls []call, start time.Time) []*job {
+	if len(calls) == 0 {
 		return nil
 	}
 	startBy := time.Time{}
@@ -176,13 +173,6 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 			// by startBy, each would get its first call only, every scrape.
 			workers = max(1, min(workers, int(rate*time.Until(startBy).Seconds()/2)))
 		}
-	}
-	calls := make([]call, 0, n)
-	for _, i := range reports {
-		calls = append(calls, call{kind: reportCall, task: i, id: tasks[i].ID})
-	}
-	for _, i := range histories {
-		calls = append(calls, call{kind: historyCall, task: i, id: tasks[i].ID})
 	}
 	none := 0
 	return s.execute(ctx, calls, workers, &none, func(ctx context.Context, c call) outcome {
