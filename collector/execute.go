@@ -31,7 +31,6 @@ const (
 type call struct {
 	kind    callKind
 	task    int    // index into the collection's tasks (not listingCall)
-	id      string // its ID
 	project string // listingCall
 }
 

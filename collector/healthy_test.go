@@ -70,7 +70,7 @@ func TestFirstAttemptsBeforeRetries(t *testing.T) {
 	off := false
 	env := newTestEnv(t, sim, ids, func(c *config.Config) { c.Concurrency = 1; c.Quality.Enabled = &off })
 	env.coll.testHookAfterCall = func(c call) {
-		id := c.id
+		id := ids[c.task] // the configuration's order: no task source reorders them
 		mu.Lock()
 		order = append(order, id)
 		mu.Unlock()
@@ -156,7 +156,7 @@ func TestAnswerLeavesAtTheDeadline(t *testing.T) {
 	t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) })
 	var stillHeld atomic.Bool
 	env.coll.testHookAfterCall = func(c call) {
-		id := c.id
+		id := ids[c.task] // the configuration's order: no task source reorders them
 		if id == held {
 			stillHeld.Store(true)
 			<-release

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 )
@@ -62,16 +61,16 @@ func (st *reportMemory) seeProgress(status int, checkMoved bool) {
 // readsDue returns the reads of this collection, of tasks it answered: the
 // reports due, stalest first, then the histories due. A task whose reports
 // or history are off is never due (recordProgress).
-func readsDue(tasks []config.Task, mems []*taskMemory, results []outcome, now time.Time) []call {
+func readsDue(mems []*taskMemory, results []outcome, now time.Time) []call {
 	var reports, histories []call
 	for i, m := range mems {
 		st, h := &m.report, &m.history
 		if results[i].err == nil && st.hasStatus && st.status != codearts.StatusNeverChecked &&
 			!now.Before(st.notBefore) && (st.due || !now.Before(st.refresh)) {
-			reports = append(reports, call{kind: reportCall, task: i, id: tasks[i].ID})
+			reports = append(reports, call{kind: reportCall, task: i})
 		}
 		if results[i].err == nil && h.due && !now.Before(h.notBefore) {
-			histories = append(histories, call{kind: historyCall, task: i, id: tasks[i].ID})
+			histories = append(histories, call{kind: historyCall, task: i})
 		}
 	}
 	// Among equals, the one asked least recently: a read the rate limit cut

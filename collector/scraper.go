@@ -150,7 +150,7 @@ func (s *Scraper) collect(ctx context.Context) *snapshot {
 	// A history read takes no check that ended after now: the next
 	// progress answer reveals those.
 	now = s.now()
-	reads := s.readReports(ctx, cfg, client, tasks, mems, readsDue(tasks, mems, results, now), start)
+	reads := s.readReports(ctx, cfg, client, tasks, mems, readsDue(mems, results, now), start)
 	s.recordReads(cfg, tasks, mems, reads, now)
 	return s.snapshot(tasks, mems, results)
 }
@@ -182,6 +182,6 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 		if c.kind == historyCall {
 			return mems[c.task].history.read(ctx, client, tasks[c.task])
 		}
-		return readReport(ctx, client, c.id)
+		return readReport(ctx, client, tasks[c.task].ID)
 	}, nil)
 }
