@@ -46,7 +46,6 @@ type historyMemory struct {
 	// baseline: nothing that ended before it is counted. While the history
 	// is not read it moves along, so that reads take nothing progress counted.
 	baseline   time.Time
-	status     int       // the last progress answer's
 	held       time.Time // when a moved last_check_time under an unchanged result was seen; zero: none
 	heldResult int
 
@@ -58,16 +57,15 @@ type historyMemory struct {
 	refused   bool      // the refusal was logged
 }
 
-// seeProgress counts the check a progress answer of status at now
-// reveals: moved, last_check_time moved to a newer time; reads, the
+// seeProgress counts the check a progress answer of status at now, after
+// last, reveals: moved, last_check_time moved to a newer time; reads, the
 // history is read.
-func (h *historyMemory) seeProgress(status int, moved, reads bool, now time.Time) {
-	if !h.known {
-		h.known, h.baseline, h.status = true, now, status
+func (h *historyMemory) seeProgress(last answer, status int, moved, reads bool, now time.Time) {
+	if !last.known {
+		h.baseline = now
 		return
 	}
-	prev := h.status
-	h.status = status
+	prev := last.status
 	if moved && !h.held.IsZero() { // the time moved again: the held one was a check of its own
 		h.reveal(h.heldResult, reads)
 		h.held = time.Time{}

@@ -63,10 +63,12 @@ func TestHistorySeeProgress(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			for _, reads := range []bool{false, true} {
 				var h historyMemory
+				var last answer // recordProgress's taskMemory.answer
 				now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 				for _, a := range c.answers {
 					now = now.Add(a.after)
-					h.seeProgress(a.status, a.moved, reads, now)
+					h.seeProgress(last, a.status, a.moved, reads, now)
+					last = answer{known: true, status: a.status, at: now}
 				}
 				if h.counts != c.want {
 					t.Errorf("reads %v: counts %v, want %v", reads, h.counts, c.want)
@@ -135,7 +137,7 @@ func TestHistoryRecordRead(t *testing.T) {
 			unknown: 2, observed: []float64{5, 10}, newestOut: at(20), pendOut: 1, due: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			h := historyMemory{checkValues: checkValues{known: true}, baseline: base, newest: c.newest, pending: c.pending, due: true}
+			h := historyMemory{baseline: base, newest: c.newest, pending: c.pending, due: true}
 			var observed []float64
 			ok := h.recordRead("a1", outcome{history: codearts.CheckHistory{Records: c.records, Complete: c.complete}}, until, until,
 				func(s float64) { observed = append(observed, s/60) }, errorSummary{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -152,7 +154,7 @@ func TestHistoryRecordRead(t *testing.T) {
 
 	// A failed read keeps everything and backs off; one never sent is
 	// left for later.
-	h := historyMemory{checkValues: checkValues{known: true}, baseline: base, pending: 1, due: true}
+	h := historyMemory{baseline: base, pending: 1, due: true}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	failed := &api.Error{Code: "CC.00050012"}
 	if !h.recordRead("a1", outcome{err: failed}, until, until, nil, errorSummary{}, logger) ||

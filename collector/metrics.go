@@ -86,8 +86,8 @@ var families = func() []exposition.Family[*snapshot] {
 			Series: func(s *snapshot, w *exposition.Writer) {
 				for r := range resultNames {
 					for i := range s.rows {
-						if c := &s.rows[i].checks; c.known {
-							w.Series(c.counts[r], resultNames[r], s.rows[i].task.ID)
+						if s.rows[i].known {
+							w.Series(s.rows[i].checks.counts[r], resultNames[r], s.rows[i].task.ID)
 						}
 					}
 				}

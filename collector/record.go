@@ -50,8 +50,8 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, result
 			m.history.expire(now, reads)
 		default:
 			pr := r.progress
+			m.history.seeProgress(m.answer, pr.Status, moved, reads, now)
 			m.answer = answer{known: true, status: pr.Status, ratio: pr.Ratio, hasRatio: pr.HasRatio, at: now}
-			m.history.seeProgress(pr.Status, moved, reads, now)
 		}
 		if !cfg.Quality.On() {
 			m.report = reportMemory{due: true} // its series go; read when quality is on again

@@ -18,9 +18,9 @@ type taskRow struct {
 	checks    checkValues   // historyMemory's
 }
 
-// checkValues is what a collection serves of a task's checks.
+// checkValues is what a collection serves of a task's checks: the counts
+// once the task has answered (answer.known: the baseline is taken).
 type checkValues struct {
-	known   bool // the baseline is taken: the counts are served
 	counts  [numResults]float64
 	last    float64 // the latest ended check's duration, seconds, from the history
 	hasLast bool
