@@ -38,9 +38,6 @@ type snapshot struct {
 	byProgress, byListing int     // tasks answered by a progress query, by change detection's listing
 }
 
-// upOnly is what a scrape serves when it has no collection at all.
-func upOnly() *snapshot { return &snapshot{noCollection: true} }
-
 // add appends the row of a task. Tasks must come sorted by ID.
 func (s *snapshot) add(row taskRow) {
 	// Label values from the configuration and API answers are valid UTF-8
