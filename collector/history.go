@@ -5,12 +5,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
 // Check history: the history part of plan and record; docs/history.md
@@ -167,19 +164,4 @@ func (h *historyMemory) read(ctx context.Context, client *codearts.Client, t con
 	defer cancel()
 	records, err := client.CheckRecords(ctx, t.ProjectID, t.ID, since, time.Time{})
 	return outcome{history: records, err: err}
-}
-
-// newCheckDuration returns codearts_check_check_duration_seconds: checks
-// take under a minute to hours, most of them minutes.
-func newCheckDuration() prometheus.Histogram {
-	return prometheus.NewHistogram(prometheus.HistogramOpts{
-		Namespace: namespace.Name,
-		Name:      "check_duration_seconds",
-		Help:      checkDurationHelp,
-		Buckets: []float64{30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600,
-			5400, 7200, 10800, 14400},
-		NativeHistogramBucketFactor:     1.1,
-		NativeHistogramMaxBucketNumber:  100,
-		NativeHistogramMinResetDuration: time.Hour,
-	})
 }
