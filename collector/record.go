@@ -21,8 +21,8 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, result
 	mems := mem.keep(tasks)
 	mem.round++
 	cd := cfg.ChangeDetection.Enabled
-	if mem.spread = sp; !cd {
-		mem.badTimeLogged = nil
+	if mem.spread = sp; !cd || mem.badTimeLogged == nil {
+		mem.badTimeLogged = map[string]bool{} // forgotten while change detection is off
 	}
 	for i, t := range tasks {
 		m, r := mems[i], &results[i]
@@ -80,9 +80,6 @@ func (s *Scraper) recordCheck(ch *changeMemory, t config.Task, prev answer, r *o
 	}
 	if !lt.LastCheckValid { // logged once per project
 		if !s.memory.badTimeLogged[t.ProjectID] {
-			if s.memory.badTimeLogged == nil {
-				s.memory.badTimeLogged = map[string]bool{}
-			}
 			s.memory.badTimeLogged[t.ProjectID] = true
 			s.logger.Warn("Change detection: a listed last_check_time is not a time the exporter can read; the project's tasks with such a time are asked for their progress on every scrape",
 				"project_id", t.ProjectID, "example_task_id", lt.ID, "last_check_time", lt.LastCheckRaw)
