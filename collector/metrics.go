@@ -51,7 +51,7 @@ var families = func() []exposition.Family[*snapshot] {
 				}
 			}},
 		{Name: "task_query_success", Help: querySuccessHelp, Labels: id,
-			Series: perTask(func(r *taskRow) (float64, bool) { return boolValue(r.success), true })},
+			Series: perTask(func(r *taskRow) (float64, bool) { return boolValue(r.errorCode == ""), true })},
 		{Name: "task_query_duration_seconds", Help: queryDurationHelp, Labels: id,
 			Series: perTask(func(r *taskRow) (float64, bool) { return r.duration, true })},
 		{Name: "task_status", Help: taskStatusHelp, Labels: id,

@@ -163,7 +163,7 @@ func (s *Scraper) snapshot(tasks []config.Task, mems []*taskMemory, results []ou
 		if report != nil { // where the configuration and discovery give no name or branch
 			task.Name, task.GitBranch = cmp.Or(task.Name, report.taskName), cmp.Or(task.GitBranch, report.gitBranch)
 		}
-		snap.add(taskRow{task: task, success: r.err == nil, errorCode: api.Code(r.err), duration: r.took.Seconds(),
+		snap.add(taskRow{task: task, errorCode: api.Code(r.err), duration: r.took.Seconds(),
 			answer: m.answer, report: report, checks: m.history.checkValues})
 	}
 	errs.log(s.logger, "task queries failed", len(tasks))

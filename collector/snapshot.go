@@ -10,9 +10,8 @@ import (
 // taskRow is what a collection keeps of one task.
 type taskRow struct {
 	task      config.Task   // label values: valid UTF-8 (see snapshot.add)
-	success   bool          // this collection got a valid answer
 	duration  float64       // seconds this collection spent querying it
-	errorCode string        // api.Code of this collection's error for the task; "" on success
+	errorCode string        // api.Code of this collection's error for the task; "": it got a valid answer
 	answer                  // the last valid one, of this collection or an earlier one
 	report    *reportValues // reportMemory.values, shared
 	checks    checkValues   // historyMemory's
