@@ -150,7 +150,7 @@ func runCDBench(b *testing.B, enabled bool, mode simulator.LastCheckMode, histor
 		scrapes++
 		for _, row := range snap.rows {
 			end, checked := ends[row.task.ID]
-			if _, seen := seenEnd[row.task.ID]; checked && !seen && at >= end && row.status == 2 && row.success {
+			if _, seen := seenEnd[row.task.ID]; checked && !seen && at >= end && row.status == 2 && row.errorCode == "" {
 				seenEnd[row.task.ID] = at
 			}
 		}

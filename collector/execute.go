@@ -14,10 +14,6 @@ import (
 // then is errLate, which api.Caller counts when it ends.
 const lateGrace = 50 * time.Millisecond
 
-// retryLimit is how many retries a collection of n tasks may make: at least
-// 5, so that a small task set rides out a moment of trouble.
-func retryLimit(n int) int { return max(5, n/10) }
-
 type callKind uint8
 
 const (
@@ -31,7 +27,6 @@ const (
 type call struct {
 	kind    callKind
 	task    int    // index into the collection's tasks (not listingCall)
-	id      string // its ID
 	project string // listingCall
 }
 

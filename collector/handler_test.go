@@ -174,8 +174,8 @@ func benchmarkExpose(b *testing.B, lastError func(i int) string) {
 	for i, id := range ids {
 		code := lastError(i)
 		snap.add(taskRow{
-			task:    config.Task{ID: id, Name: "task-" + strconv.Itoa(i)},
-			success: code == "", errorCode: code, duration: 0.05,
+			task:      config.Task{ID: id, Name: "task-" + strconv.Itoa(i)},
+			errorCode: code, duration: 0.05,
 			answer: answer{known: true, status: 2, hasRatio: true, ratio: 1, at: time.Unix(1.8e9, 0)},
 		})
 	}

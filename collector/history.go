@@ -5,12 +5,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
-	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
 // Check history: the history part of plan and record; docs/history.md
@@ -46,7 +43,6 @@ type historyMemory struct {
 	// baseline: nothing that ended before it is counted. While the history
 	// is not read it moves along, so that reads take nothing progress counted.
 	baseline   time.Time
-	status     int       // the last progress answer's
 	held       time.Time // when a moved last_check_time under an unchanged result was seen; zero: none
 	heldResult int
 
@@ -58,16 +54,15 @@ type historyMemory struct {
 	refused   bool      // the refusal was logged
 }
 
-// seeProgress counts the check a progress answer of status at now
-// reveals: moved, last_check_time moved to a newer time; reads, the
+// seeProgress counts the check a progress answer of status at now, after
+// last, reveals: moved, last_check_time moved to a newer time; reads, the
 // history is read.
-func (h *historyMemory) seeProgress(status int, moved, reads bool, now time.Time) {
-	if !h.known {
-		h.known, h.baseline, h.status = true, now, status
+func (h *historyMemory) seeProgress(last answer, status int, moved, reads bool, now time.Time) {
+	if !last.known {
+		h.baseline = now
 		return
 	}
-	prev := h.status
-	h.status = status
+	prev := last.status
 	if moved && !h.held.IsZero() { // the time moved again: the held one was a check of its own
 		h.reveal(h.heldResult, reads)
 		h.held = time.Time{}
@@ -110,17 +105,6 @@ func (h *historyMemory) stopReads(now time.Time) {
 	h.pending, h.due, h.failures, h.refused = 0, false, 0, false
 	// Unknown, the baseline is taken at the first answer anyway.
 	h.notBefore, h.newest, h.baseline = time.Time{}, time.Time{}, now
-}
-
-// historyDue returns the tasks whose history is read in this collection.
-func historyDue(tasks []config.Task, mems []*taskMemory, results []outcome, on bool, now time.Time) []int {
-	var due []int
-	for i, m := range mems {
-		if on && results[i].err == nil && tasks[i].ProjectID != "" && m.history.due && !now.Before(m.history.notBefore) {
-			due = append(due, i)
-		}
-	}
-	return due
 }
 
 // recordRead applies the outcome o of the read of the task id, which took
@@ -180,19 +164,4 @@ func (h *historyMemory) read(ctx context.Context, client *codearts.Client, t con
 	defer cancel()
 	records, err := client.CheckRecords(ctx, t.ProjectID, t.ID, since, time.Time{})
 	return outcome{history: records, err: err}
-}
-
-// newCheckDuration returns codearts_check_check_duration_seconds: checks
-// take under a minute to hours, most of them minutes.
-func newCheckDuration() prometheus.Histogram {
-	return prometheus.NewHistogram(prometheus.HistogramOpts{
-		Namespace: namespace.Name,
-		Name:      "check_duration_seconds",
-		Help:      checkDurationHelp,
-		Buckets: []float64{30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600,
-			5400, 7200, 10800, 14400},
-		NativeHistogramBucketFactor:     1.1,
-		NativeHistogramMaxBucketNumber:  100,
-		NativeHistogramMinResetDuration: time.Hour,
-	})
 }

@@ -63,10 +63,12 @@ func TestHistorySeeProgress(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			for _, reads := range []bool{false, true} {
 				var h historyMemory
+				var last answer // recordProgress's taskMemory.answer
 				now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 				for _, a := range c.answers {
 					now = now.Add(a.after)
-					h.seeProgress(a.status, a.moved, reads, now)
+					h.seeProgress(last, a.status, a.moved, reads, now)
+					last = answer{known: true, status: a.status, at: now}
 				}
 				if h.counts != c.want {
 					t.Errorf("reads %v: counts %v, want %v", reads, h.counts, c.want)
@@ -135,7 +137,7 @@ func TestHistoryRecordRead(t *testing.T) {
 			unknown: 2, observed: []float64{5, 10}, newestOut: at(20), pendOut: 1, due: true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			h := historyMemory{checkValues: checkValues{known: true}, baseline: base, newest: c.newest, pending: c.pending, due: true}
+			h := historyMemory{baseline: base, newest: c.newest, pending: c.pending, due: true}
 			var observed []float64
 			ok := h.recordRead("a1", outcome{history: codearts.CheckHistory{Records: c.records, Complete: c.complete}}, until, until,
 				func(s float64) { observed = append(observed, s/60) }, errorSummary{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -152,7 +154,7 @@ func TestHistoryRecordRead(t *testing.T) {
 
 	// A failed read keeps everything and backs off; one never sent is
 	// left for later.
-	h := historyMemory{checkValues: checkValues{known: true}, baseline: base, pending: 1, due: true}
+	h := historyMemory{baseline: base, pending: 1, due: true}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	failed := &api.Error{Code: "CC.00050012"}
 	if !h.recordRead("a1", outcome{err: failed}, until, until, nil, errorSummary{}, logger) ||
@@ -170,24 +172,44 @@ func TestHistoryRecordRead(t *testing.T) {
 
 // The plan's rule: a read for a task answered in this collection, with a
 // project, due and not backing off, with history on; in the tasks' order.
+// recordProgress stops the reads of a task with no project or with history
+// off (stopReads), which is what keeps them from being due.
 func TestHistoryDue(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	tasks := []config.Task{{ID: "a", ProjectID: "p"}, {ID: "b", ProjectID: "p"}, {ID: "c"}, {ID: "d", ProjectID: "p"},
 		{ID: "e", ProjectID: "p"}, {ID: "f", ProjectID: "p"}}
-	mems := []*taskMemory{
-		{history: historyMemory{due: true}},                                  // due
-		{history: historyMemory{due: true, notBefore: now.Add(time.Second)}}, // backing off
-		{history: historyMemory{due: true}},                                  // no project
-		{history: historyMemory{due: false}},                                 // nothing revealed
-		{history: historyMemory{due: true, notBefore: now}},                  // back-off over
-		{history: historyMemory{due: true}},                                  // not answered
+	newMems := func() []*taskMemory {
+		return []*taskMemory{
+			{history: historyMemory{due: true}},                                  // due
+			{history: historyMemory{due: true, notBefore: now.Add(time.Second)}}, // backing off
+			{history: historyMemory{due: true}},                                  // no project
+			{history: historyMemory{due: false}},                                 // nothing revealed
+			{history: historyMemory{due: true, notBefore: now}},                  // back-off over
+			{history: historyMemory{due: true}},                                  // not answered
+		}
 	}
 	answered := make([]outcome, 6)
 	answered[5].err = errLate
-	if got := historyDue(tasks, mems, answered, true, now); !slices.Equal(got, []int{0, 4}) {
+	historyDue := func(on bool) []int {
+		mems := newMems()
+		for i, m := range mems {
+			if !on || tasks[i].ProjectID == "" {
+				m.history.stopReads(now)
+			}
+		}
+		var due []int
+		for _, c := range readsDue(mems, answered, now) {
+			if c.kind != historyCall {
+				t.Fatalf("call %+v is no history read of its task", c)
+			}
+			due = append(due, c.task)
+		}
+		return due
+	}
+	if got := historyDue(true); !slices.Equal(got, []int{0, 4}) {
 		t.Errorf("due %v, want [0 4]", got)
 	}
-	if got := historyDue(tasks, mems, answered, false, now); got != nil {
+	if got := historyDue(false); got != nil {
 		t.Errorf("history off: due %v, want none", got)
 	}
 }

@@ -51,7 +51,7 @@ var families = func() []exposition.Family[*snapshot] {
 				}
 			}},
 		{Name: "task_query_success", Help: querySuccessHelp, Labels: id,
-			Series: perTask(func(r *taskRow) (float64, bool) { return boolValue(r.success), true })},
+			Series: perTask(func(r *taskRow) (float64, bool) { return boolValue(r.errorCode == ""), true })},
 		{Name: "task_query_duration_seconds", Help: queryDurationHelp, Labels: id,
 			Series: perTask(func(r *taskRow) (float64, bool) { return r.duration, true })},
 		{Name: "task_status", Help: taskStatusHelp, Labels: id,
@@ -86,8 +86,8 @@ var families = func() []exposition.Family[*snapshot] {
 			Series: func(s *snapshot, w *exposition.Writer) {
 				for r := range resultNames {
 					for i := range s.rows {
-						if c := &s.rows[i].checks; c.known {
-							w.Series(c.counts[r], resultNames[r], s.rows[i].task.ID)
+						if s.rows[i].known {
+							w.Series(s.rows[i].checks.counts[r], resultNames[r], s.rows[i].task.ID)
 						}
 					}
 				}

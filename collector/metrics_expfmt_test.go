@@ -74,7 +74,7 @@ func TestSeriesAreExpfmts(t *testing.T) {
 		t.Errorf("lint: %v %v", problems, err)
 	}
 	// With no collection at all, and with an empty one.
-	for _, s := range []*snapshot{upOnly(), {up: true}} {
+	for _, s := range []*snapshot{{noCollection: true}, {up: true}} {
 		if got := compareWithExpfmt(t, s); len(got) < 2 {
 			t.Errorf("%d families, want up and the process-wide ones", len(got))
 		}

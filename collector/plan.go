@@ -105,7 +105,7 @@ func plan(tasks []config.Task, mem *memory, cd config.ChangeDetection, canList b
 
 	var listings, rest []call
 	for _, i := range queue {
-		project, c := tasks[i].ProjectID, call{kind: progressCall, task: i, id: tasks[i].ID}
+		project, c := tasks[i].ProjectID, call{kind: progressCall, task: i}
 		if _, ok := p.waiting[project]; !ok && p.need[i] != needUntracked {
 			p.waiting[project] = nil
 			listings = append(listings, call{kind: listingCall, project: project})
@@ -134,7 +134,7 @@ func (p *collectionPlan) afterListing(tasks []config.Task, mem *memory, project 
 		lt, ok := l.tasks[tasks[i].ID]
 		if ch := mem.tasks[tasks[i].ID].change; !ok || !lt.LastCheckValid || !ch.listed || !lt.LastCheckTime.Equal(ch.lastCheck) {
 			p.need[i] = needProgress
-			calls = append(calls, call{kind: progressCall, task: i, id: tasks[i].ID})
+			calls = append(calls, call{kind: progressCall, task: i})
 		}
 	}
 	return calls

@@ -104,7 +104,7 @@ func TestPlanCallOrder(t *testing.T) {
 		"lone":     {sentRound: 1, answer: answer{known: true, status: 2, at: planNow}},
 	}
 	p := plan(tasks, memoryOf(ms), config.ChangeDetection{Enabled: true, MaxAge: model.Duration(time.Hour)}, true, planNow)
-	want := []call{{kind: progressCall, task: 1, id: "new"}, {kind: listingCall, project: "p"}, {kind: progressCall, task: 2, id: "lone"}}
+	want := []call{{kind: progressCall, task: 1}, {kind: listingCall, project: "p"}, {kind: progressCall, task: 2}} // "new", then "lone"
 	if !slices.Equal(p.calls, want) {
 		t.Errorf("calls %+v, want %+v", p.calls, want)
 	}

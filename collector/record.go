@@ -21,8 +21,8 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, result
 	mems := mem.keep(tasks)
 	mem.round++
 	cd := cfg.ChangeDetection.Enabled
-	if mem.spread = sp; !cd {
-		mem.badTimeLogged = nil
+	if mem.spread = sp; !cd || mem.badTimeLogged == nil {
+		mem.badTimeLogged = map[string]bool{} // forgotten while change detection is off
 	}
 	for i, t := range tasks {
 		m, r := mems[i], &results[i]
@@ -50,8 +50,8 @@ func (s *Scraper) recordProgress(cfg *config.Config, tasks []config.Task, result
 			m.history.expire(now, reads)
 		default:
 			pr := r.progress
+			m.history.seeProgress(m.answer, pr.Status, moved, reads, now)
 			m.answer = answer{known: true, status: pr.Status, ratio: pr.Ratio, hasRatio: pr.HasRatio, at: now}
-			m.history.seeProgress(pr.Status, moved, reads, now)
 		}
 		if !cfg.Quality.On() {
 			m.report = reportMemory{due: true} // its series go; read when quality is on again
@@ -80,9 +80,6 @@ func (s *Scraper) recordCheck(ch *changeMemory, t config.Task, prev answer, r *o
 	}
 	if !lt.LastCheckValid { // logged once per project
 		if !s.memory.badTimeLogged[t.ProjectID] {
-			if s.memory.badTimeLogged == nil {
-				s.memory.badTimeLogged = map[string]bool{}
-			}
 			s.memory.badTimeLogged[t.ProjectID] = true
 			s.logger.Warn("Change detection: a listed last_check_time is not a time the exporter can read; the project's tasks with such a time are asked for their progress on every scrape",
 				"project_id", t.ProjectID, "example_task_id", lt.ID, "last_check_time", lt.LastCheckRaw)
@@ -166,7 +163,7 @@ func (s *Scraper) snapshot(tasks []config.Task, mems []*taskMemory, results []ou
 		if report != nil { // where the configuration and discovery give no name or branch
 			task.Name, task.GitBranch = cmp.Or(task.Name, report.taskName), cmp.Or(task.GitBranch, report.gitBranch)
 		}
-		snap.add(taskRow{task: task, success: r.err == nil, errorCode: api.Code(r.err), duration: r.took.Seconds(),
+		snap.add(taskRow{task: task, errorCode: api.Code(r.err), duration: r.took.Seconds(),
 			answer: m.answer, report: report, checks: m.history.checkValues})
 	}
 	errs.log(s.logger, "task queries failed", len(tasks))

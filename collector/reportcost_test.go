@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/codearts-check-exporter/codearts_check_exporter/config"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/simulator"
 )
 
@@ -113,12 +114,17 @@ func TestUnixSeconds(t *testing.T) {
 		if got := unixSeconds(tm); got != 0 {
 			t.Errorf("unixSeconds(%v) = %v, want 0", tm, got)
 		}
-		if _, ok := checkSeconds(tm); ok {
-			t.Errorf("checkSeconds(%v) exported", tm)
+		v := newReportValues(codearts.Report{Statistic: codearts.DefectsStatistic{LastCheckStart: tm, LastCheckEnd: tm}}, tm)
+		if v != nil && v.has&(hasCheckStart|hasCheckEnd) != 0 {
+			t.Errorf("check time %v exported", tm)
 		}
 	}
-	if got, ok := checkSeconds(farFuture); !ok || got <= 0 || math.IsInf(got, 0) {
-		t.Errorf("checkSeconds(%v) = %v, %v", farFuture, got, ok)
+	v := newReportValues(codearts.Report{Statistic: codearts.DefectsStatistic{LastCheckStart: farFuture, LastCheckEnd: farFuture}},
+		farFuture)
+	for _, got := range []float64{v.checkStart, v.checkEnd} {
+		if v.has&(hasCheckStart|hasCheckEnd) != hasCheckStart|hasCheckEnd || got <= 0 || math.IsInf(got, 0) {
+			t.Errorf("check time %v exported as %v (has %b)", farFuture, got, v.has)
+		}
 	}
 }
 

@@ -58,24 +58,28 @@ func (st *reportMemory) seeProgress(status int, checkMoved bool) {
 	st.status, st.hasStatus = status, true
 }
 
-// reportsDue returns the tasks whose report is read in this collection,
-// stalest first.
-func reportsDue(tasks []*taskMemory, results []outcome, on bool, now time.Time) []int {
-	var due []int
-	for i, m := range tasks {
-		st := &m.report
-		if on && results[i].err == nil && st.hasStatus && st.status != codearts.StatusNeverChecked &&
+// readsDue returns the reads of this collection, of tasks it answered: the
+// reports due, stalest first, then the histories due. A task whose reports
+// or history are off is never due (recordProgress).
+func readsDue(mems []*taskMemory, results []outcome, now time.Time) []call {
+	var reports, histories []call
+	for i, m := range mems {
+		st, h := &m.report, &m.history
+		if results[i].err == nil && st.hasStatus && st.status != codearts.StatusNeverChecked &&
 			!now.Before(st.notBefore) && (st.due || !now.Before(st.refresh)) {
-			due = append(due, i)
+			reports = append(reports, call{kind: reportCall, task: i})
+		}
+		if results[i].err == nil && h.due && !now.Before(h.notBefore) {
+			histories = append(histories, call{kind: historyCall, task: i})
 		}
 	}
 	// Among equals, the one asked least recently: a read the rate limit cut
 	// in half does not go again before one never tried.
-	slices.SortStableFunc(due, func(a, b int) int {
-		sa, sb := &tasks[a].report, &tasks[b].report
+	slices.SortStableFunc(reports, func(a, b call) int {
+		sa, sb := &mems[a.task].report, &mems[b.task].report
 		return cmp.Or(sa.read.Compare(sb.read), sa.asked.Compare(sb.asked))
 	})
-	return due
+	return append(reports, histories...)
 }
 
 // recordRead applies the outcome o of the report read of the task id at

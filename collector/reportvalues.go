@@ -56,10 +56,10 @@ func newReportValues(r codearts.Report, at time.Time) *reportValues {
 	if start.IsZero() {
 		start = r.Summary.LastCheckTime // the start of the same check
 	}
-	secs, ok := checkSeconds(start)
-	set(ok, hasCheckStart, &v.checkStart, secs)
-	end, ok := checkSeconds(r.Statistic.LastCheckEnd)
-	set(ok, hasCheckEnd, &v.checkEnd, end)
+	// No check has a time before 1970 (the zero time too): such is unknown.
+	set(start.Unix() >= 0, hasCheckStart, &v.checkStart, unixSeconds(start))
+	end := r.Statistic.LastCheckEnd
+	set(end.Unix() >= 0, hasCheckEnd, &v.checkEnd, unixSeconds(end))
 	s := r.Summary
 	set(s.HasCodeLines, hasCodeLines, &v.codeLines, float64(s.CodeLines))
 	set(s.HasDuplicationRatio, hasDuplication, &v.duplication, s.DuplicationRatio)
@@ -80,10 +80,6 @@ func labelText(s string) string {
 	}
 	return string([]rune(s)[:config.MaxTaskNameLength])
 }
-
-// checkSeconds is t in Unix seconds, false for a time before 1970 (the zero
-// time too), which no check has.
-func checkSeconds(t time.Time) (float64, bool) { return unixSeconds(t), t.Unix() >= 0 }
 
 // unixSeconds is t in Unix seconds, exactly: whole seconds plus the
 // fraction, not through UnixNano, which wraps past the year 2262. Never

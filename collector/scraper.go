@@ -12,6 +12,7 @@ import (
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/api"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/clientcache"
 	"github.com/codearts-check-exporter/codearts_check_exporter/internal/codearts"
+	"github.com/codearts-check-exporter/codearts_check_exporter/internal/namespace"
 )
 
 // Scraper answers scrapes of /metrics with collections of the tasks of the
@@ -33,7 +34,7 @@ type Scraper struct {
 	testHookAfterCall func(c call)   // when set, runs in the worker after each call
 
 	memory        memory               // record's alone
-	checkDuration prometheus.Histogram // codearts_check_check_duration_seconds (history.go)
+	checkDuration prometheus.Histogram // codearts_check_check_duration_seconds, of the history reads
 }
 
 // TaskSource says which tasks a scrape queries under a configuration.
@@ -56,7 +57,17 @@ type ProjectLister interface {
 func New(cfg func() *config.Config, clients *clientcache.Cache, source TaskSource, lister ProjectLister,
 	metrics *api.Metrics, logger *slog.Logger) *Scraper {
 	return &Scraper{config: cfg, clients: clients, tasks: source, lister: lister, metrics: metrics, logger: logger,
-		now: time.Now, checkDuration: newCheckDuration()}
+		now: time.Now, checkDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			// Checks take under a minute to hours, most of them minutes.
+			Namespace: namespace.Name,
+			Name:      "check_duration_seconds",
+			Help:      checkDurationHelp,
+			Buckets: []float64{30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600,
+				5400, 7200, 10800, 14400},
+			NativeHistogramBucketFactor:     1.1,
+			NativeHistogramMaxBucketNumber:  100,
+			NativeHistogramMinResetDuration: time.Hour,
+		})}
 }
 
 // HistoryMetrics is the collector of codearts_check_check_duration_seconds,
@@ -129,7 +140,7 @@ func (s *Scraper) collect(ctx context.Context) *snapshot {
 		listings[c.project] = l
 		return p.afterListing(tasks, &s.memory, c.project, l)
 	}
-	retries := retryLimit(len(tasks))
+	retries := max(5, len(tasks)/10) // at least 5, so that a small task set rides out a moment of trouble
 	jobs := s.execute(ctx, p.calls, cfg.Concurrency, &retries, do, then)
 
 	results := make([]outcome, len(tasks))
@@ -150,19 +161,16 @@ func (s *Scraper) collect(ctx context.Context) *snapshot {
 	// A history read takes no check that ended after now: the next
 	// progress answer reveals those.
 	now = s.now()
-	reports := reportsDue(mems, results, cfg.Quality.On(), now)
-	histories := historyDue(tasks, mems, results, cfg.History.On(), now)
-	reads := s.readReports(ctx, cfg, client, tasks, mems, reports, histories, start)
+	reads := s.readReports(ctx, cfg, client, tasks, mems, readsDue(mems, results, now), start)
 	s.recordReads(cfg, tasks, mems, reads, now)
 	return s.snapshot(tasks, mems, results)
 }
 
-// readReports reads the reports, then the histories, of the tasks due, with
-// what ctx's deadline and the rate limit leave.
+// readReports makes the reads of calls (readsDue), with what ctx's deadline
+// and the rate limit leave.
 func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *codearts.Client, tasks []config.Task,
-	mems []*taskMemory, reports, histories []int, start time.Time) []*job {
-	n := len(reports) + len(histories)
-	if n == 0 {
+	mems []*taskMemory, calls []call, start time.Time) []*job {
+	if len(calls) == 0 {
 		return nil
 	}
 	startBy := time.Time{}
@@ -177,13 +185,6 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 			workers = max(1, min(workers, int(rate*time.Until(startBy).Seconds()/2)))
 		}
 	}
-	calls := make([]call, 0, n)
-	for _, i := range reports {
-		calls = append(calls, call{kind: reportCall, task: i, id: tasks[i].ID})
-	}
-	for _, i := range histories {
-		calls = append(calls, call{kind: historyCall, task: i, id: tasks[i].ID})
-	}
 	none := 0
 	return s.execute(ctx, calls, workers, &none, func(ctx context.Context, c call) outcome {
 		if !startBy.IsZero() && !time.Now().Before(startBy) {
@@ -192,6 +193,6 @@ func (s *Scraper) readReports(ctx context.Context, cfg *config.Config, client *c
 		if c.kind == historyCall {
 			return mems[c.task].history.read(ctx, client, tasks[c.task])
 		}
-		return readReport(ctx, client, c.id)
+		return readReport(ctx, client, tasks[c.task].ID)
 	}, nil)
 }

@@ -85,5 +85,5 @@ func (c *Scraper) shared(ctx context.Context) *snapshot {
 	case <-ctx.Done():
 	}
 	c.logger.Debug("scrape deadline ended before the shared collection it joined; serving up 0")
-	return upOnly()
+	return &snapshot{noCollection: true}
 }

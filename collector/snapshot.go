@@ -10,17 +10,16 @@ import (
 // taskRow is what a collection keeps of one task.
 type taskRow struct {
 	task      config.Task   // label values: valid UTF-8 (see snapshot.add)
-	success   bool          // this collection got a valid answer
 	duration  float64       // seconds this collection spent querying it
-	errorCode string        // api.Code of this collection's error for the task; "" on success
+	errorCode string        // api.Code of this collection's error for the task; "": it got a valid answer
 	answer                  // the last valid one, of this collection or an earlier one
 	report    *reportValues // reportMemory.values, shared
 	checks    checkValues   // historyMemory's
 }
 
-// checkValues is what a collection serves of a task's checks.
+// checkValues is what a collection serves of a task's checks: the counts
+// once the task has answered (answer.known: the baseline is taken).
 type checkValues struct {
-	known   bool // the baseline is taken: the counts are served
 	counts  [numResults]float64
 	last    float64 // the latest ended check's duration, seconds, from the history
 	hasLast bool
@@ -37,9 +36,6 @@ type snapshot struct {
 	noCollection          bool    // the scrape had no collection: up 0 and nothing else
 	byProgress, byListing int     // tasks answered by a progress query, by change detection's listing
 }
-
-// upOnly is what a scrape serves when it has no collection at all.
-func upOnly() *snapshot { return &snapshot{noCollection: true} }
 
 // add appends the row of a task. Tasks must come sorted by ID.
 func (s *snapshot) add(row taskRow) {
