@@ -73,8 +73,12 @@ func (s *Scraper) execute(ctx context.Context, calls []call, workers int, left *
 		o outcome
 	}
 	// Both as wide as the concurrency, which bounds what is in them: no
-	// send blocks, not even a late call's after the run ended.
-	workers = min(workers, len(calls))
+	// send blocks, not even a late call's after the run ended. A run whose
+	// calls queue more (a listing's fallback to progress) keeps every
+	// worker: its first calls say nothing of how many follow.
+	if then == nil {
+		workers = min(workers, len(calls))
+	}
 	work, finished := make(chan *job, workers), make(chan done, workers)
 	defer close(work)
 	for range workers {

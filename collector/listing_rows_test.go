@@ -361,3 +361,26 @@ func TestSummaryFormTimeIsRead(t *testing.T) {
 		})
 	}
 }
+
+// A listing that fails sends its tasks back to progress at the full
+// concurrency, as with change detection off: the collection began with one
+// call (the listing), and the calls it queued after must not be held to
+// that one worker.
+func TestFailedListingFallsBackAtFullConcurrency(t *testing.T) {
+	const concurrency = 8
+	e := newRowEnv(t, 120, true, func(c *config.Config) { c.Concurrency = concurrency }) // two pages
+	e.step(30*time.Second, 0)
+	e.step(30*time.Second, 0) // idle now: answered by the listing alone
+	e.sim.SetTaskListFault(rowProject, simulator.Fault{Kind: simulator.FaultInvalidJSON})
+	// Answers slow enough that the executor fills every worker before the
+	// first comes back, however loaded the machine.
+	e.sim.SetLatency(200 * time.Millisecond)
+	e.sim.ResetStats()
+	r := e.step(30*time.Second, 0)
+	if got := r.answered(e.ids); got != len(e.ids) {
+		t.Errorf("%d of %d tasks answered, want all", got, len(e.ids))
+	}
+	if got := e.sim.MaxInFlight(); got != concurrency {
+		t.Errorf("at most %d progress queries in flight, want the concurrency, %d", got, concurrency)
+	}
+}
